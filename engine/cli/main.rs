@@ -1,0 +1,3 @@
+//! The `flowrun` command line.
+
+fn main() {}

@@ -1,0 +1,221 @@
+//! Source locations and the diagnostics that point at them.
+//!
+//! Every element, attribute and expression loaded from a flow file carries a [`Span`]:
+//! a byte range inside one file of the [`SourceMap`]. Errors found while loading are
+//! collected as [`Diagnostic`]s and rendered by the command line as
+//! `file:line:column: error: message`.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Identifies one file held by a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// The file the range belongs to.
+    pub file: FileId,
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span covering `start..end` of `file`.
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start, end }
+    }
+
+    /// The span of `start..end` counted from the beginning of this span.
+    ///
+    /// Used to point inside an attribute value, such as at one token of an expression.
+    pub fn sub(self, start: usize, end: usize) -> Span {
+        Span { file: self.file, start: self.start + start, end: self.start + end.max(start) }
+    }
+}
+
+/// One loaded source file: its path and full text.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path as given by the user (or a name such as `<inline>` for text given directly).
+    pub path: PathBuf,
+    /// The file's text.
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    fn new(path: PathBuf, text: String) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(idx, _)| idx + 1));
+        SourceFile { path, text, line_starts }
+    }
+
+    /// The 1-based line and column (counted in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line_idx = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_idx];
+        let column = self.text.get(line_start..offset).map_or(1, |s| s.chars().count() + 1);
+        (line_idx + 1, column)
+    }
+
+    /// The folder the file lives in, used to find files it refers to.
+    pub fn dir(&self) -> &Path {
+        self.path.parent().unwrap_or(Path::new(""))
+    }
+}
+
+/// All source files of one app, addressed by [`FileId`].
+#[derive(Debug, Default, Clone)]
+pub struct SourceMap {
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl SourceMap {
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4 billion files"));
+        self.files.push(Arc::new(SourceFile::new(path, text)));
+        id
+    }
+
+    /// The file with the given id.
+    ///
+    /// # Panics
+    ///
+    /// Panics if the id was not issued by this map.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// Renders a span as `path:line:column`.
+    pub fn location(&self, span: Span) -> Location {
+        let file = self.file(span.file);
+        let (line, column) = file.line_col(span.start);
+        Location { path: file.path.clone(), line, column }
+    }
+}
+
+/// A resolved `path:line:column` position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// Path of the file.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// How serious a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// Loading fails.
+    Error,
+    /// Loading goes on; the user should still look.
+    Warning,
+}
+
+/// A problem found while loading an app, with the place it was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong, lowercase, no trailing period.
+    pub message: String,
+    /// Where it is wrong, when a place is known.
+    pub span: Option<Span>,
+    /// Extra lines: what was expected, how to fix it.
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic {
+    /// An error at a place.
+    pub fn error(span: impl Into<Option<Span>>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            span: span.into(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// A warning at a place.
+    pub fn warning(span: impl Into<Option<Span>>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(span, message) }
+    }
+
+    /// Adds a note line.
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// Renders the diagnostic as the command line prints it:
+    /// `path:line:column: error: message`, then one `  = note` line per note.
+    pub fn render(&self, sources: &SourceMap) -> String {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let mut out = match self.span {
+            Some(span) => format!("{}: {kind}: {}", sources.location(span), self.message),
+            None => format!("{kind}: {}", self.message),
+        };
+        for note in &self.notes {
+            out.push_str("\n  = ");
+            out.push_str(note);
+        }
+        out
+    }
+}
+
+/// The diagnostics of one load, errors and warnings together.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    /// Everything reported, in the order found.
+    pub items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// Records a diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// True when at least one error (not only warnings) was recorded.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Number of errors recorded.
+    pub fn n_errors(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let mut map = SourceMap::default();
+        let id = map.add("a.xml".into(), "ab\nçd\nx".into());
+        let loc = map.location(Span::new(id, 6, 7));
+        assert_eq!((loc.line, loc.column), (2, 3));
+        assert_eq!(map.location(Span::new(id, 0, 1)).to_string(), "a.xml:1:1");
+        assert_eq!(map.location(Span::new(id, 7, 8)).to_string(), "a.xml:3:1");
+    }
+}

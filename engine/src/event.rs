@@ -1,0 +1,158 @@
+//! The Mule event: a message (payload and attributes), variables, and an error while one is
+//! being handled.
+//!
+//! Events are values: each step takes one and returns a new one, as Mule 4 does.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use crate::value::{TypedValue, Value};
+
+/// Flow variables by name (`vars.name` in expressions).
+pub type Vars = BTreeMap<String, TypedValue>;
+
+/// Payload plus attributes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    /// The main content (`payload`).
+    pub payload: TypedValue,
+    /// Metadata from the source or the last operation (`attributes`), such as HTTP headers.
+    pub attributes: TypedValue,
+}
+
+impl Message {
+    /// A message with the given payload and no attributes.
+    pub fn of(payload: TypedValue) -> Message {
+        Message { payload, attributes: TypedValue::null() }
+    }
+}
+
+/// What travels through a flow.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// Payload and attributes.
+    pub message: Message,
+    /// Variables set by `set-variable` and operations with `target`.
+    pub vars: Vars,
+    /// The id that ties log lines of one execution together.
+    pub correlation_id: Arc<str>,
+    /// The error being handled, inside an error handler.
+    pub error: Option<Arc<MuleError>>,
+}
+
+impl Event {
+    /// A new event with a fresh correlation id.
+    pub fn new(message: Message) -> Event {
+        Event::with_correlation_id(message, uuid::Uuid::new_v4().to_string().into())
+    }
+
+    /// A new event with the given correlation id.
+    pub fn with_correlation_id(message: Message, correlation_id: Arc<str>) -> Event {
+        Event { message, vars: Vars::new(), correlation_id, error: None }
+    }
+}
+
+/// A Mule error type such as `HTTP:NOT_FOUND`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ErrorType {
+    /// Namespace, uppercase (`HTTP`, `MULE`).
+    pub namespace: Arc<str>,
+    /// Identifier, uppercase (`NOT_FOUND`).
+    pub identifier: Arc<str>,
+}
+
+impl ErrorType {
+    /// An error type from its two parts.
+    pub fn new(namespace: &str, identifier: &str) -> ErrorType {
+        ErrorType { namespace: namespace.into(), identifier: identifier.into() }
+    }
+
+    /// `MULE:EXPRESSION`: an expression failed.
+    pub fn expression() -> ErrorType {
+        ErrorType::new("MULE", "EXPRESSION")
+    }
+
+    /// `MULE:UNKNOWN`: a failure with no more specific type.
+    pub fn unknown() -> ErrorType {
+        ErrorType::new("MULE", "UNKNOWN")
+    }
+
+    /// The parent type in Mule's error hierarchy; `None` for types directly under `ANY`.
+    pub fn parent(&self) -> Option<ErrorType> {
+        let parent = match (&*self.namespace, &*self.identifier) {
+            ("HTTP", "CONNECTIVITY") => ("MULE", "CONNECTIVITY"),
+            ("HTTP", "UNAUTHORIZED" | "FORBIDDEN") => ("MULE", "CLIENT_SECURITY"),
+            ("HTTP", "RETRY_EXHAUSTED") | ("MULE", "RETRY_EXHAUSTED") => ("MULE", "CONNECTIVITY"),
+            ("MULE", "CLIENT_SECURITY" | "SERVER_SECURITY") => ("MULE", "SECURITY"),
+            ("MULE", "NOT_PERMITTED") => ("MULE", "SERVER_SECURITY"),
+            ("MULE", "COMPOSITE_ROUTING") => ("MULE", "ROUTING"),
+            ("MULE", "DUPLICATE_MESSAGE") => ("MULE", "VALIDATION"),
+            _ => return None,
+        };
+        Some(ErrorType::new(parent.0, parent.1))
+    }
+}
+
+impl fmt::Display for ErrorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.namespace, self.identifier)
+    }
+}
+
+/// An error raised while a flow runs, which error handlers may catch (Mule's `error`).
+#[derive(Clone, Debug)]
+pub struct MuleError {
+    /// Its type, such as `HTTP:CONNECTIVITY`.
+    pub error_type: ErrorType,
+    /// `error.description`: the text a caller sees.
+    pub description: String,
+    /// The message that came with the failure, such as a failed HTTP response.
+    pub error_message: Option<Message>,
+    /// The path of the step that failed, `flow/processors/N`; filled in by the runtime.
+    pub failing_component: Option<String>,
+}
+
+impl MuleError {
+    /// An error of the given type and description.
+    pub fn new(error_type: ErrorType, description: impl Into<String>) -> MuleError {
+        MuleError {
+            error_type,
+            description: description.into(),
+            error_message: None,
+            failing_component: None,
+        }
+    }
+
+    /// A `MULE:EXPRESSION` error.
+    pub fn expression(description: impl Into<String>) -> MuleError {
+        MuleError::new(ErrorType::expression(), description)
+    }
+
+    /// The error as a DataWeave value (`#[error]`).
+    pub fn to_value(&self) -> Value {
+        let error_type = Value::object([
+            ("namespace", Value::string(&*self.error_type.namespace)),
+            ("identifier", Value::string(&*self.error_type.identifier)),
+        ]);
+        let error_message = match &self.error_message {
+            Some(msg) => Value::object([
+                ("payload", msg.payload.value.clone()),
+                ("attributes", msg.attributes.value.clone()),
+            ]),
+            None => Value::Null,
+        };
+        Value::object([
+            ("description", Value::string(self.description.as_str())),
+            ("detailedDescription", Value::string(self.description.as_str())),
+            ("errorType", error_type),
+            ("errorMessage", error_message),
+        ])
+    }
+}
+
+impl fmt::Display for MuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.description)
+    }
+}

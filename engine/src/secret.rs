@@ -1,0 +1,128 @@
+//! Secrets: decrypted property values and keys, kept out of logs and replaceable while the
+//! app runs.
+//!
+//! A [`Secret`] never prints its content and is zeroed when dropped. The [`SecretStore`]
+//! holds the current value of each named secret behind a [`SecretRef`]; replacing a value
+//! in the store is seen by every holder of a reference on its next read, which is what lets a
+//! running app switch to a rotated key without a restart.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+use zeroize::Zeroizing;
+
+/// Text that must not be shown: a decrypted value or a key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    /// Wraps text as a secret.
+    pub fn new(text: impl Into<String>) -> Secret {
+        Secret(Zeroizing::new(text.into()))
+    }
+
+    /// The secret text. Call sites are the only places a secret is revealed; keep them few.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("****")
+    }
+}
+
+/// A live handle on one named secret: each read sees the store's current value.
+#[derive(Clone)]
+pub struct SecretRef {
+    name: Arc<str>,
+    cell: Arc<RwLock<Secret>>,
+}
+
+impl SecretRef {
+    /// The secret's name, such as `ai.openai.key` (names are not secret).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The current value.
+    pub fn get(&self) -> Secret {
+        // A poisoned lock only means a writer panicked after or before replacing the value;
+        // the value itself is always a whole `Secret`, so reading it is still sound.
+        self.cell.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+}
+
+impl fmt::Debug for SecretRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretRef({})", self.name)
+    }
+}
+
+/// The app's secrets by name.
+#[derive(Default, Clone)]
+pub struct SecretStore {
+    cells: Arc<RwLock<BTreeMap<String, Arc<RwLock<Secret>>>>>,
+}
+
+impl SecretStore {
+    /// Sets a secret. Existing references see the new value on their next read.
+    pub fn set(&self, name: &str, value: Secret) {
+        let mut cells = self.cells.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match cells.get(name) {
+            Some(cell) => {
+                *cell.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = value;
+            }
+            None => {
+                cells.insert(name.to_owned(), Arc::new(RwLock::new(value)));
+            }
+        }
+    }
+
+    /// A live reference to a secret, if it exists.
+    pub fn get(&self, name: &str) -> Option<SecretRef> {
+        let cells = self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cells.get(name).map(|cell| SecretRef { name: name.into(), cell: cell.clone() })
+    }
+
+    /// True when the store has a secret of that name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner()).contains_key(name)
+    }
+}
+
+impl fmt::Debug for SecretStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cells = self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f.debug_set().entries(cells.keys()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("sk-live-123");
+        assert_eq!(format!("{secret} {secret:?}"), "**** Secret(****)");
+    }
+
+    #[test]
+    fn references_see_replaced_values() {
+        let store = SecretStore::default();
+        store.set("ai.key", Secret::new("old"));
+        let reader = store.get("ai.key").expect("just set");
+        store.set("ai.key", Secret::new("new"));
+        assert_eq!(reader.get().expose(), "new");
+        assert_eq!(format!("{store:?}"), "{\"ai.key\"}");
+    }
+}

@@ -1,0 +1,251 @@
+//! The values that flow through an app: payloads, attributes and variables.
+//!
+//! A [`TypedValue`] is a [`Value`] plus the [`MediaType`] that says how to read it,
+//! as in Mule, where every payload and variable carries a data type. Bodies received
+//! over HTTP stay [`Value::Binary`] until an expression reads them; the expression
+//! language then parses them according to their media type.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+use bytes::Bytes;
+
+/// A DataWeave value.
+///
+/// Containers are reference counted so that copying an event from step to step is cheap.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// An arbitrary-precision decimal that keeps its scale, as DataWeave's Number does.
+    Number(BigDecimal),
+    /// A Unicode string.
+    String(Arc<str>),
+    /// An ordered list.
+    Array(Arc<Vec<Value>>),
+    /// An ordered list of key-value pairs; keys may repeat (DataWeave objects allow that).
+    Object(Arc<Vec<(Arc<str>, Value)>>),
+    /// Raw bytes, such as an HTTP body not yet parsed.
+    Binary(Bytes),
+}
+
+impl Value {
+    /// A string value.
+    pub fn string(text: impl Into<Arc<str>>) -> Value {
+        Value::String(text.into())
+    }
+
+    /// An object from key-value pairs, keeping their order.
+    pub fn object<K: Into<Arc<str>>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Value {
+        Value::Object(Arc::new(pairs.into_iter().map(|(k, v)| (k.into(), v)).collect()))
+    }
+
+    /// An array of values.
+    pub fn array(items: impl IntoIterator<Item = Value>) -> Value {
+        Value::Array(Arc::new(items.into_iter().collect()))
+    }
+
+    /// The value of the first pair with `key`, if this is an object that has one.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(pairs) => pairs.iter().find(|(k, _)| &**k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The string content, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Converts a parsed JSON document into a value, keeping key order and number scale.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => {
+                Value::Number(n.to_string().parse().unwrap_or_else(|_| BigDecimal::from(0)))
+            }
+            serde_json::Value::String(s) => Value::string(s.as_str()),
+            serde_json::Value::Array(items) => Value::array(items.iter().map(Value::from_json)),
+            serde_json::Value::Object(map) => {
+                Value::object(map.iter().map(|(k, v)| (k.as_str(), Value::from_json(v))))
+            }
+        }
+    }
+}
+
+/// A media type such as `application/json; charset=UTF-8`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaType {
+    /// Primary type, lowercase (`application`).
+    pub primary: Arc<str>,
+    /// Subtype, lowercase (`json`).
+    pub sub: Arc<str>,
+    /// Parameters in order, such as `("charset", "UTF-8")`.
+    pub params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    /// `*/*`: nothing is known about the value.
+    pub fn any() -> MediaType {
+        MediaType::new("*", "*")
+    }
+
+    /// `application/java`: a native value handed from step to step.
+    pub fn java() -> MediaType {
+        MediaType::new("application", "java")
+    }
+
+    /// `application/json`.
+    pub fn json() -> MediaType {
+        MediaType::new("application", "json")
+    }
+
+    /// `text/plain`.
+    pub fn text() -> MediaType {
+        MediaType::new("text", "plain")
+    }
+
+    /// A media type without parameters.
+    pub fn new(primary: &str, sub: &str) -> MediaType {
+        MediaType {
+            primary: primary.to_ascii_lowercase().into(),
+            sub: sub.to_ascii_lowercase().into(),
+            params: Vec::new(),
+        }
+    }
+
+    /// Parses `type/subtype; name=value; ...`. Returns `None` when the text is not a media type.
+    pub fn parse(text: &str) -> Option<MediaType> {
+        let mut parts = text.split(';');
+        let essence = parts.next()?.trim();
+        let (primary, sub) = essence.split_once('/')?;
+        let is_token = |s: &str| {
+            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+*".contains(c))
+        };
+        if !is_token(primary) || !is_token(sub) {
+            return None;
+        }
+        let mut media_type = MediaType::new(primary, sub);
+        for param in parts {
+            let param = param.trim();
+            if param.is_empty() {
+                continue;
+            }
+            let (name, value) = param.split_once('=')?;
+            let value = value.trim().trim_matches('"');
+            media_type.params.push((name.trim().to_ascii_lowercase(), value.to_owned()));
+        }
+        Some(media_type)
+    }
+
+    /// The `charset` parameter, if any.
+    pub fn charset(&self) -> Option<&str> {
+        self.param("charset")
+    }
+
+    /// A parameter by (lowercase) name.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// This media type with `charset` set to `charset`.
+    pub fn with_charset(mut self, charset: &str) -> MediaType {
+        self.params.retain(|(n, _)| n != "charset");
+        self.params.push(("charset".into(), charset.into()));
+        self
+    }
+
+    /// True for JSON, including `application/*+json` types.
+    pub fn is_json(&self) -> bool {
+        (&*self.primary == "application" || &*self.primary == "text")
+            && (&*self.sub == "json" || self.sub.ends_with("+json"))
+    }
+
+    /// True for `text/*`.
+    pub fn is_text(&self) -> bool {
+        &*self.primary == "text"
+    }
+
+    /// True for `*/*`.
+    pub fn is_any(&self) -> bool {
+        &*self.primary == "*" && &*self.sub == "*"
+    }
+
+    /// True for `application/java`.
+    pub fn is_java(&self) -> bool {
+        &*self.primary == "application" && &*self.sub == "java"
+    }
+
+    /// `type/subtype` without parameters.
+    pub fn essence(&self) -> String {
+        format!("{}/{}", self.primary, self.sub)
+    }
+}
+
+impl fmt::Display for MediaType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.primary, self.sub)?;
+        for (name, value) in &self.params {
+            write!(f, "; {name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A value with the media type that says how to read it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TypedValue {
+    /// The value.
+    pub value: Value,
+    /// How to read it.
+    pub media_type: MediaType,
+}
+
+impl TypedValue {
+    /// A value with a media type.
+    pub fn new(value: Value, media_type: MediaType) -> TypedValue {
+        TypedValue { value, media_type }
+    }
+
+    /// `null` of media type `*/*`, the payload of an event that has none.
+    pub fn null() -> TypedValue {
+        TypedValue::new(Value::Null, MediaType::any())
+    }
+
+    /// A native (`application/java`) value.
+    pub fn java(value: Value) -> TypedValue {
+        TypedValue::new(value, MediaType::java())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_type_parses_parameters() {
+        let mt = MediaType::parse("Application/JSON; charset=\"utf-8\"").expect("valid");
+        assert!(mt.is_json());
+        assert_eq!(mt.charset(), Some("utf-8"));
+        assert_eq!(mt.to_string(), "application/json; charset=utf-8");
+        assert!(MediaType::parse("nonsense").is_none());
+        assert!(MediaType::parse("a b/c").is_none());
+    }
+
+    #[test]
+    fn json_keeps_order_and_scale() {
+        let json: serde_json::Value = serde_json::from_str(r#"{"b":1.50,"a":[true,null]}"#).unwrap();
+        let value = Value::from_json(&json);
+        let Value::Object(pairs) = &value else { panic!("object expected") };
+        assert_eq!(&*pairs[0].0, "b");
+        assert_eq!(pairs[0].1, Value::Number("1.50".parse().unwrap()));
+    }
+}

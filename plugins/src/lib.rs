@@ -1,0 +1,1 @@
+//! The built-in steps and connectors of flowrun.
