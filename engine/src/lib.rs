@@ -17,7 +17,10 @@
 pub mod diag;
 pub mod event;
 pub mod expr;
+pub mod model;
+pub mod plugin;
 pub mod props;
+pub mod runtime;
 pub mod secret;
 pub mod value;
 pub mod xml;

@@ -1,0 +1,169 @@
+//! Checks elements against the schemas their kinds declare, reporting every unknown element
+//! or attribute and every missing required one.
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::plugin::{AttrSpec, Kind, Registry, Schema};
+use crate::xml::{ns, Element};
+
+const FLOW: Schema = Schema {
+    attributes: &[AttrSpec::required("name"), AttrSpec::optional("initialState"), AttrSpec::optional("maxConcurrency")],
+    children: &[],
+    text: false,
+};
+
+const GLOBAL_PROPERTY: Schema =
+    Schema { attributes: &[AttrSpec::required("name"), AttrSpec::required("value")], children: &[], text: false };
+
+const CONFIGURATION_PROPERTIES: Schema =
+    Schema { attributes: &[AttrSpec::required("file"), AttrSpec::optional("encoding")], children: &[], text: false };
+
+/// Checks a `<mule>` document: its top-level elements and every flow's steps.
+pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
+    check_attributes(root, &[], diagnostics);
+    for element in &root.children {
+        if element.is(ns::CORE, "flow") {
+            check_flow(element, registry, diagnostics);
+            continue;
+        }
+        if element.is(ns::CORE, "global-property") {
+            check_element(element, &GLOBAL_PROPERTY, diagnostics);
+            continue;
+        }
+        if element.is(ns::CORE, "configuration-properties") {
+            check_element(element, &CONFIGURATION_PROPERTIES, diagnostics);
+            continue;
+        }
+        match registry.get(&element.ns, &element.name) {
+            Some(Kind::Global(kind)) => {
+                check_element(element, kind.schema(), diagnostics);
+                if element.attr("name").is_none() {
+                    // The schema of every configuration lists `name` as required, but say it
+                    // here too in case a plugin forgot, since `config-ref` depends on it.
+                    if !kind.schema().attributes.iter().any(|a| a.name == "name") {
+                        diagnostics.push(missing_attr(element, "name"));
+                    }
+                }
+            }
+            // Property sources were checked when they were built.
+            Some(Kind::PropertyProvider(_)) => {}
+            Some(Kind::Source(_) | Kind::Processor(_)) => diagnostics.push(
+                Diagnostic::error(element.span, format!("`{}` is a flow step, but it is outside any flow", element.qname))
+                    .with_note("put it inside a `<flow>`"),
+            ),
+            None => diagnostics.push(unknown_element(element, registry, "a global element or `flow`")),
+        }
+    }
+}
+
+fn check_flow(flow: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
+    check_element(flow, &FLOW, diagnostics);
+    for (idx, child) in flow.children.iter().enumerate() {
+        match registry.get(&child.ns, &child.name) {
+            Some(Kind::Source(kind)) => {
+                check_element(child, kind.schema(), diagnostics);
+                if idx > 0 {
+                    diagnostics.push(
+                        Diagnostic::error(child.span, format!("`{}` starts a flow, so it must be the flow's first element", child.qname)),
+                    );
+                }
+            }
+            Some(Kind::Processor(kind)) => check_element(child, kind.schema(), diagnostics),
+            Some(Kind::Global(_) | Kind::PropertyProvider(_)) => diagnostics.push(
+                Diagnostic::error(child.span, format!("`{}` is a global element, but it is inside a flow", child.qname))
+                    .with_note("move it to the top level of the `<mule>` document"),
+            ),
+            None => diagnostics.push(unknown_element(child, registry, "a flow step")),
+        }
+    }
+}
+
+/// Checks one element and its children against a schema.
+pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mut Diagnostics) {
+    check_attributes(element, schema.attributes, diagnostics);
+    for spec in schema.attributes.iter().filter(|a| a.required) {
+        if element.attr(spec.name).is_none() {
+            diagnostics.push(missing_attr(element, spec.name));
+        }
+    }
+    for child in &element.children {
+        match schema.children.iter().find(|c| child.is(c.ns, c.name)) {
+            Some(spec) => check_element(child, spec.schema, diagnostics),
+            None => {
+                let expected: Vec<String> =
+                    schema.children.iter().map(|c| format!("`{}`", qualified(element, c.ns, c.name))).collect();
+                let note = if expected.is_empty() {
+                    format!("`{}` takes no child elements", element.qname)
+                } else {
+                    format!("expected one of: {}", expected.join(", "))
+                };
+                diagnostics.push(
+                    Diagnostic::error(child.span, format!("unknown element `{}` inside `{}`", child.qname, element.qname))
+                        .with_note(note),
+                );
+            }
+        }
+    }
+    for spec in schema.children.iter().filter(|c| c.required) {
+        if element.child(spec.ns, spec.name).is_none() {
+            diagnostics.push(Diagnostic::error(
+                element.span,
+                format!("`{}` needs a `{}` child element", element.qname, qualified(element, spec.ns, spec.name)),
+            ));
+        }
+    }
+    if let Some(text) = &element.text
+        && !schema.text
+    {
+        diagnostics.push(Diagnostic::error(text.span, format!("`{}` does not take text content", element.qname)));
+    }
+}
+
+fn check_attributes(element: &Element, allowed: &[AttrSpec], diagnostics: &mut Diagnostics) {
+    for attr in &element.attrs {
+        let ignorable = &*attr.ns == ns::DOC || &*attr.ns == ns::XSI;
+        if ignorable || (attr.ns.is_empty() && allowed.iter().any(|a| a.name == &*attr.name)) {
+            continue;
+        }
+        let note = if allowed.is_empty() {
+            format!("`{}` takes no attributes", element.qname)
+        } else {
+            let names: Vec<String> = allowed.iter().map(|a| format!("`{}`", a.name)).collect();
+            format!("expected one of: {}", names.join(", "))
+        };
+        diagnostics.push(
+            Diagnostic::error(attr.span, format!("unknown attribute `{}` on `{}`", attr.qname, element.qname)).with_note(note),
+        );
+    }
+}
+
+fn missing_attr(element: &Element, name: &str) -> Diagnostic {
+    Diagnostic::error(element.span, format!("missing required attribute `{name}` on `{}`", element.qname))
+}
+
+fn unknown_element(element: &Element, registry: &Registry, expected: &str) -> Diagnostic {
+    let mut known: Vec<&str> = registry
+        .kinds()
+        .iter()
+        .map(Kind::component)
+        .filter(|c| c.namespace() == &*element.ns)
+        .map(|c| c.name())
+        .collect();
+    known.sort_unstable();
+    let diagnostic = Diagnostic::error(element.span, format!("unknown element `{}`, expected {expected}", element.qname));
+    if element.ns.is_empty() {
+        return diagnostic.with_note("the element has no namespace; declare xmlns on the root element");
+    }
+    if known.is_empty() && &*element.ns != ns::CORE {
+        return diagnostic.with_note(format!("flowrun does not support the namespace `{}`", element.ns));
+    }
+    diagnostic.with_note(format!("known elements of this namespace: {}", known.join(", ")))
+}
+
+/// `prefix:name` using the prefix the author gave the parent element's namespace, when the
+/// child is in the same namespace; otherwise just `name`.
+fn qualified(parent: &Element, child_ns: &str, child_name: &str) -> String {
+    match parent.qname.split_once(':') {
+        Some((prefix, _)) if &*parent.ns == child_ns => format!("{prefix}:{child_name}"),
+        _ => child_name.to_owned(),
+    }
+}

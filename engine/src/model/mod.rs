@@ -1,0 +1,445 @@
+//! Turns parsed flow files into a runnable [`App`]: resolves properties, checks every element
+//! against its schema, builds configurations and flows.
+//!
+//! Loading reports every problem it finds in every file, not only the first, as
+//! [`LoadError`]. It goes in stages so that one mistake does not hide the others:
+//! property sources first (their attributes may only use system, environment and global
+//! properties), then placeholders everywhere else, then schemas, then configurations, then
+//! flows.
+
+mod check;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Diagnostics, FileId, Severity, SourceMap, Span};
+use crate::plugin::build::BuiltGlobal;
+use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
+use crate::props::{ConfigurationProperties, Properties, SearchPath};
+use crate::runtime::{AppShared, Flow, FlowRunner, Step};
+use crate::secret::SecretStore;
+use crate::xml::{self, ns, Element};
+
+/// How to load an app.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// System properties (`-Dname=value`), the highest-precedence property source.
+    pub system_properties: BTreeMap<String, String>,
+    /// Whether environment variables answer placeholders.
+    pub use_env: bool,
+    /// The app's name; defaults to the first file's or folder's name.
+    pub app_name: Option<String>,
+}
+
+/// A loaded app.
+pub struct App {
+    /// The app's name.
+    pub name: String,
+    /// Every file loaded, for rendering locations.
+    pub sources: SourceMap,
+    /// Flows by name, in declaration order.
+    pub flows: Vec<Arc<Flow>>,
+    /// Configurations by name, in declaration order.
+    pub globals: Vec<(String, GlobalHandle)>,
+    /// The app's secrets.
+    pub secrets: SecretStore,
+    /// Warnings found while loading.
+    pub warnings: Vec<Diagnostic>,
+    shared: Arc<AppShared>,
+}
+
+/// Why an app did not load: every problem found, with the files to render them against.
+pub struct LoadError {
+    /// The files read.
+    pub sources: SourceMap,
+    /// Errors and warnings, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadError {
+    fn single(message: String) -> LoadError {
+        LoadError { sources: SourceMap::default(), diagnostics: vec![Diagnostic::error(None, message)] }
+    }
+
+    /// Number of errors (warnings not counted).
+    pub fn n_errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (idx, diagnostic) in self.diagnostics.iter().enumerate() {
+            if idx > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}", diagnostic.render(&self.sources))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+impl App {
+    /// A runner for the named flow.
+    pub fn runner(&self, flow_name: &str) -> Option<FlowRunner> {
+        let flow = self.flows.iter().find(|f| f.name == flow_name)?;
+        Some(FlowRunner::new(flow.clone(), self.shared.clone()))
+    }
+
+    /// Connects every flow's source, then starts every configuration (binding listeners).
+    ///
+    /// # Errors
+    ///
+    /// A message naming the flow or configuration that could not start.
+    pub async fn start(&self) -> Result<(), String> {
+        for flow in &self.flows {
+            if let Some(source) = &flow.source {
+                let runner = FlowRunner::new(flow.clone(), self.shared.clone());
+                source.register(runner).map_err(|err| format!("flow `{}`: {err}", flow.name))?;
+            }
+        }
+        for (name, global) in &self.globals {
+            global.lifecycle.start().await.map_err(|err| format!("`{name}`: {err}"))?;
+        }
+        Ok(())
+    }
+
+    /// Stops every configuration, letting work in flight finish.
+    pub async fn stop(&self) {
+        for (_, global) in self.globals.iter().rev() {
+            global.lifecycle.stop().await;
+        }
+    }
+}
+
+/// Loads an app from files or folders.
+///
+/// A folder that is a Mule project (it has `src/main/mule`) loads every XML file there and
+/// finds resources in `src/main/resources`; any other folder loads the XML files it contains.
+///
+/// # Errors
+///
+/// Every problem found, in every file.
+pub fn load(paths: &[PathBuf], registry: &Registry, options: &LoadOptions) -> Result<App, LoadError> {
+    let mut files = Vec::new();
+    let mut search_path = SearchPath::default();
+    for path in paths {
+        collect_files(path, &mut files, &mut search_path).map_err(LoadError::single)?;
+    }
+    if files.is_empty() {
+        return Err(LoadError::single("no XML files to load".into()));
+    }
+    let mut sources = SourceMap::default();
+    let mut file_ids = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|err| LoadError::single(format!("cannot read `{}`: {err}", file.display())))?;
+        file_ids.push(sources.add(file.clone(), text));
+        if let Some(dir) = file.parent() {
+            let dir = dir.to_path_buf();
+            if !search_path.dirs.contains(&dir) {
+                search_path.dirs.insert(0, dir);
+            }
+        }
+    }
+    let default_name = app_name_of(&paths[0]);
+    let options = LoadOptions { app_name: options.app_name.clone().or(Some(default_name)), ..options.clone() };
+    load_sources(sources, &file_ids, search_path, registry, &options)
+}
+
+/// Loads an app from text, as if read from a file at `path` (used by tests and examples).
+///
+/// # Errors
+///
+/// Every problem found.
+pub fn load_str(path: &Path, text: &str, registry: &Registry, options: &LoadOptions) -> Result<App, LoadError> {
+    let mut sources = SourceMap::default();
+    let file_id = sources.add(path.to_path_buf(), text.to_owned());
+    let dirs = path.parent().map(|p| vec![p.to_path_buf()]).unwrap_or_default();
+    load_sources(sources, &[file_id], SearchPath { dirs }, registry, options)
+}
+
+fn app_name_of(path: &Path) -> String {
+    let stem = if path.is_dir() { path.file_name() } else { path.file_stem() };
+    stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into())
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>, search_path: &mut SearchPath) -> Result<(), String> {
+    if path.is_file() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !path.is_dir() {
+        return Err(format!("`{}` is neither a file nor a folder", path.display()));
+    }
+    let project_mule = path.join("src/main/mule");
+    let dir = if project_mule.is_dir() {
+        search_path.dirs.push(path.join("src/main/resources"));
+        project_mule
+    } else {
+        path.to_path_buf()
+    };
+    let entries = std::fs::read_dir(&dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "xml") && p.is_file())
+        .collect();
+    if found.is_empty() {
+        return Err(format!("`{}` has no XML files", dir.display()));
+    }
+    found.sort();
+    files.extend(found);
+    Ok(())
+}
+
+fn load_sources(
+    sources: SourceMap,
+    file_ids: &[FileId],
+    search_path: SearchPath,
+    registry: &Registry,
+    options: &LoadOptions,
+) -> Result<App, LoadError> {
+    let mut diagnostics = Diagnostics::default();
+    let app_name = options.app_name.clone().unwrap_or_else(|| "app".into());
+
+    let mut roots = Vec::new();
+    for &file_id in file_ids {
+        match xml::parse(&sources.file(file_id).text, file_id) {
+            Ok(root) if root.is(ns::CORE, "mule") => roots.push(root),
+            Ok(root) => diagnostics.push(
+                Diagnostic::error(root.span, format!("the root element is `{}`, expected `mule`", root.qname))
+                    .with_note(format!("declare it as <mule xmlns=\"{}\" ...>", ns::CORE)),
+            ),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+
+    let mut properties = Properties::new(options.system_properties.clone(), options.use_env);
+    let secrets = SecretStore::default();
+    let no_globals = BTreeMap::new();
+    collect_property_sources(&roots, registry, &mut properties, &secrets, &search_path, &app_name, &mut diagnostics, &no_globals);
+    for root in &mut roots {
+        resolve_placeholders(root, registry, &properties, &mut diagnostics);
+    }
+    for root in &roots {
+        check::check_document(root, registry, &mut diagnostics);
+    }
+
+    let properties = Arc::new(properties);
+    let mut globals = BTreeMap::new();
+    let mut global_order = Vec::new();
+    let mut names: BTreeMap<String, Span> = BTreeMap::new();
+    let mut flows = Vec::new();
+    {
+        // Configurations first, so that flows can refer to any of them.
+        for root in &roots {
+            for element in &root.children {
+                if let Some(name) = element.attr("name") {
+                    check_unique_name(&mut names, &name.value, name.value_span, &mut diagnostics);
+                }
+                let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else { continue };
+                let mut cx = BuildContext {
+                    diagnostics: &mut diagnostics,
+                    globals: &globals,
+                    properties: &properties,
+                    secrets: &secrets,
+                    search_path: &search_path,
+                    app_name: &app_name,
+                    flow_name: None,
+                };
+                let Some(handle) = kind.build(element, &mut cx) else { continue };
+                let Some(name) = element.attr_value("name") else { continue };
+                global_order.push((name.to_owned(), handle.clone()));
+                globals.insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone(), span: element.span });
+            }
+        }
+        for root in &roots {
+            for element in root.children.iter().filter(|e| e.is(ns::CORE, "flow")) {
+                let mut cx = BuildContext {
+                    diagnostics: &mut diagnostics,
+                    globals: &globals,
+                    properties: &properties,
+                    secrets: &secrets,
+                    search_path: &search_path,
+                    app_name: &app_name,
+                    flow_name: element.attr_value("name"),
+                };
+                if let Some(flow) = build_flow(element, registry, &mut cx, &sources, &app_name) {
+                    flows.push(Arc::new(flow));
+                }
+            }
+        }
+    }
+
+    if diagnostics.has_errors() {
+        return Err(LoadError { sources, diagnostics: diagnostics.items });
+    }
+    let shared = Arc::new(AppShared { name: app_name.clone(), properties });
+    Ok(App {
+        name: app_name,
+        sources,
+        flows,
+        globals: global_order,
+        secrets,
+        warnings: diagnostics.items,
+        shared,
+    })
+}
+
+fn check_unique_name(names: &mut BTreeMap<String, Span>, name: &str, span: Span, diagnostics: &mut Diagnostics) {
+    if let Some(first) = names.get(name) {
+        let _ = first;
+        diagnostics.push(
+            Diagnostic::error(span, format!("duplicate global name `{name}`"))
+                .with_note("names of flows and global elements must be unique across the app's files"),
+        );
+    } else {
+        names.insert(name.to_owned(), span);
+    }
+}
+
+#[allow(clippy::too_many_arguments, reason = "one call site; the arguments are the loader's state")]
+fn collect_property_sources(
+    roots: &[Element],
+    registry: &Registry,
+    properties: &mut Properties,
+    secrets: &SecretStore,
+    search_path: &SearchPath,
+    app_name: &str,
+    diagnostics: &mut Diagnostics,
+    no_globals: &BTreeMap<String, BuiltGlobal>,
+) {
+    // Global properties are the lowest-precedence defaults, but provider attributes such as
+    // `file="${env}.yaml"` may use them, so they are gathered first.
+    for element in roots.iter().flat_map(|root| &root.children) {
+        if element.is(ns::CORE, "global-property")
+            && let (Some(name), Some(value)) = (element.attr("name"), element.attr("value"))
+        {
+            properties.add_global(&name.raw, &value.raw);
+        }
+    }
+    for element in roots.iter().flat_map(|root| &root.children) {
+        if element.is(ns::CORE, "configuration-properties") {
+            let Some(file_attr) = element.attr("file") else { continue };
+            let file_name = match properties.resolve_bootstrap(&file_attr.raw) {
+                Ok(resolved) => resolved.text,
+                Err(err) => {
+                    diagnostics.push(Diagnostic::error(file_attr.value_span, err.to_string()));
+                    continue;
+                }
+            };
+            let Some(path) = search_path.find(&file_name) else {
+                diagnostics.push(missing_file(file_attr.value_span, &file_name, search_path));
+                continue;
+            };
+            match ConfigurationProperties::load(&path) {
+                Ok(provider) => properties.add_provider(Arc::new(provider)),
+                Err(err) => diagnostics.push(Diagnostic::error(file_attr.value_span, err.to_string())),
+            }
+            continue;
+        }
+        let Some(Kind::PropertyProvider(kind)) = registry.get(&element.ns, &element.name) else { continue };
+        let mut local = Diagnostics::default();
+        check::check_element(element, kind.schema(), &mut local);
+        if local.has_errors() {
+            diagnostics.items.extend(local.items);
+            continue;
+        }
+        let snapshot = properties.clone();
+        let mut cx = BuildContext {
+            diagnostics,
+            globals: no_globals,
+            properties: &snapshot,
+            secrets,
+            search_path,
+            app_name,
+            flow_name: None,
+        };
+        if let Some(provider) = kind.build(element, &mut cx) {
+            properties.add_provider(provider);
+        }
+    }
+}
+
+/// A "file not found" error that says where flowrun looked.
+pub fn missing_file(span: Span, name: &str, search_path: &SearchPath) -> Diagnostic {
+    let dirs: Vec<String> = search_path.dirs.iter().map(|d| format!("`{}`", d.display())).collect();
+    Diagnostic::error(span, format!("file `{name}` not found"))
+        .with_note(format!("looked in {}", if dirs.is_empty() { "the current folder".into() } else { dirs.join(", ") }))
+}
+
+fn resolve_placeholders(root: &mut Element, registry: &Registry, properties: &Properties, diagnostics: &mut Diagnostics) {
+    for element in &mut root.children {
+        // Property sources resolved their own attributes against the bootstrap sources; going
+        // over them again would put a decryption key into plain text.
+        let is_source = element.is(ns::CORE, "configuration-properties")
+            || element.is(ns::CORE, "global-property")
+            || matches!(registry.get(&element.ns, &element.name), Some(Kind::PropertyProvider(_)));
+        if is_source {
+            continue;
+        }
+        element.for_each_value_mut(&mut |value| {
+            if !value.raw.contains("${") {
+                return;
+            }
+            match properties.resolve(value.raw) {
+                Ok(resolved) => {
+                    *value.value = resolved.text;
+                    *value.secret = resolved.secret;
+                }
+                Err(err) => diagnostics.push(Diagnostic::error(value.span, err.to_string())),
+            }
+        });
+    }
+}
+
+fn build_flow(
+    element: &Element,
+    registry: &Registry,
+    cx: &mut BuildContext<'_>,
+    sources: &SourceMap,
+    app_name: &str,
+) -> Option<Flow> {
+    let name = element.attr_value("name")?.to_owned();
+    let mut source = None;
+    let mut steps = Vec::new();
+    let mut ok = true;
+    for (idx, child) in element.children.iter().enumerate() {
+        match registry.get(&child.ns, &child.name) {
+            Some(Kind::Source(kind)) if idx == 0 => match kind.build(child, cx) {
+                Some(built) => source = Some(built),
+                None => ok = false,
+            },
+            Some(Kind::Processor(kind)) => {
+                let path = format!("{name}/processors/{}", steps.len());
+                let Some(processor) = kind.build(child, cx) else {
+                    ok = false;
+                    continue;
+                };
+                let location = sources.location(child.span);
+                let file_name = location.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let doc_name = child.doc_name().map(|d| format!(" ({d})")).unwrap_or_default();
+                steps.push(Step {
+                    processor,
+                    element: format!("{path} @ {app_name}:{file_name}:{}{doc_name}", location.line),
+                    path,
+                    dsl: child.start_tag.to_string(),
+                    qname: child.qname.to_string(),
+                });
+            }
+            // The schema check has already reported anything else.
+            _ => ok = false,
+        }
+    }
+    ok.then_some(Flow { name, source, steps })
+}
