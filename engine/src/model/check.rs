@@ -56,7 +56,14 @@ pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &
 }
 
 fn check_flow(flow: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
-    check_element(flow, &FLOW, diagnostics);
+    // The flow's own attributes follow its schema; its children are steps, checked below.
+    check_attributes(flow, FLOW.attributes, diagnostics);
+    if flow.attr("name").is_none() {
+        diagnostics.push(missing_attr(flow, "name"));
+    }
+    if let Some(text) = &flow.text {
+        diagnostics.push(Diagnostic::error(text.span, "`flow` does not take text content"));
+    }
     for (idx, child) in flow.children.iter().enumerate() {
         match registry.get(&child.ns, &child.name) {
             Some(Kind::Source(kind)) => {

@@ -245,7 +245,7 @@ fn load_sources(
         for root in &roots {
             for element in &root.children {
                 if let Some(name) = element.attr("name") {
-                    check_unique_name(&mut names, &name.value, name.value_span, &mut diagnostics);
+                    check_unique_name(&mut names, &name.value, name.value_span, &sources, &mut diagnostics);
                 }
                 let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else { continue };
                 let mut cx = BuildContext {
@@ -260,7 +260,7 @@ fn load_sources(
                 let Some(handle) = kind.build(element, &mut cx) else { continue };
                 let Some(name) = element.attr_value("name") else { continue };
                 global_order.push((name.to_owned(), handle.clone()));
-                globals.insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone(), span: element.span });
+                globals.insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone() });
             }
         }
         for root in &roots {
@@ -281,6 +281,8 @@ fn load_sources(
         }
     }
 
+    // Report in file order, whatever stage found each problem.
+    diagnostics.items.sort_by_key(|d| d.span.map(|s| (s.file.0, s.start)));
     if diagnostics.has_errors() {
         return Err(LoadError { sources, diagnostics: diagnostics.items });
     }
@@ -296,11 +298,17 @@ fn load_sources(
     })
 }
 
-fn check_unique_name(names: &mut BTreeMap<String, Span>, name: &str, span: Span, diagnostics: &mut Diagnostics) {
+fn check_unique_name(
+    names: &mut BTreeMap<String, Span>,
+    name: &str,
+    span: Span,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) {
     if let Some(first) = names.get(name) {
-        let _ = first;
         diagnostics.push(
             Diagnostic::error(span, format!("duplicate global name `{name}`"))
+                .with_note(format!("first declared at {}", sources.location(*first)))
                 .with_note("names of flows and global elements must be unique across the app's files"),
         );
     } else {

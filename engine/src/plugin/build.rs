@@ -18,7 +18,6 @@ pub(crate) struct BuiltGlobal {
     pub(crate) handle: GlobalHandle,
     /// `http:request-config` and the like, for messages.
     pub(crate) qname: Arc<str>,
-    pub(crate) span: Span,
 }
 
 /// Services for plugins while the app loads: error reporting, configuration lookup,

@@ -1,0 +1,2 @@
+//! Secure configuration properties (placeholder until the crypto lands).
+pub mod tool;
