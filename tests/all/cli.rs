@@ -1,0 +1,77 @@
+//! The command line's contract: subcommands, exit codes, and load errors with locations.
+
+use crate::support::openbao::TempDir;
+use crate::support::process::run_flowrun;
+use crate::support::repo_root;
+
+fn write_app(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.0.join(name);
+    std::fs::write(&path, text).expect("write app");
+    path.to_string_lossy().into_owned()
+}
+
+const HEADER: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:web="http://www.mulesoft.org/schema/mule/http">"#;
+
+#[test]
+fn validate_reports_every_problem_with_its_location() {
+    let dir = TempDir::new("cli-validate");
+    let app = format!(
+        "{HEADER}\n  <web:request-config name=\"dup\"/>\n  <flow name=\"dup\">\n    <set-variable value=\"x\" bogus=\"1\"/>\n    <web:request config-ref=\"nowhere\" path=\"/\"/>\n    <lgger message=\"m\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "bad.xml", &app);
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = [
+        "bad.xml:4:15: error: duplicate global name `dup`",
+        "  = first declared at ",
+        "bad.xml:5:6: error: missing required attribute `variableName` on `set-variable`",
+        "bad.xml:5:29: error: unknown attribute `bogus` on `set-variable`",
+        "bad.xml:6:30: error: `config-ref` names `nowhere`, but nothing has that name",
+        "bad.xml:7:6: error: unknown element `lgger`, expected a flow step",
+    ];
+    for line in expected {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
+}
+
+#[test]
+fn missing_property_uses_mules_message() {
+    let dir = TempDir::new("cli-prop");
+    let app = format!("{HEADER}\n  <flow name=\"f\">\n    <logger message=\"${{nope}}\"/>\n  </flow>\n</mule>\n");
+    let path = write_app(&dir, "p.xml", &app);
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("p.xml:4:22: error: Couldn't find configuration property value for key ${nope}"), "{stderr}");
+}
+
+#[test]
+fn system_properties_accept_both_spellings() {
+    let dir = TempDir::new("cli-define");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"a\" value=\"${{one}}\"/>\n    <set-variable variableName=\"b\" value=\"${{two}}\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "d.xml", &app);
+    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "-Done=1", "-D", "two=2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let result: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(result["vars"], serde_json::json!({"a": "1", "b": "2"}));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let output = run_flowrun(&repo_root(), &["call", "flows/rotate-ai-key.xml"]);
+    assert_eq!(output.status.code(), Some(2), "missing --flow is a usage error");
+    for sub in ["run", "call", "validate"] {
+        let output = run_flowrun(&repo_root(), &[sub, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{sub} --help");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: flowrun"), "{sub} --help");
+    }
+    let output = run_flowrun(&repo_root(), &["validate", "does-not-exist.xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist.xml"));
+}
