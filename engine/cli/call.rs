@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use json::to_json;
 use flowrun_engine::event::{Event, Message};
 use flowrun_engine::value::{MediaType, TypedValue, Value};
+use json::to_json;
 
 use crate::CallArgs;
 
@@ -12,7 +12,11 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
     let Some(app) = crate::load(&args.app) else { return ExitCode::from(2) };
     let Some(runner) = app.runner(&args.flow) else {
         let names: Vec<&str> = app.flows.iter().map(|f| f.name.as_str()).collect();
-        eprintln!("error: the app has no flow named `{}`; its flows: {}", args.flow, names.join(", "));
+        eprintln!(
+            "error: the app has no flow named `{}`; its flows: {}",
+            args.flow,
+            names.join(", ")
+        );
         return ExitCode::from(2);
     };
     let payload = match read_payload(args.payload.as_deref()) {
@@ -22,7 +26,8 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let attributes = Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::string(v.as_str()))));
+    let attributes =
+        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::string(v.as_str()))));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
     match runner.run(Event::new(message)).await {
         Ok(event) => {
@@ -50,7 +55,9 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
 fn read_payload(arg: Option<&str>) -> Result<TypedValue, String> {
     let Some(arg) = arg else { return Ok(TypedValue::null()) };
     let text = match arg.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).map_err(|err| format!("cannot read `{path}`: {err}"))?,
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|err| format!("cannot read `{path}`: {err}"))?
+        }
         None => arg.to_owned(),
     };
     serde_json::from_str::<serde_json::Value>(&text)
@@ -67,7 +74,9 @@ mod json {
     pub(crate) fn to_json(value: &TypedValue) -> serde_json::Value {
         match &value.value {
             Value::Binary(bytes) if value.media_type.is_json() => serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())),
+                .unwrap_or_else(|_| {
+                    serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+                }),
             other => native_to_json(other),
         }
     }
@@ -76,13 +85,19 @@ mod json {
         match value {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => serde_json::from_str(&n.to_string()).unwrap_or(serde_json::Value::Null),
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Binary(bytes) => serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()),
-            Value::Array(items) => serde_json::Value::Array(items.iter().map(native_to_json).collect()),
-            Value::Object(pairs) => {
-                serde_json::Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), native_to_json(v))).collect())
+            Value::Number(n) => {
+                serde_json::from_str(&n.to_string()).unwrap_or(serde_json::Value::Null)
             }
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Binary(bytes) => {
+                serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+            }
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(native_to_json).collect())
+            }
+            Value::Object(pairs) => serde_json::Value::Object(
+                pairs.iter().map(|(k, v)| (k.to_string(), native_to_json(v))).collect(),
+            ),
         }
     }
 }

@@ -108,7 +108,11 @@ fn main() -> ExitCode {
 }
 
 fn secure(args: &[String]) -> ExitCode {
-    let code = flowrun_plugins::secure_properties::tool::run(args, &mut std::io::stdout(), &mut std::io::stderr());
+    let code = flowrun_plugins::secure_properties::tool::run(
+        args,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
@@ -138,7 +142,10 @@ fn load(app: &AppArgs) -> Option<App> {
         Err(err) => {
             eprintln!("{err}");
             let n_errors = err.n_errors();
-            eprintln!("error: the app did not load: {n_errors} error{}", if n_errors == 1 { "" } else { "s" });
+            eprintln!(
+                "error: the app did not load: {n_errors} error{}",
+                if n_errors == 1 { "" } else { "s" }
+            );
             None
         }
     }
@@ -174,7 +181,7 @@ async fn wait_for_shutdown() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         match signal(SignalKind::terminate()) {
             Ok(mut term) => {
                 tokio::select! {

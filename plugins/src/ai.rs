@@ -8,7 +8,8 @@
 use std::sync::Arc;
 
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Kind, Registry, Schema,
+    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Kind, Registry,
+    Schema,
 };
 use flowrun_engine::secret::{Secret, SecretRef};
 use flowrun_engine::xml::Element;
@@ -68,14 +69,23 @@ impl Global for AiConfig {}
 struct AiConfigKind;
 
 static OPENAI_CONNECTION: Schema = Schema {
-    attributes: &[AttrSpec::required("apiKey"), AttrSpec::optional("baseUrl"), AttrSpec::optional("model")],
+    attributes: &[
+        AttrSpec::required("apiKey"),
+        AttrSpec::optional("baseUrl"),
+        AttrSpec::optional("model"),
+    ],
     children: &[],
     text: false,
 };
 
 static AI_CONFIG: Schema = Schema {
     attributes: &[AttrSpec::required("name")],
-    children: &[ChildSpec { ns: NS, name: "openai-connection", schema: &OPENAI_CONNECTION, required: true }],
+    children: &[ChildSpec {
+        ns: NS,
+        name: "openai-connection",
+        schema: &OPENAI_CONNECTION,
+        required: true,
+    }],
     text: false,
 };
 
@@ -107,7 +117,8 @@ impl GlobalKind for AiConfigKind {
             cx.error(key_attr.value_span, format!("`apiKey` of `{name}` is empty"));
             return None;
         }
-        let base_url = connection.attr_value("baseUrl").unwrap_or("https://api.openai.com/v1").to_owned();
+        let base_url =
+            connection.attr_value("baseUrl").unwrap_or("https://api.openai.com/v1").to_owned();
         let model = connection.attr_value("model").map(str::to_owned);
         let connection = Connection::OpenAi { api_key, base_url, model };
         Some(GlobalHandle::new(AiConfig { name, connection }))

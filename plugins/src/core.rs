@@ -7,10 +7,11 @@ use futures::future::BoxFuture;
 use flowrun_engine::event::{Event, MuleError};
 use flowrun_engine::expr::{Scope, Template, ValueExpr};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema, StepContext,
+    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
+    StepContext,
 };
 use flowrun_engine::value::{MediaType, TypedValue};
-use flowrun_engine::xml::{ns, Element};
+use flowrun_engine::xml::{Element, ns};
 
 /// Adds the core steps to a registry.
 pub fn register(registry: &mut Registry) {
@@ -20,7 +21,8 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// The logger category Mule uses when `category` is not given.
-pub const DEFAULT_LOGGER_CATEGORY: &str = "org.mule.runtime.core.internal.processor.LoggerMessageProcessor";
+pub const DEFAULT_LOGGER_CATEGORY: &str =
+    "org.mule.runtime.core.internal.processor.LoggerMessageProcessor";
 
 /// `<set-variable variableName="x" value="#[...]"/>`: stores a value in `vars.x`.
 struct SetVariableKind;
@@ -56,7 +58,10 @@ impl ProcessorKind for SetVariableKind {
         let name_attr = element.attr("variableName")?;
         let name = name_attr.value.clone();
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            cx.error(name_attr.value_span, format!("invalid variable name `{name}`: use letters, digits and `_`"));
+            cx.error(
+                name_attr.value_span,
+                format!("invalid variable name `{name}`: use letters, digits and `_`"),
+            );
             return None;
         }
         let value = cx.value_expr(element.attr("value")?)?;
@@ -72,7 +77,11 @@ struct SetVariable {
 }
 
 impl Processor for SetVariable {
-    fn process<'a>(&'a self, mut event: Event, cx: &'a StepContext<'a>) -> BoxFuture<'a, Result<Event, MuleError>> {
+    fn process<'a>(
+        &'a self,
+        mut event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
         Box::pin(async move {
             let value = eval(&self.value, &event, cx, self.label.as_ref())?;
             event.vars.insert(self.name.clone(), value);
@@ -85,7 +94,11 @@ impl Processor for SetVariable {
 struct SetPayloadKind;
 
 static SET_PAYLOAD: Schema = Schema {
-    attributes: &[AttrSpec::required("value"), AttrSpec::optional("mimeType"), AttrSpec::optional("encoding")],
+    attributes: &[
+        AttrSpec::required("value"),
+        AttrSpec::optional("mimeType"),
+        AttrSpec::optional("encoding"),
+    ],
     children: &[],
     text: false,
 };
@@ -119,7 +132,11 @@ struct SetPayload {
 }
 
 impl Processor for SetPayload {
-    fn process<'a>(&'a self, mut event: Event, cx: &'a StepContext<'a>) -> BoxFuture<'a, Result<Event, MuleError>> {
+    fn process<'a>(
+        &'a self,
+        mut event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
         Box::pin(async move {
             event.message.payload = eval(&self.value, &event, cx, self.label.as_ref())?;
             Ok(event)
@@ -161,7 +178,10 @@ fn media_type_label(element: &Element, cx: &mut BuildContext<'_>) -> Option<Opti
         return Some(encoding.map(|charset| MediaType::any().with_charset(charset)));
     };
     let Some(mut media_type) = MediaType::parse(&mime.value) else {
-        cx.error(mime.value_span, format!("`{}` is not a media type such as `application/json`", mime.value));
+        cx.error(
+            mime.value_span,
+            format!("`{}` is not a media type such as `application/json`", mime.value),
+        );
         return None;
     };
     if let Some(charset) = encoding {
@@ -174,7 +194,11 @@ fn media_type_label(element: &Element, cx: &mut BuildContext<'_>) -> Option<Opti
 struct LoggerKind;
 
 static LOGGER: Schema = Schema {
-    attributes: &[AttrSpec::optional("message"), AttrSpec::optional("level"), AttrSpec::optional("category")],
+    attributes: &[
+        AttrSpec::optional("message"),
+        AttrSpec::optional("level"),
+        AttrSpec::optional("category"),
+    ],
     children: &[],
     text: false,
 };
@@ -216,8 +240,11 @@ impl ProcessorKind for LoggerKind {
                 "TRACE" => Level::Trace,
                 other => {
                     cx.report(
-                        flowrun_engine::diag::Diagnostic::error(attr.value_span, format!("unknown logger level `{other}`"))
-                            .with_note("expected one of: ERROR, WARN, INFO, DEBUG, TRACE"),
+                        flowrun_engine::diag::Diagnostic::error(
+                            attr.value_span,
+                            format!("unknown logger level `{other}`"),
+                        )
+                        .with_note("expected one of: ERROR, WARN, INFO, DEBUG, TRACE"),
                     );
                     return None;
                 }
@@ -239,13 +266,20 @@ struct Logger {
 }
 
 impl Processor for Logger {
-    fn process<'a>(&'a self, event: Event, cx: &'a StepContext<'a>) -> BoxFuture<'a, Result<Event, MuleError>> {
+    fn process<'a>(
+        &'a self,
+        event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
         Box::pin(async move {
             let text = match &self.message {
                 Some(template) => {
                     let scope = Scope::of(&event, cx.properties);
                     template.render(&scope).map_err(|err| {
-                        MuleError::expression(format!("\"{}\n\nTrace:\n  at main (Unknown)\"", err.message))
+                        MuleError::expression(format!(
+                            "\"{}\n\nTrace:\n  at main (Unknown)\"",
+                            err.message
+                        ))
                     })?
                 }
                 None => describe_message(&event),
@@ -254,11 +288,21 @@ impl Processor for Logger {
             let processor = cx.processor_path;
             let id = &*event.correlation_id;
             match self.level {
-                Level::Error => tracing::error!(target: "flowrun::mule", category, processor, event = id, "{text}"),
-                Level::Warn => tracing::warn!(target: "flowrun::mule", category, processor, event = id, "{text}"),
-                Level::Info => tracing::info!(target: "flowrun::mule", category, processor, event = id, "{text}"),
-                Level::Debug => tracing::debug!(target: "flowrun::mule", category, processor, event = id, "{text}"),
-                Level::Trace => tracing::trace!(target: "flowrun::mule", category, processor, event = id, "{text}"),
+                Level::Error => {
+                    tracing::error!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Warn => {
+                    tracing::warn!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Info => {
+                    tracing::info!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Debug => {
+                    tracing::debug!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Trace => {
+                    tracing::trace!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
             }
             Ok(event)
         })

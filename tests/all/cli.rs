@@ -40,12 +40,19 @@ fn validate_reports_every_problem_with_its_location() {
 #[test]
 fn missing_property_uses_mules_message() {
     let dir = TempDir::new("cli-prop");
-    let app = format!("{HEADER}\n  <flow name=\"f\">\n    <logger message=\"${{nope}}\"/>\n  </flow>\n</mule>\n");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <logger message=\"${{nope}}\"/>\n  </flow>\n</mule>\n"
+    );
     let path = write_app(&dir, "p.xml", &app);
     let output = run_flowrun(&repo_root(), &["validate", &path]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr.contains("p.xml:4:22: error: Couldn't find configuration property value for key ${nope}"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "p.xml:4:22: error: Couldn't find configuration property value for key ${nope}"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -55,7 +62,8 @@ fn system_properties_accept_both_spellings() {
         "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"a\" value=\"${{one}}\"/>\n    <set-variable variableName=\"b\" value=\"${{two}}\"/>\n  </flow>\n</mule>\n"
     );
     let path = write_app(&dir, "d.xml", &app);
-    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "-Done=1", "-D", "two=2"]);
+    let output =
+        run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "-Done=1", "-D", "two=2"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let result: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");

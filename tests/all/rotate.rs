@@ -4,14 +4,13 @@ use std::time::Duration;
 
 use crate::support::anypoint::Anypoint;
 use crate::support::openbao::OpenBao;
-use crate::support::process::{run_flowrun, Server};
+use crate::support::process::{Server, run_flowrun};
 use crate::support::{free_port, repo_root};
 
 /// The token stored, encrypted, in flows/secure.yaml.
 const DEMO_TOKEN: &str = "demo-root-token";
 const DEMO_KEY: &str = "flowrun-demo-key";
-const SHARED_SECRETS_PATH: &str =
-    "/secrets/api/v1/organizations/demo-org/environments/demo-env/secretGroups/demo-secret-group/sharedSecrets";
+const SHARED_SECRETS_PATH: &str = "/secrets/api/v1/organizations/demo-org/environments/demo-env/secretGroups/demo-secret-group/sharedSecrets";
 
 struct Setup {
     admin_port: u16,
@@ -40,11 +39,17 @@ fn start(setup: &Setup) -> Server {
 }
 
 fn post_rotate(admin_port: u16) -> (u16, String, Option<String>) {
-    let client = reqwest::blocking::Client::builder().timeout(Duration::from_secs(30)).build().expect("client");
-    let response =
-        client.post(format!("http://127.0.0.1:{admin_port}/admin/rotate-key")).send().expect("flowrun answers");
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let response = client
+        .post(format!("http://127.0.0.1:{admin_port}/admin/rotate-key"))
+        .send()
+        .expect("flowrun answers");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_owned);
     (status, response.text().expect("body"), content_type)
 }
 
@@ -80,7 +85,8 @@ fn rotation_reads_openbao_and_puts_the_key_to_anypoint() {
     assert!(reads[0]["error"].is_null(), "the read succeeded: {}", reads[0]);
 
     let log = server.wait_for_log("AI API key rotated successfully");
-    let line = log.lines().find(|l| l.contains("AI API key rotated successfully")).expect("logger line");
+    let line =
+        log.lines().find(|l| l.contains("AI API key rotated successfully")).expect("logger line");
     assert!(line.starts_with("INFO  "), "{line}");
     assert!(line.contains("[processor: rotate-ai-key/processors/3; event: "), "{line}");
     assert!(
@@ -138,10 +144,14 @@ fn bad_mule_key_fails_at_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("secure.yaml"), "names the file: {stderr}");
-    assert!(stderr.contains("vault.token") || stderr.contains("ai.openai.key"), "names the property: {stderr}");
+    assert!(
+        stderr.contains("vault.token") || stderr.contains("ai.openai.key"),
+        "names the property: {stderr}"
+    );
     assert!(!stderr.contains(DEMO_TOKEN) && !stderr.contains("wrong-demo-key!!"), "{stderr}");
 
-    let output = run_flowrun(&repo_root(), &["validate", "flows/rotate-ai-key.xml", "-Dmule.key=short"]);
+    let output =
+        run_flowrun(&repo_root(), &["validate", "flows/rotate-ai-key.xml", "-Dmule.key=short"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("key"), "{stderr}");

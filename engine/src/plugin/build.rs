@@ -50,9 +50,16 @@ impl BuildContext<'_> {
 
     /// The configuration named by the element's `config-ref`, which must be a `T` (declared by
     /// the element kind `expected`, such as `http:request-config`).
-    pub fn config<T: Send + Sync + 'static>(&mut self, element: &Element, expected: &str) -> Option<Arc<T>> {
+    pub fn config<T: Send + Sync + 'static>(
+        &mut self,
+        element: &Element,
+        expected: &str,
+    ) -> Option<Arc<T>> {
         let Some(attr) = element.attr("config-ref") else {
-            self.error(element.span, format!("missing required attribute `config-ref` on `{}`", element.qname));
+            self.error(
+                element.span,
+                format!("missing required attribute `config-ref` on `{}`", element.qname),
+            );
             return None;
         };
         let Some(global) = self.globals.get(&attr.value) else {
@@ -69,8 +76,11 @@ impl BuildContext<'_> {
                 format!("declared `{expected}` elements: {}", known.join(", "))
             };
             self.report(
-                Diagnostic::error(attr.value_span, format!("`config-ref` names `{}`, but nothing has that name", attr.value))
-                    .with_note(note),
+                Diagnostic::error(
+                    attr.value_span,
+                    format!("`config-ref` names `{}`, but nothing has that name", attr.value),
+                )
+                .with_note(note),
             );
             return None;
         };
@@ -101,7 +111,10 @@ impl BuildContext<'_> {
     /// value; `None` (with an error) when it has none.
     pub fn text_expr(&mut self, element: &Element) -> Option<ValueExpr> {
         let Some(text) = &element.text else {
-            self.error(element.span, format!("`{}` needs content, such as `#[payload]`", element.qname));
+            self.error(
+                element.span,
+                format!("`{}` needs content, such as `#[payload]`", element.qname),
+            );
             return None;
         };
         let lead = text.value.len() - text.value.trim_start().len();

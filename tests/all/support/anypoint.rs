@@ -35,7 +35,8 @@ pub struct Anypoint {
 impl Anypoint {
     /// Starts the double on a free loopback port.
     pub fn start() -> Anypoint {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind the Anypoint double"));
+        let server =
+            Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind the Anypoint double"));
         let port = server.server_addr().to_ip().expect("ip address").port();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (srv, sink) = (server.clone(), requests.clone());
@@ -49,7 +50,12 @@ impl Anypoint {
                     headers: request
                         .headers()
                         .iter()
-                        .map(|h| (h.field.as_str().as_str().to_ascii_lowercase(), h.value.as_str().to_owned()))
+                        .map(|h| {
+                            (
+                                h.field.as_str().as_str().to_ascii_lowercase(),
+                                h.value.as_str().to_owned(),
+                            )
+                        })
                         .collect(),
                     body: body.clone(),
                 };
@@ -59,8 +65,10 @@ impl Anypoint {
                     .and_then(|v| v.get("name").cloned())
                     .unwrap_or(serde_json::Value::Null);
                 let answer = serde_json::json!({"name": name, "type": "symmetricKey", "expirationDate": null});
-                let header = tiny_http::Header::from_bytes("Content-Type", "application/json").expect("valid header");
-                let response = tiny_http::Response::from_string(answer.to_string()).with_header(header);
+                let header = tiny_http::Header::from_bytes("Content-Type", "application/json")
+                    .expect("valid header");
+                let response =
+                    tiny_http::Response::from_string(answer.to_string()).with_header(header);
                 let _ = request.respond(response);
             }
         });

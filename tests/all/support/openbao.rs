@@ -22,7 +22,11 @@ pub struct TempDir(pub PathBuf);
 impl TempDir {
     /// A new empty folder under the system temp folder.
     pub fn new(tag: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("flowrun-{tag}-{}-{}", std::process::id(), super::free_port()));
+        let path = std::env::temp_dir().join(format!(
+            "flowrun-{tag}-{}-{}",
+            std::process::id(),
+            super::free_port()
+        ));
         std::fs::create_dir_all(&path).expect("create temp dir");
         TempDir(path)
     }
@@ -61,7 +65,8 @@ impl OpenBao {
                 )
             });
         let audit_log = dir.0.join("audit.log");
-        let mut bao = OpenBao { child: Some(child), port, token: token.to_owned(), audit_log, _dir: dir };
+        let mut bao =
+            OpenBao { child: Some(child), port, token: token.to_owned(), audit_log, _dir: dir };
         bao.wait_ready();
         let body = serde_json::json!({"type": "file", "options": {"file_path": bao.audit_log}});
         bao.api("PUT", "/v1/sys/audit/file", Some(&body));
@@ -85,7 +90,12 @@ impl OpenBao {
     }
 
     /// Calls the OpenBao HTTP API with the root token; panics unless it succeeds.
-    pub fn api(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> serde_json::Value {
+    pub fn api(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> serde_json::Value {
         let client = reqwest::blocking::Client::new();
         let url = format!("http://127.0.0.1:{}{path}", self.port);
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("valid method");
@@ -102,7 +112,11 @@ impl OpenBao {
 
     /// Stores `data` at `secret/<name>` in the KV version 2 engine of dev mode.
     pub fn put_kv(&self, name: &str, data: serde_json::Value) {
-        self.api("POST", &format!("/v1/secret/data/{name}"), Some(&serde_json::json!({"data": data})));
+        self.api(
+            "POST",
+            &format!("/v1/secret/data/{name}"),
+            Some(&serde_json::json!({"data": data})),
+        );
     }
 
     /// The audit log's entries (one JSON object per line).

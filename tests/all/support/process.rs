@@ -58,7 +58,10 @@ impl Server {
             }
             if let Ok(Some(status)) = server.child.try_wait() {
                 std::thread::sleep(Duration::from_millis(100));
-                panic!("flowrun exited with {status} before listening on {port}:\n{}", server.log());
+                panic!(
+                    "flowrun exited with {status} before listening on {port}:\n{}",
+                    server.log()
+                );
             }
             if Instant::now() > deadline {
                 panic!("flowrun did not listen on {port} within 10 s:\n{}", server.log());
