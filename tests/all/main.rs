@@ -8,3 +8,4 @@
 mod cli;
 mod rotate;
 mod support;
+mod tidy;
