@@ -83,3 +83,78 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist.xml"));
 }
+
+fn call_vars(args: &[&str], envs: &[(&str, &str)]) -> serde_json::Value {
+    let mut command = crate::support::process::flowrun();
+    command.current_dir(repo_root()).args(args);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let output = command.output().expect("run flowrun");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    result["vars"].clone()
+}
+
+#[test]
+fn property_sources_follow_mules_precedence() {
+    let dir = TempDir::new("cli-precedence");
+    std::fs::write(
+        dir.0.join("config.yaml"),
+        "p:\n  file: \"yaml\"\n  env: \"yaml\"\n  sys: \"yaml\"\nonly:\n  yaml: \"from yaml\"\n",
+    )
+    .expect("write yaml");
+    std::fs::write(
+        dir.0.join("more.properties"),
+        "p.file=properties\nonly.props=from properties\n",
+    )
+    .expect("write properties");
+    let app = format!(
+        "{HEADER}\n  <configuration-properties file=\"config.yaml\"/>\n  <configuration-properties file=\"more.properties\"/>\n  <global-property name=\"p.global\" value=\"global\"/>\n  <global-property name=\"p.file\" value=\"global\"/>\n  <flow name=\"f\">\n    <set-variable variableName=\"file\" value=\"${{p.file}}\"/>\n    <set-variable variableName=\"env\" value=\"${{p.env}}\"/>\n    <set-variable variableName=\"sys\" value=\"${{p.sys}}\"/>\n    <set-variable variableName=\"global\" value=\"${{p.global}}\"/>\n    <set-variable variableName=\"props\" value=\"${{only.props}} and ${{only.yaml}}\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let vars = call_vars(
+        &["call", &path, "--flow", "f", "-Dp.sys=system"],
+        &[("p.env", "environment"), ("p.sys", "environment")],
+    );
+    let expected = serde_json::json!({
+        "file": "yaml",
+        "env": "environment",
+        "sys": "system",
+        "global": "global",
+        "props": "from properties and from yaml",
+    });
+    assert_eq!(vars, expected);
+}
+
+#[test]
+fn an_app_spans_files_and_project_folders() {
+    let dir = TempDir::new("cli-project");
+    let mule = dir.0.join("src/main/mule");
+    let resources = dir.0.join("src/main/resources");
+    std::fs::create_dir_all(&mule).expect("mkdir");
+    std::fs::create_dir_all(&resources).expect("mkdir");
+    std::fs::write(resources.join("app.properties"), "greeting=hello\n").expect("write");
+    std::fs::write(
+        mule.join("a.xml"),
+        format!("{HEADER}\n  <configuration-properties file=\"app.properties\"/>\n</mule>\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        mule.join("b.xml"),
+        format!("{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"g\" value=\"${{greeting}}\"/>\n  </flow>\n</mule>\n"),
+    )
+    .expect("write");
+    let folder = dir.0.to_string_lossy().into_owned();
+    let vars = call_vars(&["call", &folder, "--flow", "f"], &[]);
+    assert_eq!(vars, serde_json::json!({"g": "hello"}));
+
+    let a = mule.join("a.xml").to_string_lossy().into_owned();
+    let b = mule.join("b.xml").to_string_lossy().into_owned();
+    let output = run_flowrun(&repo_root(), &["validate", &a, &b]);
+    // Given as files, the properties file is looked up next to the XML files, not in resources.
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a.xml:3:35: error: file `app.properties` not found"), "{stderr}");
+}

@@ -53,11 +53,16 @@ fn shortcomings_are_marked_fixme_with_a_reason() {
     for path in all_sources() {
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         for (idx, line) in text.lines().enumerate() {
-            let bare_fixme = line.trim_end().ends_with(&fixme) || line.contains(&format!("{fixme}()"));
+            let bare_fixme =
+                line.trim_end().ends_with(&fixme) || line.contains(&format!("{fixme}()"));
             if line.contains(&marker) || bare_fixme {
                 bad.push(format!("{}:{}: {}", path.display(), idx + 1, line.trim()));
             }
         }
     }
-    assert!(bad.is_empty(), "use `FIXME: what is wrong and what the fix would be`:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "use `FIXME: what is wrong and what the fix would be`:\n{}",
+        bad.join("\n")
+    );
 }
