@@ -18,5 +18,6 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     core::register(&mut registry);
     ai::register(&mut registry);
+    secure_properties::register(&mut registry);
     registry
 }

@@ -459,6 +459,7 @@ fn resolve_placeholders(
                     *value.value = resolved.text;
                     *value.secret = resolved.secret;
                 }
+                Err(crate::props::ResolveError::NotFound { .. }) if sources_failed => {}
                 Err(err) => diagnostics.push(Diagnostic::error(value.span, err.to_string())),
             }
         });
