@@ -439,6 +439,7 @@ fn resolve_placeholders(
     root: &mut Element,
     registry: &Registry,
     properties: &Properties,
+    sources_failed: bool,
     diagnostics: &mut Diagnostics,
 ) {
     for element in &mut root.children {
