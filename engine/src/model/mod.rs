@@ -250,6 +250,7 @@ fn load_sources(
     let mut properties = Properties::new(options.system_properties.clone(), options.use_env);
     let secrets = SecretStore::default();
     let no_globals = BTreeMap::new();
+    let n_before = diagnostics.n_errors();
     collect_property_sources(
         &roots,
         registry,
@@ -260,8 +261,11 @@ fn load_sources(
         &mut diagnostics,
         &no_globals,
     );
+    // When a property source failed, the keys it would have defined are reported missing
+    // everywhere they are used; those follow-on errors only hide the real one.
+    let sources_failed = diagnostics.n_errors() > n_before;
     for root in &mut roots {
-        resolve_placeholders(root, registry, &properties, &mut diagnostics);
+        resolve_placeholders(root, registry, &properties, sources_failed, &mut diagnostics);
     }
     for root in &roots {
         check::check_document(root, registry, &mut diagnostics);
