@@ -129,3 +129,41 @@ impl GlobalKind for AiConfigKind {
 pub fn config_of(handle: &GlobalHandle) -> Option<Arc<AiConfig>> {
     handle.object.clone().downcast::<AiConfig>().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use flowrun_engine::model::{LoadOptions, load_str};
+    use flowrun_engine::secret::Secret;
+
+    #[test]
+    fn api_key_follows_the_secret_store() {
+        let dir = std::env::temp_dir().join(format!("flowrun-ai-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("s.yaml"), "ai:\n  key: \"sk-first\"\n").expect("write");
+        let app = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:secure-properties="http://www.mulesoft.org/schema/mule/secure-properties"
+      xmlns:ai="http://www.mulesoft.org/schema/mule/ai">
+  <secure-properties:config name="S" file="s.yaml" key="MyEncryptionKey1">
+    <secure-properties:encrypt/>
+  </secure-properties:config>
+  <ai:config name="AI"><ai:openai-connection apiKey="${secure::ai.key}"/></ai:config>
+  <ai:config name="Fixed"><ai:openai-connection apiKey="prefix-${secure::ai.key}"/></ai:config>
+</mule>"#;
+        let loaded =
+            load_str(&dir.join("app.xml"), app, &crate::registry(), &LoadOptions::default());
+        let _ = std::fs::remove_dir_all(&dir);
+        let loaded = loaded.expect("loads");
+        let config = |name: &str| {
+            let (_, handle) = loaded.globals.iter().find(|(n, _)| n == name).expect("config");
+            super::config_of(handle).expect("an ai:config")
+        };
+        let key = |name: &str| match &config(name).connection {
+            super::Connection::OpenAi { api_key, .. } => api_key.current().expose().to_owned(),
+        };
+        assert_eq!(key("AI"), "sk-first");
+        loaded.secrets.set("ai.key", Secret::new("sk-rotated"));
+        assert_eq!(key("AI"), "sk-rotated", "a live reference sees the rotated key");
+        assert_eq!(key("Fixed"), "prefix-sk-first", "composed values are fixed at load");
+        assert!(!format!("{:?}", config("AI")).contains("sk-"), "Debug never shows the key");
+    }
+}

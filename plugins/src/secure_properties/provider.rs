@@ -260,3 +260,145 @@ impl PropertyProvider for SecureProperties {
         self.description.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use flowrun_engine::model::{App, LoadError, LoadOptions, load_str};
+
+    /// A folder holding an app and its secure file, removed when dropped.
+    struct Fixture(PathBuf);
+
+    impl Fixture {
+        fn new(tag: &str, file_name: &str, file_text: &str) -> Fixture {
+            let dir =
+                std::env::temp_dir().join(format!("flowrun-secure-{tag}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            std::fs::write(dir.join(file_name), file_text).expect("write secure file");
+            Fixture(dir)
+        }
+
+        fn load(&self, config: &str, uses: &str, key: &str) -> Result<App, LoadError> {
+            let app = format!(
+                r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:secure-properties="http://www.mulesoft.org/schema/mule/secure-properties">
+  {config}
+  <flow name="f"><set-variable variableName="v" value="{uses}"/></flow>
+</mule>"#
+            );
+            let mut options = LoadOptions::default();
+            options.system_properties.insert("k".into(), key.into());
+            load_str(&self.0.join("app.xml"), &app, &crate::registry(), &options)
+        }
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const AES_CONFIG: &str = r#"<secure-properties:config name="S" file="s.yaml" key="${k}">
+    <secure-properties:encrypt algorithm="AES" mode="CBC"/>
+  </secure-properties:config>"#;
+
+    /// Vector P5 of the spec, from MuleSoft's documentation.
+    const P5_FILE: &str = "db:\n  password: \"![smzbg+aV2HbiC9Fv8KBsZpD5PlXiplsfhZ42RWNEbHhUeZ9ZIDftljUx6sYpuQ+b]\"\n";
+    const P5_PLAIN: &str = "bb458e566cba4e2ea5a826d27b46031a";
+
+    #[test]
+    fn decrypts_mule_values_into_the_secret_store() {
+        let fixture = Fixture::new("p5", "s.yaml", P5_FILE);
+        let app =
+            fixture.load(AES_CONFIG, "${secure::db.password}", "MyEncryptionKey1").expect("loads");
+        let secret = app.secrets.get("db.password").expect("stored");
+        assert_eq!(secret.get().expose(), P5_PLAIN);
+        assert!(app.warnings.is_empty(), "no plain values, no warning");
+    }
+
+    #[test]
+    fn secure_values_need_the_prefix() {
+        let fixture = Fixture::new("prefix", "s.yaml", P5_FILE);
+        let err =
+            fixture.load(AES_CONFIG, "${db.password}", "MyEncryptionKey1").err().expect("fails");
+        assert!(
+            err.to_string()
+                .contains("Couldn't find configuration property value for key ${db.password}"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wrong_key_names_file_and_property_but_not_the_secret() {
+        let fixture = Fixture::new("wrongkey", "s.yaml", P5_FILE);
+        let err = fixture.load(AES_CONFIG, "x", "MyEncryptionKey2").err().expect("fails");
+        let text = err.to_string();
+        assert!(text.contains("cannot decrypt `db.password` in `"), "{text}");
+        assert!(text.contains("s.yaml`: Given final block not properly padded"), "{text}");
+        assert!(!text.contains("MyEncryptionKey2") && !text.contains(P5_PLAIN), "{text}");
+    }
+
+    #[test]
+    fn key_length_is_checked_when_loading() {
+        let fixture = Fixture::new("keylen", "s.yaml", P5_FILE);
+        let err = fixture.load(AES_CONFIG, "x", "short").err().expect("fails");
+        let text = err.to_string();
+        assert!(text.contains("You need to increment your key size. The minimum allowed key size is: 16, but your key size is: 5"), "{text}");
+        let err = fixture.load(AES_CONFIG, "x", "seventeen-chars!!").err().expect("fails");
+        assert!(err.to_string().contains("Invalid AES key length: 17 bytes"), "{err}");
+    }
+
+    #[test]
+    fn plain_values_are_allowed_with_mules_warning() {
+        let fixture = Fixture::new("plain", "s.yaml", "a: \"plain\"\n");
+        let app = fixture.load(AES_CONFIG, "${secure::a}", "MyEncryptionKey1").expect("loads");
+        assert_eq!(app.warnings.len(), 1);
+        assert!(
+            app.warnings[0]
+                .message
+                .starts_with("Secure Properties file has non-encrypted values. Check file '")
+        );
+    }
+
+    #[test]
+    fn bad_files_are_clear_errors() {
+        let fixture = Fixture::new("unquoted", "s.yaml", "a: ![abc==]\n");
+        let err = fixture.load(AES_CONFIG, "x", "MyEncryptionKey1").err().expect("fails");
+        assert!(err.to_string().contains("the value of `a`"), "{err}");
+        assert!(err.to_string().contains("unquoted `![...]`"), "{err}");
+
+        let fixture = Fixture::new("badb64", "s.yaml", "a: \"![no*base64]\"\n");
+        let err = fixture.load(AES_CONFIG, "x", "MyEncryptionKey1").err().expect("fails");
+        assert!(err.to_string().contains("cannot decrypt `a`"), "{err}");
+
+        let config = AES_CONFIG.replace("s.yaml", "missing.yaml");
+        let err = fixture.load(&config, "x", "MyEncryptionKey1").err().expect("fails");
+        assert!(err.to_string().contains("file `missing.yaml` not found"), "{err}");
+    }
+
+    #[test]
+    fn file_level_encryption_is_strict_about_newlines() {
+        use crate::secure_properties::crypto::{self, Algorithm, Mode};
+
+        let plain = "a: \"1\"\nb: \"2\"\n";
+        let sealed = crypto::encrypt(
+            Algorithm::Aes,
+            Mode::Cbc,
+            b"MyEncryptionKey1",
+            false,
+            plain.as_bytes(),
+        )
+        .expect("encrypts");
+        let line = crypto::encode_base64(&sealed);
+        let config =
+            AES_CONFIG.replace("key=\"${k}\"", "key=\"${k}\" fileLevelEncryption=\"true\"");
+        let fixture = Fixture::new("filelevel", "s.yaml", &line);
+        let app = fixture.load(&config, "${secure::b}", "MyEncryptionKey1").expect("loads");
+        assert_eq!(app.secrets.get("b").expect("b").get().expose(), "2");
+
+        let fixture = Fixture::new("filelevel-nl", "s.yaml", &format!("{line}\n"));
+        let err = fixture.load(&config, "x", "MyEncryptionKey1").err().expect("fails");
+        assert!(err.to_string().contains("cannot decode file-level encrypted `"), "{err}");
+    }
+}
