@@ -222,6 +222,7 @@ fn judge(case: &Case, answer: &str) -> Option<String> {
                 return Some(format!("{}\n  java failed: {answer}", case.request));
             };
             let decrypted = crypto::decode_base64_strict(base64_text.as_bytes())
+                .map_err(crypto::Error::from)
                 .and_then(|bytes| crypto::decrypt(*algorithm, *mode, key, true, &bytes));
             match decrypted {
                 Ok(bytes) if bytes.as_slice() == plaintext.as_slice() => None,

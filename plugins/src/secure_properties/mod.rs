@@ -3,6 +3,8 @@
 //! - [`crypto`] encrypts and decrypts values exactly as Mule's Secure Configuration Properties
 //!   module and MuleSoft's Secure Properties Tool do (AES, Blowfish, DES, DESede, RC2 in CBC,
 //!   CFB, ECB or OFB), plus flowrun's authenticated AES-GCM mode;
+//! - [`encoding`] turns ciphertext into `![Base64]` text and back, with the strict decoder of
+//!   MuleSoft's tool and the lenient one of the runtime;
 //! - [`tool`] is the command line that matches MuleSoft's tool byte for byte.
 //!
 //! ```
@@ -17,4 +19,5 @@
 //! ```
 
 pub mod crypto;
+pub mod encoding;
 pub mod tool;
