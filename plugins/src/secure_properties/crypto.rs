@@ -411,6 +411,18 @@ pub fn check_min_key_size(algorithm: Algorithm, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Both key checks in Mule's order: first the runtime's minimum length in chars
+/// ([`check_min_key_size`]), then the JDK's byte-length rule ([`check_key`]). Call it once when
+/// a secure properties configuration starts, so a bad key fails early and with Mule's message.
+///
+/// # Errors
+///
+/// The first check that fails.
+pub fn validate_key(algorithm: Algorithm, key: &str) -> Result<()> {
+    check_min_key_size(algorithm, key)?;
+    check_key(algorithm, key.as_bytes())
+}
+
 /// Encrypts a property value and wraps it as `![Base64]`, ready for a secure properties file.
 ///
 /// # Errors
@@ -845,6 +857,16 @@ mod tests {
              key size is: 9"
         );
         assert!(check_min_key_size(Algorithm::Blowfish, "a").is_ok());
+
+        // Mule's order: the char count first, then the JDK's byte rule.
+        let too_short = validate_key(Algorithm::Aes, "short").map_err(|error| error.to_string());
+        assert!(too_short.is_err_and(|message| message.starts_with("You need to increment")));
+        let odd = validate_key(Algorithm::Aes, "12345678901234567");
+        assert_eq!(odd, Err(Error::InvalidAesKeyLength(17)));
+        // 16 bytes suit the JDK, but 11 chars fail Mule's start-up check.
+        let non_ascii = validate_key(Algorithm::Aes, "äöü€1234567");
+        assert_eq!(non_ascii, Err(Error::KeyTooShort { min: 16, actual: 11 }));
+        assert_eq!(validate_key(Algorithm::Aes, "MyEncryptionKey1"), Ok(()));
         assert!(check_min_key_size(Algorithm::Des, "1234567").is_err());
     }
 
