@@ -796,6 +796,41 @@ mod tests {
     }
 
     #[test]
+    fn edge_inputs() {
+        let empty_key = check(&["string", "encrypt", "AES", "CBC", "", "x"]);
+        assert_eq!(empty_key, (1, String::new(), "Empty key\n".into()));
+        let empty_value = check(&["string", "decrypt", "AES", "CBC", "1234567890123456", ""]);
+        assert_eq!(empty_value, (0, "\n".into(), String::new()));
+        let short_random = check(&[
+            "string",
+            "decrypt",
+            "AES",
+            "CBC",
+            "1234567890123456",
+            "AAAA",
+            "--use-random-iv",
+        ]);
+        assert_eq!(
+            short_random,
+            (2, String::new(), "Could not encrypt or decrypt the data.\n".into())
+        );
+
+        let dir = scratch_dir("edge");
+        let input = path_arg(&dir, "in.properties");
+        fs::write(&input, "a=b\n").expect("write input");
+        let in_place =
+            check(&["file", "encrypt", "AES", "ECB", "1234567890123456", &input, &input]);
+        assert_eq!(in_place.0, 0);
+        assert!(fs::read_to_string(&input).expect("rewritten").starts_with("a=!["));
+        let nowhere = path_arg(&dir, "missing/out.properties");
+        let failed =
+            check(&["file", "encrypt", "AES", "CBC", "1234567890123456", &input, &nowhere]);
+        assert_eq!(failed.0, 3);
+        assert!(failed.2.starts_with("cannot write `"), "{}", failed.2);
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn java_line_splitting() {
         assert_eq!(java_lines("a\r\nb\rc\n"), ["a", "b", "c"]);
         assert_eq!(java_lines("a\n\n"), ["a", ""]);
