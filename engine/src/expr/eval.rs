@@ -20,36 +20,52 @@ use crate::value::{TypedValue, Value};
 pub(crate) struct Fail {
     /// DataWeave's message.
     pub(crate) message: String,
-    /// The script range to quote; `None` for messages DataWeave prints without an excerpt
-    /// (reader errors, some coercions).
-    pub(crate) loc: Option<Loc>,
+    /// Which part of the script the rendered message quotes.
+    pub(crate) place: Place,
+}
+
+/// Where a failure happened, as far as its message should show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Not known yet: the caller that knows the failing expression fills it in.
+    Unknown,
+    /// A message DataWeave prints without a script excerpt (reader errors, coercions of
+    /// strings in comparisons).
+    NoExcerpt,
+    /// The script range to quote.
+    At(Loc),
 }
 
 impl Fail {
     /// A failure quoting `loc`.
     pub(crate) fn at(loc: Loc, message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), loc: Some(loc) }
+        Fail { message: message.into(), place: Place::At(loc) }
+    }
+
+    /// A failure whose place the caller adds with [`Fail::or_at`].
+    pub(crate) fn unplaced(message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::Unknown }
     }
 
     /// A failure printed without an excerpt.
-    pub(crate) fn bare(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), loc: None }
+    pub(crate) fn plain(message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::NoExcerpt }
+    }
+
+    /// Gives a failure whose place is unknown the place `loc`.
+    pub(crate) fn or_at(self, loc: Loc) -> Fail {
+        match self.place {
+            Place::Unknown => Fail { place: Place::At(loc), ..self },
+            _ => self,
+        }
     }
 }
 
 /// Result of evaluating part of a script.
 pub(crate) type EResult<T> = Result<T, Fail>;
 
-/// A name bound while evaluating: a value, or a function from a `fun` or a lambda.
-#[derive(Clone, Debug)]
-pub(crate) enum Local {
-    /// A value.
-    Value(Value),
-    /// A function.
-    Fun(Arc<Lambda>),
-}
-
-/// An argument as a built-in function receives it.
+/// A name bound while evaluating, or an argument as a function receives it: a value, or
+/// a function (a lambda, a `$` expression or a named `fun`).
 #[derive(Clone, Debug)]
 pub(crate) enum Arg {
     /// A value.
@@ -65,10 +81,10 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
         match decl {
             Decl::Var { name, value } => {
                 let value = eval.eval(value)?;
-                eval.locals.push((name.clone(), Local::Value(value)));
+                eval.locals.push((name.clone(), Arg::Value(value)));
             }
             Decl::Fun { name, lambda } => {
-                eval.locals.push((name.clone(), Local::Fun(lambda.clone())))
+                eval.locals.push((name.clone(), Arg::Fun(lambda.clone())))
             }
         }
     }
@@ -80,9 +96,11 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
 pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     let media_type = &input.media_type;
     match &input.value {
-        Value::Binary(bytes) if media_type.is_json() => json::read(bytes, name).map_err(Fail::bare),
+        Value::Binary(bytes) if media_type.is_json() => {
+            json::read(bytes, name).map_err(Fail::plain)
+        }
         Value::String(text) if media_type.is_json() => {
-            json::read(text.as_bytes(), name).map_err(Fail::bare)
+            json::read(text.as_bytes(), name).map_err(Fail::plain)
         }
         Value::Binary(bytes) if media_type.is_text() => {
             Ok(Value::string(String::from_utf8_lossy(bytes).as_ref()))
@@ -94,7 +112,7 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
 /// The evaluation state of one run.
 pub(crate) struct Eval<'s> {
     scope: &'s Scope<'s>,
-    locals: Vec<(Arc<str>, Local)>,
+    locals: Vec<(Arc<str>, Arg)>,
     payload: Option<Value>,
     attributes: Option<Value>,
 }
@@ -160,15 +178,15 @@ impl Eval<'_> {
         }
     }
 
-    fn local(&self, name: &str) -> Option<&Local> {
+    fn local(&self, name: &str) -> Option<&Arg> {
         self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, local)| local)
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
         if let Some(local) = self.local(name) {
             return match local {
-                Local::Value(value) => Ok(value.clone()),
-                Local::Fun(_) => {
+                Arg::Value(value) => Ok(value.clone()),
+                Arg::Fun(_) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
                 }
             };
@@ -350,7 +368,7 @@ impl Eval<'_> {
         match self.eval(node)? {
             Value::Bool(b) => Ok(b),
             Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
-            Value::String(s) => Err(Fail::bare(format!("Cannot coerce String ({s}) to Boolean"))),
+            Value::String(s) => Err(Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
             other => Err(Fail::at(node.loc, cannot_coerce(&other, "Boolean"))),
         }
     }
@@ -360,13 +378,9 @@ impl Eval<'_> {
         for node in arg_nodes {
             args.push(self.arg(node)?);
         }
-        if let Some(Local::Fun(lambda)) = self.local(name) {
+        if let Some(Arg::Fun(lambda)) = self.local(name) {
             let lambda = lambda.clone();
-            let values = args.into_iter().map(|arg| match arg {
-                Arg::Value(value) => value,
-                Arg::Fun(_) => Value::Null,
-            });
-            return self.apply(&lambda, values.collect());
+            return self.apply_args(&lambda, args);
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
         funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
@@ -376,7 +390,7 @@ impl Eval<'_> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(lambda.clone())),
             NodeKind::Name(name) => match self.local(name) {
-                Some(Local::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
+                Some(Arg::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
                 _ => self.eval(node).map(Arg::Value),
             },
             _ => self.eval(node).map(Arg::Value),
@@ -385,15 +399,26 @@ impl Eval<'_> {
 
     /// Calls a function with arguments; missing ones take their default or null.
     pub(crate) fn apply(&mut self, lambda: &Lambda, args: Vec<Value>) -> EResult<Value> {
+        self.apply_args(lambda, args.into_iter().map(Arg::Value).collect())
+    }
+
+    /// Like [`Eval::apply`], for arguments that may be functions themselves.
+    fn apply_args(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
         let depth = self.locals.len();
         let mut args = args.into_iter();
         for (idx, param) in lambda.params.iter().enumerate() {
-            let value = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
-                (Some(value), _) => value,
-                (None, Some(default)) => self.eval(default)?,
-                (None, None) => Value::Null,
+            let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
+                (Some(arg), _) => arg,
+                (None, Some(default)) => match self.eval(default) {
+                    Ok(value) => Arg::Value(value),
+                    Err(fail) => {
+                        self.locals.truncate(depth);
+                        return Err(fail);
+                    }
+                },
+                (None, None) => Arg::Value(Value::Null),
             };
-            self.locals.push((param.clone(), Local::Value(value)));
+            self.locals.push((param.clone(), arg));
         }
         let result = self.eval(&lambda.body);
         self.locals.truncate(depth);
@@ -403,17 +428,6 @@ impl Eval<'_> {
     /// Reads `p('name')`.
     pub(crate) fn property(&self, key: &str) -> Option<String> {
         self.scope.properties.property(key)
-    }
-}
-
-impl Fail {
-    /// Gives a failure without a place the place `loc`, unless it is a bare message.
-    fn or_at(self, loc: Loc) -> Fail {
-        match self.loc {
-            Some(_) => self,
-            None if self.message.starts_with("Cannot coerce String") => self,
-            None => Fail { loc: Some(loc), ..self },
-        }
     }
 }
 
@@ -609,12 +623,7 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
 /// Orders two values for `< > <= >=`; a String compared with a Number is read as a Number.
 fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
     let number = |value: &Value| -> EResult<BigDecimal> {
-        match value {
-            Value::Number(n) => Ok(n.clone()),
-            Value::String(s) => num::parse(s)
-                .ok_or_else(|| Fail::bare(format!("Cannot coerce String ({s}) to Number"))),
-            _ => Err(Fail::bare(String::new())),
-        }
+        coerce_number(value).ok_or_else(|| Fail::plain(cannot_coerce(value, "Number")))
     };
     match (lhs, rhs) {
         (Value::String(a), Value::String(b)) => Ok(a.cmp(b)),
@@ -622,14 +631,10 @@ fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
-        _ => Err(Fail {
-            message: format!(
-                "Types `{}` and `{}` can not be compared.",
-                type_name(lhs),
-                type_name(rhs)
-            ),
-            loc: None,
-        }),
+        _ => {
+            let (lhs, rhs) = (type_name(lhs), type_name(rhs));
+            Err(Fail::unplaced(format!("Types `{lhs}` and `{rhs}` can not be compared.")))
+        }
     }
 }
 

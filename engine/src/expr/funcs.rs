@@ -89,7 +89,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
     };
-    result.map_err(Fail::bare)
+    result.map_err(Fail::unplaced)
 }
 
 fn property(eval: &Eval<'_>, key: &Value) -> Value {
@@ -219,7 +219,7 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             | "orderBy" | "groupBy",
             _,
         ) => {
-            return Err(Fail::bare(typed_call_error(
+            return Err(Fail::unplaced(typed_call_error(
                 name,
                 std::slice::from_ref(subject),
                 &["Array", "Function"],
@@ -279,7 +279,7 @@ fn object_higher_order(
         match name {
             "mapObject" => match result {
                 Value::Object(more) => out_pairs.extend(more.iter().cloned()),
-                other => return Err(Fail::bare(cannot_coerce(&other, "Object"))),
+                other => return Err(Fail::unplaced(cannot_coerce(&other, "Object"))),
             },
             "pluck" => out_items.push(result),
             _ => {
@@ -314,7 +314,7 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
             for (key, item) in keyed {
                 let key: Arc<str> = coerce_string(&key)
-                    .ok_or_else(|| Fail::bare(cannot_coerce(&key, "String")))?
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
                     .into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, items)) => items.push(item),

@@ -25,7 +25,7 @@ use bytes::Bytes;
 
 use crate::diag::{Diagnostic, Span};
 use crate::event::{Event, MuleError, Vars};
-use crate::expr::ast::{Loc, Output, Script};
+use crate::expr::ast::{Loc, NodeKind, Output, Script, Selector};
 use crate::expr::parse::ParseError;
 use crate::props::PropertyLookup;
 use crate::value::{MediaType, TypedValue, Value};
@@ -77,6 +77,18 @@ pub struct Expr {
     source: Arc<str>,
     script: Arc<Script>,
     output: OutputFormat,
+    passthrough: Option<Input>,
+}
+
+/// An input that a script only hands on (`#[payload]`, `#[vars.x]`).
+///
+/// Such a script returns the input as it is, media type and all, as Mule does: a JSON body
+/// stays the same bytes (nothing is parsed), so logging or forwarding it is cheap and exact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Input {
+    Payload,
+    Attributes,
+    Var(Arc<str>),
 }
 
 /// What an expression's result is written as.
@@ -107,12 +119,12 @@ impl Expr {
         let to_diagnostic = |err: ParseError| {
             let message = lowercase_first(&err.message);
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
-                .with_note(format!("in DataWeave expression `{}`", source.trim()))
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;
         resolve::check(&script).map_err(to_diagnostic)?;
         let output = output_format(script.output.as_ref()).map_err(to_diagnostic)?;
-        Ok(Expr { source: source.into(), script: Arc::new(script), output })
+        let passthrough = passthrough(&script, &output);
+        Ok(Expr { source: source.into(), script: Arc::new(script), output, passthrough })
     }
 
     /// The source text.
@@ -126,6 +138,15 @@ impl Expr {
     ///
     /// DataWeave's message for the failure, with the script excerpt and trace it prints.
     pub fn eval(&self, scope: &Scope<'_>) -> Result<TypedValue, EvalError> {
+        match &self.passthrough {
+            Some(Input::Payload) => return Ok(scope.payload.clone()),
+            Some(Input::Attributes) => return Ok(scope.attributes.clone()),
+            Some(Input::Var(name)) => {
+                let var = scope.vars.get(&**name).cloned();
+                return Ok(var.unwrap_or_else(|| TypedValue::java(Value::Null)));
+            }
+            None => {}
+        }
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
             OutputFormat::Native => Ok(TypedValue::java(value)),
@@ -144,7 +165,7 @@ impl Expr {
     /// DataWeave's rendering of a failure: the message, then the script line with the
     /// failing part underlined, then the trace.
     fn render(&self, fail: eval::Fail) -> EvalError {
-        let Some(loc) = fail.loc else { return EvalError { message: fail.message } };
+        let eval::Place::At(loc) = fail.place else { return EvalError { message: fail.message } };
         let (line, column, excerpt) = excerpt(&self.source, loc);
         let message = format!(
             "{}\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})",
@@ -182,6 +203,23 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The input a script returns unchanged, if it is nothing but `payload`, `attributes` or
+/// `vars.name` and asks for no particular output.
+fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
+    if *output != OutputFormat::Native || !script.decls.is_empty() {
+        return None;
+    }
+    match &*script.body.kind {
+        NodeKind::Name(name) if &**name == "payload" => Some(Input::Payload),
+        NodeKind::Name(name) if &**name == "attributes" => Some(Input::Attributes),
+        NodeKind::Select { target, selector: Selector::Key(key) } => match &*target.kind {
+            NodeKind::Name(name) if &**name == "vars" => Some(Input::Var(key.clone())),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -403,6 +441,16 @@ mod tests {
         event.error = Some(Arc::new(error));
         let result = eval_in("error.errorType.identifier ++ ': ' ++ error.description", &event);
         assert_eq!(to_text(&result.expect("evaluates")), "NOT_FOUND: not there");
+    }
+
+    #[test]
+    fn bare_inputs_pass_through_unread() {
+        let event = event("{not json");
+        let payload = eval_in("payload", &event).expect("not parsed");
+        assert_eq!(payload, event.message.payload);
+        assert_eq!(eval_in("vars.id", &event), Ok(event.vars["id"].clone()));
+        assert_eq!(eval_in("vars.nope", &event), Ok(TypedValue::java(Value::Null)));
+        assert!(eval_in("payload.a", &event).is_err());
     }
 
     #[test]

@@ -393,16 +393,14 @@ impl Parser<'_> {
                 self.expect_punct("]", "to close the selector")?;
                 Selector::Dynamic(index)
             } else if self.at_punct("?") {
-                let NodeKind::Select { selector: Selector::Key(key), .. } = &*target.kind else {
+                // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
+                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
-                let key = key.clone();
                 self.bump();
-                let NodeKind::Select { target: inner, .. } = *target.kind else { unreachable!() };
-                target = Node::new(
-                    NodeKind::Select { target: inner, selector: Selector::Exists(key) },
-                    self.loc_from(start),
-                );
+                let kind = NodeKind::Select { target: inner, selector: Selector::Exists(key) };
+                target = Node::new(kind, self.loc_from(start));
                 continue;
             } else {
                 return Ok(target);
