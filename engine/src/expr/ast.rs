@@ -164,6 +164,20 @@ pub(crate) enum NodeKind {
         /// The `{...}` properties, if given.
         props: Option<Node>,
     },
+    /// `do { decls --- body }` or `using (a = 1) body`: local declarations.
+    Do {
+        /// The declarations, in order.
+        decls: Vec<Decl>,
+        /// The body.
+        body: Node,
+    },
+    /// `value match { case ... }`.
+    Match {
+        /// The value matched.
+        value: Node,
+        /// The cases, tried in order.
+        cases: Vec<Case>,
+    },
     /// `x is Type`.
     Is {
         /// The value tested.
@@ -173,6 +187,46 @@ pub(crate) enum NodeKind {
     },
     /// A function literal.
     Lambda(Arc<Lambda>),
+}
+
+/// One `case pattern -> body` of a `match`.
+#[derive(Clone, Debug)]
+pub(crate) struct Case {
+    /// What the value must look like.
+    pub(crate) pattern: Pattern,
+    /// The result when it does.
+    pub(crate) body: Node,
+}
+
+/// A `match` pattern. Every pattern binds the matched value to `$` as well.
+#[derive(Clone, Debug)]
+pub(crate) enum Pattern {
+    /// `case "lit"` or `case name: "lit"`: equal to a value.
+    Equals {
+        /// The name the value is bound to.
+        bind: Option<Arc<str>>,
+        /// The value compared with `==`.
+        value: Node,
+    },
+    /// `case is Type` or `case name is Type`.
+    Is {
+        /// The name the value is bound to.
+        bind: Option<Arc<str>>,
+        /// The type's name.
+        type_name: Arc<str>,
+    },
+    /// `case name if cond`.
+    Guard {
+        /// The name the value is bound to.
+        bind: Arc<str>,
+        /// The condition.
+        cond: Node,
+    },
+    /// `case name` or `else`: anything.
+    Any {
+        /// The name the value is bound to (`else` binds only `$`).
+        bind: Option<Arc<str>>,
+    },
 }
 
 /// An element of an array or object literal.
@@ -211,6 +265,8 @@ pub(crate) enum Selector {
     Dynamic(Node),
     /// `name?`: whether the key is present.
     Exists(Arc<str>),
+    /// `name!`: the key's value; its absence is an error.
+    Required(Arc<str>),
 }
 
 /// The built-in binary operators.

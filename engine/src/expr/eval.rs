@@ -11,7 +11,9 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::Scope;
-use crate::expr::ast::{BinOp, Decl, Lambda, Loc, Member, Node, NodeKind, Script, Selector};
+use crate::expr::ast::{
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+};
 use crate::expr::{funcs, json, num};
 use crate::value::{TypedValue, Value};
 
@@ -77,17 +79,7 @@ pub(crate) enum Arg {
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
     let mut eval = Eval { scope, locals: Vec::new(), payload: None, attributes: None };
-    for decl in &script.decls {
-        match decl {
-            Decl::Var { name, value } => {
-                let value = eval.eval(value)?;
-                eval.locals.push((name.clone(), Arg::Value(value)));
-            }
-            Decl::Fun { name, lambda } => {
-                eval.locals.push((name.clone(), Arg::Fun(lambda.clone())))
-            }
-        }
-    }
+    eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
 
@@ -171,11 +163,82 @@ impl Eval<'_> {
                     .map(Value::Bool)
                     .map_err(|message| Fail::at(node.loc, message))
             }
+            NodeKind::Do { decls, body } => self.scoped(|eval| {
+                eval.declare(decls)?;
+                eval.eval(body)
+            }),
+            NodeKind::Match { value, cases } => self.match_cases(value, cases),
             NodeKind::Lambda(_) => Err(Fail::at(
                 node.loc,
                 "A function can only be passed to another function in this version of flowrun",
             )),
         }
+    }
+
+    /// Binds header or `do` declarations, in order.
+    fn declare(&mut self, decls: &[Decl]) -> EResult<()> {
+        for decl in decls {
+            let bound = match decl {
+                Decl::Var { name, value } => match &*value.kind {
+                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(lambda.clone())),
+                    _ => (name.clone(), Arg::Value(self.eval(value)?)),
+                },
+                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(lambda.clone())),
+            };
+            self.locals.push(bound);
+        }
+        Ok(())
+    }
+
+    /// Runs `inner` and then forgets the names it bound.
+    fn scoped<T>(&mut self, inner: impl FnOnce(&mut Self) -> EResult<T>) -> EResult<T> {
+        let depth = self.locals.len();
+        let result = inner(self);
+        self.locals.truncate(depth);
+        result
+    }
+
+    fn match_cases(&mut self, value_node: &Node, cases: &[Case]) -> EResult<Value> {
+        let value = self.eval(value_node)?;
+        for case in cases {
+            let outcome = self.scoped(|eval| {
+                eval.locals.push(("$".into(), Arg::Value(value.clone())));
+                if !eval.pattern_matches(&case.pattern, &value)? {
+                    return Ok(None);
+                }
+                eval.eval(&case.body).map(Some)
+            })?;
+            if let Some(result) = outcome {
+                return Ok(result);
+            }
+        }
+        let shown = format!("{}({})", type_name(&value), dw_repr(&value));
+        let message = format!(
+            "None of the match cases matched: `{shown}`.\nTIP: Use `else -> <expression>` to match other cases."
+        );
+        Err(Fail::at(value_node.loc, message))
+    }
+
+    /// Tests one pattern, binding its name; the caller forgets the binding.
+    fn pattern_matches(&mut self, pattern: &Pattern, value: &Value) -> EResult<bool> {
+        let (bind, matched) = match pattern {
+            Pattern::Equals { bind, value: expected } => {
+                (bind, dw_equal(&self.eval(expected)?, value))
+            }
+            Pattern::Is { bind, type_name } => {
+                let matched = funcs::is_type(value, type_name).map_err(Fail::unplaced)?;
+                (bind, matched)
+            }
+            Pattern::Any { bind } => (bind, true),
+            Pattern::Guard { bind, cond } => {
+                self.locals.push((bind.clone(), Arg::Value(value.clone())));
+                return Ok(matches!(self.eval(cond)?, Value::Bool(true)));
+            }
+        };
+        if let Some(bind) = bind {
+            self.locals.push((bind.clone(), Arg::Value(value.clone())));
+        }
+        Ok(matched)
     }
 
     fn local(&self, name: &str) -> Option<&Arg> {
@@ -320,6 +383,12 @@ impl Eval<'_> {
             Selector::Key(key) => select_key(&value, key),
             Selector::MultiKey(key) => select_multi(&value, key),
             Selector::Descendants(key) => Ok(select_descendants(&value, key)),
+            Selector::Required(key) => match select_key(&value, key) {
+                Ok(Value::Null) if value.get(key).is_none() => {
+                    Err(format!("There is no key named '{key}'"))
+                }
+                other => other,
+            },
             Selector::Exists(key) => {
                 Ok(Value::Bool(!matches!(select_key(&value, key), Ok(Value::Null) | Err(_))))
             }

@@ -60,7 +60,7 @@ pub(crate) enum LexError {
     UnclosedString {
         /// The quote character that opened it.
         quote: char,
-        /// Offset where the string started.
+        /// Where the input ends.
         at: usize,
     },
     /// `$(` without its `)`.
@@ -237,12 +237,14 @@ impl Lexer<'_> {
     }
 
     fn string(&mut self, quote: char) -> Result<Vec<StrPart>, LexError> {
-        let at = self.pos;
         self.pos += 1;
         let mut parts = Vec::new();
         let mut text = String::new();
         loop {
-            let Some(c) = self.peek() else { return Err(LexError::UnclosedString { quote, at }) };
+            let Some(c) = self.peek() else {
+                // Reported where the input ends, as DataWeave does.
+                return Err(LexError::UnclosedString { quote, at: self.pos });
+            };
             self.pos += c.len_utf8();
             match c {
                 _ if c == quote => break,
@@ -389,7 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn unclosed_string_is_reported_where_it_starts() {
-        assert_eq!(lex("1 ++ 'abc").expect_err("unclosed string").offset(), 5);
+    fn unclosed_string_is_reported_where_the_input_ends() {
+        assert_eq!(lex("1 ++ 'abc").expect_err("unclosed string").offset(), 9);
     }
 }

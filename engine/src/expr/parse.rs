@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::ast::{
-    BinOp, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Script, Selector,
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
 
@@ -35,6 +35,19 @@ const RESERVED: &[&str] = &[
     "unless", "using", "var", "yield", "not", "match", "update",
 ];
 
+/// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
+const HIGHER_ORDER: &[&str] = &[
+    "map",
+    "filter",
+    "reduce",
+    "mapObject",
+    "filterObject",
+    "pluck",
+    "distinctBy",
+    "orderBy",
+    "groupBy",
+];
+
 /// Binary operator levels, loosest first; each level's operands are the next level.
 const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("or", BinOp::Or)],
@@ -51,11 +64,26 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let mut parser = Parser { src, tokens, pos: 0 };
     let mut script =
         Script { output: None, decls: Vec::new(), body: Node::new(NodeKind::Null, Loc::default()) };
-    if let Some(sep_idx) = parser.tokens.iter().position(|t| t.tok == Tok::Punct("---")) {
+    if let Some(sep_idx) = header_separator(&parser.tokens) {
         parser.header(&mut script, sep_idx)?;
     }
     script.body = parser.body()?;
     Ok(script)
+}
+
+/// The index of the `---` that ends the header: the first one outside any brackets (a
+/// `do { ... --- ... }` block has its own).
+fn header_separator(tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (idx, token) in tokens.iter().enumerate() {
+        match token.tok {
+            Tok::Punct("(" | "[" | "{") => depth += 1,
+            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            Tok::Punct("---") if depth == 0 => return Some(idx),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// True when `name` is a keyword rather than a reference.
@@ -281,6 +309,13 @@ impl Parser<'_> {
     pub(crate) fn expr(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
         loop {
+            if self.at_word("match") {
+                self.bump();
+                let cases = self.match_cases()?;
+                let loc = self.loc_from(lhs.loc.start);
+                lhs = Node::new(NodeKind::Match { value: lhs, cases }, loc);
+                continue;
+            }
             let token = self.peek().clone();
             let name: Arc<str> = match &token.tok {
                 Tok::Ident(word) if word == "default" || !is_reserved(word) => word.as_str().into(),
@@ -392,6 +427,18 @@ impl Parser<'_> {
                 let index = self.expr()?;
                 self.expect_punct("]", "to close the selector")?;
                 Selector::Dynamic(index)
+            } else if self.at_punct("!") {
+                // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
+                // Errors quote `a.k` without the `!`, as DataWeave's do.
+                let loc = target.loc;
+                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                else {
+                    return Err(self.unexpected("a key selector before '!'"));
+                };
+                self.bump();
+                let kind = NodeKind::Select { target: inner, selector: Selector::Required(key) };
+                target = Node::new(kind, loc);
+                continue;
             } else if self.at_punct("?") {
                 // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
                 let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
@@ -490,6 +537,8 @@ impl Parser<'_> {
             "false" => NodeKind::Bool(false),
             "null" => NodeKind::Null,
             "if" => return self.if_expr(loc.start),
+            "do" => return self.do_block(loc.start),
+            "using" => return self.using(loc.start),
             _ if is_reserved(&word) => {
                 self.pos -= 1;
                 return Err(self.unexpected("an expression"));
@@ -503,8 +552,11 @@ impl Parser<'_> {
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
         self.bump();
         let mut args = Vec::new();
+        let takes_functions = HIGHER_ORDER.contains(&name.as_str());
         while !self.at_punct(")") {
-            args.push(implicit_lambda(self.expr()?));
+            let arg = self.expr()?;
+            // `map(xs, $ + 1)`: a `$` argument is a lambda only where a function is expected.
+            args.push(if takes_functions && !args.is_empty() { implicit_lambda(arg) } else { arg });
             if !self.eat_punct(",") {
                 break;
             }
@@ -526,6 +578,99 @@ impl Parser<'_> {
         self.bump();
         let otherwise = self.expr()?;
         Ok(Node::new(NodeKind::If { cond, then, otherwise }, self.loc_from(start)))
+    }
+
+    /// `do { var a = 1  fun f(x) = x  --- body }`.
+    fn do_block(&mut self, start: usize) -> PResult<Node> {
+        self.expect_punct("{", "after 'do'")?;
+        let mut decls = Vec::new();
+        let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
+        if has_header {
+            loop {
+                if self.eat_punct("---") {
+                    break;
+                } else if self.at_word("var") {
+                    self.bump();
+                    decls.push(self.var_decl()?);
+                } else if self.at_word("fun") {
+                    self.bump();
+                    decls.push(self.fun_decl()?);
+                } else {
+                    return Err(self.unexpected("'var', 'fun' or '---'"));
+                }
+            }
+        }
+        let body = self.expr()?;
+        self.expect_punct("}", "to close the 'do' block")?;
+        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+    }
+
+    /// The legacy `using (a = 1, b = 2) body`.
+    fn using(&mut self, start: usize) -> PResult<Node> {
+        self.expect_punct("(", "after 'using'")?;
+        let mut decls = Vec::new();
+        while !self.at_punct(")") {
+            decls.push(self.var_decl()?);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the 'using' declarations")?;
+        let body = self.expr()?;
+        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+    }
+
+    /// `{ case ... -> ... else -> ... }` after `match`.
+    fn match_cases(&mut self) -> PResult<Vec<Case>> {
+        self.expect_punct("{", "after 'match'")?;
+        let mut cases = Vec::new();
+        while !self.at_punct("}") {
+            let pattern = if self.at_word("else") {
+                self.bump();
+                Pattern::Any { bind: None }
+            } else if self.at_word("case") {
+                self.bump();
+                self.pattern()?
+            } else {
+                return Err(self.unexpected("'case', 'else' or '}'"));
+            };
+            self.expect_punct("->", "after the pattern")?;
+            cases.push(Case { pattern, body: self.expr()? });
+        }
+        self.expect_punct("}", "to close the 'match'")?;
+        Ok(cases)
+    }
+
+    fn pattern(&mut self) -> PResult<Pattern> {
+        if self.at_word("is") {
+            self.bump();
+            return Ok(Pattern::Is { bind: None, type_name: self.type_name()? });
+        }
+        let bind = match (&self.peek().tok, self.peek_at(1)) {
+            (Tok::Ident(name), Tok::Punct(":" | "->") | Tok::Ident(_)) if !is_reserved(name) => {
+                Some(self.ident("a name")?)
+            }
+            _ => None,
+        };
+        let Some(bind) = bind else {
+            return Ok(Pattern::Equals { bind: None, value: self.unary()? });
+        };
+        if self.eat_punct(":") {
+            return Ok(Pattern::Equals { bind: Some(bind), value: self.unary()? });
+        }
+        if self.at_word("is") {
+            self.bump();
+            return Ok(Pattern::Is { bind: Some(bind), type_name: self.type_name()? });
+        }
+        if self.at_word("if") {
+            self.bump();
+            return Ok(Pattern::Guard { bind, cond: self.expr()? });
+        }
+        if self.at_punct("->") {
+            return Ok(Pattern::Any { bind: Some(bind) });
+        }
+        Err(self
+            .unexpected("'if', 'is', ':' or '->' (regular expression patterns are not supported)"))
     }
 
     fn paren(&mut self) -> PResult<Node> {
@@ -720,6 +865,14 @@ fn uses_dollar(node: &Node) -> bool {
         NodeKind::Default { value, fallback } => uses_dollar(value) || uses_dollar(fallback),
         NodeKind::Call { args, .. } => any(args),
         NodeKind::As { value, .. } | NodeKind::Is { value, .. } => uses_dollar(value),
+        // Inside `match` cases `$` is the matched value, so only the matched expression
+        // counts; a `do` block counts through its body and `var` values.
+        NodeKind::Match { value, .. } => uses_dollar(value),
+        NodeKind::Do { decls, body } => {
+            let in_var =
+                |decl: &Decl| matches!(decl, Decl::Var { value, .. } if uses_dollar(value));
+            uses_dollar(body) || decls.iter().any(in_var)
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! DataWeave rejects unknown names before running (``Unable to resolve reference of: `x`.``),
 //! so flowrun does too, and the mistake is reported when the app loads.
 
-use crate::expr::ast::{Decl, Loc, Member, Node, NodeKind, Script, Selector};
+use crate::expr::ast::{Case, Decl, Loc, Member, Node, NodeKind, Pattern, Script, Selector};
 use crate::expr::funcs;
 use crate::expr::parse::ParseError;
 
@@ -19,10 +19,16 @@ const UNSUPPORTED_BINDINGS: &[&str] =
 /// Checks every name of `script`.
 pub(crate) fn check(script: &Script) -> Result<(), ParseError> {
     let mut names: Vec<&str> = Vec::new();
-    for decl in &script.decls {
+    check_decls(&script.decls, &mut names)?;
+    check_node(&script.body, &mut names)
+}
+
+/// Checks declarations in order, leaving their names in `names`.
+fn check_decls<'a>(decls: &'a [Decl], names: &mut Vec<&'a str>) -> Result<(), ParseError> {
+    for decl in decls {
         match decl {
             Decl::Var { name, value } => {
-                check_node(value, &mut names)?;
+                check_node(value, names)?;
                 names.push(name);
             }
             Decl::Fun { name, lambda } => {
@@ -30,12 +36,12 @@ pub(crate) fn check(script: &Script) -> Result<(), ParseError> {
                 names.push(name);
                 let depth = names.len();
                 names.extend(lambda.params.iter().map(|p| &**p));
-                check_node(&lambda.body, &mut names)?;
+                check_node(&lambda.body, names)?;
                 names.truncate(depth);
             }
         }
     }
-    check_node(&script.body, &mut names)
+    Ok(())
 }
 
 fn unresolved(name: &str, loc: Loc) -> ParseError {
@@ -90,6 +96,16 @@ fn check_node<'a>(node: &'a Node, names: &mut Vec<&'a str>) -> Result<(), ParseE
             check_node(value, names)?;
             props.as_ref().map_or(Ok(()), |p| check_node(p, names))
         }
+        NodeKind::Do { decls, body } => {
+            let depth = names.len();
+            let result = check_decls(decls, names).and_then(|()| check_node(body, names));
+            names.truncate(depth);
+            result
+        }
+        NodeKind::Match { value, cases } => {
+            check_node(value, names)?;
+            cases.iter().try_for_each(|case| check_case(case, names))
+        }
         NodeKind::Lambda(lambda) => {
             let depth = names.len();
             names.extend(lambda.params.iter().map(|p| &**p));
@@ -101,6 +117,26 @@ fn check_node<'a>(node: &'a Node, names: &mut Vec<&'a str>) -> Result<(), ParseE
             result
         }
     }
+}
+
+fn check_case<'a>(case: &'a Case, names: &mut Vec<&'a str>) -> Result<(), ParseError> {
+    let depth = names.len();
+    names.push("$");
+    let bind = match &case.pattern {
+        Pattern::Equals { bind, value } => {
+            check_node(value, names)?;
+            bind.as_deref()
+        }
+        Pattern::Is { bind, .. } | Pattern::Any { bind } => bind.as_deref(),
+        Pattern::Guard { bind, .. } => Some(&**bind),
+    };
+    names.extend(bind);
+    let mut result = check_node(&case.body, names);
+    if let (Ok(()), Pattern::Guard { cond, .. }) = (&result, &case.pattern) {
+        result = check_node(cond, names);
+    }
+    names.truncate(depth);
+    result
 }
 
 fn check_member<'a>(member: &'a Member, names: &mut Vec<&'a str>) -> Result<(), ParseError> {

@@ -52,7 +52,7 @@ def has_output(script):
 
 
 def with_json_output(script):
-    if re.search(r"(^|\n)---", script) or " --- " in script:
+    if re.search(r"(^|\n)\s*---", script):
         return "output application/json\n" + script
     return "output application/json\n---\n" + script
 
