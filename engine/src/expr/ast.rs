@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 
+use crate::value::Temporal;
+
 /// A byte range inside the script text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub(crate) struct Loc {
@@ -100,6 +102,8 @@ pub(crate) enum NodeKind {
     Bool(bool),
     /// A number literal.
     Number(BigDecimal),
+    /// A date or time literal.
+    Temporal(Temporal),
     /// A string literal without interpolation.
     Str(Arc<str>),
     /// A string with `$(...)` parts, joined at run time.

@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{funcs, json, num};
+use crate::expr::{funcs, json, num, time};
 use crate::value::{TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -117,6 +117,7 @@ impl Eval<'_> {
             NodeKind::Bool(b) => Ok(Value::Bool(*b)),
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
+            NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
             NodeKind::Interpolated(parts) => self.interpolate(parts),
             NodeKind::Name(name) => self.name(name, node.loc),
             NodeKind::Array(members) => self.array(members),
@@ -527,6 +528,9 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
         Value::Null | Value::Number(_) => Ok(Value::Null),
+        Value::Temporal(t) => {
+            Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
+        }
         other => Err(call_error(
             "Value Selector",
             &[describe(other), format!("Name (\"{key}\")")],
@@ -659,6 +663,7 @@ fn as_index(value: &Value) -> Option<i64> {
 pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
     match (lhs, rhs) {
         (Value::Number(a), Value::Number(b)) => a == b,
+        (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b) == Some(Ordering::Equal),
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| dw_equal(x, y))
         }
@@ -697,6 +702,9 @@ fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
     match (lhs, rhs) {
         (Value::String(a), Value::String(b)) => Ok(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Ok(a.cmp(b)),
+        (Value::Temporal(a), Value::Temporal(b)) if time::compare(a, b).is_some() => {
+            Ok(time::compare(a, b).unwrap_or(Ordering::Equal))
+        }
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
@@ -799,6 +807,7 @@ pub(crate) fn coerce_string(value: &Value) -> Option<String> {
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Value::Temporal(t) => Some(time::to_iso(t)),
         _ => None,
     }
 }
@@ -813,6 +822,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
+        Value::Temporal(t) => time::type_name(t.kind),
     }
 }
 
@@ -852,6 +862,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             out
         }
         Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
+        Value::Temporal(t) => format!("|{}|", time::to_iso(t)),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

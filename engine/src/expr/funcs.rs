@@ -10,11 +10,11 @@ use std::sync::Arc;
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 use crate::expr::eval::{
-    Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe, dw_equal,
-    type_name, typed_call_error,
+    self, Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe,
+    dw_equal, dw_repr, type_name, typed_call_error,
 };
-use crate::expr::{json, num};
-use crate::value::Value;
+use crate::expr::{json, num, time};
+use crate::value::{TemporalKind, Value};
 
 /// Every function name [`call`] knows.
 const BUILTINS: &[&str] = &[
@@ -46,6 +46,7 @@ const BUILTINS: &[&str] = &[
     "min",
     "mod",
     "namesOf",
+    "now",
     "orderBy",
     "p",
     "pluck",
@@ -85,6 +86,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     let result = match (name, values.as_slice()) {
         ("p", [key]) => Ok(property(eval, key)),
         ("uuid", []) => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
+        ("now", []) => Ok(Value::Temporal(time::now())),
         (_, [value]) => call_unary(name, value),
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
@@ -334,6 +336,7 @@ fn order(lhs: &Value, rhs: &Value) -> Ordering {
         (Value::Number(a), Value::Number(b)) => a.cmp(b),
         (Value::String(a), Value::String(b)) => a.cmp(b),
         (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b).unwrap_or(Ordering::Equal),
         _ => type_name(lhs).cmp(type_name(rhs)),
     }
 }
@@ -443,8 +446,12 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
         _ => {
-            let scalar =
-                |v: &Value| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_));
+            let scalar = |v: &Value| {
+                matches!(
+                    v,
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+                )
+            };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
                 (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
                 _ => Err(crate::expr::eval::call_error(
@@ -587,8 +594,35 @@ pub(crate) fn coerce_as(
     type_name: &str,
     props: Option<&Value>,
 ) -> Result<Value, String> {
-    if props.is_some_and(|p| p.get("format").is_some() || p.get("unit").is_some()) {
-        return Err(format!("flowrun does not support `as {type_name}` with a format yet"));
+    let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
+    let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
+    if let Some(kind) = time::kind_named(type_name) {
+        return coerce_temporal(value, kind, format);
+    }
+    let coerced = match (type_name, &value) {
+        ("String", Value::Temporal(t)) if format.is_some() => {
+            let formatted = time::format(t, format.unwrap_or_default());
+            let caused_by = |reason: String| {
+                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
+            };
+            Some(Value::string(formatted.map_err(caused_by)?))
+        }
+        ("String", Value::Number(n)) if format.is_some() => {
+            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+        }
+        ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
+            let seconds = time::epoch_seconds(t);
+            let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
+            let number = match unit {
+                Some("milliseconds") => BigDecimal::from(seconds * 1000 + millis),
+                _ => BigDecimal::from(seconds),
+            };
+            Some(Value::Number(number))
+        }
+        _ => None,
+    };
+    if let Some(coerced) = coerced {
+        return Ok(coerced);
     }
     let coerced = match type_name {
         "String" => coerce_string(&value).map(Value::string),
@@ -612,6 +646,27 @@ pub(crate) fn coerce_as(
     })
 }
 
+/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
+fn coerce_temporal(
+    value: Value,
+    kind: TemporalKind,
+    format: Option<&str>,
+) -> Result<Value, String> {
+    let converted = match (&value, format) {
+        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
+        (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
+        (Value::Temporal(t), _) => time::convert(*t, kind),
+        _ => None,
+    };
+    let type_name = time::type_name(kind);
+    converted.map(Value::Temporal).ok_or_else(|| match &value {
+        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
+        other => {
+            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
+        }
+    })
+}
+
 /// `value is Type`.
 pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
     let matches = match type_name {
@@ -622,6 +677,9 @@ pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
         "Array" => matches!(value, Value::Array(_)),
         "Object" => matches!(value, Value::Object(_)),
         "Binary" => matches!(value, Value::Binary(_)),
+        name if time::kind_named(name).is_some() => {
+            matches!(value, Value::Temporal(t) if Some(t.kind) == time::kind_named(name))
+        }
         "Any" => true,
         other => return Err(format!("flowrun does not support `is {other}` yet")),
     };

@@ -12,7 +12,7 @@
 
 use bigdecimal::BigDecimal;
 
-use crate::expr::num;
+use crate::expr::{num, time};
 use crate::value::Value;
 
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
@@ -66,6 +66,7 @@ fn write_value(out: &mut String, value: &Value, indent: bool, depth: usize) {
         Value::Number(n) => out.push_str(&num::to_dw_string(n)),
         Value::String(s) => write_string(out, s),
         Value::Binary(bytes) => write_string(out, &String::from_utf8_lossy(bytes)),
+        Value::Temporal(t) => write_string(out, &time::to_iso(t)),
         Value::Array(items) => {
             let items = items.iter().map(|item| (None, item));
             write_container(out, ('[', ']'), items, indent, depth);

@@ -30,6 +30,8 @@ pub(crate) enum Tok {
     Num(String),
     /// A string literal, already unescaped, split at interpolations.
     Str(Vec<StrPart>),
+    /// A date or time literal between bars, without the bars: `|2003-10-01|`.
+    Temporal(String),
     /// `$`, `$$` or `$$$`: the implicit lambda parameters, by count of dollars.
     Dollar(usize),
     /// An operator or punctuation mark, such as `++`, `.*` or `{`.
@@ -69,6 +71,12 @@ pub(crate) enum LexError {
         /// Offset of the `$(`.
         at: usize,
     },
+    /// `|` without its closing `|`.
+    #[error("Unexpected end of input, expected '|' to close the date")]
+    UnclosedTemporal {
+        /// Offset of the opening `|`.
+        at: usize,
+    },
     /// `/*` without `*/`.
     #[error("Unexpected end of input, expected '*/' to close the comment")]
     UnclosedComment {
@@ -92,6 +100,7 @@ impl LexError {
             LexError::UnclosedString { at, .. }
             | LexError::UnclosedInterpolation { at }
             | LexError::UnclosedComment { at }
+            | LexError::UnclosedTemporal { at }
             | LexError::UnexpectedChar { at, .. } => *at,
         }
     }
@@ -103,6 +112,7 @@ impl fmt::Display for Tok {
             Tok::Ident(name) => write!(f, "{name}"),
             Tok::Num(text) => write!(f, "{text}"),
             Tok::Str(_) => write!(f, "string"),
+            Tok::Temporal(text) => write!(f, "|{text}|"),
             Tok::Dollar(n) => write!(f, "{}", "$".repeat(*n)),
             Tok::Punct(p) => write!(f, "{p}"),
             Tok::Eof => write!(f, "end of input"),
@@ -114,7 +124,7 @@ impl fmt::Display for Tok {
 const PUNCTS: &[&str] = &[
     "---", "++", "--", "->", "==", "!=", "~=", "<=", ">=", ">>", "<<", ".*", "..", "::", "+", "-",
     "*", "/", "<", ">", "=", "!", ".", ",", ":", "(", ")", "[", "]", "{", "}", "@", "^", "?", "%",
-    "#", "|", "&", "~",
+    "#", "&", "~",
 ];
 
 /// Splits `source` into tokens, ending with [`Tok::Eof`].
@@ -180,6 +190,14 @@ impl Lexer<'_> {
         }
         if c == '"' || c == '\'' || c == '`' {
             return self.string(c).map(Tok::Str);
+        }
+        if c == '|' {
+            // `|2003-10-01|`: DataWeave has no `|` operator, so a bar always starts one.
+            let at = self.pos;
+            let len = self.rest()[1..].find('|').ok_or(LexError::UnclosedTemporal { at })?;
+            let text = self.rest()[1..1 + len].to_owned();
+            self.pos += len + 2;
+            return Ok(Tok::Temporal(text));
         }
         if c == '$' {
             let n_dollars = self.rest().chars().take_while(|&c| c == '$').count().min(3);

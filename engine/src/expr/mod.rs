@@ -18,6 +18,7 @@ mod lex;
 mod num;
 mod parse;
 mod resolve;
+mod time;
 
 use std::sync::Arc;
 
@@ -363,6 +364,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
+        Value::Temporal(t) => time::to_iso(t),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }

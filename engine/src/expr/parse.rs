@@ -15,6 +15,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
+use crate::expr::time;
 
 /// A syntax error at a byte range of the script.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -494,6 +495,16 @@ impl Parser<'_> {
                 self.bump();
                 NodeKind::Name("$".repeat(*n).into())
             }
+            Tok::Temporal(text) => {
+                let value = time::parse_iso(text).ok_or_else(|| ParseError {
+                    message: format!(
+                        "Invalid date literal '|{text}|' (periods and time zones are not supported)"
+                    ),
+                    loc,
+                })?;
+                self.bump();
+                NodeKind::Temporal(value)
+            }
             Tok::Ident(word) => return self.word(word.clone(), loc),
             Tok::Punct("(") => return self.paren(),
             Tok::Punct("[") => return self.array(),
@@ -847,7 +858,11 @@ fn uses_dollar(node: &Node) -> bool {
     let any = |nodes: &[Node]| nodes.iter().any(uses_dollar);
     match &*node.kind {
         NodeKind::Name(name) => name.starts_with('$'),
-        NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::Str(_) => false,
+        NodeKind::Null
+        | NodeKind::Bool(_)
+        | NodeKind::Number(_)
+        | NodeKind::Str(_)
+        | NodeKind::Temporal(_) => false,
         NodeKind::Lambda(_) => false,
         NodeKind::Interpolated(parts) => any(parts),
         NodeKind::Array(members) | NodeKind::Object(members) => {

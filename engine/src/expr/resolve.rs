@@ -53,7 +53,11 @@ fn unresolved(name: &str, loc: Loc) -> ParseError {
 
 fn check_node<'a>(node: &'a Node, names: &mut Vec<&'a str>) -> Result<(), ParseError> {
     match &*node.kind {
-        NodeKind::Null | NodeKind::Bool(_) | NodeKind::Number(_) | NodeKind::Str(_) => Ok(()),
+        NodeKind::Null
+        | NodeKind::Bool(_)
+        | NodeKind::Number(_)
+        | NodeKind::Str(_)
+        | NodeKind::Temporal(_) => Ok(()),
         NodeKind::Name(name) => {
             let known = names.contains(&&**name) || MULE_BINDINGS.contains(&&**name);
             if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
