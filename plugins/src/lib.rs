@@ -7,10 +7,13 @@
 
 #![warn(missing_docs)]
 
+pub mod http;
+
 use flowrun_engine::plugin::Registry;
 
 /// A registry with every built-in element kind.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
+    http::register(&mut registry);
     registry
 }
