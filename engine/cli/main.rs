@@ -1,3 +1,201 @@
-//! The `flowrun` command line.
+//! The `flowrun` command line: runs, calls and validates Mule apps, and encrypts values for
+//! secure properties.
+//!
+//! Exit codes: 0 success, 1 a flow failed, 2 invalid configuration or usage.
 
-fn main() {}
+mod call;
+mod logging;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use flowrun_engine::model::{self, App, LoadOptions};
+
+/// Runs Mule 4 flows in a small, fast runtime.
+#[derive(Parser)]
+#[command(name = "flowrun", version, about, long_about = None)]
+#[command(after_help = "Without a subcommand, `flowrun APP.xml...` is `flowrun run APP.xml...`.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start every flow's source and serve until SIGINT or SIGTERM.
+    Run(RunArgs),
+    /// Run one flow once, without its source, and print the resulting message as JSON.
+    Call(CallArgs),
+    /// Load an app and report every problem found.
+    Validate(AppArgs),
+    /// Encrypt or decrypt values the way MuleSoft's Secure Properties Tool does.
+    #[command(disable_help_flag = true)]
+    Secure {
+        /// `<string|file|file-level> <encrypt|decrypt> <ALGORITHM> <MODE> <KEY> <VALUE | IN OUT> [--use-random-iv]`
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// The app to load and the properties to give it.
+#[derive(Args)]
+struct AppArgs {
+    /// Mule XML files, or folders (a Mule project folder loads src/main/mule).
+    #[arg(required = true, value_name = "APP")]
+    paths: Vec<PathBuf>,
+    /// Set a system property: `-Dname=value` or `-D name=value`.
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_key_value)]
+    define: Vec<(String, String)>,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    #[command(flatten)]
+    app: AppArgs,
+}
+
+#[derive(Args)]
+struct CallArgs {
+    #[command(flatten)]
+    app: AppArgs,
+    /// The flow to run.
+    #[arg(long, value_name = "NAME")]
+    flow: String,
+    /// The payload: JSON text, or `@FILE` to read it from a file.
+    #[arg(long, value_name = "JSON|@FILE")]
+    payload: Option<String>,
+    /// An attribute of the message: `KEY=VALUE` (repeatable).
+    #[arg(long = "attribute", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    attributes: Vec<(String, String)>,
+}
+
+fn parse_key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
+}
+
+const SUBCOMMANDS: &[&str] = &["run", "call", "validate", "secure", "help"];
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().collect();
+    // `flowrun app.xml` means `flowrun run app.xml`.
+    let first = args.get(1).map(String::as_str);
+    let is_flag = first.is_some_and(|a| a.starts_with('-') && !a.starts_with("-D"));
+    if let Some(first) = first
+        && !is_flag
+        && !SUBCOMMANDS.contains(&first)
+    {
+        args.insert(1, "run".to_owned());
+    }
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match cli.command {
+        Command::Secure { args } => secure(&args),
+        Command::Validate(app) => validate(&app),
+        Command::Run(run) => with_runtime(|| serve(&run.app)),
+        Command::Call(call) => with_runtime(|| call::call(&call)),
+    }
+}
+
+fn secure(args: &[String]) -> ExitCode {
+    let code = flowrun_plugins::secure_properties::tool::run(
+        args,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+    );
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+fn with_runtime<F: std::future::Future<Output = ExitCode>>(body: impl FnOnce() -> F) -> ExitCode {
+    logging::init();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(body()),
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Loads the app, printing every diagnostic; `None` when it has errors.
+fn load(app: &AppArgs) -> Option<App> {
+    let system_properties: BTreeMap<String, String> = app.define.iter().cloned().collect();
+    let options = LoadOptions { system_properties, use_env: true, app_name: None };
+    let registry = flowrun_plugins::registry();
+    match model::load(&app.paths, &registry, &options) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{}", warning.render(&loaded.sources));
+            }
+            Some(loaded)
+        }
+        Err(err) => {
+            eprintln!("{err}");
+            let n_errors = err.n_errors();
+            eprintln!(
+                "error: the app did not load: {n_errors} error{}",
+                if n_errors == 1 { "" } else { "s" }
+            );
+            None
+        }
+    }
+}
+
+fn validate(app: &AppArgs) -> ExitCode {
+    match load(app) {
+        Some(loaded) => {
+            let n_flows = loaded.flows.len();
+            println!("{}: ok, {n_flows} flow{}", loaded.name, if n_flows == 1 { "" } else { "s" });
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(2),
+    }
+}
+
+async fn serve(app: &AppArgs) -> ExitCode {
+    let Some(loaded) = load(app) else { return ExitCode::from(2) };
+    if let Err(err) = loaded.start().await {
+        eprintln!("error: {err}");
+        loaded.stop().await;
+        return ExitCode::from(2);
+    }
+    tracing::info!(target: "flowrun", "app `{}` started", loaded.name);
+    wait_for_shutdown().await;
+    tracing::info!(target: "flowrun", "stopping: waiting for requests in flight");
+    loaded.stop().await;
+    tracing::info!(target: "flowrun", "app `{}` stopped", loaded.name);
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_shutdown() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}

@@ -108,7 +108,7 @@ pub struct MuleError {
     /// `error.description`: the text a caller sees.
     pub description: String,
     /// The message that came with the failure, such as a failed HTTP response.
-    pub error_message: Option<Message>,
+    pub error_message: Option<Box<Message>>,
     /// The path of the step that failed, `flow/processors/N`; filled in by the runtime.
     pub failing_component: Option<String>,
 }

@@ -128,7 +128,8 @@ impl MediaType {
         let essence = parts.next()?.trim();
         let (primary, sub) = essence.split_once('/')?;
         let is_token = |s: &str| {
-            !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+*".contains(c))
+            !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+*".contains(c))
         };
         if !is_token(primary) || !is_token(sub) {
             return None;
@@ -242,7 +243,8 @@ mod tests {
 
     #[test]
     fn json_keeps_order_and_scale() {
-        let json: serde_json::Value = serde_json::from_str(r#"{"b":1.50,"a":[true,null]}"#).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(r#"{"b":1.50,"a":[true,null]}"#).unwrap();
         let value = Value::from_json(&json);
         let Value::Object(pairs) = &value else { panic!("object expected") };
         assert_eq!(&*pairs[0].0, "b");

@@ -3,19 +3,29 @@
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::plugin::{AttrSpec, Kind, Registry, Schema};
-use crate::xml::{ns, Element};
+use crate::xml::{Element, ns};
 
 const FLOW: Schema = Schema {
-    attributes: &[AttrSpec::required("name"), AttrSpec::optional("initialState"), AttrSpec::optional("maxConcurrency")],
+    attributes: &[
+        AttrSpec::required("name"),
+        AttrSpec::optional("initialState"),
+        AttrSpec::optional("maxConcurrency"),
+    ],
     children: &[],
     text: false,
 };
 
-const GLOBAL_PROPERTY: Schema =
-    Schema { attributes: &[AttrSpec::required("name"), AttrSpec::required("value")], children: &[], text: false };
+const GLOBAL_PROPERTY: Schema = Schema {
+    attributes: &[AttrSpec::required("name"), AttrSpec::required("value")],
+    children: &[],
+    text: false,
+};
 
-const CONFIGURATION_PROPERTIES: Schema =
-    Schema { attributes: &[AttrSpec::required("file"), AttrSpec::optional("encoding")], children: &[], text: false };
+const CONFIGURATION_PROPERTIES: Schema = Schema {
+    attributes: &[AttrSpec::required("file"), AttrSpec::optional("encoding")],
+    children: &[],
+    text: false,
+};
 
 /// Checks a `<mule>` document: its top-level elements and every flow's steps.
 pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
@@ -47,30 +57,49 @@ pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &
             // Property sources were checked when they were built.
             Some(Kind::PropertyProvider(_)) => {}
             Some(Kind::Source(_) | Kind::Processor(_)) => diagnostics.push(
-                Diagnostic::error(element.span, format!("`{}` is a flow step, but it is outside any flow", element.qname))
-                    .with_note("put it inside a `<flow>`"),
+                Diagnostic::error(
+                    element.span,
+                    format!("`{}` is a flow step, but it is outside any flow", element.qname),
+                )
+                .with_note("put it inside a `<flow>`"),
             ),
-            None => diagnostics.push(unknown_element(element, registry, "a global element or `flow`")),
+            None => {
+                diagnostics.push(unknown_element(element, registry, "a global element or `flow`"))
+            }
         }
     }
 }
 
 fn check_flow(flow: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
-    check_element(flow, &FLOW, diagnostics);
+    // The flow's own attributes follow its schema; its children are steps, checked below.
+    check_attributes(flow, FLOW.attributes, diagnostics);
+    if flow.attr("name").is_none() {
+        diagnostics.push(missing_attr(flow, "name"));
+    }
+    if let Some(text) = &flow.text {
+        diagnostics.push(Diagnostic::error(text.span, "`flow` does not take text content"));
+    }
     for (idx, child) in flow.children.iter().enumerate() {
         match registry.get(&child.ns, &child.name) {
             Some(Kind::Source(kind)) => {
                 check_element(child, kind.schema(), diagnostics);
                 if idx > 0 {
-                    diagnostics.push(
-                        Diagnostic::error(child.span, format!("`{}` starts a flow, so it must be the flow's first element", child.qname)),
-                    );
+                    diagnostics.push(Diagnostic::error(
+                        child.span,
+                        format!(
+                            "`{}` starts a flow, so it must be the flow's first element",
+                            child.qname
+                        ),
+                    ));
                 }
             }
             Some(Kind::Processor(kind)) => check_element(child, kind.schema(), diagnostics),
             Some(Kind::Global(_) | Kind::PropertyProvider(_)) => diagnostics.push(
-                Diagnostic::error(child.span, format!("`{}` is a global element, but it is inside a flow", child.qname))
-                    .with_note("move it to the top level of the `<mule>` document"),
+                Diagnostic::error(
+                    child.span,
+                    format!("`{}` is a global element, but it is inside a flow", child.qname),
+                )
+                .with_note("move it to the top level of the `<mule>` document"),
             ),
             None => diagnostics.push(unknown_element(child, registry, "a flow step")),
         }
@@ -89,16 +118,22 @@ pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mu
         match schema.children.iter().find(|c| child.is(c.ns, c.name)) {
             Some(spec) => check_element(child, spec.schema, diagnostics),
             None => {
-                let expected: Vec<String> =
-                    schema.children.iter().map(|c| format!("`{}`", qualified(element, c.ns, c.name))).collect();
+                let expected: Vec<String> = schema
+                    .children
+                    .iter()
+                    .map(|c| format!("`{}`", qualified(element, c.ns, c.name)))
+                    .collect();
                 let note = if expected.is_empty() {
                     format!("`{}` takes no child elements", element.qname)
                 } else {
                     format!("expected one of: {}", expected.join(", "))
                 };
                 diagnostics.push(
-                    Diagnostic::error(child.span, format!("unknown element `{}` inside `{}`", child.qname, element.qname))
-                        .with_note(note),
+                    Diagnostic::error(
+                        child.span,
+                        format!("unknown element `{}` inside `{}`", child.qname, element.qname),
+                    )
+                    .with_note(note),
                 );
             }
         }
@@ -107,14 +142,21 @@ pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mu
         if element.child(spec.ns, spec.name).is_none() {
             diagnostics.push(Diagnostic::error(
                 element.span,
-                format!("`{}` needs a `{}` child element", element.qname, qualified(element, spec.ns, spec.name)),
+                format!(
+                    "`{}` needs a `{}` child element",
+                    element.qname,
+                    qualified(element, spec.ns, spec.name)
+                ),
             ));
         }
     }
     if let Some(text) = &element.text
         && !schema.text
     {
-        diagnostics.push(Diagnostic::error(text.span, format!("`{}` does not take text content", element.qname)));
+        diagnostics.push(Diagnostic::error(
+            text.span,
+            format!("`{}` does not take text content", element.qname),
+        ));
     }
 }
 
@@ -131,13 +173,20 @@ fn check_attributes(element: &Element, allowed: &[AttrSpec], diagnostics: &mut D
             format!("expected one of: {}", names.join(", "))
         };
         diagnostics.push(
-            Diagnostic::error(attr.span, format!("unknown attribute `{}` on `{}`", attr.qname, element.qname)).with_note(note),
+            Diagnostic::error(
+                attr.span,
+                format!("unknown attribute `{}` on `{}`", attr.qname, element.qname),
+            )
+            .with_note(note),
         );
     }
 }
 
 fn missing_attr(element: &Element, name: &str) -> Diagnostic {
-    Diagnostic::error(element.span, format!("missing required attribute `{name}` on `{}`", element.qname))
+    Diagnostic::error(
+        element.span,
+        format!("missing required attribute `{name}` on `{}`", element.qname),
+    )
 }
 
 fn unknown_element(element: &Element, registry: &Registry, expected: &str) -> Diagnostic {
@@ -149,12 +198,17 @@ fn unknown_element(element: &Element, registry: &Registry, expected: &str) -> Di
         .map(|c| c.name())
         .collect();
     known.sort_unstable();
-    let diagnostic = Diagnostic::error(element.span, format!("unknown element `{}`, expected {expected}", element.qname));
+    let diagnostic = Diagnostic::error(
+        element.span,
+        format!("unknown element `{}`, expected {expected}", element.qname),
+    );
     if element.ns.is_empty() {
-        return diagnostic.with_note("the element has no namespace; declare xmlns on the root element");
+        return diagnostic
+            .with_note("the element has no namespace; declare xmlns on the root element");
     }
     if known.is_empty() && &*element.ns != ns::CORE {
-        return diagnostic.with_note(format!("flowrun does not support the namespace `{}`", element.ns));
+        return diagnostic
+            .with_note(format!("flowrun does not support the namespace `{}`", element.ns));
     }
     diagnostic.with_note(format!("known elements of this namespace: {}", known.join(", ")))
 }

@@ -20,7 +20,7 @@ use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
 use crate::props::{ConfigurationProperties, Properties, SearchPath};
 use crate::runtime::{AppShared, Flow, FlowRunner, Step};
 use crate::secret::SecretStore;
-use crate::xml::{self, ns, Element};
+use crate::xml::{self, Element, ns};
 
 /// How to load an app.
 #[derive(Clone, Debug, Default)]
@@ -60,7 +60,10 @@ pub struct LoadError {
 
 impl LoadError {
     fn single(message: String) -> LoadError {
-        LoadError { sources: SourceMap::default(), diagnostics: vec![Diagnostic::error(None, message)] }
+        LoadError {
+            sources: SourceMap::default(),
+            diagnostics: vec![Diagnostic::error(None, message)],
+        }
     }
 
     /// Number of errors (warnings not counted).
@@ -130,7 +133,11 @@ impl App {
 /// # Errors
 ///
 /// Every problem found, in every file.
-pub fn load(paths: &[PathBuf], registry: &Registry, options: &LoadOptions) -> Result<App, LoadError> {
+pub fn load(
+    paths: &[PathBuf],
+    registry: &Registry,
+    options: &LoadOptions,
+) -> Result<App, LoadError> {
     let mut files = Vec::new();
     let mut search_path = SearchPath::default();
     for path in paths {
@@ -153,7 +160,10 @@ pub fn load(paths: &[PathBuf], registry: &Registry, options: &LoadOptions) -> Re
         }
     }
     let default_name = app_name_of(&paths[0]);
-    let options = LoadOptions { app_name: options.app_name.clone().or(Some(default_name)), ..options.clone() };
+    let options = LoadOptions {
+        app_name: options.app_name.clone().or(Some(default_name)),
+        ..options.clone()
+    };
     load_sources(sources, &file_ids, search_path, registry, &options)
 }
 
@@ -162,7 +172,12 @@ pub fn load(paths: &[PathBuf], registry: &Registry, options: &LoadOptions) -> Re
 /// # Errors
 ///
 /// Every problem found.
-pub fn load_str(path: &Path, text: &str, registry: &Registry, options: &LoadOptions) -> Result<App, LoadError> {
+pub fn load_str(
+    path: &Path,
+    text: &str,
+    registry: &Registry,
+    options: &LoadOptions,
+) -> Result<App, LoadError> {
     let mut sources = SourceMap::default();
     let file_id = sources.add(path.to_path_buf(), text.to_owned());
     let dirs = path.parent().map(|p| vec![p.to_path_buf()]).unwrap_or_default();
@@ -174,7 +189,11 @@ fn app_name_of(path: &Path) -> String {
     stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into())
 }
 
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>, search_path: &mut SearchPath) -> Result<(), String> {
+fn collect_files(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    search_path: &mut SearchPath,
+) -> Result<(), String> {
     if path.is_file() {
         files.push(path.to_path_buf());
         return Ok(());
@@ -189,7 +208,8 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>, search_path: &mut Search
     } else {
         path.to_path_buf()
     };
-    let entries = std::fs::read_dir(&dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(&dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
     let mut found: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "xml") && p.is_file())
@@ -217,8 +237,11 @@ fn load_sources(
         match xml::parse(&sources.file(file_id).text, file_id) {
             Ok(root) if root.is(ns::CORE, "mule") => roots.push(root),
             Ok(root) => diagnostics.push(
-                Diagnostic::error(root.span, format!("the root element is `{}`, expected `mule`", root.qname))
-                    .with_note(format!("declare it as <mule xmlns=\"{}\" ...>", ns::CORE)),
+                Diagnostic::error(
+                    root.span,
+                    format!("the root element is `{}`, expected `mule`", root.qname),
+                )
+                .with_note(format!("declare it as <mule xmlns=\"{}\" ...>", ns::CORE)),
             ),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
@@ -227,9 +250,22 @@ fn load_sources(
     let mut properties = Properties::new(options.system_properties.clone(), options.use_env);
     let secrets = SecretStore::default();
     let no_globals = BTreeMap::new();
-    collect_property_sources(&roots, registry, &mut properties, &secrets, &search_path, &app_name, &mut diagnostics, &no_globals);
+    let n_before = diagnostics.n_errors();
+    collect_property_sources(
+        &roots,
+        registry,
+        &mut properties,
+        &secrets,
+        &search_path,
+        &app_name,
+        &mut diagnostics,
+        &no_globals,
+    );
+    // When a property source failed, the keys it would have defined are reported missing
+    // everywhere they are used; those follow-on errors only hide the real one.
+    let sources_failed = diagnostics.n_errors() > n_before;
     for root in &mut roots {
-        resolve_placeholders(root, registry, &properties, &mut diagnostics);
+        resolve_placeholders(root, registry, &properties, sources_failed, &mut diagnostics);
     }
     for root in &roots {
         check::check_document(root, registry, &mut diagnostics);
@@ -245,9 +281,17 @@ fn load_sources(
         for root in &roots {
             for element in &root.children {
                 if let Some(name) = element.attr("name") {
-                    check_unique_name(&mut names, &name.value, name.value_span, &mut diagnostics);
+                    check_unique_name(
+                        &mut names,
+                        &name.value,
+                        name.value_span,
+                        &sources,
+                        &mut diagnostics,
+                    );
                 }
-                let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else { continue };
+                let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else {
+                    continue;
+                };
                 let mut cx = BuildContext {
                     diagnostics: &mut diagnostics,
                     globals: &globals,
@@ -260,7 +304,8 @@ fn load_sources(
                 let Some(handle) = kind.build(element, &mut cx) else { continue };
                 let Some(name) = element.attr_value("name") else { continue };
                 global_order.push((name.to_owned(), handle.clone()));
-                globals.insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone(), span: element.span });
+                globals
+                    .insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone() });
             }
         }
         for root in &roots {
@@ -281,6 +326,8 @@ fn load_sources(
         }
     }
 
+    // Report in file order, whatever stage found each problem.
+    diagnostics.items.sort_by_key(|d| d.span.map(|s| (s.file.0, s.start)));
     if diagnostics.has_errors() {
         return Err(LoadError { sources, diagnostics: diagnostics.items });
     }
@@ -296,12 +343,20 @@ fn load_sources(
     })
 }
 
-fn check_unique_name(names: &mut BTreeMap<String, Span>, name: &str, span: Span, diagnostics: &mut Diagnostics) {
+fn check_unique_name(
+    names: &mut BTreeMap<String, Span>,
+    name: &str,
+    span: Span,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) {
     if let Some(first) = names.get(name) {
-        let _ = first;
         diagnostics.push(
             Diagnostic::error(span, format!("duplicate global name `{name}`"))
-                .with_note("names of flows and global elements must be unique across the app's files"),
+                .with_note(format!("first declared at {}", sources.location(*first)))
+                .with_note(
+                    "names of flows and global elements must be unique across the app's files",
+                ),
         );
     } else {
         names.insert(name.to_owned(), span);
@@ -344,11 +399,15 @@ fn collect_property_sources(
             };
             match ConfigurationProperties::load(&path) {
                 Ok(provider) => properties.add_provider(Arc::new(provider)),
-                Err(err) => diagnostics.push(Diagnostic::error(file_attr.value_span, err.to_string())),
+                Err(err) => {
+                    diagnostics.push(Diagnostic::error(file_attr.value_span, err.to_string()))
+                }
             }
             continue;
         }
-        let Some(Kind::PropertyProvider(kind)) = registry.get(&element.ns, &element.name) else { continue };
+        let Some(Kind::PropertyProvider(kind)) = registry.get(&element.ns, &element.name) else {
+            continue;
+        };
         let mut local = Diagnostics::default();
         check::check_element(element, kind.schema(), &mut local);
         if local.has_errors() {
@@ -374,11 +433,19 @@ fn collect_property_sources(
 /// A "file not found" error that says where flowrun looked.
 pub fn missing_file(span: Span, name: &str, search_path: &SearchPath) -> Diagnostic {
     let dirs: Vec<String> = search_path.dirs.iter().map(|d| format!("`{}`", d.display())).collect();
-    Diagnostic::error(span, format!("file `{name}` not found"))
-        .with_note(format!("looked in {}", if dirs.is_empty() { "the current folder".into() } else { dirs.join(", ") }))
+    Diagnostic::error(span, format!("file `{name}` not found")).with_note(format!(
+        "looked in {}",
+        if dirs.is_empty() { "the current folder".into() } else { dirs.join(", ") }
+    ))
 }
 
-fn resolve_placeholders(root: &mut Element, registry: &Registry, properties: &Properties, diagnostics: &mut Diagnostics) {
+fn resolve_placeholders(
+    root: &mut Element,
+    registry: &Registry,
+    properties: &Properties,
+    sources_failed: bool,
+    diagnostics: &mut Diagnostics,
+) {
     for element in &mut root.children {
         // Property sources resolved their own attributes against the bootstrap sources; going
         // over them again would put a decryption key into plain text.
@@ -397,6 +464,7 @@ fn resolve_placeholders(root: &mut Element, registry: &Registry, properties: &Pr
                     *value.value = resolved.text;
                     *value.secret = resolved.secret;
                 }
+                Err(crate::props::ResolveError::NotFound { .. }) if sources_failed => {}
                 Err(err) => diagnostics.push(Diagnostic::error(value.span, err.to_string())),
             }
         });
@@ -427,7 +495,11 @@ fn build_flow(
                     continue;
                 };
                 let location = sources.location(child.span);
-                let file_name = location.path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                let file_name = location
+                    .path
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let doc_name = child.doc_name().map(|d| format!(" ({d})")).unwrap_or_default();
                 steps.push(Step {
                     processor,

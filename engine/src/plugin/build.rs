@@ -18,7 +18,6 @@ pub(crate) struct BuiltGlobal {
     pub(crate) handle: GlobalHandle,
     /// `http:request-config` and the like, for messages.
     pub(crate) qname: Arc<str>,
-    pub(crate) span: Span,
 }
 
 /// Services for plugins while the app loads: error reporting, configuration lookup,
@@ -51,9 +50,16 @@ impl BuildContext<'_> {
 
     /// The configuration named by the element's `config-ref`, which must be a `T` (declared by
     /// the element kind `expected`, such as `http:request-config`).
-    pub fn config<T: Send + Sync + 'static>(&mut self, element: &Element, expected: &str) -> Option<Arc<T>> {
+    pub fn config<T: Send + Sync + 'static>(
+        &mut self,
+        element: &Element,
+        expected: &str,
+    ) -> Option<Arc<T>> {
         let Some(attr) = element.attr("config-ref") else {
-            self.error(element.span, format!("missing required attribute `config-ref` on `{}`", element.qname));
+            self.error(
+                element.span,
+                format!("missing required attribute `config-ref` on `{}`", element.qname),
+            );
             return None;
         };
         let Some(global) = self.globals.get(&attr.value) else {
@@ -70,8 +76,11 @@ impl BuildContext<'_> {
                 format!("declared `{expected}` elements: {}", known.join(", "))
             };
             self.report(
-                Diagnostic::error(attr.value_span, format!("`config-ref` names `{}`, but nothing has that name", attr.value))
-                    .with_note(note),
+                Diagnostic::error(
+                    attr.value_span,
+                    format!("`config-ref` names `{}`, but nothing has that name", attr.value),
+                )
+                .with_note(note),
             );
             return None;
         };
@@ -102,7 +111,10 @@ impl BuildContext<'_> {
     /// value; `None` (with an error) when it has none.
     pub fn text_expr(&mut self, element: &Element) -> Option<ValueExpr> {
         let Some(text) = &element.text else {
-            self.error(element.span, format!("`{}` needs content, such as `#[payload]`", element.qname));
+            self.error(
+                element.span,
+                format!("`{}` needs content, such as `#[payload]`", element.qname),
+            );
             return None;
         };
         let lead = text.value.len() - text.value.trim_start().len();

@@ -96,19 +96,31 @@ pub trait Component: Send + Sync {
 /// A top-level configuration element referred to by name (`config-ref`).
 pub trait GlobalKind: Component {
     /// Builds the configuration. Problems go to `cx`; `None` means the element is unusable.
-    fn build(&self, element: &crate::xml::Element, cx: &mut BuildContext<'_>) -> Option<GlobalHandle>;
+    fn build(
+        &self,
+        element: &crate::xml::Element,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<GlobalHandle>;
 }
 
 /// An element that starts a flow, such as `http:listener`.
 pub trait SourceKind: Component {
     /// Builds the source. Problems go to `cx`.
-    fn build(&self, element: &crate::xml::Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Source>>;
+    fn build(
+        &self,
+        element: &crate::xml::Element,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<Arc<dyn Source>>;
 }
 
 /// A step of a flow, such as `set-variable`.
 pub trait ProcessorKind: Component {
     /// Builds the step. Problems go to `cx`.
-    fn build(&self, element: &crate::xml::Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>>;
+    fn build(
+        &self,
+        element: &crate::xml::Element,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<Arc<dyn Processor>>;
 }
 
 /// A top-level element that supplies properties, such as `secure-properties:config`.

@@ -65,7 +65,9 @@ pub enum PropertyFileError {
         key: String,
     },
     /// A list whose items are not all strings.
-    #[error("List of complex objects are not supported as property values. Offending key is {key} in `{path}`")]
+    #[error(
+        "List of complex objects are not supported as property values. Offending key is {key} in `{path}`"
+    )]
     ComplexList {
         /// The file.
         path: PathBuf,
@@ -84,7 +86,10 @@ pub enum PropertyFileError {
 
 /// Reads a `.yaml`/`.yml` or `.properties` file's text into entries, choosing the format by
 /// the file name. `path` is used for the format and for messages only.
-pub fn read_properties_file(path: &Path, text: &str) -> Result<Vec<PropertyEntry>, PropertyFileError> {
+pub fn read_properties_file(
+    path: &Path,
+    text: &str,
+) -> Result<Vec<PropertyEntry>, PropertyFileError> {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     match extension {
         "yaml" | "yml" => read_yaml(path, text),
@@ -143,7 +148,12 @@ fn flatten_yaml(
                     Y::String(s) => s.clone(),
                     Y::Number(n) => n.to_string(),
                     Y::Bool(b) => b.to_string(),
-                    _ => return Err(PropertyFileError::NotAString { path: path.to_owned(), key: key() }),
+                    _ => {
+                        return Err(PropertyFileError::NotAString {
+                            path: path.to_owned(),
+                            key: key(),
+                        });
+                    }
                 };
                 let full = if prefix.is_empty() { k } else { format!("{prefix}.{k}") };
                 flatten_yaml(path, &full, v, out)?;
@@ -159,7 +169,12 @@ fn flatten_yaml(
             for item in items {
                 match item {
                     Y::String(s) => texts.push(s.as_str()),
-                    _ => return Err(PropertyFileError::ComplexList { path: path.to_owned(), key: key() }),
+                    _ => {
+                        return Err(PropertyFileError::ComplexList {
+                            path: path.to_owned(),
+                            key: key(),
+                        });
+                    }
                 }
             }
             out.push(PropertyEntry { key: key(), value: texts.join(",") });
@@ -176,7 +191,10 @@ fn read_java_properties(path: &Path, text: &str) -> Result<Vec<PropertyEntry>, P
     let mut entries = Vec::new();
     java_properties::PropertiesIter::new(text.as_bytes())
         .read_into(|key, value| entries.push(PropertyEntry { key, value }))
-        .map_err(|err| PropertyFileError::Properties { path: path.to_owned(), message: err.to_string() })?;
+        .map_err(|err| PropertyFileError::Properties {
+            path: path.to_owned(),
+            message: err.to_string(),
+        })?;
     Ok(entries)
 }
 
@@ -231,7 +249,10 @@ mod tests {
         let err = read("s.yaml", "pw: ![abc==]\n").expect_err("tag");
         assert!(err.contains("unquoted `![...]`") && err.contains("pw"), "{err}");
         let err = read("s.yaml", "a: \"x\n").expect_err("syntax");
-        assert!(err.contains("Error while parsing YAML configuration file `s.yaml` at line"), "{err}");
+        assert!(
+            err.contains("Error while parsing YAML configuration file `s.yaml` at line"),
+            "{err}"
+        );
         let err = read("s.txt", "").expect_err("extension");
         assert!(err.contains("must end with yaml or properties extension"), "{err}");
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use files::{read_properties_file, ConfigurationProperties, PropertyEntry, PropertyFileError};
+pub use files::{ConfigurationProperties, PropertyEntry, PropertyFileError, read_properties_file};
 
 use crate::secret::Secret;
 

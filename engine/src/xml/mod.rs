@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
+use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
 
 use crate::diag::{Diagnostic, FileId, Span};
 
@@ -188,9 +188,9 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                 attach(&mut stack, &mut root, element)?;
             }
             XmlEvent::Text(content) => {
-                let raw = content
-                    .decode()
-                    .map_err(|err| err_at(format!("malformed XML text: {err}"), reader.buffer_position()))?;
+                let raw = content.decode().map_err(|err| {
+                    err_at(format!("malformed XML text: {err}"), reader.buffer_position())
+                })?;
                 let unescaped = quick_xml::escape::unescape(&raw).map_err(|err| {
                     err_at(format!("malformed XML text: {err}"), reader.buffer_position())
                 })?;
@@ -208,7 +208,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                     err_at(format!("malformed entity: {err}"), reader.buffer_position())
                 })?;
                 let resolved = resolve_entity(&name).ok_or_else(|| {
-                    Diagnostic::error(Span::new(file, pos, pos + name.len()), format!("unknown entity `&{name};`"))
+                    Diagnostic::error(
+                        Span::new(file, pos, pos + name.len()),
+                        format!("unknown entity `&{name};`"),
+                    )
                 })?;
                 push_text(&mut stack, &resolved, pos, file);
             }
@@ -303,7 +306,8 @@ fn read_element(
 
     let mut attrs = Vec::new();
     for attr in start.attributes().with_checks(true) {
-        let attr = attr.map_err(|err| Diagnostic::error(span, format!("malformed attribute: {err}")))?;
+        let attr =
+            attr.map_err(|err| Diagnostic::error(span, format!("malformed attribute: {err}")))?;
         let attr_qname = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
         if attr_qname == "xmlns" || attr_qname.starts_with("xmlns:") {
             continue;
@@ -319,7 +323,9 @@ fn read_element(
         };
         let value = attr
             .unescape_value()
-            .map_err(|err| Diagnostic::error(value_span, format!("malformed attribute value: {err}")))?
+            .map_err(|err| {
+                Diagnostic::error(value_span, format!("malformed attribute value: {err}"))
+            })?
             .into_owned();
         attrs.push(Attribute {
             ns: attr_ns,
@@ -345,14 +351,21 @@ fn read_element(
     })
 }
 
-fn namespace_of(resolved: ResolveResult<'_>, qname: &str, span: Span) -> Result<Arc<str>, Diagnostic> {
+fn namespace_of(
+    resolved: ResolveResult<'_>,
+    qname: &str,
+    span: Span,
+) -> Result<Arc<str>, Diagnostic> {
     match resolved {
         ResolveResult::Bound(ns) => Ok(String::from_utf8_lossy(ns.as_ref()).into()),
         ResolveResult::Unbound => Ok(Arc::from("")),
         ResolveResult::Unknown(prefix) => {
             let prefix = String::from_utf8_lossy(&prefix).into_owned();
-            Err(Diagnostic::error(span, format!("undeclared namespace prefix `{prefix}` in `{qname}`"))
-                .with_note(format!("declare it on the root element, e.g. xmlns:{prefix}=\"...\"")))
+            Err(Diagnostic::error(
+                span,
+                format!("undeclared namespace prefix `{prefix}` in `{qname}`"),
+            )
+            .with_note(format!("declare it on the root element, e.g. xmlns:{prefix}=\"...\"")))
         }
     }
 }

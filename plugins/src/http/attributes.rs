@@ -51,7 +51,9 @@ pub(crate) fn request_attributes(request: &RequestInfo<'_>, route: &RouteInfo<'_
     let request_path = codec::decode_path(request.raw_path);
     let raw_query = request.raw_query.unwrap_or("");
     let query_string = codec::decode_form(raw_query);
-    let with_query = |path: &str, query: &str| if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") };
+    let with_query = |path: &str, query: &str| {
+        if query.is_empty() { path.to_owned() } else { format!("{path}?{query}") }
+    };
 
     let relative_path = match request_path.strip_prefix(route.base_path) {
         Some("") => "/".to_owned(),
@@ -62,7 +64,10 @@ pub(crate) fn request_attributes(request: &RequestInfo<'_>, route: &RouteInfo<'_
         Some(n_fixed) => Value::string(skip_segments(&request_path, n_fixed)),
         None => Value::Null,
     };
-    let uri_params = route.raw_params.iter().map(|(name, raw)| (name.as_str(), Value::string(codec::decode_form(raw))));
+    let uri_params = route
+        .raw_params
+        .iter()
+        .map(|(name, raw)| (name.as_str(), Value::string(codec::decode_form(raw))));
 
     let fields = [
         ("listenerPath", Value::string(route.listener_path)),
@@ -103,24 +108,28 @@ pub(crate) fn body_payload(body: Bytes, content_type: Option<&str>) -> Option<Ty
         Some(text) => MediaType::parse(text)?,
         None => MediaType::any(),
     };
-    let media_type = if media_type.charset().is_none() { media_type.with_charset("UTF-8") } else { media_type };
+    let media_type =
+        if media_type.charset().is_none() { media_type.with_charset("UTF-8") } else { media_type };
     Some(TypedValue::new(Value::Binary(body), media_type))
 }
 
 /// Headers as an object with lower-case keys; a header sent twice appears twice.
 pub(crate) fn headers_value(headers: &HeaderMap) -> Value {
-    let pairs = headers
-        .iter()
-        .map(|(name, value)| (name.as_str(), Value::string(String::from_utf8_lossy(value.as_bytes()).as_ref())));
+    let pairs = headers.iter().map(|(name, value)| {
+        (name.as_str(), Value::string(String::from_utf8_lossy(value.as_bytes()).as_ref()))
+    });
     Value::object(pairs)
 }
 
 /// Query parameters as an object; repeated keys stay repeated, a key without `=` is null.
 fn query_params(raw_query: &str) -> Value {
-    let pairs = raw_query.split('&').filter(|p| !p.is_empty()).map(|pair| match pair.split_once('=') {
-        Some((key, value)) => (codec::decode_form(key), Value::string(codec::decode_form(value))),
-        None => (codec::decode_form(pair), Value::Null),
-    });
+    let pairs =
+        raw_query.split('&').filter(|p| !p.is_empty()).map(|pair| match pair.split_once('=') {
+            Some((key, value)) => {
+                (codec::decode_form(key), Value::string(codec::decode_form(value)))
+            }
+            None => (codec::decode_form(pair), Value::Null),
+        });
     Value::object(pairs)
 }
 
@@ -176,7 +185,10 @@ mod tests {
         assert_eq!(text("rawRequestPath").as_deref(), Some("/api/v1/users/42%20x"));
         assert_eq!(text("relativePath").as_deref(), Some("/v1/users/42 x"));
         assert_eq!(text("requestUri").as_deref(), Some("/api/v1/users/42 x?a=1&a=2&b=c+d&flag"));
-        assert_eq!(text("rawRequestUri").as_deref(), Some("/api/v1/users/42%20x?a=1&a=2&b=c%2Bd&flag"));
+        assert_eq!(
+            text("rawRequestUri").as_deref(),
+            Some("/api/v1/users/42%20x?a=1&a=2&b=c%2Bd&flag")
+        );
         assert_eq!(text("remoteAddress").as_deref(), Some("/127.0.0.1:54321"));
         assert_eq!(text("localAddress").as_deref(), Some("/127.0.0.1:8081"));
         assert_eq!(attrs.get("maskedRequestPath"), Some(&Value::Null));
@@ -189,7 +201,8 @@ mod tests {
             ("flag", Value::Null),
         ]);
         assert_eq!(attrs.get("queryParams"), Some(&expected_query));
-        let expected_headers = Value::object([("x-tag", Value::string("one")), ("x-tag", Value::string("two"))]);
+        let expected_headers =
+            Value::object([("x-tag", Value::string("one")), ("x-tag", Value::string("two"))]);
         assert_eq!(attrs.get("headers"), Some(&expected_headers));
     }
 

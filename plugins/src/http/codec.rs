@@ -34,7 +34,8 @@ const QUERY_COMPONENT: &AsciiSet = &PATH_SEGMENT.add(b'&').add(b'=').add(b'+').a
 
 /// Characters escaped when a whole path written by the user goes on the wire: only the ones
 /// that cannot appear in a URI at all, so that existing `%xx` escapes and `/` stay.
-const PATH_TEXT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
+const PATH_TEXT: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}');
 
 /// Percent-decodes a path (or one segment of it); `+` stays `+`.
 pub(crate) fn decode_path(raw: &str) -> String {
@@ -43,7 +44,8 @@ pub(crate) fn decode_path(raw: &str) -> String {
 
 /// Decodes like Java's `URLDecoder`: `+` is a space, then percent-decoding.
 pub(crate) fn decode_form(raw: &str) -> String {
-    let spaced: Cow<'_, str> = if raw.contains('+') { Cow::Owned(raw.replace('+', " ")) } else { Cow::Borrowed(raw) };
+    let spaced: Cow<'_, str> =
+        if raw.contains('+') { Cow::Owned(raw.replace('+', " ")) } else { Cow::Borrowed(raw) };
     percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 

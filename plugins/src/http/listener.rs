@@ -88,8 +88,14 @@ fn listener_methods(element: &Element, cx: &mut BuildContext<'_>) -> Option<Meth
         (Some(allowed), None) => Some(router::parse_methods(&allowed.value)),
         (None, Some(method)) => {
             cx.report(
-                Diagnostic::warning(method.span, "`method` is not an attribute of `http:listener` in Mule 4")
-                    .with_note(format!("Mule 4 calls it `allowedMethods`: allowedMethods=\"{}\"", method.value)),
+                Diagnostic::warning(
+                    method.span,
+                    "`method` is not an attribute of `http:listener` in Mule 4",
+                )
+                .with_note(format!(
+                    "Mule 4 calls it `allowedMethods`: allowedMethods=\"{}\"",
+                    method.value
+                )),
             );
             Some(router::parse_methods(&method.value))
         }
@@ -108,7 +114,10 @@ impl Source for HttpListener {
     fn register(&self, flow: FlowRunner) -> Result<(), String> {
         let target = ListenerTarget {
             listener_path: self.pattern.as_str().to_owned(),
-            catch_all_prefix: self.pattern.is_catch_all().then_some(self.pattern.n_fixed_segments()),
+            catch_all_prefix: self
+                .pattern
+                .is_catch_all()
+                .then_some(self.pattern.n_fixed_segments()),
             runner: flow,
         };
         let route = Route { pattern: self.pattern.clone(), methods: self.methods.clone(), target };
@@ -138,17 +147,28 @@ pub(crate) async fn serve(
     let (route, raw_params) = match shared.router.lookup(method, raw_path) {
         Lookup::Found { route, raw_params } => (route, raw_params),
         Lookup::MethodNotAllowed => {
-            tracing::debug!(method, path = raw_path, "path matched but no listener takes the method");
-            return Ok(text_response(StatusCode::METHOD_NOT_ALLOWED, endpoint_message("Method not allowed", raw_path)));
+            tracing::debug!(
+                method,
+                path = raw_path,
+                "path matched but no listener takes the method"
+            );
+            return Ok(text_response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                endpoint_message("Method not allowed", raw_path),
+            ));
         }
         Lookup::NotFound => {
             tracing::debug!(method, path = raw_path, "no listener matched");
-            return Ok(text_response(StatusCode::NOT_FOUND, endpoint_message("No listener", raw_path)));
+            return Ok(text_response(
+                StatusCode::NOT_FOUND,
+                endpoint_message("No listener", raw_path),
+            ));
         }
     };
     tracing::debug!(method, path = raw_path, listener = %route.target.listener_path, "routing request");
 
-    let content_type = parts.headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let content_type =
+        parts.headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(err) => return Ok(bad_request(&format!("cannot read the request body: {err}"))),
@@ -174,7 +194,8 @@ pub(crate) async fn serve(
         catch_all_prefix: route.target.catch_all_prefix,
         raw_params: &raw_params,
     };
-    let message = Message { payload, attributes: attributes::request_attributes(&request_info, &route_info) };
+    let message =
+        Message { payload, attributes: attributes::request_attributes(&request_info, &route_info) };
     let event = match correlation_id(&parts.headers) {
         Some(id) => Event::with_correlation_id(message, id.into()),
         None => Event::new(message),
@@ -221,7 +242,10 @@ fn server_error(description: &str) -> Response<Full<Bytes>> {
 }
 
 fn bad_request(cause: &str) -> Response<Full<Bytes>> {
-    text_response(StatusCode::BAD_REQUEST, format!("HTTP request parsing failed with error: \"{cause}\""))
+    text_response(
+        StatusCode::BAD_REQUEST,
+        format!("HTTP request parsing failed with error: \"{cause}\""),
+    )
 }
 
 /// `No listener for endpoint: /path` and the like, with the decoded path HTML-escaped.
@@ -257,7 +281,10 @@ mod tests {
 
     #[test]
     fn endpoint_messages_escape_the_decoded_path() {
-        assert_eq!(endpoint_message("No listener", "/a%20b/<x>"), "No listener for endpoint: /a b/&lt;x&gt;");
+        assert_eq!(
+            endpoint_message("No listener", "/a%20b/<x>"),
+            "No listener for endpoint: /a b/&lt;x&gt;"
+        );
     }
 
     #[test]

@@ -46,7 +46,12 @@ static CONNECTION_SCHEMA: Schema = Schema {
 
 static CONFIG_SCHEMA: Schema = Schema {
     attributes: &[AttrSpec::required("name"), AttrSpec::optional("basePath")],
-    children: &[ChildSpec { ns: ns::HTTP, name: "listener-connection", schema: &CONNECTION_SCHEMA, required: true }],
+    children: &[ChildSpec {
+        ns: ns::HTTP,
+        name: "listener-connection",
+        schema: &CONNECTION_SCHEMA,
+        required: true,
+    }],
     text: false,
 };
 
@@ -107,7 +112,10 @@ fn listen_port(connection: &Element, cx: &mut BuildContext<'_>) -> Option<u16> {
     match port.value.trim().parse::<u16>() {
         Ok(number) => Some(number),
         Err(_) => {
-            cx.error(port.value_span, format!("`{}` is not a port number (0 to 65535)", port.value));
+            cx.error(
+                port.value_span,
+                format!("`{}` is not a port number (0 to 65535)", port.value),
+            );
             None
         }
     }
@@ -176,11 +184,14 @@ impl HttpListenerConfig {
         let listener = TcpListener::bind((self.host.as_str(), self.port))
             .await
             .map_err(|err| format!("cannot listen on {}:{}: {err}", self.host, self.port))?;
-        let addr = listener.local_addr().map_err(|err| format!("cannot read the bound address: {err}"))?;
+        let addr =
+            listener.local_addr().map_err(|err| format!("cannot read the bound address: {err}"))?;
         *self.local_addr.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr);
         tracing::info!(config = %self.name, "listening on http://{addr}");
 
-        let router = std::mem::take(&mut *self.pending_routes.lock().unwrap_or_else(PoisonError::into_inner));
+        let router = std::mem::take(
+            &mut *self.pending_routes.lock().unwrap_or_else(PoisonError::into_inner),
+        );
         let shared = Arc::new(ServerShared { router, base_path: self.base_path.clone() });
         let (shutdown, shutdown_rx) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, shared, shutdown_rx));
@@ -210,7 +221,11 @@ impl Global for HttpListenerConfig {
 }
 
 /// Accepts connections until told to stop, then lets open connections finish.
-async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<ServerShared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
     loop {
         tokio::select! {
@@ -238,7 +253,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<ServerShared>, mut shutd
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
-        tracing::warn!("requests still running after {}s; closing their connections", SHUTDOWN_GRACE.as_secs());
+        tracing::warn!(
+            "requests still running after {}s; closing their connections",
+            SHUTDOWN_GRACE.as_secs()
+        );
     }
 }
 

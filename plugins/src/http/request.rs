@@ -44,7 +44,12 @@ static REQUEST_SCHEMA: Schema = Schema {
     children: &[
         ChildSpec { ns: ns::HTTP, name: "body", schema: &EXPRESSION_CHILD, required: false },
         ChildSpec { ns: ns::HTTP, name: "headers", schema: &EXPRESSION_CHILD, required: false },
-        ChildSpec { ns: ns::HTTP, name: "query-params", schema: &EXPRESSION_CHILD, required: false },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "query-params",
+            schema: &EXPRESSION_CHILD,
+            required: false,
+        },
         ChildSpec { ns: ns::HTTP, name: "uri-params", schema: &EXPRESSION_CHILD, required: false },
     ],
     text: false,
@@ -124,7 +129,11 @@ enum Destination {
     Url(ValueExpr),
 }
 
-fn destination(element: &Element, config: Option<&HttpRequestConfig>, cx: &mut BuildContext<'_>) -> Option<Destination> {
+fn destination(
+    element: &Element,
+    config: Option<&HttpRequestConfig>,
+    cx: &mut BuildContext<'_>,
+) -> Option<Destination> {
     match (element.attr("path"), element.attr("url")) {
         (Some(path), Some(_)) => {
             cx.error(path.span, "`http:request` takes `path` or `url`, not both");
@@ -133,7 +142,10 @@ fn destination(element: &Element, config: Option<&HttpRequestConfig>, cx: &mut B
         (_, Some(url)) => cx.value_expr(url).map(Destination::Url),
         (path, None) if config.is_none() => {
             let span = path.map_or(element.span, |p| p.span);
-            cx.error(span, "`http:request` needs a `config-ref` to send a `path` to, or a full `url`");
+            cx.error(
+                span,
+                "`http:request` needs a `config-ref` to send a `path` to, or a full `url`",
+            );
             None
         }
         (Some(path), None) => cx.value_expr(path).map(Destination::Path),
@@ -177,15 +189,23 @@ struct Incoming {
 }
 
 impl Processor for HttpRequest {
-    fn process<'a>(&'a self, event: Event, cx: &'a StepContext<'a>) -> BoxFuture<'a, Result<Event, MuleError>> {
+    fn process<'a>(
+        &'a self,
+        event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
         Box::pin(async move {
             let outgoing = self.prepare(&event, cx.properties)?;
             let incoming = self.send(&outgoing).await?;
             if !status::is_success(incoming.status) {
                 let method = outgoing.method.as_str();
-                let mut error =
-                    status::status_error(method, &outgoing.resource, incoming.status, outgoing.content_type.as_deref());
-                error.error_message = Some(incoming.message);
+                let mut error = status::status_error(
+                    method,
+                    &outgoing.resource,
+                    incoming.status,
+                    outgoing.content_type.as_deref(),
+                );
+                error.error_message = Some(Box::new(incoming.message));
                 return Err(error);
             }
             self.apply(event, incoming.message, cx.properties)
@@ -194,17 +214,26 @@ impl Processor for HttpRequest {
 }
 
 impl HttpRequest {
-    fn prepare(&self, event: &Event, properties: &dyn PropertyLookup) -> Result<Outgoing, MuleError> {
+    fn prepare(
+        &self,
+        event: &Event,
+        properties: &dyn PropertyLookup,
+    ) -> Result<Outgoing, MuleError> {
         let scope = Scope::of(event, properties);
         let method_text = eval_text(&self.method, &scope, "method")?;
-        let method = reqwest::Method::from_bytes(method_text.as_bytes())
-            .map_err(|_| MuleError::new(ErrorType::unknown(), format!("`{method_text}` is not an HTTP method")))?;
+        let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
+            MuleError::new(ErrorType::unknown(), format!("`{method_text}` is not an HTTP method"))
+        })?;
         let (resource, mut url) = self.build_uri(&scope)?;
         self.add_query(&scope, &mut url)?;
         let mut headers = self.build_headers(&scope)?;
 
-        let sends_body = !matches!(method, reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS);
-        let (body, content_type) = if sends_body { self.build_body(&scope, &mut headers)? } else { (None, None) };
+        let sends_body = !matches!(
+            method,
+            reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+        );
+        let (body, content_type) =
+            if sends_body { self.build_body(&scope, &mut headers)? } else { (None, None) };
         Ok(Outgoing { method, resource, url, headers, body, content_type })
     }
 
@@ -221,13 +250,17 @@ impl HttpRequest {
                 let path = format!("{}/{}", config.base_path, path.trim_start_matches('/'));
                 format!("{}://{}:{}{}", config.scheme, config.host, config.port, path)
             }
-            (Destination::Path(_), None) => unreachable!("a path without config is rejected at load"),
+            (Destination::Path(_), None) => {
+                unreachable!("a path without config is rejected at load")
+            }
         };
         let text = replace_uri_params(&text, &uri_params)?;
-        let url = reqwest::Url::parse(&codec::encode_path_text(&text))
-            .map_err(|err| MuleError::new(ErrorType::unknown(), format!("`{text}` is not a valid URL: {err}")))?;
+        let url = reqwest::Url::parse(&codec::encode_path_text(&text)).map_err(|err| {
+            MuleError::new(ErrorType::unknown(), format!("`{text}` is not a valid URL: {err}"))
+        })?;
         let port = url.port_or_known_default().unwrap_or(80);
-        let resource = format!("{}://{}:{port}{}", url.scheme(), url.host_str().unwrap_or(""), url.path());
+        let resource =
+            format!("{}://{}:{port}{}", url.scheme(), url.host_str().unwrap_or(""), url.path());
         Ok((resource, url))
     }
 
@@ -247,7 +280,8 @@ impl HttpRequest {
             Some(value) => format!("{}={}", codec::encode_query(key), codec::encode_query(value)),
             None => codec::encode_query(key),
         });
-        let query = url.query().map(str::to_owned).into_iter().chain(encoded).collect::<Vec<_>>().join("&");
+        let query =
+            url.query().map(str::to_owned).into_iter().chain(encoded).collect::<Vec<_>>().join("&");
         url.set_query(Some(&query));
         Ok(())
     }
@@ -283,7 +317,8 @@ impl HttpRequest {
         if value.value == Value::Null {
             return Ok((None, None));
         }
-        let (bytes, media_type) = expr::to_bytes(&value).map_err(|err| MuleError::expression(err.message))?;
+        let (bytes, media_type) =
+            expr::to_bytes(&value).map_err(|err| MuleError::expression(err.message))?;
         if let Some(given) = headers.get(CONTENT_TYPE) {
             return Ok((Some(bytes), Some(String::from_utf8_lossy(given.as_bytes()).into_owned())));
         }
@@ -307,13 +342,18 @@ impl HttpRequest {
         if let Some(body) = &outgoing.body {
             request = request.body(body.clone());
         }
-        let transport_error = |err: reqwest::Error| transport_error(outgoing.method.as_str(), &outgoing.resource, &err);
+        let transport_error = |err: reqwest::Error| {
+            transport_error(outgoing.method.as_str(), &outgoing.resource, &err)
+        };
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
         let reason = status.canonical_reason().unwrap_or("");
-        let attributes = attributes::response_attributes(status.as_u16(), reason, response.headers());
-        let content_type =
-            response.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let attributes =
+            attributes::response_attributes(status.as_u16(), reason, response.headers());
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = response.bytes().await.map_err(transport_error)?;
         let payload = attributes::body_payload(body.clone(), content_type.as_deref())
             .or_else(|| attributes::body_payload(body, None))
@@ -323,7 +363,12 @@ impl HttpRequest {
     }
 
     /// Puts the response in the message, or with `target` in a variable.
-    fn apply(&self, mut event: Event, response: Message, properties: &dyn PropertyLookup) -> Result<Event, MuleError> {
+    fn apply(
+        &self,
+        mut event: Event,
+        response: Message,
+        properties: &dyn PropertyLookup,
+    ) -> Result<Event, MuleError> {
         let Some(target) = &self.target else {
             event.message = response;
             return Ok(event);
@@ -372,7 +417,11 @@ fn param_pairs(value: &Value, what: &str) -> Result<Vec<(String, Option<String>)
     let pairs = match value {
         Value::Null => return Ok(Vec::new()),
         Value::Object(pairs) => pairs,
-        _ => return Err(MuleError::expression(format!("`{what}` must be an object such as #[{{'name': 'value'}}]"))),
+        _ => {
+            return Err(MuleError::expression(format!(
+                "`{what}` must be an object such as #[{{'name': 'value'}}]"
+            )));
+        }
     };
     let mut out = Vec::new();
     for (key, value) in pairs.iter() {
@@ -381,7 +430,8 @@ fn param_pairs(value: &Value, what: &str) -> Result<Vec<(String, Option<String>)
             single => std::slice::from_ref(single),
         };
         for item in items {
-            let text = param_text(item).map_err(|err| MuleError::expression(format!("`{what}` value `{key}`: {err}")))?;
+            let text = param_text(item)
+                .map_err(|err| MuleError::expression(format!("`{what}` value `{key}`: {err}")))?;
             out.push((key.to_string(), text));
         }
     }
@@ -389,7 +439,10 @@ fn param_pairs(value: &Value, what: &str) -> Result<Vec<(String, Option<String>)
 }
 
 /// Replaces each `{name}` with its percent-encoded value.
-fn replace_uri_params(text: &str, params: &[(String, Option<String>)]) -> Result<String, MuleError> {
+fn replace_uri_params(
+    text: &str,
+    params: &[(String, Option<String>)],
+) -> Result<String, MuleError> {
     let mut out = text.to_owned();
     for (name, value) in params {
         let Some(value) = value else {
@@ -400,8 +453,18 @@ fn replace_uri_params(text: &str, params: &[(String, Option<String>)]) -> Result
     Ok(out)
 }
 
-fn append_header(headers: &mut HeaderMap, name: &str, value: &str, secret: bool) -> Result<(), MuleError> {
-    let invalid = || MuleError::new(ErrorType::unknown(), format!("the header `{name}` has an invalid name or value"));
+fn append_header(
+    headers: &mut HeaderMap,
+    name: &str,
+    value: &str,
+    secret: bool,
+) -> Result<(), MuleError> {
+    let invalid = || {
+        MuleError::new(
+            ErrorType::unknown(),
+            format!("the header `{name}` has an invalid name or value"),
+        )
+    };
     let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
     let mut value = HeaderValue::from_str(value).map_err(|_| invalid())?;
     value.set_sensitive(secret);
@@ -413,9 +476,15 @@ fn append_header(headers: &mut HeaderMap, name: &str, value: &str, secret: bool)
 fn transport_error(method: &str, resource: &str, err: &reqwest::Error) -> MuleError {
     let prefix = format!("HTTP {method} on resource '{resource}' failed");
     if err.is_timeout() {
-        return MuleError::new(ErrorType::new("HTTP", "TIMEOUT"), format!("{prefix}: Timeout exceeded."));
+        return MuleError::new(
+            ErrorType::new("HTTP", "TIMEOUT"),
+            format!("{prefix}: Timeout exceeded."),
+        );
     }
-    MuleError::new(ErrorType::new("HTTP", "CONNECTIVITY"), format!("{prefix}: {}.", root_cause(err)))
+    MuleError::new(
+        ErrorType::new("HTTP", "CONNECTIVITY"),
+        format!("{prefix}: {}.", root_cause(err)),
+    )
 }
 
 /// The innermost cause, worded like the Java exception Mule would quote.
@@ -460,6 +529,9 @@ mod tests {
             expected.iter().map(|(k, v)| (k.to_string(), v.map(str::to_owned))).collect();
         assert_eq!(pairs, expected);
         let error = param_pairs(&Value::string("x"), "http:headers").unwrap_err();
-        assert_eq!(error.description, "`http:headers` must be an object such as #[{'name': 'value'}]");
+        assert_eq!(
+            error.description,
+            "`http:headers` must be an object such as #[{'name': 'value'}]"
+        );
     }
 }

@@ -10,7 +10,9 @@ use std::fmt;
 use std::time::Duration;
 
 use flowrun_engine::expr::{Scope, ValueExpr};
-use flowrun_engine::plugin::{AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Schema};
+use flowrun_engine::plugin::{
+    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Schema,
+};
 use flowrun_engine::secret::SecretRef;
 use flowrun_engine::xml::{Element, ns};
 
@@ -35,18 +37,31 @@ static CONNECTION_SCHEMA: Schema = Schema {
     text: false,
 };
 
-static KEY_VALUE_SCHEMA: Schema =
-    Schema { attributes: &[AttrSpec::required("key"), AttrSpec::required("value")], children: &[], text: false };
+static KEY_VALUE_SCHEMA: Schema = Schema {
+    attributes: &[AttrSpec::required("key"), AttrSpec::required("value")],
+    children: &[],
+    text: false,
+};
 
 static DEFAULT_HEADERS_SCHEMA: Schema = Schema {
     attributes: &[],
-    children: &[ChildSpec { ns: ns::HTTP, name: "default-header", schema: &KEY_VALUE_SCHEMA, required: false }],
+    children: &[ChildSpec {
+        ns: ns::HTTP,
+        name: "default-header",
+        schema: &KEY_VALUE_SCHEMA,
+        required: false,
+    }],
     text: false,
 };
 
 static DEFAULT_QUERY_PARAMS_SCHEMA: Schema = Schema {
     attributes: &[],
-    children: &[ChildSpec { ns: ns::HTTP, name: "query-param", schema: &KEY_VALUE_SCHEMA, required: false }],
+    children: &[ChildSpec {
+        ns: ns::HTTP,
+        name: "query-param",
+        schema: &KEY_VALUE_SCHEMA,
+        required: false,
+    }],
     text: false,
 };
 
@@ -58,9 +73,24 @@ static CONFIG_SCHEMA: Schema = Schema {
         AttrSpec::optional("responseTimeout"),
     ],
     children: &[
-        ChildSpec { ns: ns::HTTP, name: "request-connection", schema: &CONNECTION_SCHEMA, required: true },
-        ChildSpec { ns: ns::HTTP, name: "default-headers", schema: &DEFAULT_HEADERS_SCHEMA, required: false },
-        ChildSpec { ns: ns::HTTP, name: "default-query-params", schema: &DEFAULT_QUERY_PARAMS_SCHEMA, required: false },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "request-connection",
+            schema: &CONNECTION_SCHEMA,
+            required: true,
+        },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "default-headers",
+            schema: &DEFAULT_HEADERS_SCHEMA,
+            required: false,
+        },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "default-query-params",
+            schema: &DEFAULT_QUERY_PARAMS_SCHEMA,
+            required: false,
+        },
     ],
     text: false,
 };
@@ -93,8 +123,10 @@ impl GlobalKind for HttpRequestConfigKind {
         let scheme = request_scheme(connection, cx);
         let follow_redirects = bool_attr(element, "followRedirects", cx);
         let response_timeout = millis_attr(element, "responseTimeout", cx);
-        let default_headers = key_values(element.child(ns::HTTP, "default-headers"), "default-header", cx);
-        let default_query_params = key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
+        let default_headers =
+            key_values(element.child(ns::HTTP, "default-headers"), "default-header", cx);
+        let default_query_params =
+            key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
         let scheme = scheme?;
         let port = match connection.attr("port") {
             Some(port) => port_attr(port, cx)?,
@@ -154,7 +186,10 @@ impl Clients {
     /// Builds both clients; reports at `element` when the TLS backend cannot start.
     pub(crate) fn build(cx: &mut BuildContext<'_>, element: &Element) -> Option<Clients> {
         let build = |policy| reqwest::Client::builder().redirect(policy).build();
-        match (build(reqwest::redirect::Policy::limited(10)), build(reqwest::redirect::Policy::none())) {
+        match (
+            build(reqwest::redirect::Policy::limited(10)),
+            build(reqwest::redirect::Policy::none()),
+        ) {
             (Ok(following), Ok(not_following)) => Some(Clients { following, not_following }),
             (Err(err), _) | (_, Err(err)) => {
                 cx.error(element.span, format!("cannot create the HTTP client: {err}"));
@@ -203,19 +238,28 @@ fn request_scheme(connection: &Element, cx: &mut BuildContext<'_>) -> Option<&'s
         "HTTP" => Some("http"),
         "HTTPS" => Some("https"),
         _ => {
-            cx.error(protocol.value_span, format!("unknown protocol `{}`, expected `HTTP` or `HTTPS`", protocol.value));
+            cx.error(
+                protocol.value_span,
+                format!("unknown protocol `{}`, expected `HTTP` or `HTTPS`", protocol.value),
+            );
             None
         }
     }
 }
 
 /// Reads `key`/`value` children; a value that is exactly `${secure::name}` stays a live secret.
-fn key_values(parent: Option<&Element>, child_name: &str, cx: &mut BuildContext<'_>) -> Option<Vec<(String, ParamValue)>> {
+fn key_values(
+    parent: Option<&Element>,
+    child_name: &str,
+    cx: &mut BuildContext<'_>,
+) -> Option<Vec<(String, ParamValue)>> {
     let Some(parent) = parent else { return Some(Vec::new()) };
     let mut pairs = Vec::new();
     let mut ok = true;
     for child in parent.children.iter().filter(|c| c.is(ns::HTTP, child_name)) {
-        let (Some(key), Some(value)) = (child.attr_value("key"), child.attr("value")) else { continue };
+        let (Some(key), Some(value)) = (child.attr_value("key"), child.attr("value")) else {
+            continue;
+        };
         let param = match cx.secret_attr(value) {
             Some(secret) => Some(ParamValue::Secret(secret)),
             None => cx.value_expr(value).map(ParamValue::Value),
@@ -229,7 +273,11 @@ fn key_values(parent: Option<&Element>, child_name: &str, cx: &mut BuildContext<
 }
 
 /// A `true`/`false` attribute; `Some(None)` when absent, `None` (reported) when invalid.
-pub(crate) fn bool_attr(element: &Element, name: &str, cx: &mut BuildContext<'_>) -> Option<Option<bool>> {
+pub(crate) fn bool_attr(
+    element: &Element,
+    name: &str,
+    cx: &mut BuildContext<'_>,
+) -> Option<Option<bool>> {
     let Some(attr) = element.attr(name) else { return Some(None) };
     match attr.value.trim() {
         "true" => Some(Some(true)),
@@ -243,12 +291,19 @@ pub(crate) fn bool_attr(element: &Element, name: &str, cx: &mut BuildContext<'_>
 
 /// A duration in milliseconds, such as `responseTimeout="5000"`; `Some(None)` when absent,
 /// `None` (reported) when invalid.
-pub(crate) fn millis_attr(element: &Element, name: &str, cx: &mut BuildContext<'_>) -> Option<Option<Duration>> {
+pub(crate) fn millis_attr(
+    element: &Element,
+    name: &str,
+    cx: &mut BuildContext<'_>,
+) -> Option<Option<Duration>> {
     let Some(attr) = element.attr(name) else { return Some(None) };
     match attr.value.trim().parse::<u64>() {
         Ok(millis) => Some(Some(Duration::from_millis(millis))),
         Err(_) => {
-            cx.error(attr.value_span, format!("`{name}` must be a number of milliseconds, not `{}`", attr.value));
+            cx.error(
+                attr.value_span,
+                format!("`{name}` must be a number of milliseconds, not `{}`", attr.value),
+            );
             None
         }
     }
@@ -258,7 +313,10 @@ fn port_attr(attr: &flowrun_engine::xml::Attribute, cx: &mut BuildContext<'_>) -
     match attr.value.trim().parse::<u16>() {
         Ok(port) => Some(port),
         Err(_) => {
-            cx.error(attr.value_span, format!("`{}` is not a port number (0 to 65535)", attr.value));
+            cx.error(
+                attr.value_span,
+                format!("`{}` is not a port number (0 to 65535)", attr.value),
+            );
             None
         }
     }

@@ -45,12 +45,17 @@ impl fmt::Display for PathError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PathError::PartialWildcard(segment) => {
-                write!(f, "the path segment `{segment}` mixes `*` with text; `*` must be a whole segment")
+                write!(
+                    f,
+                    "the path segment `{segment}` mixes `*` with text; `*` must be a whole segment"
+                )
             }
             PathError::MalformedParam(segment) => {
                 write!(f, "the path segment `{segment}` is not a `{{name}}` uri parameter")
             }
-            PathError::DuplicateParam(name) => write!(f, "the uri parameter `{name}` appears twice in the path"),
+            PathError::DuplicateParam(name) => {
+                write!(f, "the uri parameter `{name}` appears twice in the path")
+            }
         }
     }
 }
@@ -95,8 +100,16 @@ impl PathPattern {
 
     /// Matches the raw segments of a request path; on a match, returns its rank (higher is a
     /// better match) and the captured `{params}` with their raw (still encoded) values.
-    fn match_segments<'r>(&self, raw: &[&'r str], decoded: &[String]) -> Option<(Rank, Vec<(String, &'r str)>)> {
-        let fits = if self.catch_all { raw.len() >= self.segments.len() } else { raw.len() == self.segments.len() };
+    fn match_segments<'r>(
+        &self,
+        raw: &[&'r str],
+        decoded: &[String],
+    ) -> Option<(Rank, Vec<(String, &'r str)>)> {
+        let fits = if self.catch_all {
+            raw.len() >= self.segments.len()
+        } else {
+            raw.len() == self.segments.len()
+        };
         if !fits {
             return None;
         }
@@ -140,7 +153,11 @@ fn parse_segment(part: &str) -> Result<Segment, PathError> {
     }
     if let Some(name) = part.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
         let is_name = !name.is_empty() && !name.contains(['{', '}']);
-        return if is_name { Ok(Segment::Param(name.to_owned())) } else { Err(PathError::MalformedParam(part.to_owned())) };
+        return if is_name {
+            Ok(Segment::Param(name.to_owned()))
+        } else {
+            Err(PathError::MalformedParam(part.to_owned()))
+        };
     }
     if part.contains(['{', '}']) {
         return Err(PathError::MalformedParam(part.to_owned()));
@@ -198,10 +215,9 @@ impl<T> Router<T> {
     ///
     /// A message when an existing route has the same path shape and an overlapping method.
     pub(crate) fn add(&mut self, route: Route<T>) -> Result<(), String> {
-        let clash = self
-            .routes
-            .iter()
-            .find(|r| r.pattern.same_shape(&route.pattern) && methods_overlap(&r.methods, &route.methods));
+        let clash = self.routes.iter().find(|r| {
+            r.pattern.same_shape(&route.pattern) && methods_overlap(&r.methods, &route.methods)
+        });
         if let Some(existing) = clash {
             return Err(format!(
                 "a listener for path `{}` and methods {} is already registered (as `{}` with methods {})",
@@ -222,7 +238,9 @@ impl<T> Router<T> {
         let mut best: Option<(Rank, &Route<T>, Vec<(String, &str)>)> = None;
         let mut path_matched = false;
         for route in &self.routes {
-            let Some((rank, params)) = route.pattern.match_segments(&raw, &decoded) else { continue };
+            let Some((rank, params)) = route.pattern.match_segments(&raw, &decoded) else {
+                continue;
+            };
             path_matched = true;
             if !accepts(&route.methods, method) {
                 continue;
@@ -272,7 +290,9 @@ mod tests {
         let mut router = Router::default();
         for (idx, (path, methods)) in routes.iter().enumerate() {
             let pattern = PathPattern::parse(path).expect("valid path");
-            router.add(Route { pattern, methods: methods.and_then(parse_methods), target: idx }).expect("no clash");
+            router
+                .add(Route { pattern, methods: methods.and_then(parse_methods), target: idx })
+                .expect("no clash");
         }
         router
     }
@@ -280,7 +300,8 @@ mod tests {
     fn check(router: &Router<usize>, method: &str, path: &str) -> String {
         match router.lookup(method, path) {
             Lookup::Found { route, raw_params } => {
-                let params: Vec<String> = raw_params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let params: Vec<String> =
+                    raw_params.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 format!("{} {}", route.target, params.join(","))
             }
             Lookup::MethodNotAllowed => "405".into(),
@@ -294,8 +315,14 @@ mod tests {
         assert_eq!(PathPattern::parse("/").unwrap().as_str(), "/");
         assert!(PathPattern::parse("/files/*").unwrap().is_catch_all());
         assert_eq!(PathPattern::parse("/a*").unwrap_err(), PathError::PartialWildcard("a*".into()));
-        assert_eq!(PathPattern::parse("/a/{id").unwrap_err(), PathError::MalformedParam("{id".into()));
-        assert_eq!(PathPattern::parse("/{id}/x/{id}").unwrap_err(), PathError::DuplicateParam("id".into()));
+        assert_eq!(
+            PathPattern::parse("/a/{id").unwrap_err(),
+            PathError::MalformedParam("{id".into())
+        );
+        assert_eq!(
+            PathPattern::parse("/{id}/x/{id}").unwrap_err(),
+            PathError::DuplicateParam("id".into())
+        );
         assert_eq!(
             PathPattern::parse("/a*").unwrap_err().to_string(),
             "the path segment `a*` mixes `*` with text; `*` must be a whole segment"
@@ -304,7 +331,8 @@ mod tests {
 
     #[test]
     fn static_beats_param_beats_catch_all() {
-        let router = router(&[("/api/*", None), ("/api/users/{id}", None), ("/api/users/me", None)]);
+        let router =
+            router(&[("/api/*", None), ("/api/users/{id}", None), ("/api/users/me", None)]);
         assert_eq!(check(&router, "GET", "/api/users/me"), "2 ");
         assert_eq!(check(&router, "GET", "/api/users/42"), "1 id=42");
         assert_eq!(check(&router, "GET", "/api/users/42/books"), "0 ");
@@ -345,14 +373,21 @@ mod tests {
     #[test]
     fn overlapping_registrations_clash() {
         let mut router = router(&[("/items/{id}", Some("GET"))]);
-        let clash = router.add(Route { pattern: PathPattern::parse("/items/{key}").unwrap(), methods: None, target: 9 });
+        let clash = router.add(Route {
+            pattern: PathPattern::parse("/items/{key}").unwrap(),
+            methods: None,
+            target: 9,
+        });
         assert_eq!(
             clash.unwrap_err(),
             "a listener for path `/items/{key}` and methods (all) is already registered \
              (as `/items/{id}` with methods GET)"
         );
-        let disjoint =
-            router.add(Route { pattern: PathPattern::parse("/items/{id}").unwrap(), methods: parse_methods("POST"), target: 9 });
+        let disjoint = router.add(Route {
+            pattern: PathPattern::parse("/items/{id}").unwrap(),
+            methods: parse_methods("POST"),
+            target: 9,
+        });
         assert!(disjoint.is_ok());
     }
 }

@@ -13,10 +13,18 @@ pub(crate) fn is_success(status: u16) -> bool {
 /// The error for a failing status: `HTTP <METHOD> on resource '<uri>' failed: <name> (<code>).`
 ///
 /// `request_content_type` is what was sent, quoted by the 415 description.
-pub(crate) fn status_error(method: &str, resource: &str, status: u16, request_content_type: Option<&str>) -> MuleError {
+pub(crate) fn status_error(
+    method: &str,
+    resource: &str,
+    status: u16,
+    request_content_type: Option<&str>,
+) -> MuleError {
     let prefix = format!("HTTP {method} on resource '{resource}' failed");
     let Some((identifier, reason)) = typed_status(status) else {
-        return MuleError::new(ErrorType::unknown(), format!("{prefix} with status code {status}."));
+        return MuleError::new(
+            ErrorType::unknown(),
+            format!("{prefix} with status code {status}."),
+        );
     };
     let reason = if status == 415 {
         format!("media type {} not supported", request_content_type.unwrap_or("null"))
@@ -60,18 +68,32 @@ mod tests {
         let uri = "http://127.0.0.1:8200/v1/secret/data/ai-keys";
         let error = status_error("GET", uri, 403, None);
         assert_eq!(error.error_type.to_string(), "HTTP:FORBIDDEN");
-        assert_eq!(error.description, format!("HTTP GET on resource '{uri}' failed: forbidden (403)."));
-        assert_eq!(status_error("GET", uri, 302, None).description, format!("HTTP GET on resource '{uri}' failed: moved temporarily (302)."));
+        assert_eq!(
+            error.description,
+            format!("HTTP GET on resource '{uri}' failed: forbidden (403).")
+        );
+        assert_eq!(
+            status_error("GET", uri, 302, None).description,
+            format!("HTTP GET on resource '{uri}' failed: moved temporarily (302).")
+        );
         let error = status_error("POST", uri, 415, Some("application/xml"));
         assert_eq!(error.error_type.to_string(), "HTTP:UNSUPPORTED_MEDIA_TYPE");
-        assert_eq!(error.description, format!("HTTP POST on resource '{uri}' failed: media type application/xml not supported (415)."));
+        assert_eq!(
+            error.description,
+            format!(
+                "HTTP POST on resource '{uri}' failed: media type application/xml not supported (415)."
+            )
+        );
     }
 
     #[test]
     fn other_failing_statuses_are_unknown() {
         let error = status_error("PUT", "http://h:80/x", 409, None);
         assert_eq!(error.error_type.to_string(), "MULE:UNKNOWN");
-        assert_eq!(error.description, "HTTP PUT on resource 'http://h:80/x' failed with status code 409.");
+        assert_eq!(
+            error.description,
+            "HTTP PUT on resource 'http://h:80/x' failed with status code 409."
+        );
         assert!(is_success(0) && is_success(399) && !is_success(400));
     }
 }

@@ -16,7 +16,10 @@ use bytes::Bytes;
 use flowrun_engine::diag::Severity;
 use flowrun_engine::event::{Event, Message, MuleError};
 use flowrun_engine::model::{self, App, LoadError, LoadOptions};
-use flowrun_engine::plugin::{AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema, StepContext};
+use flowrun_engine::plugin::{
+    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
+    StepContext,
+};
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 use flowrun_engine::xml::Element;
 use futures::future::BoxFuture;
@@ -42,7 +45,8 @@ const LISTENER_CONFIG: &str = r#"
 /// Events seen by `<test:capture key="..."/>`, by key (each test uses its own keys).
 static CAPTURED: LazyLock<Mutex<BTreeMap<String, Event>>> = LazyLock::new(Mutex::default);
 
-static CAPTURE_SCHEMA: Schema = Schema { attributes: &[AttrSpec::required("key")], children: &[], text: false };
+static CAPTURE_SCHEMA: Schema =
+    Schema { attributes: &[AttrSpec::required("key")], children: &[], text: false };
 
 /// `<test:capture key="k"/>`: remembers the event it sees and passes it on.
 struct CaptureKind;
@@ -73,14 +77,23 @@ struct Capture {
 }
 
 impl Processor for Capture {
-    fn process<'a>(&'a self, event: Event, _cx: &'a StepContext<'a>) -> BoxFuture<'a, Result<Event, MuleError>> {
+    fn process<'a>(
+        &'a self,
+        event: Event,
+        _cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
         CAPTURED.lock().unwrap().insert(self.key.clone(), event.clone());
         Box::pin(async move { Ok(event) })
     }
 }
 
 fn captured(key: &str) -> Event {
-    CAPTURED.lock().unwrap().get(key).cloned().unwrap_or_else(|| panic!("nothing captured under `{key}`"))
+    CAPTURED
+        .lock()
+        .unwrap()
+        .get(key)
+        .cloned()
+        .unwrap_or_else(|| panic!("nothing captured under `{key}`"))
 }
 
 fn registry() -> Registry {
@@ -106,7 +119,9 @@ fn load(body: &str) -> Result<App, LoadError> {
 fn load_error(body: &str) -> String {
     match load(body) {
         Ok(_) => panic!("the app loaded"),
-        Err(err) => err.diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("\n"),
+        Err(err) => {
+            err.diagnostics.iter().map(|d| d.message.as_str()).collect::<Vec<_>>().join("\n")
+        }
     }
 }
 
@@ -164,12 +179,20 @@ async fn stand_in_server(reply: Reply) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
                     let (parts, body) = request.into_parts();
                     let body = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
                     let uri = parts.uri.to_string();
-                    log.lock().unwrap().push(Seen { method: parts.method.to_string(), uri, headers: parts.headers, body });
+                    log.lock().unwrap().push(Seen {
+                        method: parts.method.to_string(),
+                        uri,
+                        headers: parts.headers,
+                        body,
+                    });
                     tokio::time::sleep(reply.delay).await;
-                    let mut response = Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
+                    let mut response =
+                        Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
                     *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
                     if let Some(content_type) = reply.content_type {
-                        response.headers_mut().insert("content-type", content_type.parse().unwrap());
+                        response
+                            .headers_mut()
+                            .insert("content-type", content_type.parse().unwrap());
                     }
                     Ok::<_, Infallible>(response)
                 }
@@ -221,7 +244,13 @@ async fn listener_echoes_the_body_with_its_media_type() {
     let (app, base) = start(&format!(r#"{LISTENER_CONFIG}<flow name="echo"><http:listener config-ref="listener" path="/echo"/></flow>"#)).await;
     let client = reqwest::Client::new();
 
-    let response = client.post(format!("{base}/echo")).header("content-type", "application/json").body(r#"{"a":1}"#).send().await.unwrap();
+    let response = client
+        .post(format!("{base}/echo"))
+        .header("content-type", "application/json")
+        .body(r#"{"a":1}"#)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(header(&response, "content-type"), Some("application/json; charset=UTF-8"));
     assert_eq!(response.text().await.unwrap(), r#"{"a":1}"#);
@@ -258,11 +287,22 @@ async fn listener_answers_404_and_405_in_text() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listener_rejects_an_unparseable_content_type() {
-    let (app, base) = start(&format!(r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/"/></flow>"#)).await;
-    let response =
-        reqwest::Client::new().post(format!("{base}/")).header("content-type", "nonsense").body("x").send().await.unwrap();
+    let (app, base) = start(&format!(
+        r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/"/></flow>"#
+    ))
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/"))
+        .header("content-type", "nonsense")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 400);
-    assert_eq!(response.text().await.unwrap(), r#"HTTP request parsing failed with error: "MediaType cannot be parsed: nonsense""#);
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"HTTP request parsing failed with error: "MediaType cannot be parsed: nonsense""#
+    );
     app.stop().await;
 }
 
@@ -291,7 +331,13 @@ async fn listener_builds_request_attributes() {
 
     let event = captured("attributes");
     assert_eq!(&*event.correlation_id, "corr-42");
-    assert_eq!(event.message.payload, TypedValue::new(Value::Binary(Bytes::from_static(b"hi")), MediaType::text().with_charset("UTF-8")));
+    assert_eq!(
+        event.message.payload,
+        TypedValue::new(
+            Value::Binary(Bytes::from_static(b"hi")),
+            MediaType::text().with_charset("UTF-8")
+        )
+    );
     let attrs = &event.message.attributes.value;
     let field = |key: &str| attrs.get(key).map(text).unwrap_or_else(|| panic!("no `{key}`"));
     assert_eq!(field("method"), "POST");
@@ -307,7 +353,11 @@ async fn listener_builds_request_attributes() {
     assert_eq!(attrs.get("maskedRequestPath"), Some(&Value::Null));
     assert_eq!(attrs.get("clientCertificate"), Some(&Value::Null));
     assert_eq!(attrs.get("uriParams"), Some(&Value::object([("id", Value::string("42 x"))])));
-    let query = Value::object([("a", Value::string("1")), ("a", Value::string("2")), ("b", Value::string("c+d"))]);
+    let query = Value::object([
+        ("a", Value::string("1")),
+        ("a", Value::string("2")),
+        ("b", Value::string("c+d")),
+    ]);
     assert_eq!(attrs.get("queryParams"), Some(&query));
     let headers = attrs.get("headers").unwrap();
     assert_eq!(headers.get("x-correlation-id").map(text).as_deref(), Some("corr-42"));
@@ -354,7 +404,10 @@ async fn listener_answers_500_with_the_error_description() {
     assert_eq!(response.status().canonical_reason(), Some("Internal Server Error"));
     assert_eq!(header(&response, "content-type"), Some("text/plain"));
     let body = response.text().await.unwrap();
-    assert_eq!(body, format!("HTTP GET on resource 'http://127.0.0.1:{port}/x' failed: Connection refused."));
+    assert_eq!(
+        body,
+        format!("HTTP GET on resource 'http://127.0.0.1:{port}/x' failed: Connection refused.")
+    );
     app.stop().await;
 }
 
@@ -380,7 +433,11 @@ async fn listener_sends_mules_reason_phrase_on_500() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listener_serves_requests_concurrently_and_stops_gracefully() {
-    let (backend, _) = stand_in_server(Reply { delay: Duration::from_millis(300), ..Reply::ok("text/plain", "slow") }).await;
+    let (backend, _) = stand_in_server(Reply {
+        delay: Duration::from_millis(300),
+        ..Reply::ok("text/plain", "slow")
+    })
+    .await;
     let (app, base) = start(&format!(
         r#"{LISTENER_CONFIG}{}
            <flow name="f"><http:listener config-ref="listener" path="/slow"/><http:request config-ref="backend" path="/"/></flow>"#,
@@ -389,7 +446,8 @@ async fn listener_serves_requests_concurrently_and_stops_gracefully() {
     .await;
     let client = reqwest::Client::new();
     let started = std::time::Instant::now();
-    let calls: Vec<_> = (0..8).map(|_| tokio::spawn(client.get(format!("{base}/slow")).send())).collect();
+    let calls: Vec<_> =
+        (0..8).map(|_| tokio::spawn(client.get(format!("{base}/slow")).send())).collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
     app.stop().await;
     for call in calls {
@@ -398,7 +456,10 @@ async fn listener_serves_requests_concurrently_and_stops_gracefully() {
         assert_eq!(response.text().await.unwrap(), "slow");
     }
     assert!(started.elapsed() < Duration::from_millis(1500), "requests ran one after another");
-    assert!(reqwest::Client::new().get(format!("{base}/slow")).send().await.is_err(), "still accepting after stop");
+    assert!(
+        reqwest::Client::new().get(format!("{base}/slow")).send().await.is_err(),
+        "still accepting after stop"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -423,16 +484,23 @@ async fn listener_path_clash_fails_the_start() {
 
 #[test]
 fn listener_load_errors_name_the_problem() {
-    let unknown = load_error(&format!(r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/" bogus="1"/></flow>"#));
+    let unknown = load_error(&format!(
+        r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/" bogus="1"/></flow>"#
+    ));
     assert_eq!(unknown, "unknown attribute `bogus` on `http:listener`");
 
-    let dangling = load_error(r#"<flow name="f"><http:listener config-ref="missing" path="/"/></flow>"#);
+    let dangling =
+        load_error(r#"<flow name="f"><http:listener config-ref="missing" path="/"/></flow>"#);
     assert_eq!(dangling, "`config-ref` names `missing`, but nothing has that name");
 
-    let no_path = load_error(&format!(r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener"/></flow>"#));
+    let no_path = load_error(&format!(
+        r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener"/></flow>"#
+    ));
     assert_eq!(no_path, "missing required attribute `path` on `http:listener`");
 
-    let bad_path = load_error(&format!(r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/a*"/></flow>"#));
+    let bad_path = load_error(&format!(
+        r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/a*"/></flow>"#
+    ));
     assert_eq!(bad_path, "the path segment `a*` mixes `*` with text; `*` must be a whole segment");
 
     let https = load_error(
@@ -440,8 +508,9 @@ fn listener_load_errors_name_the_problem() {
     );
     assert_eq!(https, "protocol `HTTPS` is not supported yet by `http:listener-connection`");
 
-    let bad_port =
-        load_error(r#"<http:listener-config name="l"><http:listener-connection host="0.0.0.0" port="80a"/></http:listener-config>"#);
+    let bad_port = load_error(
+        r#"<http:listener-config name="l"><http:listener-connection host="0.0.0.0" port="80a"/></http:listener-config>"#,
+    );
     assert_eq!(bad_port, "`80a` is not a port number (0 to 65535)");
 }
 
@@ -451,8 +520,14 @@ async fn listener_accepts_method_as_alias_with_a_warning() {
         .expect("loads with a warning");
     assert_eq!(app.warnings.len(), 1);
     assert_eq!(app.warnings[0].severity, Severity::Warning);
-    assert_eq!(app.warnings[0].message, "`method` is not an attribute of `http:listener` in Mule 4");
-    assert_eq!(app.warnings[0].notes, ["Mule 4 calls it `allowedMethods`: allowedMethods=\"POST\""]);
+    assert_eq!(
+        app.warnings[0].message,
+        "`method` is not an attribute of `http:listener` in Mule 4"
+    );
+    assert_eq!(
+        app.warnings[0].notes,
+        ["Mule 4 calls it `allowedMethods`: allowedMethods=\"POST\""]
+    );
     app.start().await.unwrap();
     let base = format!("http://{}", listener_addr(&app, "listener"));
     let client = reqwest::Client::new();
@@ -499,17 +574,31 @@ async fn request_forwards_the_payload_and_returns_the_response() {
     let attrs = captured("request-response").message.attributes.value;
     assert_eq!(attrs.get("statusCode"), Some(&Value::Number(200.into())));
     assert_eq!(attrs.get("reasonPhrase"), Some(&Value::string("OK")));
-    assert_eq!(attrs.get("headers").and_then(|h| h.get("content-type")), Some(&Value::string("application/json")));
+    assert_eq!(
+        attrs.get("headers").and_then(|h| h.get("content-type")),
+        Some(&Value::string("application/json"))
+    );
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_get_sends_no_body_and_absent_content_type_reads_as_any() {
-    let (backend, seen) = stand_in_server(Reply { content_type: None, ..Reply::ok("", "plain") }).await;
-    let app = load(&format!(r#"{}<flow name="get"><http:request config-ref="backend" path="status"/></flow>"#, request_config(backend, ""))).unwrap();
+    let (backend, seen) =
+        stand_in_server(Reply { content_type: None, ..Reply::ok("", "plain") }).await;
+    let app = load(&format!(
+        r#"{}<flow name="get"><http:request config-ref="backend" path="status"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
     let payload = TypedValue::new(Value::string("ignored"), MediaType::text());
     let event = run_flow(&app, "get", payload).await.unwrap();
-    assert_eq!(event.message.payload, TypedValue::new(Value::Binary(Bytes::from_static(b"plain")), MediaType::any().with_charset("UTF-8")));
+    assert_eq!(
+        event.message.payload,
+        TypedValue::new(
+            Value::Binary(Bytes::from_static(b"plain")),
+            MediaType::any().with_charset("UTF-8")
+        )
+    );
     let seen = seen.lock().unwrap()[0].clone();
     assert_eq!((seen.method.as_str(), seen.uri.as_str()), ("GET", "/base/status"));
     assert!(seen.body.is_empty());
@@ -519,7 +608,11 @@ async fn request_get_sends_no_body_and_absent_content_type_reads_as_any() {
 #[tokio::test(flavor = "multi_thread")]
 async fn request_with_target_keeps_the_message() {
     let (backend, _) = stand_in_server(Reply::ok("text/plain", "stored")).await;
-    let app = load(&format!(r#"{}<flow name="t"><http:request config-ref="backend" target="answer"/></flow>"#, request_config(backend, ""))).unwrap();
+    let app = load(&format!(
+        r#"{}<flow name="t"><http:request config-ref="backend" target="answer"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
     let payload = TypedValue::new(Value::string("original"), MediaType::text());
     let event = run_flow(&app, "t", payload.clone()).await.unwrap();
     assert_eq!(event.message.payload, payload);
@@ -531,7 +624,11 @@ async fn request_with_target_keeps_the_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_failing_status_is_a_typed_error_with_the_response() {
-    let (backend, _) = stand_in_server(Reply { status: 403, ..Reply::ok("application/json", r#"{"errors":["permission denied"]}"#) }).await;
+    let (backend, _) = stand_in_server(Reply {
+        status: 403,
+        ..Reply::ok("application/json", r#"{"errors":["permission denied"]}"#)
+    })
+    .await;
     let app = load(&format!(
         r#"<http:request-config name="vault"><http:request-connection host="127.0.0.1" port="{}"/></http:request-config>
            <flow name="f"><http:request config-ref="vault" path="/v1/secret/data/ai-keys" method="GET"/></flow>"#,
@@ -540,7 +637,13 @@ async fn request_failing_status_is_a_typed_error_with_the_response() {
     .unwrap();
     let error = run_flow(&app, "f", TypedValue::null()).await.unwrap_err();
     assert_eq!(error.error_type.to_string(), "HTTP:FORBIDDEN");
-    assert_eq!(error.description, format!("HTTP GET on resource 'http://127.0.0.1:{}/v1/secret/data/ai-keys' failed: forbidden (403).", backend.port()));
+    assert_eq!(
+        error.description,
+        format!(
+            "HTTP GET on resource 'http://127.0.0.1:{}/v1/secret/data/ai-keys' failed: forbidden (403).",
+            backend.port()
+        )
+    );
     let message = error.error_message.expect("the response is kept");
     assert_eq!(message.attributes.value.get("statusCode"), Some(&Value::Number(403.into())));
     assert_eq!(text(&message.payload.value), r#"{"errors":["permission denied"]}"#);
@@ -549,11 +652,22 @@ async fn request_failing_status_is_a_typed_error_with_the_response() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_unmapped_status_is_mule_unknown() {
-    let (backend, _) = stand_in_server(Reply { status: 409, ..Reply::ok("text/plain", "conflict") }).await;
-    let app = load(&format!(r#"{}<flow name="f"><http:request config-ref="backend" method="POST" path="/x"/></flow>"#, request_config(backend, ""))).unwrap();
+    let (backend, _) =
+        stand_in_server(Reply { status: 409, ..Reply::ok("text/plain", "conflict") }).await;
+    let app = load(&format!(
+        r#"{}<flow name="f"><http:request config-ref="backend" method="POST" path="/x"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
     let error = run_flow(&app, "f", TypedValue::null()).await.unwrap_err();
     assert_eq!(error.error_type.to_string(), "MULE:UNKNOWN");
-    assert_eq!(error.description, format!("HTTP POST on resource 'http://127.0.0.1:{}/base/x' failed with status code 409.", backend.port()));
+    assert_eq!(
+        error.description,
+        format!(
+            "HTTP POST on resource 'http://127.0.0.1:{}/base/x' failed with status code 409.",
+            backend.port()
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -566,13 +680,21 @@ async fn request_to_a_closed_port_is_connectivity() {
     .unwrap();
     let error = run_flow(&app, "f", TypedValue::null()).await.unwrap_err();
     assert_eq!(error.error_type.to_string(), "HTTP:CONNECTIVITY");
-    assert_eq!(error.error_type.parent().map(|p| p.to_string()).as_deref(), Some("MULE:CONNECTIVITY"));
-    assert_eq!(error.description, format!("HTTP GET on resource 'http://127.0.0.1:{port}/v1/x' failed: Connection refused."));
+    assert_eq!(
+        error.error_type.parent().map(|p| p.to_string()).as_deref(),
+        Some("MULE:CONNECTIVITY")
+    );
+    assert_eq!(
+        error.description,
+        format!("HTTP GET on resource 'http://127.0.0.1:{port}/v1/x' failed: Connection refused.")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn request_past_its_response_timeout_is_timeout() {
-    let (backend, _) = stand_in_server(Reply { delay: Duration::from_secs(3), ..Reply::ok("text/plain", "late") }).await;
+    let (backend, _) =
+        stand_in_server(Reply { delay: Duration::from_secs(3), ..Reply::ok("text/plain", "late") })
+            .await;
     let app = load(&format!(
         r#"{}<flow name="f"><http:request config-ref="backend" path="/slow" responseTimeout="200"/></flow>"#,
         request_config(backend, "")
@@ -582,7 +704,13 @@ async fn request_past_its_response_timeout_is_timeout() {
     let error = run_flow(&app, "f", TypedValue::null()).await.unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(error.error_type.to_string(), "HTTP:TIMEOUT");
-    assert_eq!(error.description, format!("HTTP GET on resource 'http://127.0.0.1:{}/base/slow' failed: Timeout exceeded.", backend.port()));
+    assert_eq!(
+        error.description,
+        format!(
+            "HTTP GET on resource 'http://127.0.0.1:{}/base/slow' failed: Timeout exceeded.",
+            backend.port()
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -599,7 +727,11 @@ async fn request_url_ignores_the_config_address() {
 async fn request_sends_default_query_params_encoded() {
     let (backend, seen) = stand_in_server(Reply::ok("text/plain", "q")).await;
     let extra = r#"<http:default-query-params><http:query-param key="q" value="a b&amp;c"/></http:default-query-params>"#;
-    let app = load(&format!(r#"{}<flow name="f"><http:request config-ref="backend" path="/search"/></flow>"#, request_config(backend, extra))).unwrap();
+    let app = load(&format!(
+        r#"{}<flow name="f"><http:request config-ref="backend" path="/search"/></flow>"#,
+        request_config(backend, extra)
+    ))
+    .unwrap();
     run_flow(&app, "f", TypedValue::null()).await.unwrap();
     assert_eq!(seen.lock().unwrap()[0].uri, "/base/search?q=a%20b%26c");
 }
@@ -607,9 +739,13 @@ async fn request_sends_default_query_params_encoded() {
 #[test]
 fn request_load_errors_name_the_problem() {
     let no_destination = load_error(r#"<flow name="f"><http:request path="/x"/></flow>"#);
-    assert_eq!(no_destination, "`http:request` needs a `config-ref` to send a `path` to, or a full `url`");
+    assert_eq!(
+        no_destination,
+        "`http:request` needs a `config-ref` to send a `path` to, or a full `url`"
+    );
 
-    let dangling = load_error(r#"<flow name="f"><http:request config-ref="nope" path="/x"/></flow>"#);
+    let dangling =
+        load_error(r#"<flow name="f"><http:request config-ref="nope" path="/x"/></flow>"#);
     assert_eq!(dangling, "`config-ref` names `nope`, but nothing has that name");
 
     let timeout = load_error(
@@ -618,8 +754,13 @@ fn request_load_errors_name_the_problem() {
     );
     assert_eq!(timeout, "`responseTimeout` must be a number of milliseconds, not `soon`");
 
-    let wrong_kind = load_error(&format!(r#"{LISTENER_CONFIG}<flow name="f"><http:request config-ref="listener"/></flow>"#));
-    assert_eq!(wrong_kind, "`config-ref` names `listener`, which is a `http:listener-config`; `http:request` needs a `http:request-config`");
+    let wrong_kind = load_error(&format!(
+        r#"{LISTENER_CONFIG}<flow name="f"><http:request config-ref="listener"/></flow>"#
+    ));
+    assert_eq!(
+        wrong_kind,
+        "`config-ref` names `listener`, which is a `http:listener-config`; `http:request` needs a `http:request-config`"
+    );
 }
 
 // Needs expressions: `http:headers`, `http:query-params` and `http:uri-params` are DataWeave maps.

@@ -1,0 +1,103 @@
+//! `flowrun call`: runs one flow once and prints the resulting message as JSON.
+
+use std::process::ExitCode;
+
+use flowrun_engine::event::{Event, Message};
+use flowrun_engine::value::{MediaType, TypedValue, Value};
+use json::to_json;
+
+use crate::CallArgs;
+
+pub(crate) async fn call(args: &CallArgs) -> ExitCode {
+    let Some(app) = crate::load(&args.app) else { return ExitCode::from(2) };
+    let Some(runner) = app.runner(&args.flow) else {
+        let names: Vec<&str> = app.flows.iter().map(|f| f.name.as_str()).collect();
+        eprintln!(
+            "error: the app has no flow named `{}`; its flows: {}",
+            args.flow,
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let payload = match read_payload(args.payload.as_deref()) {
+        Ok(payload) => payload,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let attributes =
+        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::string(v.as_str()))));
+    let message = Message { payload, attributes: TypedValue::java(attributes) };
+    match runner.run(Event::new(message)).await {
+        Ok(event) => {
+            let vars: serde_json::Map<String, serde_json::Value> =
+                event.vars.iter().map(|(name, value)| (name.clone(), to_json(value))).collect();
+            let out = serde_json::json!({
+                "payload": to_json(&event.message.payload),
+                "mediaType": event.message.payload.media_type.to_string(),
+                "vars": vars,
+            });
+            println!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            let error = &failure.error;
+            eprintln!("error: flow `{}` failed", args.flow);
+            eprintln!("Error type            : {}", error.error_type);
+            eprintln!("Description           : {}", error.description);
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The `--payload` argument as a JSON payload; none means a null payload.
+fn read_payload(arg: Option<&str>) -> Result<TypedValue, String> {
+    let Some(arg) = arg else { return Ok(TypedValue::null()) };
+    let text = match arg.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|err| format!("cannot read `{path}`: {err}"))?
+        }
+        None => arg.to_owned(),
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|err| format!("--payload is not valid JSON: {err}"))?;
+    Ok(TypedValue::new(Value::Binary(text.into_bytes().into()), MediaType::json()))
+}
+
+mod json {
+    //! Conversion of flow values to JSON for printing.
+
+    use flowrun_engine::value::{TypedValue, Value};
+
+    /// A value as JSON: JSON payloads embedded as JSON, other binaries as text.
+    pub(crate) fn to_json(value: &TypedValue) -> serde_json::Value {
+        match &value.value {
+            Value::Binary(bytes) if value.media_type.is_json() => serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| {
+                    serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+                }),
+            other => native_to_json(other),
+        }
+    }
+
+    fn native_to_json(value: &Value) -> serde_json::Value {
+        match value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => {
+                serde_json::from_str(&n.to_string()).unwrap_or(serde_json::Value::Null)
+            }
+            Value::String(s) => serde_json::Value::String(s.to_string()),
+            Value::Binary(bytes) => {
+                serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+            }
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(native_to_json).collect())
+            }
+            Value::Object(pairs) => serde_json::Value::Object(
+                pairs.iter().map(|(k, v)| (k.to_string(), native_to_json(v))).collect(),
+            ),
+        }
+    }
+}

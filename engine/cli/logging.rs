@@ -1,0 +1,115 @@
+//! Log output in Mule's line layout, filtered by the `FLOWRUN_LOG` environment variable.
+//!
+//! Lines look like Mule's default app log:
+//! `INFO  2026-05-01 12:00:00,123 [[app].flow.CPU_LITE @worker] [processor: flow/processors/3; event: id] category: message`.
+//! Events from the engine itself, which have no processor, print
+//! `INFO  2026-05-01 12:00:00,123 [main] flowrun: message`.
+
+use std::fmt::{self, Write as _};
+
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
+
+/// Installs the subscriber: stderr, Mule layout, `FLOWRUN_LOG` filter (default `info`).
+pub(crate) fn init() {
+    let filter = EnvFilter::try_from_env("FLOWRUN_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .event_format(MuleLayout)
+        .init();
+}
+
+struct MuleLayout;
+
+#[derive(Default)]
+struct Fields {
+    message: String,
+    category: Option<String>,
+    processor: Option<String>,
+    event: Option<String>,
+    flow: Option<String>,
+    app: Option<String>,
+    rest: String,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.record(field, value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.record(field, format!("{value:?}"));
+    }
+}
+
+impl Fields {
+    fn record(&mut self, field: &Field, value: String) {
+        match field.name() {
+            "message" => self.message = value,
+            "category" => self.category = Some(value),
+            "processor" => self.processor = Some(value),
+            "event" => self.event = Some(value),
+            "flow" => self.flow = Some(value),
+            "app" => self.app = Some(value),
+            name => {
+                let _ = write!(self.rest, " {name}={value}");
+            }
+        }
+    }
+}
+
+impl<S, N> FormatEvent<S, N> for MuleLayout
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let level = event.metadata().level().as_str();
+        let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
+        let thread = std::thread::current();
+        let thread_name = thread.name().unwrap_or("main");
+        let flow = fields.flow.clone().or_else(|| current_flow(ctx));
+        let thread_label = match (&fields.app, &flow) {
+            (Some(app), Some(flow)) => format!("[{app}].{flow}.CPU_LITE @{thread_name}"),
+            (None, Some(flow)) => format!("{flow}.CPU_LITE @{thread_name}"),
+            _ => thread_name.to_owned(),
+        };
+        write!(writer, "{level:<5} {now} [{thread_label}] ")?;
+        if let (Some(processor), Some(id)) = (&fields.processor, &fields.event) {
+            write!(writer, "[processor: {processor}; event: {id}] ")?;
+        }
+        let category = fields.category.as_deref().unwrap_or_else(|| event.metadata().target());
+        writeln!(writer, "{category}: {}{}", fields.message, fields.rest)
+    }
+}
+
+/// The name of the flow whose span the event was emitted in, if any.
+fn current_flow<S, N>(ctx: &FmtContext<'_, S, N>) -> Option<String>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    let scope = ctx.event_scope()?;
+    for span in scope.from_root() {
+        if span.name() == "flow" {
+            let extensions = span.extensions();
+            let fields = extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()?;
+            let text = fields.fields.as_str();
+            let name = text.split_whitespace().find_map(|part| part.strip_prefix("name="))?;
+            return Some(name.trim_matches('"').to_owned());
+        }
+    }
+    None
+}

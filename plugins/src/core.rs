@@ -1,0 +1,322 @@
+//! Mule's core steps: `set-variable`, `set-payload` and `logger`.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+
+use flowrun_engine::event::{Event, MuleError};
+use flowrun_engine::expr::{Scope, Template, ValueExpr};
+use flowrun_engine::plugin::{
+    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
+    StepContext,
+};
+use flowrun_engine::value::{MediaType, TypedValue};
+use flowrun_engine::xml::{Element, ns};
+
+/// Adds the core steps to a registry.
+pub fn register(registry: &mut Registry) {
+    registry.add(Kind::Processor(Box::new(SetVariableKind)));
+    registry.add(Kind::Processor(Box::new(SetPayloadKind)));
+    registry.add(Kind::Processor(Box::new(LoggerKind)));
+}
+
+/// The logger category Mule uses when `category` is not given.
+pub const DEFAULT_LOGGER_CATEGORY: &str =
+    "org.mule.runtime.core.internal.processor.LoggerMessageProcessor";
+
+/// `<set-variable variableName="x" value="#[...]"/>`: stores a value in `vars.x`.
+struct SetVariableKind;
+
+static SET_VARIABLE: Schema = Schema {
+    attributes: &[
+        AttrSpec::required("variableName"),
+        AttrSpec::required("value"),
+        AttrSpec::optional("mimeType"),
+        AttrSpec::optional("encoding"),
+    ],
+    children: &[],
+    text: false,
+};
+
+impl Component for SetVariableKind {
+    fn namespace(&self) -> &'static str {
+        ns::CORE
+    }
+    fn name(&self) -> &'static str {
+        "set-variable"
+    }
+    fn summary(&self) -> &'static str {
+        "stores the value of an expression in a flow variable"
+    }
+    fn schema(&self) -> &'static Schema {
+        &SET_VARIABLE
+    }
+}
+
+impl ProcessorKind for SetVariableKind {
+    fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
+        let name_attr = element.attr("variableName")?;
+        let name = name_attr.value.clone();
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            cx.error(
+                name_attr.value_span,
+                format!("invalid variable name `{name}`: use letters, digits and `_`"),
+            );
+            return None;
+        }
+        let value = cx.value_expr(element.attr("value")?)?;
+        let label = media_type_label(element, cx)?;
+        Some(Arc::new(SetVariable { name, value, label }))
+    }
+}
+
+struct SetVariable {
+    name: String,
+    value: ValueExpr,
+    label: Option<MediaType>,
+}
+
+impl Processor for SetVariable {
+    fn process<'a>(
+        &'a self,
+        mut event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+        Box::pin(async move {
+            let value = eval(&self.value, &event, cx, self.label.as_ref())?;
+            event.vars.insert(self.name.clone(), value);
+            Ok(event)
+        })
+    }
+}
+
+/// `<set-payload value="#[...]"/>`: replaces the payload, keeps the attributes.
+struct SetPayloadKind;
+
+static SET_PAYLOAD: Schema = Schema {
+    attributes: &[
+        AttrSpec::required("value"),
+        AttrSpec::optional("mimeType"),
+        AttrSpec::optional("encoding"),
+    ],
+    children: &[],
+    text: false,
+};
+
+impl Component for SetPayloadKind {
+    fn namespace(&self) -> &'static str {
+        ns::CORE
+    }
+    fn name(&self) -> &'static str {
+        "set-payload"
+    }
+    fn summary(&self) -> &'static str {
+        "replaces the payload with the value of an expression"
+    }
+    fn schema(&self) -> &'static Schema {
+        &SET_PAYLOAD
+    }
+}
+
+impl ProcessorKind for SetPayloadKind {
+    fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
+        let value = cx.value_expr(element.attr("value")?)?;
+        let label = media_type_label(element, cx)?;
+        Some(Arc::new(SetPayload { value, label }))
+    }
+}
+
+struct SetPayload {
+    value: ValueExpr,
+    label: Option<MediaType>,
+}
+
+impl Processor for SetPayload {
+    fn process<'a>(
+        &'a self,
+        mut event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+        Box::pin(async move {
+            event.message.payload = eval(&self.value, &event, cx, self.label.as_ref())?;
+            Ok(event)
+        })
+    }
+}
+
+/// Evaluates a value for an event; `label` (from `mimeType`/`encoding`) only relabels the
+/// result, as in Mule, where these attributes do not convert anything.
+fn eval(
+    value: &ValueExpr,
+    event: &Event,
+    cx: &StepContext<'_>,
+    label: Option<&MediaType>,
+) -> Result<TypedValue, MuleError> {
+    let scope = Scope::of(event, cx.properties);
+    let mut result = value.eval(&scope).map_err(|err| expression_error(&err.message, value))?;
+    if let Some(label) = label {
+        result.media_type = label.clone();
+    }
+    Ok(result)
+}
+
+/// A `MULE:EXPRESSION` error in Mule's wording.
+pub fn expression_error(message: &str, value: &ValueExpr) -> MuleError {
+    let source = match value {
+        ValueExpr::Expr(expr) => expr.source().to_owned(),
+        ValueExpr::Literal(text) => text.to_string(),
+    };
+    MuleError::expression(format!(
+        "\"{message}\n\nTrace:\n  at main (Unknown)\" evaluating expression: \"{source}\"."
+    ))
+}
+
+/// The media type given by `mimeType` and `encoding`, if any; `Some(None)` when neither is set.
+fn media_type_label(element: &Element, cx: &mut BuildContext<'_>) -> Option<Option<MediaType>> {
+    let encoding = element.attr_value("encoding");
+    let Some(mime) = element.attr("mimeType") else {
+        return Some(encoding.map(|charset| MediaType::any().with_charset(charset)));
+    };
+    let Some(mut media_type) = MediaType::parse(&mime.value) else {
+        cx.error(
+            mime.value_span,
+            format!("`{}` is not a media type such as `application/json`", mime.value),
+        );
+        return None;
+    };
+    if let Some(charset) = encoding {
+        media_type = media_type.with_charset(charset);
+    }
+    Some(Some(media_type))
+}
+
+/// `<logger level="INFO" category="..." message="text #[expr]"/>`: writes one log line.
+struct LoggerKind;
+
+static LOGGER: Schema = Schema {
+    attributes: &[
+        AttrSpec::optional("message"),
+        AttrSpec::optional("level"),
+        AttrSpec::optional("category"),
+    ],
+    children: &[],
+    text: false,
+};
+
+impl Component for LoggerKind {
+    fn namespace(&self) -> &'static str {
+        ns::CORE
+    }
+    fn name(&self) -> &'static str {
+        "logger"
+    }
+    fn summary(&self) -> &'static str {
+        "logs a message built from text and expressions"
+    }
+    fn schema(&self) -> &'static Schema {
+        &LOGGER
+    }
+}
+
+/// Logger levels, as Mule names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl ProcessorKind for LoggerKind {
+    fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
+        let level = match element.attr("level") {
+            None => Level::Info,
+            Some(attr) => match attr.value.as_str() {
+                "ERROR" => Level::Error,
+                "WARN" => Level::Warn,
+                "INFO" => Level::Info,
+                "DEBUG" => Level::Debug,
+                "TRACE" => Level::Trace,
+                other => {
+                    cx.report(
+                        flowrun_engine::diag::Diagnostic::error(
+                            attr.value_span,
+                            format!("unknown logger level `{other}`"),
+                        )
+                        .with_note("expected one of: ERROR, WARN, INFO, DEBUG, TRACE"),
+                    );
+                    return None;
+                }
+            },
+        };
+        let message = match element.attr("message") {
+            Some(attr) => Some(cx.template(attr)?),
+            None => None,
+        };
+        let category = element.attr_value("category").unwrap_or(DEFAULT_LOGGER_CATEGORY).to_owned();
+        Some(Arc::new(Logger { level, message, category }))
+    }
+}
+
+struct Logger {
+    level: Level,
+    message: Option<Template>,
+    category: String,
+}
+
+impl Processor for Logger {
+    fn process<'a>(
+        &'a self,
+        event: Event,
+        cx: &'a StepContext<'a>,
+    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+        Box::pin(async move {
+            let text = match &self.message {
+                Some(template) => {
+                    let scope = Scope::of(&event, cx.properties);
+                    template.render(&scope).map_err(|err| {
+                        MuleError::expression(format!(
+                            "\"{}\n\nTrace:\n  at main (Unknown)\"",
+                            err.message
+                        ))
+                    })?
+                }
+                None => describe_message(&event),
+            };
+            let category = self.category.as_str();
+            let processor = cx.processor_path;
+            let id = &*event.correlation_id;
+            match self.level {
+                Level::Error => {
+                    tracing::error!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Warn => {
+                    tracing::warn!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Info => {
+                    tracing::info!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Debug => {
+                    tracing::debug!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+                Level::Trace => {
+                    tracing::trace!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                }
+            }
+            Ok(event)
+        })
+    }
+}
+
+/// What a logger without `message` prints: the message's parts, as Mule's
+/// `Message.toString()` does, but with the payload's text rather than a Java object id.
+fn describe_message(event: &Event) -> String {
+    let payload = &event.message.payload;
+    format!(
+        "\nMessage\n{{\n  payload={}\n  mediaType={}\n  attributesMediaType={}\n}}",
+        flowrun_engine::expr::to_text(payload),
+        payload.media_type,
+        event.message.attributes.media_type,
+    )
+}

@@ -1,0 +1,30 @@
+//! Mule's secure configuration properties: the cipher and the `flowrun secure` command.
+//!
+//! - [`crypto`] encrypts and decrypts values exactly as Mule's Secure Configuration Properties
+//!   module and MuleSoft's Secure Properties Tool do (AES, Blowfish, DES, DESede, RC2 in CBC,
+//!   CFB, ECB or OFB), plus flowrun's authenticated AES-GCM mode;
+//! - the property provider behind `<secure-properties:config>` decrypts a file's values when
+//!   the app loads and keeps them in the app's secret store;
+//! - [`tool`] is the command line that matches MuleSoft's tool byte for byte.
+//!
+//! ```
+//! use flowrun_plugins::secure_properties::crypto::{self, Algorithm, Mode};
+//!
+//! let value = crypto::encrypt_value(Algorithm::Aes, Mode::Cbc, b"MyEncryptionKey1", false, "pw")
+//!     .unwrap();
+//! let inner = crypto::unwrap_encrypted(&value).unwrap();
+//! let secret = crypto::decrypt_value(Algorithm::Aes, Mode::Cbc, b"MyEncryptionKey1", false, inner)
+//!     .unwrap();
+//! assert_eq!(secret.expose(), "pw");
+//! ```
+
+pub mod crypto;
+mod provider;
+pub mod tool;
+
+use flowrun_engine::plugin::{Kind, Registry};
+
+/// Adds `secure-properties:config` to a registry.
+pub fn register(registry: &mut Registry) {
+    registry.add(Kind::PropertyProvider(Box::new(provider::SecurePropertiesKind)));
+}

@@ -1,0 +1,160 @@
+//! The command line's contract: subcommands, exit codes, and load errors with locations.
+
+use crate::support::openbao::TempDir;
+use crate::support::process::run_flowrun;
+use crate::support::repo_root;
+
+fn write_app(dir: &TempDir, name: &str, text: &str) -> String {
+    let path = dir.0.join(name);
+    std::fs::write(&path, text).expect("write app");
+    path.to_string_lossy().into_owned()
+}
+
+const HEADER: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:web="http://www.mulesoft.org/schema/mule/http">"#;
+
+#[test]
+fn validate_reports_every_problem_with_its_location() {
+    let dir = TempDir::new("cli-validate");
+    let app = format!(
+        "{HEADER}\n  <web:request-config name=\"dup\"/>\n  <flow name=\"dup\">\n    <set-variable value=\"x\" bogus=\"1\"/>\n    <web:request config-ref=\"nowhere\" path=\"/\"/>\n    <lgger message=\"m\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "bad.xml", &app);
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = [
+        "bad.xml:4:15: error: duplicate global name `dup`",
+        "  = first declared at ",
+        "bad.xml:5:6: error: missing required attribute `variableName` on `set-variable`",
+        "bad.xml:5:29: error: unknown attribute `bogus` on `set-variable`",
+        "bad.xml:6:30: error: `config-ref` names `nowhere`, but nothing has that name",
+        "bad.xml:7:6: error: unknown element `lgger`, expected a flow step",
+    ];
+    for line in expected {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
+}
+
+#[test]
+fn missing_property_uses_mules_message() {
+    let dir = TempDir::new("cli-prop");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <logger message=\"${{nope}}\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "p.xml", &app);
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains(
+            "p.xml:4:22: error: Couldn't find configuration property value for key ${nope}"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn system_properties_accept_both_spellings() {
+    let dir = TempDir::new("cli-define");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"a\" value=\"${{one}}\"/>\n    <set-variable variableName=\"b\" value=\"${{two}}\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "d.xml", &app);
+    let output =
+        run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "-Done=1", "-D", "two=2"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let result: serde_json::Value = serde_json::from_str(&stdout).expect("JSON on stdout");
+    assert_eq!(result["vars"], serde_json::json!({"a": "1", "b": "2"}));
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let output = run_flowrun(&repo_root(), &["call", "flows/rotate-ai-key.xml"]);
+    assert_eq!(output.status.code(), Some(2), "missing --flow is a usage error");
+    for sub in ["run", "call", "validate"] {
+        let output = run_flowrun(&repo_root(), &[sub, "--help"]);
+        assert_eq!(output.status.code(), Some(0), "{sub} --help");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: flowrun"), "{sub} --help");
+    }
+    let output = run_flowrun(&repo_root(), &["validate", "does-not-exist.xml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does-not-exist.xml"));
+}
+
+fn call_vars(args: &[&str], envs: &[(&str, &str)]) -> serde_json::Value {
+    let mut command = crate::support::process::flowrun();
+    command.current_dir(repo_root()).args(args);
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    let output = command.output().expect("run flowrun");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    result["vars"].clone()
+}
+
+#[test]
+fn property_sources_follow_mules_precedence() {
+    let dir = TempDir::new("cli-precedence");
+    std::fs::write(
+        dir.0.join("config.yaml"),
+        "p:\n  file: \"yaml\"\n  env: \"yaml\"\n  sys: \"yaml\"\nonly:\n  yaml: \"from yaml\"\n",
+    )
+    .expect("write yaml");
+    std::fs::write(
+        dir.0.join("more.properties"),
+        "p.file=properties\nonly.props=from properties\n",
+    )
+    .expect("write properties");
+    let app = format!(
+        "{HEADER}\n  <configuration-properties file=\"config.yaml\"/>\n  <configuration-properties file=\"more.properties\"/>\n  <global-property name=\"p.global\" value=\"global\"/>\n  <global-property name=\"p.file\" value=\"global\"/>\n  <flow name=\"f\">\n    <set-variable variableName=\"file\" value=\"${{p.file}}\"/>\n    <set-variable variableName=\"env\" value=\"${{p.env}}\"/>\n    <set-variable variableName=\"sys\" value=\"${{p.sys}}\"/>\n    <set-variable variableName=\"global\" value=\"${{p.global}}\"/>\n    <set-variable variableName=\"props\" value=\"${{only.props}} and ${{only.yaml}}\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let vars = call_vars(
+        &["call", &path, "--flow", "f", "-Dp.sys=system"],
+        &[("p.env", "environment"), ("p.sys", "environment")],
+    );
+    let expected = serde_json::json!({
+        "file": "yaml",
+        "env": "environment",
+        "sys": "system",
+        "global": "global",
+        "props": "from properties and from yaml",
+    });
+    assert_eq!(vars, expected);
+}
+
+#[test]
+fn an_app_spans_files_and_project_folders() {
+    let dir = TempDir::new("cli-project");
+    let mule = dir.0.join("src/main/mule");
+    let resources = dir.0.join("src/main/resources");
+    std::fs::create_dir_all(&mule).expect("mkdir");
+    std::fs::create_dir_all(&resources).expect("mkdir");
+    std::fs::write(resources.join("app.properties"), "greeting=hello\n").expect("write");
+    std::fs::write(
+        mule.join("a.xml"),
+        format!("{HEADER}\n  <configuration-properties file=\"app.properties\"/>\n</mule>\n"),
+    )
+    .expect("write");
+    std::fs::write(
+        mule.join("b.xml"),
+        format!("{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"g\" value=\"${{greeting}}\"/>\n  </flow>\n</mule>\n"),
+    )
+    .expect("write");
+    let folder = dir.0.to_string_lossy().into_owned();
+    let vars = call_vars(&["call", &folder, "--flow", "f"], &[]);
+    assert_eq!(vars, serde_json::json!({"g": "hello"}));
+
+    let a = mule.join("a.xml").to_string_lossy().into_owned();
+    let b = mule.join("b.xml").to_string_lossy().into_owned();
+    let output = run_flowrun(&repo_root(), &["validate", &a, &b]);
+    // Given as files, the properties file is looked up next to the XML files, not in resources.
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("a.xml:3:35: error: file `app.properties` not found"), "{stderr}");
+}
