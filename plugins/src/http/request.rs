@@ -387,7 +387,7 @@ impl HttpRequest {
 }
 
 fn eval(expr: &ValueExpr, scope: &Scope<'_>) -> Result<TypedValue, MuleError> {
-    expr.eval(scope).map_err(|err| MuleError::expression(err.message))
+    expr.eval(scope).map_err(|err| crate::core::expression_error(&err.message, expr))
 }
 
 fn eval_text(expr: &ValueExpr, scope: &Scope<'_>, what: &str) -> Result<String, MuleError> {

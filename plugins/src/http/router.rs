@@ -172,6 +172,9 @@ struct Rank {
     exact: bool,
 }
 
+/// `{name}` captures with their raw (still percent-encoded) values.
+pub(crate) type Captures<'a> = Vec<(String, &'a str)>;
+
 /// Upper-case method names a route accepts; `None` accepts every method.
 pub(crate) type Methods = Option<Vec<String>>;
 
@@ -193,8 +196,8 @@ pub(crate) enum Lookup<'a, T> {
     Found {
         /// The route.
         route: &'a Route<T>,
-        /// `{name}` captures with their raw (still percent-encoded) values.
-        raw_params: Vec<(String, &'a str)>,
+        /// `{name}` captures.
+        raw_params: Captures<'a>,
     },
     /// Some route has the path but none takes the method.
     MethodNotAllowed,
@@ -235,7 +238,7 @@ impl<T> Router<T> {
     pub(crate) fn lookup<'a>(&'a self, method: &str, raw_path: &'a str) -> Lookup<'a, T> {
         let raw: Vec<&str> = raw_path.split('/').filter(|s| !s.is_empty()).collect();
         let decoded: Vec<String> = raw.iter().map(|s| crate::http::codec::decode_path(s)).collect();
-        let mut best: Option<(Rank, &Route<T>, Vec<(String, &str)>)> = None;
+        let mut best: Option<(Rank, &Route<T>, Captures<'_>)> = None;
         let mut path_matched = false;
         for route in &self.routes {
             let Some((rank, params)) = route.pattern.match_segments(&raw, &decoded) else {
