@@ -125,7 +125,11 @@ impl ProcessorKind for HttpRequestKind {
 
 /// Where a request goes: a path under the config's base URI, or a whole URL.
 enum Destination {
-    Path(ValueExpr),
+    /// `base` is `scheme://host:port/basePath`.
+    Path {
+        base: String,
+        path: ValueExpr,
+    },
     Url(ValueExpr),
 }
 
@@ -134,23 +138,33 @@ fn destination(
     config: Option<&HttpRequestConfig>,
     cx: &mut BuildContext<'_>,
 ) -> Option<Destination> {
-    match (element.attr("path"), element.attr("url")) {
-        (Some(path), Some(_)) => {
-            cx.error(path.span, "`http:request` takes `path` or `url`, not both");
-            None
-        }
-        (_, Some(url)) => cx.value_expr(url).map(Destination::Url),
-        (path, None) if config.is_none() => {
-            let span = path.map_or(element.span, |p| p.span);
-            cx.error(
-                span,
-                "`http:request` needs a `config-ref` to send a `path` to, or a full `url`",
-            );
-            None
-        }
-        (Some(path), None) => cx.value_expr(path).map(Destination::Path),
-        (None, None) => Some(Destination::Path(ValueExpr::Literal("/".into()))),
+    let (path, url) = (element.attr("path"), element.attr("url"));
+    if let (Some(path), Some(_)) = (path, url) {
+        cx.error(path.span, "`http:request` takes `path` or `url`, not both");
+        return None;
     }
+    if let Some(url) = url {
+        return cx.value_expr(url).map(Destination::Url);
+    }
+    let span = path.map_or(element.span, |p| p.span);
+    let Some(config) = config else {
+        cx.error(span, "`http:request` needs a `config-ref` to send a `path` to, or a full `url`");
+        return None;
+    };
+    let Some(base) = config.base_uri() else {
+        let message = format!(
+            "`{}` has no `host`, so `http:request` needs a full `url`; \
+             or set `host` on its `http:request-connection`",
+            config.name()
+        );
+        cx.error(span, message);
+        return None;
+    };
+    let path = match path {
+        Some(attr) => cx.value_expr(attr)?,
+        None => ValueExpr::Literal("/".into()),
+    };
+    Some(Destination::Path { base, path })
 }
 
 /// A built `http:request`.
@@ -243,15 +257,11 @@ impl HttpRequest {
             Some(expr) => param_pairs(&eval(expr, scope)?.value, "http:uri-params")?,
             None => Vec::new(),
         };
-        let text = match (&self.destination, &self.config) {
-            (Destination::Url(expr), _) => eval_text(expr, scope, "url")?,
-            (Destination::Path(expr), Some(config)) => {
-                let path = eval_text(expr, scope, "path")?;
-                let path = format!("{}/{}", config.base_path, path.trim_start_matches('/'));
-                format!("{}://{}:{}{}", config.scheme, config.host, config.port, path)
-            }
-            (Destination::Path(_), None) => {
-                unreachable!("a path without config is rejected at load")
+        let text = match &self.destination {
+            Destination::Url(expr) => eval_text(expr, scope, "url")?,
+            Destination::Path { base, path } => {
+                let path = eval_text(path, scope, "path")?;
+                format!("{base}/{}", path.trim_start_matches('/'))
             }
         };
         let text = replace_uri_params(&text, &uri_params)?;

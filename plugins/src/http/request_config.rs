@@ -23,7 +23,8 @@ pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_millis(10_0
 
 static CONNECTION_SCHEMA: Schema = Schema {
     attributes: &[
-        AttrSpec::required("host"),
+        // Optional as in Mule: a config used only with `url` needs no address.
+        AttrSpec::optional("host"),
         AttrSpec::optional("port"),
         AttrSpec::optional("protocol"),
         // FIXME: accepted so that exported apps load, but reqwest's pool defaults stay in
@@ -77,7 +78,7 @@ static CONFIG_SCHEMA: Schema = Schema {
             ns: ns::HTTP,
             name: "request-connection",
             schema: &CONNECTION_SCHEMA,
-            required: true,
+            required: false,
         },
         ChildSpec {
             ns: ns::HTTP,
@@ -119,8 +120,8 @@ impl Component for HttpRequestConfigKind {
 impl GlobalKind for HttpRequestConfigKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<GlobalHandle> {
         let name = element.attr_value("name")?.to_owned();
-        let connection = element.child(ns::HTTP, "request-connection")?;
-        let scheme = request_scheme(connection, cx);
+        let connection = element.child(ns::HTTP, "request-connection");
+        let scheme = connection.map_or(Some("http"), |c| request_scheme(c, cx));
         let follow_redirects = bool_attr(element, "followRedirects", cx);
         let response_timeout = millis_attr(element, "responseTimeout", cx);
         let default_headers =
@@ -128,7 +129,7 @@ impl GlobalKind for HttpRequestConfigKind {
         let default_query_params =
             key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
         let scheme = scheme?;
-        let port = match connection.attr("port") {
+        let port = match connection.and_then(|c| c.attr("port")) {
             Some(port) => port_attr(port, cx)?,
             None if scheme == "https" => 443,
             None => 80,
@@ -137,7 +138,7 @@ impl GlobalKind for HttpRequestConfigKind {
         Some(GlobalHandle::new(HttpRequestConfig {
             name,
             scheme,
-            host: connection.attr_value("host")?.to_owned(),
+            host: connection.and_then(|c| c.attr_value("host")).map(str::to_owned),
             port,
             base_path: normalize_base_path(element.attr_value("basePath").unwrap_or("")),
             follow_redirects: follow_redirects?.unwrap_or(true),
@@ -154,7 +155,8 @@ pub struct HttpRequestConfig {
     name: String,
     /// `http` or `https`.
     pub(crate) scheme: &'static str,
-    pub(crate) host: String,
+    /// `None` when the connection names no host: only `url` requests can use the config.
+    pub(crate) host: Option<String>,
     pub(crate) port: u16,
     /// Normalised: empty or `/api` style.
     pub(crate) base_path: String,
@@ -169,6 +171,13 @@ impl HttpRequestConfig {
     /// The configuration's `name`.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// `scheme://host:port/basePath`, to which operation paths are appended; `None` without
+    /// a host.
+    pub(crate) fn base_uri(&self) -> Option<String> {
+        let host = self.host.as_deref()?;
+        Some(format!("{}://{host}:{}{}", self.scheme, self.port, self.base_path))
     }
 }
 

@@ -755,6 +755,14 @@ fn request_load_errors_name_the_problem() {
     );
     assert_eq!(timeout, "`responseTimeout` must be a number of milliseconds, not `soon`");
 
+    let no_host = load_error(
+        r#"<http:request-config name="c"/><flow name="f"><http:request config-ref="c" path="/x"/></flow>"#,
+    );
+    assert_eq!(
+        no_host,
+        "`c` has no `host`, so `http:request` needs a full `url`; or set `host` on its `http:request-connection`"
+    );
+
     let wrong_kind = load_error(&format!(
         r#"{LISTENER_CONFIG}<flow name="f"><http:request config-ref="listener"/></flow>"#
     ));
