@@ -212,8 +212,8 @@ impl Clients {
 pub(crate) enum ParamValue {
     /// Exactly `${secure::name}`: read from the secret store at each request.
     Secret(SecretRef),
-    /// Literal text or an expression.
-    Value(ValueExpr),
+    /// Literal text or an expression; `sensitive` when a placeholder put secret material in it.
+    Value { expr: ValueExpr, sensitive: bool },
 }
 
 impl ParamValue {
@@ -221,7 +221,7 @@ impl ParamValue {
     pub(crate) fn text(&self, scope: &Scope<'_>) -> Result<Option<String>, String> {
         match self {
             ParamValue::Secret(secret) => Ok(Some(secret.get().expose().to_owned())),
-            ParamValue::Value(expr) => {
+            ParamValue::Value { expr, .. } => {
                 let value = expr.eval(scope).map_err(|err| err.message)?;
                 crate::http::request::param_text(&value.value)
             }
@@ -230,7 +230,7 @@ impl ParamValue {
 
     /// True for values that must not be logged or shown.
     pub(crate) fn is_secret(&self) -> bool {
-        matches!(self, ParamValue::Secret(_))
+        matches!(self, ParamValue::Secret(_) | ParamValue::Value { sensitive: true, .. })
     }
 }
 
@@ -271,7 +271,9 @@ fn key_values(
         };
         let param = match cx.secret_attr(value) {
             Some(secret) => Some(ParamValue::Secret(secret)),
-            None => cx.value_expr(value).map(ParamValue::Value),
+            None => {
+                cx.value_expr(value).map(|expr| ParamValue::Value { expr, sensitive: value.secret })
+            }
         };
         match param {
             Some(param) => pairs.push((key.to_owned(), param)),

@@ -737,6 +737,23 @@ async fn request_sends_default_query_params_encoded() {
     assert_eq!(seen.lock().unwrap()[0].uri, "/base/search?q=a%20b%26c");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn request_sends_secret_default_headers() {
+    let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
+    // A system property named `secure::...` answers secure placeholders, as in Mule.
+    let system_properties = [("secure::vault.token".to_owned(), "s3cret-token".to_owned())].into();
+    let options = LoadOptions { system_properties, ..LoadOptions::default() };
+    let extra = r#"<http:default-headers><http:default-header key="X-Vault-Token" value="${secure::vault.token}"/></http:default-headers>"#;
+    let xml = app_xml(&format!(
+        r#"{}<flow name="f"><http:request config-ref="backend" path="/v1/secret"/></flow>"#,
+        request_config(backend, extra)
+    ));
+    let app = model::load_str(Path::new("test-app.xml"), &xml, &registry(), &options).unwrap();
+    run_flow(&app, "f", TypedValue::null()).await.unwrap();
+    let seen = seen.lock().unwrap()[0].clone();
+    assert_eq!(seen.headers.get("x-vault-token").unwrap(), "s3cret-token");
+}
+
 #[test]
 fn request_load_errors_name_the_problem() {
     let no_destination = load_error(r#"<flow name="f"><http:request path="/x"/></flow>"#);
