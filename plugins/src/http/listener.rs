@@ -11,20 +11,20 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use flowrun_engine::diag::Diagnostic;
-use flowrun_engine::event::{Event, Message};
-use flowrun_engine::expr;
-use flowrun_engine::plugin::{AttrSpec, BuildContext, Component, Schema, Source, SourceKind};
+use flowrun_engine::event::{Event, Message, MuleError};
+use flowrun_engine::plugin::{
+    AttrSpec, BuildContext, ChildSpec, Component, Schema, Source, SourceKind,
+};
 use flowrun_engine::runtime::FlowRunner;
-use flowrun_engine::value::Value;
 use flowrun_engine::xml::{Element, ns};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::ext::ReasonPhrase;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
 use crate::http::attributes::{self, RequestInfo, RouteInfo};
 use crate::http::listener_config::{HttpListenerConfig, ServerShared};
+use crate::http::response::{self, RESPONSE_SCHEMA, ResponseBuilder};
 use crate::http::router::{self, Lookup, Methods, PathPattern, Route};
 
 static LISTENER_SCHEMA: Schema = Schema {
@@ -35,7 +35,15 @@ static LISTENER_SCHEMA: Schema = Schema {
         // Not a Mule 4 attribute; accepted as an alias of `allowedMethods` with a warning.
         AttrSpec::optional("method"),
     ],
-    children: &[],
+    children: &[
+        ChildSpec { ns: ns::HTTP, name: "response", schema: &RESPONSE_SCHEMA, required: false },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "error-response",
+            schema: &RESPONSE_SCHEMA,
+            required: false,
+        },
+    ],
     text: false,
 };
 
@@ -64,6 +72,7 @@ impl SourceKind for HttpListenerKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Source>> {
         let config = cx.config::<HttpListenerConfig>(element, "http:listener-config");
         let methods = listener_methods(element, cx);
+        let responses = Responses::compile(element, cx);
         let path = element.attr("path")?;
         let config = config?;
         let full_path = format!("{}/{}", config.base_path(), path.value.trim_start_matches('/'));
@@ -74,7 +83,12 @@ impl SourceKind for HttpListenerKind {
                 return None;
             }
         };
-        Some(Arc::new(HttpListener { config, pattern, methods: methods? }))
+        Some(Arc::new(HttpListener {
+            config,
+            pattern,
+            methods: methods?,
+            responses: Arc::new(responses?),
+        }))
     }
 }
 
@@ -108,6 +122,50 @@ struct HttpListener {
     config: Arc<HttpListenerConfig>,
     pattern: PathPattern,
     methods: Methods,
+    responses: Arc<Responses>,
+}
+
+/// The listener's `<http:response>` and `<http:error-response>`.
+struct Responses {
+    success: ResponseBuilder,
+    failure: ResponseBuilder,
+}
+
+impl Responses {
+    fn compile(element: &Element, cx: &mut BuildContext<'_>) -> Option<Responses> {
+        let success = ResponseBuilder::compile(element.child(ns::HTTP, "response"), cx);
+        let failure = ResponseBuilder::compile(element.child(ns::HTTP, "error-response"), cx);
+        Some(Responses { success: success?, failure: failure? })
+    }
+
+    /// The response to a finished flow; if that cannot be built, the error response to that.
+    fn to_success(&self, event: &Event, runner: &FlowRunner) -> Response<Full<Bytes>> {
+        match self.success.success(event, runner.properties()) {
+            Ok(response) => response,
+            Err(error) => self.to_failure(event.clone(), error, runner),
+        }
+    }
+
+    /// The error response; a bare `500` if it cannot be built either.
+    fn to_failure(
+        &self,
+        mut event: Event,
+        error: MuleError,
+        runner: &FlowRunner,
+    ) -> Response<Full<Bytes>> {
+        let error = Arc::new(error);
+        event.error = Some(error.clone());
+        match self.failure.failure(&event, &error, runner.properties()) {
+            Ok(response) => response,
+            Err(build_error) => {
+                tracing::error!(
+                    flow = runner.flow_name(),
+                    "cannot build the error response: {build_error}"
+                );
+                response::bare_server_error()
+            }
+        }
+    }
 }
 
 impl Source for HttpListener {
@@ -119,6 +177,7 @@ impl Source for HttpListener {
                 .is_catch_all()
                 .then_some(self.pattern.n_fixed_segments()),
             runner: flow,
+            responses: self.responses.clone(),
         };
         let route = Route { pattern: self.pattern.clone(), methods: self.methods.clone(), target };
         self.config.add_route(route).map_err(|err| format!("`{}`: {err}", self.config.name()))
@@ -132,6 +191,7 @@ pub(crate) struct ListenerTarget {
     /// For paths ending in `/*`, the number of segments before it (`maskedRequestPath`).
     catch_all_prefix: Option<usize>,
     runner: FlowRunner,
+    responses: Arc<Responses>,
 }
 
 /// Answers one request. Never fails: every problem becomes an HTTP response.
@@ -201,9 +261,13 @@ pub(crate) async fn serve(
         None => Event::new(message),
     };
 
-    Ok(match route.target.runner.run(event).await {
-        Ok(done) => success_response(&done),
-        Err(failure) => server_error(&failure.error.description),
+    let target = &route.target;
+    Ok(match target.runner.run(event).await {
+        Ok(done) => target.responses.to_success(&done, &target.runner),
+        Err(failure) => {
+            let failure = *failure;
+            target.responses.to_failure(failure.event, failure.error, &target.runner)
+        }
     })
 }
 
@@ -212,33 +276,6 @@ fn correlation_id(headers: &hyper::HeaderMap) -> Option<String> {
     let header = headers.get("x-correlation-id").or_else(|| headers.get("mule_correlation_id"))?;
     let id = header.to_str().ok()?.trim();
     (!id.is_empty()).then(|| id.to_owned())
-}
-
-/// The response for a flow that finished: the payload as body, its media type as
-/// `Content-Type` unless it is `*/*`; a null payload gives an empty body and no type.
-fn success_response(event: &Event) -> Response<Full<Bytes>> {
-    let payload = &event.message.payload;
-    if payload.value == Value::Null {
-        return Response::new(Full::new(Bytes::new()));
-    }
-    let (body, media_type) = match expr::to_bytes(payload) {
-        Ok(written) => written,
-        Err(err) => return server_error(&err.message),
-    };
-    let mut response = Response::new(Full::new(body));
-    if !media_type.is_any()
-        && let Ok(value) = HeaderValue::from_str(&media_type.to_string())
-    {
-        response.headers_mut().insert(CONTENT_TYPE, value);
-    }
-    response
-}
-
-/// `500 Server Error` (Mule's reason phrase) with a text body.
-fn server_error(description: &str) -> Response<Full<Bytes>> {
-    let mut response = text_response(StatusCode::INTERNAL_SERVER_ERROR, description.to_owned());
-    response.extensions_mut().insert(ReasonPhrase::from_static(b"Server Error"));
-    response
 }
 
 fn bad_request(cause: &str) -> Response<Full<Bytes>> {

@@ -24,6 +24,7 @@ mod listener;
 mod listener_config;
 mod request;
 mod request_config;
+mod response;
 mod router;
 mod status;
 

@@ -423,7 +423,10 @@ pub(crate) fn param_text(value: &Value) -> Result<Option<String>, String> {
 }
 
 /// The pairs of an object such as `{'a': 1, 'b': [2, 3]}`: an array value gives one pair per item.
-fn param_pairs(value: &Value, what: &str) -> Result<Vec<(String, Option<String>)>, MuleError> {
+pub(crate) fn param_pairs(
+    value: &Value,
+    what: &str,
+) -> Result<Vec<(String, Option<String>)>, MuleError> {
     let pairs = match value {
         Value::Null => return Ok(Vec::new()),
         Value::Object(pairs) => pairs,

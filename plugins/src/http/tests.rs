@@ -480,6 +480,83 @@ async fn listener_path_clash_fails_the_start() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn listener_response_and_error_response_set_status_and_reason() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let port = closed_port().await;
+    let (app, base) = start(&format!(
+        r#"{LISTENER_CONFIG}
+           <http:request-config name="nowhere"><http:request-connection host="127.0.0.1" port="{port}"/></http:request-config>
+           <flow name="made">
+               <http:listener config-ref="listener" path="/made">
+                   <http:response statusCode="201" reasonPhrase="Made"/>
+               </http:listener>
+               <set-payload value="hello" mimeType="text/plain" encoding="UTF-8"/>
+           </flow>
+           <flow name="down">
+               <http:listener config-ref="listener" path="/down">
+                   <http:error-response statusCode="503"/>
+               </http:listener>
+               <http:request config-ref="nowhere"/>
+           </flow>"#
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let response = client.get(format!("{base}/made")).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(header(&response, "content-type"), Some("text/plain; charset=UTF-8"));
+    assert_eq!(response.text().await.unwrap(), "hello");
+
+    let response = client.get(format!("{base}/down")).send().await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(header(&response, "content-type"), Some("text/plain"));
+    assert_eq!(
+        response.text().await.unwrap(),
+        format!("HTTP GET on resource 'http://127.0.0.1:{port}/' failed: Connection refused.")
+    );
+
+    let mut stream =
+        tokio::net::TcpStream::connect(base.trim_start_matches("http://")).await.unwrap();
+    stream.write_all(b"GET /made HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").await.unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.unwrap();
+    assert!(raw.starts_with("HTTP/1.1 201 Made\r\n"), "{raw}");
+    app.stop().await;
+}
+
+// Needs expressions: the response headers and the error body are DataWeave.
+#[tokio::test(flavor = "multi_thread")]
+async fn listener_response_builders_evaluate_expressions() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="f">
+               <http:listener config-ref="listener" path="/x">
+                   <http:response statusCode="#[202]">
+                       <http:headers>#[{{'X-Flow': 'f'}}]</http:headers>
+                   </http:response>
+                   <http:error-response statusCode="#[400]">
+                       <http:body>#[error.description]</http:body>
+                   </http:error-response>
+               </http:listener>
+           </flow>"##
+    ))
+    .await;
+    let response =
+        reqwest::Client::new().post(format!("{base}/x")).body("in").send().await.unwrap();
+    if !expressions_available() {
+        // FIXME: remove this branch once `Expr::eval` is implemented on main. Today the
+        // success builder fails, so the error response is built, and it fails too: bare 500.
+        assert_eq!(response.status(), 500);
+        assert_eq!(response.text().await.unwrap(), "");
+        app.stop().await;
+        return;
+    }
+    assert_eq!(response.status(), 202);
+    assert_eq!(header(&response, "x-flow"), Some("f"));
+    assert_eq!(response.text().await.unwrap(), "in");
+    app.stop().await;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Listener load errors
 
