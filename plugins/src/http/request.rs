@@ -357,9 +357,13 @@ impl HttpRequest {
         };
         let response = request.send().await.map_err(transport_error)?;
         let status = response.status();
-        let reason = status.canonical_reason().unwrap_or("");
+        // hyper keeps the phrase as sent only when it differs from the standard one.
+        let reason = match response.extensions().get::<hyper::ext::ReasonPhrase>() {
+            Some(sent) => String::from_utf8_lossy(sent.as_bytes()).into_owned(),
+            None => status.canonical_reason().unwrap_or("").to_owned(),
+        };
         let attributes =
-            attributes::response_attributes(status.as_u16(), reason, response.headers());
+            attributes::response_attributes(status.as_u16(), &reason, response.headers());
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)

@@ -156,11 +156,18 @@ struct Reply {
     content_type: Option<&'static str>,
     body: &'static str,
     delay: Duration,
+    location: Option<String>,
 }
 
 impl Reply {
     fn ok(content_type: &'static str, body: &'static str) -> Reply {
-        Reply { status: 200, content_type: Some(content_type), body, delay: Duration::ZERO }
+        Reply {
+            status: 200,
+            content_type: Some(content_type),
+            body,
+            delay: Duration::ZERO,
+            location: None,
+        }
     }
 }
 
@@ -194,6 +201,9 @@ async fn stand_in_server(reply: Reply) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
                         response
                             .headers_mut()
                             .insert("content-type", content_type.parse().unwrap());
+                    }
+                    if let Some(location) = &reply.location {
+                        response.headers_mut().insert("location", location.parse().unwrap());
                     }
                     Ok::<_, Infallible>(response)
                 }
@@ -557,6 +567,18 @@ async fn listener_response_builders_evaluate_expressions() {
     app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn listener_start_fails_when_the_port_is_taken() {
+    let taken = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let app = load(&format!(
+        r#"<http:listener-config name="busy"><http:listener-connection host="127.0.0.1" port="{port}"/></http:listener-config>"#
+    ))
+    .unwrap();
+    let err = app.start().await.unwrap_err();
+    assert!(err.starts_with(&format!("`busy`: cannot listen on 127.0.0.1:{port}: ")), "{err}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Listener load errors
 
@@ -829,6 +851,59 @@ async fn request_sends_secret_default_headers() {
     run_flow(&app, "f", TypedValue::null()).await.unwrap();
     let seen = seen.lock().unwrap()[0].clone();
     assert_eq!(seen.headers.get("x-vault-token").unwrap(), "s3cret-token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_follows_redirects_unless_told_not_to() {
+    let (target, _) = stand_in_server(Reply::ok("text/plain", "arrived")).await;
+    let location = format!("http://127.0.0.1:{}/there", target.port());
+    let (backend, _) = stand_in_server(Reply {
+        status: 302,
+        location: Some(location.clone()),
+        ..Reply::ok("text/plain", "moved")
+    })
+    .await;
+    let app = load(&format!(
+        r#"{}<flow name="follow"><http:request config-ref="backend" path="/here"/></flow>
+           <flow name="stay"><http:request config-ref="backend" path="/here" followRedirects="false"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
+    let event = run_flow(&app, "follow", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "arrived");
+
+    // Not followed, a 302 is still inside the default success range 0..399.
+    let event = run_flow(&app, "stay", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "moved");
+    let attributes = &event.message.attributes.value;
+    assert_eq!(attributes.get("statusCode"), Some(&Value::Number(302.into())));
+    assert_eq!(
+        attributes.get("headers").and_then(|h| h.get("location")),
+        Some(&Value::string(location))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_keeps_the_reason_phrase_as_sent() {
+    // The backend is a flowrun listener itself, answering `201 Made`.
+    let (backend_app, backend) = start(&format!(
+        r#"{LISTENER_CONFIG}
+           <flow name="made">
+               <http:listener config-ref="listener" path="/made"><http:response statusCode="201" reasonPhrase="Made"/></http:listener>
+           </flow>"#
+    ))
+    .await;
+    let app = load(&format!(
+        r#"<flow name="f"><http:request method="POST" url="{backend}/made"/></flow>"#
+    ))
+    .unwrap();
+    let payload = TypedValue::new(Value::string("body"), MediaType::text());
+    let event = run_flow(&app, "f", payload).await.unwrap();
+    let attributes = &event.message.attributes.value;
+    assert_eq!(attributes.get("statusCode"), Some(&Value::Number(201.into())));
+    assert_eq!(attributes.get("reasonPhrase"), Some(&Value::string("Made")));
+    assert_eq!(text(&event.message.payload.value), "body");
+    backend_app.stop().await;
 }
 
 #[test]
