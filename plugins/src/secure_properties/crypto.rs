@@ -1,5 +1,6 @@
 //! The cipher of Mule's secure configuration properties, byte for byte: key bytes, IV rule,
-//! padding, modes, Base64 and the `![...]` wrapper.
+//! padding and modes. The Base64 and `![...]` helpers of [`crate::secure_properties::encoding`]
+//! are re-exported here, so one import covers a whole encrypt or decrypt.
 //!
 //! This sits under both the `flowrun secure` command ([`crate::secure_properties::tool`]) and the
 //! runtime's `${secure::name}` lookups. It follows section 0 of the secure-properties spec, which
@@ -38,7 +39,6 @@ use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::rand_core::RngCore;
 use aes_gcm::aead::{Aead, OsRng};
 use aes_gcm::{AesGcm, KeyInit};
-use base64::Engine as _;
 use blowfish::Blowfish;
 use cipher::{Block, BlockCipher, BlockDecryptMut, BlockEncryptMut, BlockSizeUser, InnerIvInit};
 use des::{Des, TdesEde3};
@@ -47,6 +47,12 @@ use zeroize::Zeroizing;
 
 use flowrun_engine::secret::Secret;
 
+use crate::secure_properties::encoding;
+pub use crate::secure_properties::encoding::{
+    decode_base64_lenient, decode_base64_strict, decode_base64_strict_str, encode_base64,
+    is_encrypted, unwrap_encrypted, wrap_encrypted,
+};
+
 /// The algorithm names of Mule's `EncryptionAlgorithm` enum, spelled (and matched) exactly as
 /// Mule spells them.
 ///
@@ -54,6 +60,7 @@ use flowrun_engine::secret::Secret;
 /// others parse, so configuration errors name them properly, and then fail with
 /// [`Error::UnsupportedAlgorithm`], as they fail in Mule without a BouncyCastle provider.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs, reason = "each variant is the Mule algorithm of the same name")]
 pub enum Algorithm {
     Aes,
     Blowfish,
@@ -78,6 +85,7 @@ pub enum Algorithm {
 
 /// A block cipher mode: Mule's `EncryptionMode` names (case-sensitive), plus flowrun's `GCM`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[allow(missing_docs, reason = "each variant is the Mule mode of the same name")]
 pub enum Mode {
     Cbc,
     Cfb,
@@ -89,6 +97,7 @@ pub enum Mode {
 
 /// Why encryption, decryption or decoding failed. No variant carries key or plaintext bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[allow(missing_docs, reason = "each variant's message, Mule's or the JDK's words, documents it")]
 pub enum Error {
     #[error("unknown algorithm `{0}`: expected one of {names}", names = Algorithm::NAMES.join(", "))]
     UnknownAlgorithm(String),
@@ -134,20 +143,9 @@ pub enum Error {
     GcmTooShort,
     #[error("GCM authentication failed: the value was changed, or the key is wrong")]
     GcmAuthentication,
-    /// `java.util.Base64` (strict) errors, with the JDK's text.
-    #[error("Input byte[] should at least have 2 bytes for base64 bytes")]
-    Base64TooShort,
-    #[error("Illegal base64 character {0}")]
-    IllegalBase64Character(String),
-    #[error("Input byte array has wrong 4-byte ending unit")]
-    Base64WrongEndingUnit,
-    #[error("Last unit does not have enough valid bits")]
-    Base64DanglingUnit,
-    #[error("Input byte array has incorrect ending byte at {0}")]
-    Base64IncorrectEndingByte(usize),
-    /// Mule's own lenient decoder (`org.mule.runtime.core.api.util.Base64`), with its text.
-    #[error("Bad Base64 input character at {index}: {byte}(decimal)")]
-    BadBase64InputCharacter { index: usize, byte: i8 },
+    /// Base64 that the JDK or Mule would refuse.
+    #[error(transparent)]
+    Base64(#[from] encoding::Error),
 }
 
 /// The result type of this module.
@@ -416,6 +414,18 @@ pub fn check_min_key_size(algorithm: Algorithm, key: &str) -> Result<()> {
     Ok(())
 }
 
+/// Both key checks in Mule's order: first the runtime's minimum length in chars
+/// ([`check_min_key_size`]), then the JDK's byte-length rule ([`check_key`]). Call it once when
+/// a secure properties configuration starts, so a bad key fails early and with Mule's message.
+///
+/// # Errors
+///
+/// The first check that fails.
+pub fn validate_key(algorithm: Algorithm, key: &str) -> Result<()> {
+    check_min_key_size(algorithm, key)?;
+    check_key(algorithm, key.as_bytes())
+}
+
 /// Encrypts a property value and wraps it as `![Base64]`, ready for a secure properties file.
 ///
 /// # Errors
@@ -448,142 +458,6 @@ pub fn decrypt_value(
     let ciphertext = decode_base64_lenient(base64_text)?;
     let plaintext = decrypt(algorithm, mode, key, use_random_iv, &ciphertext)?;
     Ok(Secret::new(String::from_utf8_lossy(&plaintext)))
-}
-
-/// True when Mule treats the whole value as encrypted: it starts with `![` and ends with `]`.
-/// A trailing space after `]` makes it plain text, as in Mule.
-pub fn is_encrypted(value: &str) -> bool {
-    value.starts_with("![") && value.ends_with(']')
-}
-
-/// The text inside `![...]`, or `None` when the value is not encrypted.
-pub fn unwrap_encrypted(value: &str) -> Option<&str> {
-    if !is_encrypted(value) {
-        return None;
-    }
-    Some(&value[2..value.len() - 1])
-}
-
-/// Wraps Base64 text as an encrypted value: `![text]`.
-pub fn wrap_encrypted(base64_text: &str) -> String {
-    format!("![{base64_text}]")
-}
-
-/// Standard Base64 with `=` padding and no line breaks, as `java.util.Base64.getEncoder()`.
-pub fn encode_base64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Decodes like `java.util.Base64.getDecoder().decode(byte[])`, which the tool and file-level
-/// encryption use: no whitespace, padding optional but checked when present, leftover bits
-/// ignored. Errors carry the JDK's messages.
-///
-/// # Errors
-///
-/// Any character outside the alphabet, bad padding, or input after the padding.
-pub fn decode_base64_strict(input: &[u8]) -> Result<Vec<u8>> {
-    if input.is_empty() {
-        return Ok(Vec::new());
-    }
-    if input.len() < 2 {
-        return Err(Error::Base64TooShort);
-    }
-
-    let mut output = Vec::with_capacity(input.len() / 4 * 3 + 2);
-    let mut bits: u32 = 0;
-    let mut shift: i32 = 18;
-    let mut pos = 0;
-    while pos < input.len() {
-        let byte = input[pos];
-        pos += 1;
-        let Some(sextet) = sextet_of(byte) else {
-            if byte != b'=' {
-                return Err(Error::IllegalBase64Character(java_signed_hex(byte)));
-            }
-            // `xx=` must be followed by a second `=`; a lone `=` may not start a unit.
-            let pair_missing = shift == 6 && (pos == input.len() || input[pos] != b'=');
-            if pair_missing || shift == 18 {
-                return Err(Error::Base64WrongEndingUnit);
-            }
-            if shift == 6 {
-                pos += 1;
-            }
-            break;
-        };
-        bits |= u32::from(sextet) << shift;
-        shift -= 6;
-        if shift < 0 {
-            output.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
-            shift = 18;
-            bits = 0;
-        }
-    }
-
-    match shift {
-        6 => output.push((bits >> 16) as u8),
-        0 => output.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8]),
-        12 => return Err(Error::Base64DanglingUnit),
-        _ => {}
-    }
-    if pos < input.len() {
-        return Err(Error::Base64IncorrectEndingByte(pos));
-    }
-    Ok(output)
-}
-
-/// [`decode_base64_strict`] for text, which Java first turns into ISO-8859-1 bytes (a char
-/// outside Latin-1 becomes `?`).
-///
-/// # Errors
-///
-/// As [`decode_base64_strict`].
-pub fn decode_base64_strict_str(text: &str) -> Result<Vec<u8>> {
-    let latin1: Vec<u8> =
-        text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect();
-    decode_base64_strict(&latin1)
-}
-
-/// Decodes like Mule's runtime (`org.mule.runtime.core.api.util.Base64.decode`, iHarder 2.x)
-/// does for `![...]` values: it skips space, tab, CR and LF, looks at the low 7 bits of each
-/// UTF-8 byte only, stops at a `=` that completes a quartet and tolerates missing padding.
-///
-/// FIXME: Mule also gunzips the decoded bytes when they start with `1f 8b` and form a valid
-/// gzip stream. A real ciphertext practically never does, so we skip it; a user who gzipped
-/// ciphertext on purpose would get a padding error. The fix is a gzip check with `flate2`.
-///
-/// # Errors
-///
-/// [`Error::BadBase64InputCharacter`] with Mule's byte index and signed byte value.
-pub fn decode_base64_lenient(text: &str) -> Result<Vec<u8>> {
-    let mut output = Vec::with_capacity(text.len() / 4 * 3 + 3);
-    let mut quartet = [0u8; 4];
-    let mut n_held = 0;
-    for (byte_idx, &raw) in text.as_bytes().iter().enumerate() {
-        let cropped = raw & 0x7f;
-        let is_whitespace = matches!(cropped, b' ' | b'\t' | b'\r' | b'\n');
-        let is_symbol = cropped == b'=' || sextet_of(cropped).is_some();
-        if is_whitespace {
-            continue;
-        }
-        if !is_symbol {
-            return Err(Error::BadBase64InputCharacter { index: byte_idx, byte: raw as i8 });
-        }
-        quartet[n_held] = cropped;
-        n_held += 1;
-        if n_held == 4 {
-            decode_mule_quartet(&quartet, &mut output);
-            n_held = 0;
-            if cropped == b'=' {
-                break;
-            }
-        }
-    }
-
-    if n_held > 0 {
-        quartet[n_held..].fill(b'=');
-        decode_mule_quartet(&quartet, &mut output);
-    }
-    Ok(output)
 }
 
 /// A keyed cipher and the chaining mode to run it in.
@@ -858,42 +732,6 @@ where
     aead.decrypt(nonce.into(), ciphertext).map_err(|_| ())
 }
 
-/// The 6-bit value of a standard Base64 letter.
-fn sextet_of(byte: u8) -> Option<u8> {
-    match byte {
-        b'A'..=b'Z' => Some(byte - b'A'),
-        b'a'..=b'z' => Some(byte - b'a' + 26),
-        b'0'..=b'9' => Some(byte - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
-    }
-}
-
-/// `Integer.toString(byte, 16)` on a signed Java byte: 0xe9 prints as `-17`.
-fn java_signed_hex(byte: u8) -> String {
-    let signed = i32::from(byte as i8);
-    if signed < 0 { format!("-{:x}", -signed) } else { format!("{signed:x}") }
-}
-
-/// iHarder's `decode4to3`, including what it does with misplaced `=` (its table value -1,
-/// read as 0xff), so odd input decodes to the same odd bytes as in Mule.
-fn decode_mule_quartet(quartet: &[u8; 4], output: &mut Vec<u8>) {
-    let value = |byte: u8| u32::from(sextet_of(byte).unwrap_or(0xff));
-    let bits = (value(quartet[0]) << 18) | (value(quartet[1]) << 12);
-    if quartet[2] == b'=' {
-        output.push((bits >> 16) as u8);
-        return;
-    }
-    let bits = bits | (value(quartet[2]) << 6);
-    if quartet[3] == b'=' {
-        output.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8]);
-        return;
-    }
-    let bits = bits | value(quartet[3]);
-    output.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1022,6 +860,16 @@ mod tests {
              key size is: 9"
         );
         assert!(check_min_key_size(Algorithm::Blowfish, "a").is_ok());
+
+        // Mule's order: the char count first, then the JDK's byte rule.
+        let too_short = validate_key(Algorithm::Aes, "short").map_err(|error| error.to_string());
+        assert!(too_short.is_err_and(|message| message.starts_with("You need to increment")));
+        let odd = validate_key(Algorithm::Aes, "12345678901234567");
+        assert_eq!(odd, Err(Error::InvalidAesKeyLength(17)));
+        // 16 bytes suit the JDK, but 11 chars fail Mule's start-up check.
+        let non_ascii = validate_key(Algorithm::Aes, "äöü€1234567");
+        assert_eq!(non_ascii, Err(Error::KeyTooShort { min: 16, actual: 11 }));
+        assert_eq!(validate_key(Algorithm::Aes, "MyEncryptionKey1"), Ok(()));
         assert!(check_min_key_size(Algorithm::Des, "1234567").is_err());
     }
 
@@ -1114,50 +962,7 @@ mod tests {
     }
 
     #[test]
-    fn strict_base64_matches_the_jdk() {
-        assert_eq!(decode_base64_strict(b"QUJD"), Ok(b"ABC".to_vec()));
-        assert_eq!(decode_base64_strict(b"QUI"), Ok(b"AB".to_vec()));
-        assert_eq!(decode_base64_strict(b"QUI="), Ok(b"AB".to_vec()));
-        assert_eq!(decode_base64_strict(b"QQ"), Ok(b"A".to_vec()));
-        let error = |input: &[u8]| decode_base64_strict(input).expect_err("bad input").to_string();
-        assert_eq!(error(b"QU JD"), "Illegal base64 character 20");
-        assert_eq!(error(b"QUJD\n"), "Illegal base64 character a");
-        assert_eq!(error(b"QUI=\n"), "Input byte array has incorrect ending byte at 4");
-        assert_eq!(error(b"QUJD\xe9"), "Illegal base64 character -17");
-        assert_eq!(error(b"Q"), "Input byte[] should at least have 2 bytes for base64 bytes");
-        assert_eq!(error(b"QQ=A"), "Input byte array has wrong 4-byte ending unit");
-        assert_eq!(error(b"QUJDQ"), "Last unit does not have enough valid bits");
-        assert_eq!(
-            decode_base64_strict_str("QUJ€"),
-            Err(Error::IllegalBase64Character("3f".into()))
-        );
-    }
-
-    #[test]
-    fn lenient_base64_matches_mule() {
-        assert_eq!(decode_base64_lenient("QU JD\r\n\tRA"), Ok(b"ABCD".to_vec()));
-        assert_eq!(decode_base64_lenient("QUI="), Ok(b"AB".to_vec()));
-        assert_eq!(decode_base64_lenient("QUI=garbage"), Ok(b"AB".to_vec()));
-        assert_eq!(
-            decode_base64_lenient("QUJD!").map_err(|error| error.to_string()),
-            Err("Bad Base64 input character at 4: 33(decimal)".to_owned())
-        );
-        // Only the low 7 bits count: U+00C1 is c3 81, read as `C` and a bad byte 0x01.
-        assert_eq!(
-            decode_base64_lenient("QUJDÁ").map_err(|error| error.to_string()),
-            Err("Bad Base64 input character at 5: -127(decimal)".to_owned())
-        );
-    }
-
-    #[test]
     fn values_wrap_and_decrypt() {
-        assert!(is_encrypted("![abc]"));
-        assert!(is_encrypted("![]"));
-        assert!(!is_encrypted("![abc] "));
-        assert!(!is_encrypted("abc"));
-        assert_eq!(unwrap_encrypted("![abc]"), Some("abc"));
-        assert_eq!(unwrap_encrypted("[abc]"), None);
-
         let value =
             encrypt_value(Algorithm::Blowfish, Mode::Cbc, b"mulesoft", false, "Max the mule");
         assert_eq!(value.as_deref(), Ok("![En8lII21ZHrdIaINw0+mSA==]"));

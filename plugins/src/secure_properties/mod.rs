@@ -3,6 +3,8 @@
 //! - [`crypto`] encrypts and decrypts values exactly as Mule's Secure Configuration Properties
 //!   module and MuleSoft's Secure Properties Tool do (AES, Blowfish, DES, DESede, RC2 in CBC,
 //!   CFB, ECB or OFB), plus flowrun's authenticated AES-GCM mode;
+//! - [`encoding`] turns ciphertext into `![Base64]` text and back, with the strict decoder of
+//!   MuleSoft's tool and the lenient one of the runtime;
 //! - the property provider behind `<secure-properties:config>` decrypts a file's values when
 //!   the app loads and keeps them in the app's secret store;
 //! - [`tool`] is the command line that matches MuleSoft's tool byte for byte.
@@ -19,6 +21,7 @@
 //! ```
 
 pub mod crypto;
+pub mod encoding;
 mod provider;
 pub mod tool;
 

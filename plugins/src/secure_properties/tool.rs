@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::secure_properties::crypto::{self, Algorithm, Mode};
+use crate::secure_properties::encoding;
 
 /// The environment variable that `KEY` `-` reads.
 pub const KEY_ENV_VAR: &str = "FLOWRUN_SECURE_KEY";
@@ -108,6 +109,8 @@ enum ToolError {
     KeyFileNotUtf8(PathBuf),
     #[error("{0}")]
     Crypto(#[from] crypto::Error),
+    #[error("{0}")]
+    Base64(#[from] encoding::Error),
     #[error("cannot read `{path}`: {source}", path = path.display())]
     Read { path: PathBuf, source: io::Error },
     #[error("`{path}` is not valid UTF-8", path = path.display())]
@@ -124,7 +127,8 @@ impl ToolError {
             ToolError::InvalidArguments
             | ToolError::KeyVariableMissing(_)
             | ToolError::KeyVariableNotUtf8(_)
-            | ToolError::KeyFileNotUtf8(_) => EXIT_INVALID,
+            | ToolError::KeyFileNotUtf8(_)
+            | ToolError::Base64(_) => EXIT_INVALID,
             // The JDK throws these outside the tool's crypto error handling.
             ToolError::Crypto(error) if is_argument_error(error) => EXIT_INVALID,
             ToolError::Crypto(_) => EXIT_CRYPTO,
@@ -137,15 +141,7 @@ impl ToolError {
 }
 
 fn is_argument_error(error: &crypto::Error) -> bool {
-    matches!(
-        error,
-        crypto::Error::EmptyKey
-            | crypto::Error::Base64TooShort
-            | crypto::Error::IllegalBase64Character(_)
-            | crypto::Error::Base64WrongEndingUnit
-            | crypto::Error::Base64DanglingUnit
-            | crypto::Error::Base64IncorrectEndingByte(_)
-    )
+    matches!(error, crypto::Error::EmptyKey | crypto::Error::Base64(_))
 }
 
 fn report(result: Result<(), ToolError>) -> i32 {
@@ -313,10 +309,10 @@ fn apply_to_string(
         Operation::Encrypt => {
             let ciphertext =
                 crypto::encrypt(algorithm, mode, key, use_random_iv, value.as_bytes())?;
-            Ok(Zeroizing::new(crypto::encode_base64(&ciphertext)))
+            Ok(Zeroizing::new(encoding::encode_base64(&ciphertext)))
         }
         Operation::Decrypt => {
-            let ciphertext = crypto::decode_base64_strict_str(value)?;
+            let ciphertext = encoding::decode_base64_strict_str(value)?;
             let plaintext = crypto::decrypt(algorithm, mode, key, use_random_iv, &ciphertext)?;
             Ok(Zeroizing::new(String::from_utf8_lossy(&plaintext).into_owned()))
         }
@@ -336,10 +332,10 @@ fn apply_to_file_level(
     match operation {
         Operation::Encrypt => {
             let ciphertext = crypto::encrypt(algorithm, mode, key, use_random_iv, content)?;
-            Ok(Zeroizing::new(crypto::encode_base64(&ciphertext).into_bytes()))
+            Ok(Zeroizing::new(encoding::encode_base64(&ciphertext).into_bytes()))
         }
         Operation::Decrypt => {
-            let ciphertext = crypto::decode_base64_strict(content)?;
+            let ciphertext = encoding::decode_base64_strict(content)?;
             Ok(crypto::decrypt(algorithm, mode, key, use_random_iv, &ciphertext)?)
         }
     }
@@ -423,7 +419,7 @@ fn rewrite_value(
 ) -> Result<Zeroizing<String>, ToolError> {
     if operation == Operation::Encrypt {
         let base64_text = apply_to_string(settings, operation, value)?;
-        return Ok(Zeroizing::new(crypto::wrap_encrypted(&base64_text)));
+        return Ok(Zeroizing::new(encoding::wrap_encrypted(&base64_text)));
     }
 
     let Some(start) = value.find("![") else {
@@ -796,6 +792,41 @@ mod tests {
             let dash = check(&["string", "encrypt", "AES", "CBC", "-", "x"]);
             assert_eq!(dash.2, "the key variable `FLOWRUN_SECURE_KEY` is not set\n");
         }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn edge_inputs() {
+        let empty_key = check(&["string", "encrypt", "AES", "CBC", "", "x"]);
+        assert_eq!(empty_key, (1, String::new(), "Empty key\n".into()));
+        let empty_value = check(&["string", "decrypt", "AES", "CBC", "1234567890123456", ""]);
+        assert_eq!(empty_value, (0, "\n".into(), String::new()));
+        let short_random = check(&[
+            "string",
+            "decrypt",
+            "AES",
+            "CBC",
+            "1234567890123456",
+            "AAAA",
+            "--use-random-iv",
+        ]);
+        assert_eq!(
+            short_random,
+            (2, String::new(), "Could not encrypt or decrypt the data.\n".into())
+        );
+
+        let dir = scratch_dir("edge");
+        let input = path_arg(&dir, "in.properties");
+        fs::write(&input, "a=b\n").expect("write input");
+        let in_place =
+            check(&["file", "encrypt", "AES", "ECB", "1234567890123456", &input, &input]);
+        assert_eq!(in_place.0, 0);
+        assert!(fs::read_to_string(&input).expect("rewritten").starts_with("a=!["));
+        let nowhere = path_arg(&dir, "missing/out.properties");
+        let failed =
+            check(&["file", "encrypt", "AES", "CBC", "1234567890123456", &input, &nowhere]);
+        assert_eq!(failed.0, 3);
+        assert!(failed.2.starts_with("cannot write `"), "{}", failed.2);
         let _ = fs::remove_dir_all(&dir);
     }
 
