@@ -26,7 +26,7 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use crate::http::attributes;
 use crate::http::codec;
 use crate::http::request_config::{self, Clients, DEFAULT_RESPONSE_TIMEOUT, HttpRequestConfig};
-use crate::http::status;
+use crate::http::status::{self, VALIDATOR_SCHEMA, Validator};
 
 static EXPRESSION_CHILD: Schema = Schema { attributes: &[], children: &[], text: true };
 
@@ -51,6 +51,12 @@ static REQUEST_SCHEMA: Schema = Schema {
             required: false,
         },
         ChildSpec { ns: ns::HTTP, name: "uri-params", schema: &EXPRESSION_CHILD, required: false },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "response-validator",
+            schema: &VALIDATOR_SCHEMA,
+            required: false,
+        },
     ],
     text: false,
 };
@@ -106,6 +112,9 @@ impl ProcessorKind for HttpRequestKind {
             Some(attr) => Some(cx.value_expr(attr)?),
             None => None,
         };
+        let validator = Validator::compile(element, cx)?
+            .or_else(|| config.as_ref().and_then(|c| c.validator.clone()))
+            .unwrap_or_default();
         let client = if follow_redirects { clients.following } else { clients.not_following };
         Some(Arc::new(HttpRequest {
             config,
@@ -119,6 +128,7 @@ impl ProcessorKind for HttpRequestKind {
             target: element.attr_value("target").map(str::to_owned),
             target_value,
             response_timeout,
+            validator,
         }))
     }
 }
@@ -182,6 +192,7 @@ struct HttpRequest {
     /// `None`: the response payload.
     target_value: Option<ValueExpr>,
     response_timeout: Duration,
+    validator: Validator,
 }
 
 /// Everything evaluated from the event that the request needs.
@@ -211,7 +222,7 @@ impl Processor for HttpRequest {
         Box::pin(async move {
             let outgoing = self.prepare(&event, cx.properties)?;
             let incoming = self.send(&outgoing).await?;
-            if !status::is_success(incoming.status) {
+            if !self.validator.accepts(incoming.status) {
                 let method = outgoing.method.as_str();
                 let mut error = status::status_error(
                     method,

@@ -17,6 +17,7 @@ use flowrun_engine::secret::SecretRef;
 use flowrun_engine::xml::{Element, ns};
 
 use crate::http::listener_config::normalize_base_path;
+use crate::http::status::{VALIDATOR_SCHEMA, Validator};
 
 /// Mule's default response timeout when neither the operation nor the config sets one.
 pub(crate) const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_millis(10_000);
@@ -92,6 +93,12 @@ static CONFIG_SCHEMA: Schema = Schema {
             schema: &DEFAULT_QUERY_PARAMS_SCHEMA,
             required: false,
         },
+        ChildSpec {
+            ns: ns::HTTP,
+            name: "response-validator",
+            schema: &VALIDATOR_SCHEMA,
+            required: false,
+        },
     ],
     text: false,
 };
@@ -128,6 +135,7 @@ impl GlobalKind for HttpRequestConfigKind {
             key_values(element.child(ns::HTTP, "default-headers"), "default-header", cx);
         let default_query_params =
             key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
+        let validator = Validator::compile(element, cx);
         let scheme = scheme?;
         let port = match connection.and_then(|c| c.attr("port")) {
             Some(port) => port_attr(port, cx)?,
@@ -145,6 +153,7 @@ impl GlobalKind for HttpRequestConfigKind {
             response_timeout: response_timeout?,
             default_headers: default_headers?,
             default_query_params: default_query_params?,
+            validator: validator?,
             clients,
         }))
     }
@@ -164,6 +173,8 @@ pub struct HttpRequestConfig {
     pub(crate) response_timeout: Option<Duration>,
     pub(crate) default_headers: Vec<(String, ParamValue)>,
     pub(crate) default_query_params: Vec<(String, ParamValue)>,
+    /// `<http:response-validator>` of the config, for operations without their own.
+    pub(crate) validator: Option<Validator>,
     pub(crate) clients: Clients,
 }
 

@@ -906,6 +906,35 @@ async fn request_keeps_the_reason_phrase_as_sent() {
     backend_app.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn response_validators_move_the_failure_line() {
+    let (backend, _) =
+        stand_in_server(Reply { status: 404, ..Reply::ok("text/plain", "none") }).await;
+    let validator = r#"<http:response-validator><http:success-status-code-validator values="200..299, 404"/></http:response-validator>"#;
+    let app = load(&format!(
+        r#"{}
+           <flow name="config-level"><http:request config-ref="backend" path="/a"/></flow>
+           <flow name="operation-level">
+               <http:request config-ref="backend" path="/b">
+                   <http:response-validator><http:failure-status-code-validator values="400..499"/></http:response-validator>
+               </http:request>
+           </flow>"#,
+        request_config(backend, validator)
+    ))
+    .unwrap();
+    let event = run_flow(&app, "config-level", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "none");
+    let error = run_flow(&app, "operation-level", TypedValue::null()).await.unwrap_err();
+    assert_eq!(error.error_type.to_string(), "HTTP:NOT_FOUND");
+    assert_eq!(
+        error.description,
+        format!(
+            "HTTP GET on resource 'http://127.0.0.1:{}/base/b' failed: not found (404).",
+            backend.port()
+        )
+    );
+}
+
 #[test]
 fn request_load_errors_name_the_problem() {
     let no_destination = load_error(r#"<flow name="f"><http:request path="/x"/></flow>"#);
@@ -923,6 +952,17 @@ fn request_load_errors_name_the_problem() {
            <flow name="f"><http:request config-ref="c" responseTimeout="soon"/></flow>"#,
     );
     assert_eq!(timeout, "`responseTimeout` must be a number of milliseconds, not `soon`");
+
+    let bad_ranges = load_error(
+        r#"<http:request-config name="c">
+               <http:request-connection host="h"/>
+               <http:response-validator><http:success-status-code-validator values="2xx"/></http:response-validator>
+           </http:request-config>"#,
+    );
+    assert_eq!(
+        bad_ranges,
+        "status codes must be a comma list of codes and ranges, such as `200..299,404`"
+    );
 
     let no_host = load_error(
         r#"<http:request-config name="c"/><flow name="f"><http:request config-ref="c" path="/x"/></flow>"#,
