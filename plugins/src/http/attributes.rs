@@ -101,16 +101,20 @@ pub(crate) fn response_attributes(status: u16, reason: &str, headers: &HeaderMap
     TypedValue::java(Value::object(fields))
 }
 
-/// A received body as a payload: binary, with the media type of its `Content-Type` (`*/*`
-/// when absent), charset defaulted to UTF-8. `None` when the header is not a media type.
-pub(crate) fn body_payload(body: Bytes, content_type: Option<&str>) -> Option<TypedValue> {
-    let media_type = match content_type {
-        Some(text) => MediaType::parse(text)?,
-        None => MediaType::any(),
+/// The media type of a received body: its `Content-Type` (`*/*` when absent), charset
+/// defaulted to UTF-8. `Err` with the header's text when it is not a media type.
+pub(crate) fn received_media_type(headers: &HeaderMap) -> Result<MediaType, String> {
+    let Some(header) = headers.get(hyper::header::CONTENT_TYPE) else {
+        return Ok(MediaType::any().with_charset("UTF-8"));
     };
-    let media_type =
-        if media_type.charset().is_none() { media_type.with_charset("UTF-8") } else { media_type };
-    Some(TypedValue::new(Value::Binary(body), media_type))
+    let text = String::from_utf8_lossy(header.as_bytes());
+    let media_type = MediaType::parse(&text).ok_or_else(|| text.clone().into_owned())?;
+    Ok(if media_type.charset().is_none() { media_type.with_charset("UTF-8") } else { media_type })
+}
+
+/// A received body as a payload: binary, labelled with its media type.
+pub(crate) fn body_payload(body: Bytes, media_type: MediaType) -> TypedValue {
+    TypedValue::new(Value::Binary(body), media_type)
 }
 
 /// Headers as an object with lower-case keys; a header sent twice appears twice.
@@ -243,13 +247,20 @@ mod tests {
     }
 
     #[test]
-    fn body_payload_defaults_media_type_and_charset() {
-        let payload = body_payload(Bytes::from_static(b"{}"), Some("application/json")).unwrap();
-        assert_eq!(payload.media_type.to_string(), "application/json; charset=UTF-8");
-        let payload = body_payload(Bytes::new(), None).unwrap();
-        assert_eq!(payload.media_type.to_string(), "*/*; charset=UTF-8");
-        let payload = body_payload(Bytes::new(), Some("text/plain; charset=ISO-8859-1")).unwrap();
-        assert_eq!(payload.media_type.charset(), Some("ISO-8859-1"));
-        assert!(body_payload(Bytes::new(), Some("nonsense")).is_none());
+    fn received_media_type_defaults_to_any_and_utf8() {
+        let of = |content_type: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(text) = content_type {
+                headers.insert("content-type", text.parse().unwrap());
+            }
+            received_media_type(&headers).map(|m| m.to_string())
+        };
+        assert_eq!(of(Some("application/json")).unwrap(), "application/json; charset=UTF-8");
+        assert_eq!(of(None).unwrap(), "*/*; charset=UTF-8");
+        assert_eq!(
+            of(Some("text/plain; charset=ISO-8859-1")).unwrap(),
+            "text/plain; charset=ISO-8859-1"
+        );
+        assert_eq!(of(Some("nonsense")).unwrap_err(), "nonsense");
     }
 }

@@ -16,6 +16,7 @@ use flowrun_engine::plugin::{
     AttrSpec, BuildContext, ChildSpec, Component, Schema, Source, SourceKind,
 };
 use flowrun_engine::runtime::FlowRunner;
+use flowrun_engine::value::TypedValue;
 use flowrun_engine::xml::{Element, ns};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -202,8 +203,7 @@ pub(crate) async fn serve(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = request.into_parts();
-    let method = parts.method.as_str();
-    let raw_path = parts.uri.path();
+    let (method, raw_path) = (parts.method.as_str(), parts.uri.path());
     let (route, raw_params) = match shared.router.lookup(method, raw_path) {
         Lookup::Found { route, raw_params } => (route, raw_params),
         Lookup::MethodNotAllowed => {
@@ -212,10 +212,8 @@ pub(crate) async fn serve(
                 path = raw_path,
                 "path matched but no listener takes the method"
             );
-            return Ok(text_response(
-                StatusCode::METHOD_NOT_ALLOWED,
-                endpoint_message("Method not allowed", raw_path),
-            ));
+            let message = endpoint_message("Method not allowed", raw_path);
+            return Ok(text_response(StatusCode::METHOD_NOT_ALLOWED, message));
         }
         Lookup::NotFound => {
             tracing::debug!(method, path = raw_path, "no listener matched");
@@ -225,43 +223,28 @@ pub(crate) async fn serve(
             ));
         }
     };
-    tracing::debug!(method, path = raw_path, listener = %route.target.listener_path, "routing request");
+    let target = &route.target;
+    tracing::debug!(method, path = raw_path, listener = %target.listener_path, "routing request");
 
-    let content_type =
-        parts.headers.get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let media_type = match attributes::received_media_type(&parts.headers) {
+        Ok(media_type) => media_type,
+        Err(text) => return Ok(bad_request(&format!("MediaType cannot be parsed: {text}"))),
+    };
+    // FIXME: the whole body is read into memory with no size limit, so one huge upload can
+    // exhaust memory; cap it (http_body_util::Limited) once Mule's limit for it is known.
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(err) => return Ok(bad_request(&format!("cannot read the request body: {err}"))),
     };
-    let Some(payload) = attributes::body_payload(body, content_type.as_deref()) else {
-        let cause = format!("MediaType cannot be parsed: {}", content_type.unwrap_or_default());
-        return Ok(bad_request(&cause));
-    };
-    let version = format!("{:?}", parts.version);
-    let request_info = RequestInfo {
-        method,
-        version: &version,
-        scheme: "http",
-        raw_path,
-        raw_query: parts.uri.query(),
-        headers: &parts.headers,
-        remote,
-        local,
-    };
     let route_info = RouteInfo {
         base_path: &shared.base_path,
-        listener_path: &route.target.listener_path,
-        catch_all_prefix: route.target.catch_all_prefix,
+        listener_path: &target.listener_path,
+        catch_all_prefix: target.catch_all_prefix,
         raw_params: &raw_params,
     };
-    let message =
-        Message { payload, attributes: attributes::request_attributes(&request_info, &route_info) };
-    let event = match correlation_id(&parts.headers) {
-        Some(id) => Event::with_correlation_id(message, id.into()),
-        None => Event::new(message),
-    };
+    let payload = attributes::body_payload(body, media_type);
+    let event = request_event(&parts, payload, &route_info, remote, local);
 
-    let target = &route.target;
     Ok(match target.runner.run(event).await {
         Ok(done) => target.responses.to_success(&done, &target.runner),
         Err(failure) => {
@@ -269,6 +252,34 @@ pub(crate) async fn serve(
             target.responses.to_failure(failure.event, failure.error, &target.runner)
         }
     })
+}
+
+/// The event a request starts: its body as payload, `HttpRequestAttributes`, and the caller's
+/// correlation id when it sent one.
+fn request_event(
+    parts: &hyper::http::request::Parts,
+    payload: TypedValue,
+    route_info: &RouteInfo<'_>,
+    remote: SocketAddr,
+    local: SocketAddr,
+) -> Event {
+    let version = format!("{:?}", parts.version);
+    let request_info = RequestInfo {
+        method: parts.method.as_str(),
+        version: &version,
+        scheme: "http",
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query(),
+        headers: &parts.headers,
+        remote,
+        local,
+    };
+    let attributes = attributes::request_attributes(&request_info, route_info);
+    let message = Message { payload, attributes };
+    match correlation_id(&parts.headers) {
+        Some(id) => Event::with_correlation_id(message, id.into()),
+        None => Event::new(message),
+    }
 }
 
 /// The caller's correlation id: `X-Correlation-ID`, else `MULE_CORRELATION_ID`.

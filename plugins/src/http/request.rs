@@ -18,7 +18,7 @@ use flowrun_engine::plugin::{
     AttrSpec, BuildContext, ChildSpec, Component, Processor, ProcessorKind, Schema, StepContext,
 };
 use flowrun_engine::props::PropertyLookup;
-use flowrun_engine::value::{TypedValue, Value};
+use flowrun_engine::value::{MediaType, TypedValue, Value};
 use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
@@ -375,14 +375,11 @@ impl HttpRequest {
         };
         let attributes =
             attributes::response_attributes(status.as_u16(), &reason, response.headers());
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        // A response whose Content-Type is not a media type is still read, as `*/*`.
+        let media_type = attributes::received_media_type(response.headers())
+            .unwrap_or_else(|_| MediaType::any().with_charset("UTF-8"));
         let body = response.bytes().await.map_err(transport_error)?;
-        let payload = attributes::body_payload(body.clone(), content_type.as_deref())
-            .or_else(|| attributes::body_payload(body, None))
-            .expect("a body without content type always has a media type");
+        let payload = attributes::body_payload(body, media_type);
         tracing::debug!(status = status.as_u16(), "received HTTP response");
         Ok(Incoming { status: status.as_u16(), message: Message { payload, attributes } })
     }
