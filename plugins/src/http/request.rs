@@ -28,6 +28,9 @@ use crate::http::codec;
 use crate::http::request_config::{self, Clients, DEFAULT_RESPONSE_TIMEOUT, HttpRequestConfig};
 use crate::http::status::{self, VALIDATOR_SCHEMA, Validator};
 
+/// The header Mule sends the event's correlation id in.
+const CORRELATION_ID: &str = "x-correlation-id";
+
 static EXPRESSION_CHILD: Schema = Schema { attributes: &[], children: &[], text: true };
 
 static REQUEST_SCHEMA: Schema = Schema {
@@ -40,6 +43,7 @@ static REQUEST_SCHEMA: Schema = Schema {
         AttrSpec::optional("targetValue"),
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("followRedirects"),
+        AttrSpec::optional("sendCorrelationId"),
     ],
     children: &[
         ChildSpec { ns: ns::HTTP, name: "body", schema: &EXPRESSION_CHILD, required: false },
@@ -112,6 +116,10 @@ impl ProcessorKind for HttpRequestKind {
             Some(attr) => Some(cx.value_expr(attr)?),
             None => None,
         };
+        // AUTO follows the runtime, which sends the correlation id unless told otherwise.
+        let send_correlation_id = request_config::correlation_mode(element, cx)?
+            .or_else(|| config.as_ref().and_then(|c| c.send_correlation_id))
+            .unwrap_or(true);
         let validator = Validator::compile(element, cx)?
             .or_else(|| config.as_ref().and_then(|c| c.validator.clone()))
             .unwrap_or_default();
@@ -129,6 +137,7 @@ impl ProcessorKind for HttpRequestKind {
             target_value,
             response_timeout,
             validator,
+            send_correlation_id,
         }))
     }
 }
@@ -193,6 +202,8 @@ struct HttpRequest {
     target_value: Option<ValueExpr>,
     response_timeout: Duration,
     validator: Validator,
+    /// Whether `X-Correlation-ID` carries the event's correlation id.
+    send_correlation_id: bool,
 }
 
 /// Everything evaluated from the event that the request needs.
@@ -321,6 +332,9 @@ impl HttpRequest {
                     append_header(&mut headers, &name, &text, false)?;
                 }
             }
+        }
+        if self.send_correlation_id && !headers.contains_key(CORRELATION_ID) {
+            append_header(&mut headers, CORRELATION_ID, scope.correlation_id, false)?;
         }
         Ok(headers)
     }

@@ -73,6 +73,7 @@ static CONFIG_SCHEMA: Schema = Schema {
         AttrSpec::optional("basePath"),
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("responseTimeout"),
+        AttrSpec::optional("sendCorrelationId"),
     ],
     children: &[
         ChildSpec {
@@ -136,6 +137,7 @@ impl GlobalKind for HttpRequestConfigKind {
         let default_query_params =
             key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
         let validator = Validator::compile(element, cx);
+        let send_correlation_id = correlation_mode(element, cx);
         let scheme = scheme?;
         let port = match connection.and_then(|c| c.attr("port")) {
             Some(port) => port_attr(port, cx)?,
@@ -154,6 +156,7 @@ impl GlobalKind for HttpRequestConfigKind {
             default_headers: default_headers?,
             default_query_params: default_query_params?,
             validator: validator?,
+            send_correlation_id: send_correlation_id?,
             clients,
         }))
     }
@@ -175,6 +178,8 @@ pub struct HttpRequestConfig {
     pub(crate) default_query_params: Vec<(String, ParamValue)>,
     /// `<http:response-validator>` of the config, for operations without their own.
     pub(crate) validator: Option<Validator>,
+    /// `sendCorrelationId` of the config; `None` is `AUTO`.
+    pub(crate) send_correlation_id: Option<bool>,
     pub(crate) clients: Clients,
 }
 
@@ -292,6 +297,26 @@ fn key_values(
         }
     }
     ok.then_some(pairs)
+}
+
+/// `sendCorrelationId`: `Some(Some(true))` for `ALWAYS`, `Some(Some(false))` for `NEVER`,
+/// `Some(None)` for `AUTO` or absent, `None` (reported) for anything else.
+pub(crate) fn correlation_mode(
+    element: &Element,
+    cx: &mut BuildContext<'_>,
+) -> Option<Option<bool>> {
+    let Some(attr) = element.attr("sendCorrelationId") else { return Some(None) };
+    match attr.value.trim() {
+        "AUTO" => Some(None),
+        "ALWAYS" => Some(Some(true)),
+        "NEVER" => Some(Some(false)),
+        other => {
+            let message =
+                format!("`sendCorrelationId` must be `AUTO`, `ALWAYS` or `NEVER`, not `{other}`");
+            cx.error(attr.value_span, message);
+            None
+        }
+    }
 }
 
 /// A `true`/`false` attribute; `Some(None)` when absent, `None` (reported) when invalid.

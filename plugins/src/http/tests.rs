@@ -935,6 +935,23 @@ async fn response_validators_move_the_failure_line() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn request_sends_the_correlation_id_unless_told_never() {
+    let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
+    let app = load(&format!(
+        r#"{}<flow name="auto"><http:request config-ref="backend"/></flow>
+           <flow name="never"><http:request config-ref="backend" sendCorrelationId="NEVER"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
+    let event = Event::with_correlation_id(Message::of(TypedValue::null()), "corr-7".into());
+    app.runner("auto").unwrap().run(event.clone()).await.unwrap();
+    app.runner("never").unwrap().run(event).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen[0].headers.get("x-correlation-id").unwrap(), "corr-7");
+    assert!(seen[1].headers.get("x-correlation-id").is_none());
+}
+
 #[test]
 fn request_load_errors_name_the_problem() {
     let no_destination = load_error(r#"<flow name="f"><http:request path="/x"/></flow>"#);
