@@ -1,13 +1,13 @@
 //! The HTTP connector: `http:listener-config` and `http:listener` (a server that starts flows),
 //! `http:request-config` and `http:request` (a client that calls other services).
 //!
-//! How a request travels through the listener side: [`listener_config`] binds one server per
+//! How a request travels through the listener side: `listener_config` binds one server per
 //! configuration when the app starts; each `http:listener` registered a route on it
-//! ([`router`] decides which route a path goes to); [`listener`] turns the request into an
-//! event whose attributes are built by [`attributes`], runs the flow and turns its result
-//! into the response. On the requester side, [`request`] evaluates the request from the
-//! event, sends it with the client of its [`request_config`], and maps failing statuses to
-//! Mule's error types ([`status`]).
+//! (`router` decides which route a path goes to); `listener` turns the request into an
+//! event whose attributes are built by `attributes`, runs the flow and turns its result
+//! into the response. On the requester side, `request` evaluates the request from the
+//! event, sends it with the client of its `request_config`, and maps failing statuses to
+//! Mule's error types (`status`).
 //!
 //! ```xml
 //! <http:listener-config name="api">
