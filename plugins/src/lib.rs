@@ -11,12 +11,14 @@ use flowrun_engine::plugin::Registry;
 
 pub mod ai;
 pub mod core;
+pub mod http;
 pub mod secure_properties;
 
 /// A registry with every built-in element kind.
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     core::register(&mut registry);
+    http::register(&mut registry);
     ai::register(&mut registry);
     secure_properties::register(&mut registry);
     registry

@@ -80,6 +80,12 @@ impl FlowRunner {
         &self.app.name
     }
 
+    /// The app's properties, for sources that evaluate expressions outside the flow's steps
+    /// (such as the HTTP listener's response builders).
+    pub fn properties(&self) -> &Properties {
+        &self.app.properties
+    }
+
     /// Runs the flow's steps on an event.
     ///
     /// # Errors
