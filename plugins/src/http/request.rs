@@ -440,9 +440,9 @@ pub(crate) fn param_text(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => Ok(Some(text.to_string())),
-        Value::Number(number) => Ok(Some(number.to_string())),
-        Value::Bool(flag) => Ok(Some(flag.to_string())),
-        Value::Binary(bytes) => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
+        Value::Number(_) | Value::Bool(_) | Value::Temporal(_) | Value::Binary(_) => {
+            Ok(Some(flowrun_engine::expr::to_text(&TypedValue::java(value.clone()))))
+        }
         Value::Array(_) => Err("expected a string, got an array".into()),
         Value::Object(_) => Err("expected a string, got an object".into()),
     }
