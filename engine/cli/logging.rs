@@ -70,7 +70,7 @@ where
 {
     fn format_event(
         &self,
-        ctx: &FmtContext<'_, S, N>,
+        _ctx: &FmtContext<'_, S, N>,
         mut writer: Writer<'_>,
         event: &Event<'_>,
     ) -> fmt::Result {
@@ -80,8 +80,7 @@ where
         let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f");
         let thread = std::thread::current();
         let thread_name = thread.name().unwrap_or("main");
-        let flow = fields.flow.clone().or_else(|| current_flow(ctx));
-        let thread_label = match (&fields.app, &flow) {
+        let thread_label = match (&fields.app, &fields.flow) {
             (Some(app), Some(flow)) => format!("[{app}].{flow}.CPU_LITE @{thread_name}"),
             (None, Some(flow)) => format!("{flow}.CPU_LITE @{thread_name}"),
             _ => thread_name.to_owned(),
@@ -93,23 +92,4 @@ where
         let category = fields.category.as_deref().unwrap_or_else(|| event.metadata().target());
         writeln!(writer, "{category}: {}{}", fields.message, fields.rest)
     }
-}
-
-/// The name of the flow whose span the event was emitted in, if any.
-fn current_flow<S, N>(ctx: &FmtContext<'_, S, N>) -> Option<String>
-where
-    S: Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    let scope = ctx.event_scope()?;
-    for span in scope.from_root() {
-        if span.name() == "flow" {
-            let extensions = span.extensions();
-            let fields = extensions.get::<tracing_subscriber::fmt::FormattedFields<N>>()?;
-            let text = fields.fields.as_str();
-            let name = text.split_whitespace().find_map(|part| part.strip_prefix("name="))?;
-            return Some(name.trim_matches('"').to_owned());
-        }
-    }
-    None
 }

@@ -287,21 +287,22 @@ impl Processor for Logger {
             let category = self.category.as_str();
             let processor = cx.processor_path;
             let id = &*event.correlation_id;
+            let (app, flow) = (cx.app_name, cx.flow_name);
             match self.level {
                 Level::Error => {
-                    tracing::error!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                    tracing::error!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
                 Level::Warn => {
-                    tracing::warn!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                    tracing::warn!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
                 Level::Info => {
-                    tracing::info!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                    tracing::info!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
                 Level::Debug => {
-                    tracing::debug!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                    tracing::debug!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
                 Level::Trace => {
-                    tracing::trace!(target: "flowrun::mule", category, processor, event = id, "{text}")
+                    tracing::trace!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
             }
             Ok(event)

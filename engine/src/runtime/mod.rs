@@ -110,7 +110,7 @@ impl FlowRunner {
                 Ok(next) => event = next,
                 Err(mut error) => {
                     error.failing_component = Some(step.path.clone());
-                    log_unhandled(&error, step, &self.flow.name, &before.correlation_id);
+                    log_unhandled(&error, step, &cx, &before.correlation_id);
                     return Err(Box::new(FlowFailure { error, event: before }));
                 }
             }
@@ -120,7 +120,8 @@ impl FlowRunner {
 }
 
 /// Logs an error that no handler caught, in Mule's block layout.
-fn log_unhandled(error: &MuleError, step: &Step, flow_name: &str, correlation_id: &str) {
+fn log_unhandled(error: &MuleError, step: &Step, cx: &StepContext<'_>, correlation_id: &str) {
+    let flow_name = cx.flow_name;
     let line = "*".repeat(80);
     let block = format!(
         "\n{line}\n\
@@ -138,6 +139,8 @@ fn log_unhandled(error: &MuleError, step: &Step, flow_name: &str, correlation_id
         category = ERROR_HANDLER_CATEGORY,
         processor = %step.path,
         event = %correlation_id,
+        app = cx.app_name,
+        flow = flow_name,
         "{block}"
     );
 }
