@@ -158,3 +158,38 @@ fn an_app_spans_files_and_project_folders() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("a.xml:3:35: error: file `app.properties` not found"), "{stderr}");
 }
+
+#[test]
+fn call_failure_exits_1_with_the_mule_error() {
+    let dir = TempDir::new("cli-fail");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"x\" value=\"#[payload.a]\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "f.xml", &app);
+    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "--payload", "\"just text\""]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Error type            : MULE:EXPRESSION"), "{stderr}");
+    assert!(stderr.contains("evaluating expression: \"payload.a\""), "{stderr}");
+    assert!(output.stdout.is_empty(), "no result on stdout when the flow fails");
+
+    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no flow named `nope`"));
+}
+
+#[test]
+fn call_prints_payload_media_type_and_vars() {
+    let dir = TempDir::new("cli-call");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"who\" value=\"#[payload.user.name default 'nobody']\"/>\n    <set-payload value='#[output application/json --- {{greeting: \"hi \" ++ vars.who, n: 1.50}}]'/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "c.xml", &app);
+    let output =
+        run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "--payload", r#"{"user": {"name": "Ada"}}"#]);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(result["payload"], serde_json::json!({"greeting": "hi Ada", "n": 1.50}));
+    assert_eq!(result["mediaType"], "application/json; charset=UTF-8");
+    assert_eq!(result["vars"], serde_json::json!({"who": "Ada"}));
+}

@@ -157,3 +157,45 @@ fn bad_mule_key_fails_at_start() {
     assert!(stderr.contains("key"), "{stderr}");
     assert!(!stderr.contains("short"), "the key itself is not printed: {stderr}");
 }
+
+#[test]
+fn sigterm_lets_requests_in_flight_finish() {
+    use std::io::{Read, Write};
+
+    // A backend that answers after 800 ms, long enough to send SIGTERM meanwhile.
+    let backend = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let backend_port = backend.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = backend.accept() {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            std::thread::sleep(Duration::from_millis(800));
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nslow");
+        }
+    });
+    let dir = crate::support::openbao::TempDir::new("inflight");
+    let admin_port = free_port();
+    let app = format!(
+        r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:http="http://www.mulesoft.org/schema/mule/http">
+  <http:listener-config name="L"><http:listener-connection host="127.0.0.1" port="{admin_port}"/></http:listener-config>
+  <http:request-config name="B"><http:request-connection host="127.0.0.1" port="{backend_port}"/></http:request-config>
+  <flow name="f">
+    <http:listener config-ref="L" path="/slow"/>
+    <http:request config-ref="B" path="/"/>
+  </flow>
+</mule>"#
+    );
+    let path = dir.0.join("slow.xml");
+    std::fs::write(&path, app).expect("write app");
+    let mut server = Server::start(&repo_root(), &[path.to_str().expect("utf-8 path")], admin_port);
+    let request = std::thread::spawn(move || {
+        let client = reqwest::blocking::Client::new();
+        let response = client.get(format!("http://127.0.0.1:{admin_port}/slow")).send().expect("answered");
+        (response.status().as_u16(), response.text().unwrap_or_default())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let code = server.stop();
+    let (status, body) = request.join().expect("request thread");
+    assert_eq!((status, body.as_str()), (200, "slow"), "the request in flight completes");
+    assert_eq!(code, Some(0), "log:\n{}", server.log());
+}
