@@ -44,6 +44,7 @@ static REQUEST_SCHEMA: Schema = Schema {
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("sendCorrelationId"),
+        AttrSpec::optional("sendBodyMode"),
     ],
     children: &[
         ChildSpec { ns: ns::HTTP, name: "body", schema: &EXPRESSION_CHILD, required: false },
@@ -117,9 +118,11 @@ impl ProcessorKind for HttpRequestKind {
             None => None,
         };
         // AUTO follows the runtime, which sends the correlation id unless told otherwise.
-        let send_correlation_id = request_config::correlation_mode(element, cx)?
+        let send_correlation_id = request_config::auto_mode(element, "sendCorrelationId", cx)?
             .or_else(|| config.as_ref().and_then(|c| c.send_correlation_id))
             .unwrap_or(true);
+        let send_body = request_config::auto_mode(element, "sendBodyMode", cx)?
+            .or_else(|| config.as_ref().and_then(|c| c.send_body));
         let validator = Validator::compile(element, cx)?
             .or_else(|| config.as_ref().and_then(|c| c.validator.clone()))
             .unwrap_or_default();
@@ -138,6 +141,7 @@ impl ProcessorKind for HttpRequestKind {
             response_timeout,
             validator,
             send_correlation_id,
+            send_body,
         }))
     }
 }
@@ -204,6 +208,8 @@ struct HttpRequest {
     validator: Validator,
     /// Whether `X-Correlation-ID` carries the event's correlation id.
     send_correlation_id: bool,
+    /// `sendBodyMode`: `None` (AUTO) sends a body except for GET, HEAD and OPTIONS.
+    send_body: Option<bool>,
 }
 
 /// Everything evaluated from the event that the request needs.
@@ -264,10 +270,11 @@ impl HttpRequest {
         self.add_query(&scope, &mut url)?;
         let mut headers = self.build_headers(&scope)?;
 
-        let sends_body = !matches!(
+        let body_method = !matches!(
             method,
             reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
         );
+        let sends_body = self.send_body.unwrap_or(body_method);
         let (body, content_type) =
             if sends_body { self.build_body(&scope, &mut headers)? } else { (None, None) };
         Ok(Outgoing { method, resource, url, headers, body, content_type })

@@ -74,6 +74,7 @@ static CONFIG_SCHEMA: Schema = Schema {
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("sendCorrelationId"),
+        AttrSpec::optional("sendBodyMode"),
     ],
     children: &[
         ChildSpec {
@@ -137,7 +138,8 @@ impl GlobalKind for HttpRequestConfigKind {
         let default_query_params =
             key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
         let validator = Validator::compile(element, cx);
-        let send_correlation_id = correlation_mode(element, cx);
+        let send_correlation_id = auto_mode(element, "sendCorrelationId", cx);
+        let send_body = auto_mode(element, "sendBodyMode", cx);
         let scheme = scheme?;
         let port = match connection.and_then(|c| c.attr("port")) {
             Some(port) => port_attr(port, cx)?,
@@ -157,6 +159,7 @@ impl GlobalKind for HttpRequestConfigKind {
             default_query_params: default_query_params?,
             validator: validator?,
             send_correlation_id: send_correlation_id?,
+            send_body: send_body?,
             clients,
         }))
     }
@@ -180,6 +183,8 @@ pub struct HttpRequestConfig {
     pub(crate) validator: Option<Validator>,
     /// `sendCorrelationId` of the config; `None` is `AUTO`.
     pub(crate) send_correlation_id: Option<bool>,
+    /// `sendBodyMode` of the config; `None` is `AUTO`.
+    pub(crate) send_body: Option<bool>,
     pub(crate) clients: Clients,
 }
 
@@ -299,21 +304,24 @@ fn key_values(
     ok.then_some(pairs)
 }
 
-/// `sendCorrelationId`: `Some(Some(true))` for `ALWAYS`, `Some(Some(false))` for `NEVER`,
-/// `Some(None)` for `AUTO` or absent, `None` (reported) for anything else.
-pub(crate) fn correlation_mode(
+/// An `AUTO`/`ALWAYS`/`NEVER` attribute such as `sendCorrelationId`: `Some(Some(true))` for
+/// `ALWAYS`, `Some(Some(false))` for `NEVER`, `Some(None)` for `AUTO` or absent, `None`
+/// (reported) for anything else.
+pub(crate) fn auto_mode(
     element: &Element,
+    name: &str,
     cx: &mut BuildContext<'_>,
 ) -> Option<Option<bool>> {
-    let Some(attr) = element.attr("sendCorrelationId") else { return Some(None) };
+    let Some(attr) = element.attr(name) else { return Some(None) };
     match attr.value.trim() {
         "AUTO" => Some(None),
         "ALWAYS" => Some(Some(true)),
         "NEVER" => Some(Some(false)),
         other => {
-            let message =
-                format!("`sendCorrelationId` must be `AUTO`, `ALWAYS` or `NEVER`, not `{other}`");
-            cx.error(attr.value_span, message);
+            cx.error(
+                attr.value_span,
+                format!("`{name}` must be `AUTO`, `ALWAYS` or `NEVER`, not `{other}`"),
+            );
             None
         }
     }

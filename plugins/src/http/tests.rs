@@ -706,6 +706,24 @@ async fn request_get_sends_no_body_and_absent_content_type_reads_as_any() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn send_body_mode_overrides_the_method_rule() {
+    let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
+    let app = load(&format!(
+        r#"{}<flow name="get-always"><http:request config-ref="backend" sendBodyMode="ALWAYS"/></flow>
+           <flow name="post-never"><http:request config-ref="backend" method="POST" sendBodyMode="NEVER"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
+    let payload = TypedValue::new(Value::string("data"), MediaType::text());
+    run_flow(&app, "get-always", payload.clone()).await.unwrap();
+    run_flow(&app, "post-never", payload).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!((seen[0].method.as_str(), &seen[0].body[..]), ("GET", &b"data"[..]));
+    assert_eq!(seen[0].headers.get("content-type").unwrap(), "text/plain");
+    assert_eq!((seen[1].method.as_str(), &seen[1].body[..]), ("POST", &b""[..]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn request_with_target_keeps_the_message() {
     let (backend, _) = stand_in_server(Reply::ok("text/plain", "stored")).await;
     let app = load(&format!(
