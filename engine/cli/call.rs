@@ -68,36 +68,25 @@ fn read_payload(arg: Option<&str>) -> Result<TypedValue, String> {
 mod json {
     //! Conversion of flow values to JSON for printing.
 
+    use flowrun_engine::expr::{to_bytes, to_text};
     use flowrun_engine::value::{TypedValue, Value};
 
-    /// A value as JSON: JSON payloads embedded as JSON, other binaries as text.
+    /// A value as JSON: JSON payloads embedded as JSON, other binaries and strings as text,
+    /// native structures through the DataWeave JSON writer.
     pub(crate) fn to_json(value: &TypedValue) -> serde_json::Value {
+        let as_text = || serde_json::Value::String(to_text(value));
         match &value.value {
-            Value::Binary(bytes) if value.media_type.is_json() => serde_json::from_slice(bytes)
-                .unwrap_or_else(|_| {
-                    serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
-                }),
-            other => native_to_json(other),
-        }
-    }
-
-    fn native_to_json(value: &Value) -> serde_json::Value {
-        match value {
+            Value::Binary(bytes) if value.media_type.is_json() => {
+                serde_json::from_slice(bytes).unwrap_or_else(|_| as_text())
+            }
+            Value::Binary(_) | Value::String(_) | Value::Temporal(_) => as_text(),
             Value::Null => serde_json::Value::Null,
-            Value::Bool(b) => serde_json::Value::Bool(*b),
-            Value::Number(n) => {
-                serde_json::from_str(&n.to_string()).unwrap_or(serde_json::Value::Null)
-            }
-            Value::String(s) => serde_json::Value::String(s.to_string()),
-            Value::Binary(bytes) => {
-                serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
-            }
-            Value::Array(items) => {
-                serde_json::Value::Array(items.iter().map(native_to_json).collect())
-            }
-            Value::Object(pairs) => serde_json::Value::Object(
-                pairs.iter().map(|(k, v)| (k.to_string(), native_to_json(v))).collect(),
-            ),
+            _ => match to_bytes(value) {
+                Ok((bytes, media_type)) if media_type.is_json() => {
+                    serde_json::from_slice(&bytes).unwrap_or_else(|_| as_text())
+                }
+                _ => as_text(),
+            },
         }
     }
 }

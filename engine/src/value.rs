@@ -30,6 +30,54 @@ pub enum Value {
     Object(Arc<Vec<(Arc<str>, Value)>>),
     /// Raw bytes, such as an HTTP body not yet parsed.
     Binary(Bytes),
+    /// A date, a time, or both (DataWeave's `Date`, `DateTime`, `LocalDateTime`, `Time`,
+    /// `LocalTime`).
+    Temporal(Temporal),
+}
+
+/// Which of DataWeave's date and time types a [`Temporal`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TemporalKind {
+    /// A calendar date: `|2003-10-01|`.
+    Date,
+    /// A date and time with an offset: `|2003-10-01T23:57:59-03:00|`.
+    DateTime,
+    /// A date and time without offset: `|2003-10-01T23:57:59|`.
+    LocalDateTime,
+    /// A time with an offset: `|23:57:59Z|`.
+    Time,
+    /// A time without offset: `|23:57:59|`.
+    LocalTime,
+}
+
+/// A date and/or time of day, as written in its own offset (not converted to UTC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Temporal {
+    /// Which parts are meaningful.
+    pub kind: TemporalKind,
+    /// Days since 1970-01-01 in the proleptic Gregorian calendar; 0 for times.
+    pub days: i64,
+    /// Nanoseconds since midnight; 0 for dates.
+    pub nanos: u64,
+    /// Offset from UTC in seconds; 0 for local and date values.
+    pub offset_seconds: i32,
+}
+
+impl Temporal {
+    /// True when the value has a date part.
+    pub fn has_date(&self) -> bool {
+        !matches!(self.kind, TemporalKind::Time | TemporalKind::LocalTime)
+    }
+
+    /// True when the value has a time-of-day part.
+    pub fn has_time(&self) -> bool {
+        self.kind != TemporalKind::Date
+    }
+
+    /// True when the value carries an offset.
+    pub fn has_offset(&self) -> bool {
+        matches!(self.kind, TemporalKind::DateTime | TemporalKind::Time)
+    }
 }
 
 impl Value {
@@ -244,10 +292,10 @@ mod tests {
     #[test]
     fn json_keeps_order_and_scale() {
         let json: serde_json::Value =
-            serde_json::from_str(r#"{"b":1.50,"a":[true,null]}"#).unwrap();
+            serde_json::from_str(r#"{"b":1.50,"a":[true,null]}"#).expect("valid json");
         let value = Value::from_json(&json);
         let Value::Object(pairs) = &value else { panic!("object expected") };
         assert_eq!(&*pairs[0].0, "b");
-        assert_eq!(pairs[0].1, Value::Number("1.50".parse().unwrap()));
+        assert_eq!(pairs[0].1, Value::Number("1.50".parse().expect("number")));
     }
 }

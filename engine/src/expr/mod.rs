@@ -8,12 +8,26 @@
 //! Everything is compiled when the app loads, so a syntax error is a load error with its
 //! location, and evaluated per event against a [`Scope`]. Evaluation does no I/O.
 
+mod ast;
+#[cfg(test)]
+mod corpus;
+mod eval;
+mod funcs;
+mod json;
+mod lex;
+mod num;
+mod parse;
+mod resolve;
+mod time;
+
 use std::sync::Arc;
 
 use bytes::Bytes;
 
 use crate::diag::{Diagnostic, Span};
 use crate::event::{Event, MuleError, Vars};
+use crate::expr::ast::{Loc, NodeKind, Output, Script, Selector};
+use crate::expr::parse::ParseError;
 use crate::props::PropertyLookup;
 use crate::value::{MediaType, TypedValue, Value};
 
@@ -56,17 +70,62 @@ pub struct EvalError {
 }
 
 /// A compiled expression or script.
+///
+/// Compiling parses the text and checks its names once; [`Expr::eval`] then only walks the
+/// tree, so evaluating per event does not re-read the script.
 #[derive(Clone, Debug)]
 pub struct Expr {
     source: Arc<str>,
+    script: Arc<Script>,
+    output: OutputFormat,
+    passthrough: Option<Input>,
+}
+
+/// An input that a script only hands on (`#[payload]`, `#[vars.x]`).
+///
+/// Such a script returns the input as it is, media type and all, as Mule does: a JSON body
+/// stays the same bytes (nothing is parsed), so logging or forwarding it is cheap and exact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Input {
+    Payload,
+    Attributes,
+    Var(Arc<str>),
+}
+
+/// What an expression's result is written as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    /// No `output` directive, or `application/java`: a native value.
+    Native,
+    /// `application/json`, pretty-printed unless `indent=false`.
+    Json {
+        /// The `indent` writer property.
+        indent: bool,
+        /// The media type as declared (`application/json`, `application/problem+json`...).
+        media_type: MediaType,
+    },
+    /// `text/plain`.
+    Text,
 }
 
 impl Expr {
     /// Compiles DataWeave source. `span` is where `source` starts in its file, so that syntax
     /// errors point into the flow file.
+    ///
+    /// # Errors
+    ///
+    /// A syntax error, an unknown name or an unsupported `output` format, located at the
+    /// offending characters.
     pub fn compile(source: &str, span: Span) -> Result<Expr, Diagnostic> {
-        let _ = span;
-        Ok(Expr { source: source.into() })
+        let to_diagnostic = |err: ParseError| {
+            let message = lowercase_first(&err.message);
+            Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
+        };
+        let script = parse::parse_script(source).map_err(to_diagnostic)?;
+        resolve::check(&script).map_err(to_diagnostic)?;
+        let output = output_format(script.output.as_ref()).map_err(to_diagnostic)?;
+        let passthrough = passthrough(&script, &output);
+        Ok(Expr { source: source.into(), script: Arc::new(script), output, passthrough })
     }
 
     /// The source text.
@@ -75,9 +134,130 @@ impl Expr {
     }
 
     /// Evaluates the expression against an event.
+    ///
+    /// # Errors
+    ///
+    /// DataWeave's message for the failure, with the script excerpt and trace it prints.
     pub fn eval(&self, scope: &Scope<'_>) -> Result<TypedValue, EvalError> {
-        let _ = scope;
-        Err(EvalError { message: "expressions are not implemented yet".into() })
+        match &self.passthrough {
+            Some(Input::Payload) => return Ok(scope.payload.clone()),
+            Some(Input::Attributes) => return Ok(scope.attributes.clone()),
+            Some(Input::Var(name)) => {
+                let var = scope.vars.get(&**name).cloned();
+                return Ok(var.unwrap_or_else(|| TypedValue::java(Value::Null)));
+            }
+            None => {}
+        }
+        let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
+        match &self.output {
+            OutputFormat::Native => Ok(TypedValue::java(value)),
+            OutputFormat::Json { indent, media_type } => {
+                let text = json::write(&value, *indent);
+                Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
+            }
+            OutputFormat::Text => {
+                let text = write_text(&value).map_err(|message| self.writer_error(message))?;
+                let media_type = MediaType::text().with_charset("UTF-8");
+                Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type))
+            }
+        }
+    }
+
+    /// DataWeave's rendering of a failure: the message, then the script line with the
+    /// failing part underlined, then the trace.
+    fn render(&self, fail: eval::Fail) -> EvalError {
+        let eval::Place::At(loc) = fail.place else { return EvalError { message: fail.message } };
+        let (line, column, excerpt) = excerpt(&self.source, loc);
+        let message = format!(
+            "{}\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})",
+            fail.message
+        );
+        EvalError { message }
+    }
+
+    /// A writer failure, which DataWeave reports with the excerpt twice.
+    fn writer_error(&self, message: String) -> EvalError {
+        let (line, column, excerpt) = excerpt(&self.source, self.script.body.loc);
+        let trace = format!("\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})");
+        let message = format!("{message}{trace}, while writing TextPlain at \n{excerpt}.{trace}");
+        EvalError { message }
+    }
+}
+
+/// The 1-based line and column of `loc.start`, and the excerpt `N| line` with `^` markers.
+fn excerpt(source: &str, loc: Loc) -> (usize, usize, String) {
+    let start = loc.start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
+    let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
+    let line = source[..start].matches('\n').count() + 1;
+    let column = source[line_start..start].chars().count() + 1;
+    let end = loc.end.clamp(start, line_end);
+    let n_carets = source[start..end].chars().count().max(1);
+    let prefix = format!("{line}| ");
+    let pad = " ".repeat(prefix.len() + column - 1);
+    let text = format!("{prefix}{}\n{pad}{}", &source[line_start..line_end], "^".repeat(n_carets));
+    (line, column, text)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The input a script returns unchanged, if it is nothing but `payload`, `attributes` or
+/// `vars.name` and asks for no particular output.
+fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
+    if *output != OutputFormat::Native || !script.decls.is_empty() {
+        return None;
+    }
+    match &*script.body.kind {
+        NodeKind::Name(name) if &**name == "payload" => Some(Input::Payload),
+        NodeKind::Name(name) if &**name == "attributes" => Some(Input::Attributes),
+        NodeKind::Select { target, selector: Selector::Key(key) } => match &*target.kind {
+            NodeKind::Name(name) if &**name == "vars" => Some(Input::Var(key.clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The writer an `output` directive selects; formats flowrun cannot write are load errors.
+fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
+    let Some(output) = output else { return Ok(OutputFormat::Native) };
+    let unsupported = || ParseError {
+        message: format!(
+            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain)",
+            output.mime
+        ),
+        loc: output.loc,
+    };
+    let media_type = MediaType::parse(&output.mime).ok_or_else(unsupported)?;
+    if media_type.is_java() {
+        return Ok(OutputFormat::Native);
+    }
+    if media_type.is_json() {
+        let indent = !output.props.iter().any(|(name, value)| name == "indent" && value == "false");
+        return Ok(OutputFormat::Json { indent, media_type: media_type.with_charset("UTF-8") });
+    }
+    if media_type.is_text() && &*media_type.sub == "plain" {
+        return Ok(OutputFormat::Text);
+    }
+    Err(unsupported())
+}
+
+/// The text/plain writer: strings, numbers and booleans; null writes nothing.
+fn write_text(value: &Value) -> Result<String, String> {
+    match value {
+        Value::Null => Ok(String::new()),
+        Value::Array(_) | Value::Object(_) => Err(format!(
+            "Text plain writer is unable to write {}.\nReason:\nCannot coerce {} to String",
+            eval::type_name(value),
+            eval::type_name(value)
+        )),
+        other => Ok(eval::coerce_string(other).unwrap_or_default()),
     }
 }
 
@@ -126,13 +306,43 @@ enum TemplatePart {
 }
 
 impl Template {
-    /// Compiles a template.
+    /// Compiles a template: text with any number of embedded `#[...]` expressions. Brackets
+    /// and string literals inside an expression are skipped when looking for its `]`.
+    ///
+    /// # Errors
+    ///
+    /// An unclosed `#[` or an expression that does not compile.
     pub fn compile(text: &str, span: Span) -> Result<Template, Diagnostic> {
-        let _ = span;
-        Ok(Template { parts: vec![TemplatePart::Text(text.into())] })
+        let mut parts = Vec::new();
+        let mut rest_start = 0;
+        while let Some(found) = text[rest_start..].find("#[") {
+            let open = rest_start + found;
+            if open > rest_start {
+                parts.push(TemplatePart::Text(text[rest_start..open].into()));
+            }
+            let Some(len) = lex::matching_close(&text[open + 1..], '[', ']') else {
+                return Err(Diagnostic::error(
+                    span.sub(open, open + 2),
+                    "unclosed `#[`: a `]` is missing",
+                ));
+            };
+            let inner_start = open + 2;
+            let inner_end = open + len;
+            let inner = &text[inner_start..inner_end];
+            parts.push(TemplatePart::Expr(Expr::compile(inner, span.sub(inner_start, inner_end))?));
+            rest_start = inner_end + 1;
+        }
+        if rest_start < text.len() || parts.is_empty() {
+            parts.push(TemplatePart::Text(text[rest_start..].into()));
+        }
+        Ok(Template { parts })
     }
 
     /// Evaluates every embedded expression and joins the parts into one string.
+    ///
+    /// # Errors
+    ///
+    /// The first embedded expression that fails.
     pub fn render(&self, scope: &Scope<'_>) -> Result<String, EvalError> {
         let mut out = String::new();
         for part in &self.parts {
@@ -145,23 +355,174 @@ impl Template {
     }
 }
 
-/// Converts a value to the text a logger prints: strings as they are, written JSON as its
-/// text, binary content decoded as UTF-8.
+/// Converts a value to the text a logger prints: strings as they are, numbers in plain
+/// decimal, written JSON or text as its text, objects and arrays as JSON.
 pub fn to_text(value: &TypedValue) -> String {
     match &value.value {
         Value::String(s) => s.to_string(),
         Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         Value::Null => "null".into(),
-        other => format!("{other:?}"),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => num::to_dw_string(n),
+        Value::Temporal(t) => time::to_iso(t),
+        structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }
 
-/// Serialises a value for the wire (an HTTP body), with the media type to announce.
+/// Serialises a value for the wire (an HTTP body), with the media type to announce: bytes
+/// as they are, strings as UTF-8 text, other native values as JSON.
+///
+/// # Errors
+///
+/// Never today; kept fallible for writers that can fail (such as XML).
 pub fn to_bytes(value: &TypedValue) -> Result<(Bytes, MediaType), EvalError> {
+    let text_type = || {
+        if value.media_type.is_java() || value.media_type.is_any() {
+            MediaType::text().with_charset("UTF-8")
+        } else {
+            value.media_type.clone()
+        }
+    };
     match &value.value {
         Value::Binary(bytes) => Ok((bytes.clone(), value.media_type.clone())),
-        Value::String(s) => Ok((Bytes::from(s.to_string()), value.media_type.clone())),
+        Value::String(s) => Ok((Bytes::from(s.to_string()), text_type())),
         Value::Null => Ok((Bytes::new(), value.media_type.clone())),
-        _ => Err(EvalError { message: "cannot write this value yet".into() }),
+        other => {
+            let text = json::write(other, true);
+            Ok((Bytes::from(text), MediaType::json().with_charset("UTF-8")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+    use crate::event::{ErrorType, Message};
+
+    struct OneProperty;
+
+    impl PropertyLookup for OneProperty {
+        fn property(&self, key: &str) -> Option<String> {
+            (key == "http.port").then(|| "8081".to_owned())
+        }
+    }
+
+    fn event(payload: &str) -> Event {
+        let media_type = MediaType::json().with_charset("UTF-8");
+        let payload = TypedValue::new(Value::Binary(Bytes::from(payload.to_owned())), media_type);
+        let mut event = Event::with_correlation_id(Message::of(payload), "corr-42".into());
+        event.vars.insert("id".into(), TypedValue::java(Value::string("7")));
+        event
+    }
+
+    fn eval_in(source: &str, event: &Event) -> Result<TypedValue, EvalError> {
+        let expr = Expr::compile(source, Span::new(FileId(0), 100, 100 + source.len()))
+            .map_err(|diag| EvalError { message: diag.message })?;
+        expr.eval(&Scope::of(event, &OneProperty))
+    }
+
+    fn text(source: &str) -> String {
+        to_text(&eval_in(source, &event(r#"{"a": {"b": [1, 2]}}"#)).expect("evaluates"))
+    }
+
+    #[test]
+    fn mule_bindings() {
+        assert_eq!(text("correlationId"), "corr-42");
+        assert_eq!(text("vars.id ++ '/' ++ p('http.port')"), "7/8081");
+        assert_eq!(text("Mule::p('missing') default 'none'"), "none");
+        assert_eq!(text("error default 'no error'"), "no error");
+        assert_eq!(text("sizeOf(vars)"), "1");
+        assert_eq!(text("message.payload.a.b[-1]"), "2");
+    }
+
+    #[test]
+    fn error_binding_inside_handlers() {
+        let mut event = event("{}");
+        let error = MuleError::new(ErrorType::new("HTTP", "NOT_FOUND"), "not there");
+        event.error = Some(Arc::new(error));
+        let result = eval_in("error.errorType.identifier ++ ': ' ++ error.description", &event);
+        assert_eq!(to_text(&result.expect("evaluates")), "NOT_FOUND: not there");
+    }
+
+    #[test]
+    fn bare_inputs_pass_through_unread() {
+        let event = event("{not json");
+        let payload = eval_in("payload", &event).expect("not parsed");
+        assert_eq!(payload, event.message.payload);
+        assert_eq!(eval_in("vars.id", &event), Ok(event.vars["id"].clone()));
+        assert_eq!(eval_in("vars.nope", &event), Ok(TypedValue::java(Value::Null)));
+        assert!(eval_in("payload.a", &event).is_err());
+    }
+
+    #[test]
+    fn native_and_written_results() {
+        let native = eval_in("payload.a", &event(r#"{"a": 1.50}"#)).expect("evaluates");
+        assert_eq!(native, TypedValue::java(Value::Number("1.50".parse().expect("number"))));
+        let java = eval_in("output application/java --- [1]", &event("{}")).expect("evaluates");
+        assert!(java.media_type.is_java());
+        let json = eval_in("output json indent=false --- {a: payload.a}", &event(r#"{"a": 1}"#));
+        let json = json.expect("evaluates");
+        assert_eq!(json.media_type.to_string(), "application/json; charset=UTF-8");
+        assert_eq!(json.value, Value::Binary(Bytes::from_static(br#"{"a": 1}"#)));
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_file() {
+        let diag = Expr::compile("payload.a ++ (1 + ", Span::new(FileId(0), 100, 118))
+            .expect_err("unfinished");
+        assert_eq!(diag.span.map(|s| s.start), Some(118));
+        assert!(diag.message.starts_with("unexpected end of input"), "{}", diag.message);
+        let diag =
+            Expr::compile("vars.x ++ nope", Span::new(FileId(0), 10, 24)).expect_err("unknown");
+        assert_eq!(diag.span.map(|s| (s.start, s.end)), Some((20, 24)));
+        assert_eq!(diag.message, "unable to resolve reference of: `nope`.");
+    }
+
+    #[test]
+    fn unsupported_output_is_a_load_error() {
+        let diag =
+            Expr::compile("output application/xml --- {}", Span::default()).expect_err("xml");
+        assert!(diag.message.contains("cannot write output `application/xml`"), "{}", diag.message);
+    }
+
+    #[test]
+    fn templates_embed_expressions() {
+        let span = Span::new(FileId(0), 50, 90);
+        let template = Template::compile("id=#[payload.a.b[0]] s=#['x]' ++ \"]\"] end", span)
+            .expect("compiles");
+        let event = event(r#"{"a": {"b": [3]}}"#);
+        assert_eq!(
+            template.render(&Scope::of(&event, &OneProperty)).expect("renders"),
+            "id=3 s=x]] end"
+        );
+        let diag = Template::compile("a #[payload", span).expect_err("unclosed");
+        assert_eq!(diag.span.map(|s| s.start), Some(52));
+        let diag = Template::compile("ok #[1 +] x", span).expect_err("bad expression");
+        assert_eq!(diag.span.map(|s| s.start), Some(58));
+    }
+
+    #[test]
+    fn text_for_logging() {
+        assert_eq!(text("1.50"), "1.5");
+        assert_eq!(text("true"), "true");
+        assert_eq!(text("null"), "null");
+        assert_eq!(text("{a: [1]}"), "{\n  \"a\": [\n    1\n  ]\n}");
+        assert_eq!(text("output json --- 'x'"), "\"x\"");
+    }
+
+    #[test]
+    fn bytes_for_the_wire() {
+        let (bytes, media_type) = to_bytes(&TypedValue::java(Value::string("hi"))).expect("writes");
+        assert_eq!(
+            (&bytes[..], media_type.to_string().as_str()),
+            (&b"hi"[..], "text/plain; charset=UTF-8")
+        );
+        let object = TypedValue::java(Value::object([("a", Value::Bool(true))]));
+        let (bytes, media_type) = to_bytes(&object).expect("writes");
+        assert_eq!(&bytes[..], b"{\n  \"a\": true\n}");
+        assert!(media_type.is_json());
+        let raw = TypedValue::new(Value::Binary(Bytes::from_static(b"\x01")), MediaType::any());
+        assert_eq!(to_bytes(&raw).expect("writes").0, Bytes::from_static(b"\x01"));
     }
 }

@@ -1,0 +1,326 @@
+//! The syntax tree the [parser](super::parse) builds and the [evaluator](super::eval) walks.
+//!
+//! Every node carries the byte range of its source text (relative to the script start), so
+//! that run-time errors can quote the script the way DataWeave does.
+
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+
+use crate::value::Temporal;
+
+/// A byte range inside the script text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) struct Loc {
+    /// Offset of the first byte.
+    pub(crate) start: usize,
+    /// Offset one past the last byte.
+    pub(crate) end: usize,
+}
+
+impl Loc {
+    /// The range from the start of `self` to the end of `other`.
+    pub(crate) fn to(self, other: Loc) -> Loc {
+        Loc { start: self.start, end: other.end.max(self.start) }
+    }
+}
+
+/// A whole script: header directives and one body expression.
+#[derive(Clone, Debug)]
+pub(crate) struct Script {
+    /// The `output` directive, if any.
+    pub(crate) output: Option<Output>,
+    /// `var` and `fun` declarations, in order.
+    pub(crate) decls: Vec<Decl>,
+    /// The body.
+    pub(crate) body: Node,
+}
+
+/// `output <mime> [name=value ...]`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Output {
+    /// The media type as written, with short ids (`json`) already expanded.
+    pub(crate) mime: String,
+    /// Writer properties such as `indent=false`.
+    pub(crate) props: Vec<(String, String)>,
+    /// Where the directive is.
+    pub(crate) loc: Loc,
+}
+
+/// A header declaration.
+#[derive(Clone, Debug)]
+pub(crate) enum Decl {
+    /// `var name = value`.
+    Var {
+        /// The name.
+        name: Arc<str>,
+        /// The value expression.
+        value: Node,
+    },
+    /// `fun name(params) = body`.
+    Fun {
+        /// The name.
+        name: Arc<str>,
+        /// The function itself, as a lambda.
+        lambda: Arc<Lambda>,
+    },
+}
+
+/// A function literal: `(a, b) -> body`, or an implicit `$` lambda.
+#[derive(Clone, Debug)]
+pub(crate) struct Lambda {
+    /// Parameter names; an implicit lambda has `$`, `$$`, `$$$`.
+    pub(crate) params: Vec<Arc<str>>,
+    /// Defaults of trailing parameters, by position.
+    pub(crate) defaults: Vec<Option<Node>>,
+    /// The body.
+    pub(crate) body: Node,
+}
+
+/// An expression with its place in the script.
+#[derive(Clone, Debug)]
+pub(crate) struct Node {
+    /// What the expression is.
+    pub(crate) kind: Box<NodeKind>,
+    /// Its source range.
+    pub(crate) loc: Loc,
+}
+
+impl Node {
+    /// A node of `kind` at `loc`.
+    pub(crate) fn new(kind: NodeKind, loc: Loc) -> Node {
+        Node { kind: Box::new(kind), loc }
+    }
+}
+
+/// The kinds of expression.
+#[derive(Clone, Debug)]
+pub(crate) enum NodeKind {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A number literal.
+    Number(BigDecimal),
+    /// A date or time literal.
+    Temporal(Temporal),
+    /// A string literal without interpolation.
+    Str(Arc<str>),
+    /// A string with `$(...)` parts, joined at run time.
+    Interpolated(Vec<Node>),
+    /// A reference to a name: `payload`, a variable, a parameter, `$`.
+    Name(Arc<str>),
+    /// `[a, b, ...]`.
+    Array(Vec<Member>),
+    /// `{k: v, ...}`.
+    Object(Vec<Member>),
+    /// A selector applied to a value.
+    Select {
+        /// The value selected from.
+        target: Node,
+        /// What is selected.
+        selector: Selector,
+    },
+    /// A built-in operator with two operands.
+    Binary {
+        /// The operator.
+        op: BinOp,
+        /// Left operand.
+        lhs: Node,
+        /// Right operand.
+        rhs: Node,
+    },
+    /// `-x`.
+    Neg(Node),
+    /// `!x` or `not x`.
+    Not(Node),
+    /// `if (cond) then else otherwise`.
+    If {
+        /// The condition.
+        cond: Node,
+        /// Value when true.
+        then: Node,
+        /// Value when false.
+        otherwise: Node,
+    },
+    /// `a default b`.
+    Default {
+        /// The preferred value.
+        value: Node,
+        /// Used when `value` is null.
+        fallback: Node,
+    },
+    /// A function call, prefix `f(a, b)` or infix `a f b`.
+    Call {
+        /// The function's name.
+        name: Arc<str>,
+        /// Where the name is written, which errors point at.
+        name_loc: Loc,
+        /// Arguments.
+        args: Vec<Node>,
+    },
+    /// `x as Type {props}`.
+    As {
+        /// The value coerced.
+        value: Node,
+        /// The target type's name.
+        type_name: Arc<str>,
+        /// The `{...}` properties, if given.
+        props: Option<Node>,
+    },
+    /// `do { decls --- body }` or `using (a = 1) body`: local declarations.
+    Do {
+        /// The declarations, in order.
+        decls: Vec<Decl>,
+        /// The body.
+        body: Node,
+    },
+    /// `value match { case ... }`.
+    Match {
+        /// The value matched.
+        value: Node,
+        /// The cases, tried in order.
+        cases: Vec<Case>,
+    },
+    /// `x is Type`.
+    Is {
+        /// The value tested.
+        value: Node,
+        /// The type's name.
+        type_name: Arc<str>,
+    },
+    /// A function literal.
+    Lambda(Arc<Lambda>),
+}
+
+/// One `case pattern -> body` of a `match`.
+#[derive(Clone, Debug)]
+pub(crate) struct Case {
+    /// What the value must look like.
+    pub(crate) pattern: Pattern,
+    /// The result when it does.
+    pub(crate) body: Node,
+}
+
+/// A `match` pattern. Every pattern binds the matched value to `$` as well.
+#[derive(Clone, Debug)]
+pub(crate) enum Pattern {
+    /// `case "lit"` or `case name: "lit"`: equal to a value.
+    Equals {
+        /// The name the value is bound to.
+        bind: Option<Arc<str>>,
+        /// The value compared with `==`.
+        value: Node,
+    },
+    /// `case is Type` or `case name is Type`.
+    Is {
+        /// The name the value is bound to.
+        bind: Option<Arc<str>>,
+        /// The type's name.
+        type_name: Arc<str>,
+    },
+    /// `case name if cond`.
+    Guard {
+        /// The name the value is bound to.
+        bind: Arc<str>,
+        /// The condition.
+        cond: Node,
+    },
+    /// `case name` or `else`: anything.
+    Any {
+        /// The name the value is bound to (`else` binds only `$`).
+        bind: Option<Arc<str>>,
+    },
+}
+
+/// An element of an array or object literal.
+#[derive(Clone, Debug)]
+pub(crate) enum Member {
+    /// A value (arrays) or a key-value pair (objects).
+    Item(Node),
+    /// `key: value` inside an object.
+    Pair {
+        /// The key: a string literal or `(expr)`.
+        key: Node,
+        /// The value.
+        value: Node,
+    },
+    /// `(expr)` inside an object: the pairs of an object or of an array of objects.
+    Spread(Node),
+    /// `(member) if cond`.
+    Conditional {
+        /// The member kept when `cond` is true.
+        member: Box<Member>,
+        /// The condition.
+        cond: Node,
+    },
+}
+
+/// What a selector picks.
+#[derive(Clone, Debug)]
+pub(crate) enum Selector {
+    /// `.name`, `."name"`, `.'name'`.
+    Key(Arc<str>),
+    /// `.*name`.
+    MultiKey(Arc<str>),
+    /// `..name`.
+    Descendants(Arc<str>),
+    /// `[expr]`: an index (number), a key (string) or a range (`a to b`).
+    Dynamic(Node),
+    /// `name?`: whether the key is present.
+    Exists(Arc<str>),
+    /// `name!`: the key's value; its absence is an error.
+    Required(Arc<str>),
+}
+
+/// The built-in binary operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BinOp {
+    /// `+`.
+    Add,
+    /// `-`.
+    Sub,
+    /// `*`.
+    Mul,
+    /// `/`.
+    Div,
+    /// `<`.
+    Lt,
+    /// `>`.
+    Gt,
+    /// `<=`.
+    Le,
+    /// `>=`.
+    Ge,
+    /// `==`.
+    Eq,
+    /// `!=`.
+    Ne,
+    /// `~=`.
+    Similar,
+    /// `and`.
+    And,
+    /// `or`.
+    Or,
+}
+
+impl BinOp {
+    /// The operator as written.
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Add => "+",
+            BinOp::Sub => "-",
+            BinOp::Mul => "*",
+            BinOp::Div => "/",
+            BinOp::Lt => "<",
+            BinOp::Gt => ">",
+            BinOp::Le => "<=",
+            BinOp::Ge => ">=",
+            BinOp::Eq => "==",
+            BinOp::Ne => "!=",
+            BinOp::Similar => "~=",
+            BinOp::And => "and",
+            BinOp::Or => "or",
+        }
+    }
+}

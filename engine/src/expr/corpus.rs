@@ -1,0 +1,122 @@
+//! The expression corpus: `tests/corpus.json` cases, each a script, its inputs and what
+//! MuleSoft's own DataWeave engine gave for it (see `tests/dw_oracle.py`).
+//!
+//! [`check`] is the only place that calls the compile/eval API, so the cases are data and
+//! survive API changes.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde_json::Value as Json;
+
+use crate::diag::{FileId, Span};
+use crate::event::Vars;
+use crate::expr::{Expr, Scope, json};
+use crate::props::NoProperties;
+use crate::value::{MediaType, TypedValue, Value};
+
+const CORPUS: &str = include_str!("tests/corpus.json");
+
+/// Runs one case; `Err` describes the mismatch.
+fn check(case: &Json) -> Result<(), String> {
+    let script = case["script"].as_str().ok_or("case without script")?;
+    let expect = if case.get("flowrun").is_some() { &case["flowrun"] } else { &case["expect"] };
+    let inputs = &case["inputs"];
+    let payload = input(&inputs["payload"]);
+    let attributes = input(&inputs["attributes"]);
+    let vars: Vars = match inputs["vars"].as_object() {
+        Some(vars) => vars.iter().map(|(name, var)| (name.clone(), input(var))).collect(),
+        None => BTreeMap::new(),
+    };
+    let scope = Scope {
+        payload: &payload,
+        attributes: &attributes,
+        vars: &vars,
+        error: None,
+        correlation_id: "corr-1",
+        properties: &NoProperties,
+    };
+    let expected_error = expect["error"].as_str();
+    let expr = match Expr::compile(script, Span::new(FileId(0), 0, 0)) {
+        Ok(expr) => expr,
+        Err(diag) => {
+            let span = diag.span.ok_or("diagnostic without span")?;
+            let got = format!("{} at {:?}", diag.message, line_col(script, span.start));
+            return match expected_error.and_then(compile_error) {
+                Some((head, at))
+                    if at == line_col(script, span.start) && head_matches(&head, &diag.message) =>
+                {
+                    Ok(())
+                }
+                _ => Err(format!("compile error {got}, expected {expect}")),
+            };
+        }
+    };
+    let got = match expr.eval(&scope) {
+        Ok(result) => result,
+        Err(err) => {
+            return match expected_error {
+                Some(message) if message == err.message => Ok(()),
+                _ => Err(format!("eval error:\n{}\nexpected {expect}", err.message)),
+            };
+        }
+    };
+    let (text, mime) = match &got.value {
+        Value::Binary(bytes) if !got.media_type.is_java() => {
+            (String::from_utf8_lossy(bytes).into_owned(), Some(got.media_type.essence()))
+        }
+        native => (json::write(native, true), None),
+    };
+    let ok = expect["output"].as_str() == Some(text.as_str())
+        && expect["mime"].as_str().map(str::to_owned) == mime;
+    if ok { Ok(()) } else { Err(format!("got {text:?} ({mime:?}), expected {expect}")) }
+}
+
+fn input(spec: &Json) -> TypedValue {
+    let (Some(mime), Some(text)) = (spec["mime"].as_str(), spec["text"].as_str()) else {
+        return TypedValue::null();
+    };
+    let media_type = MediaType::parse(mime).expect("corpus media types are valid");
+    TypedValue::new(Value::Binary(Bytes::from(text.to_owned())), media_type)
+}
+
+/// For a compile-time error of the reference engine: its first line and `(line, column)`.
+fn compile_error(message: &str) -> Option<(String, (usize, usize))> {
+    let (_, location) = message.rsplit_once("\nLocation:\nanonymous (line: ")?;
+    let (line, rest) = location.split_once(", column:")?;
+    let column = rest.trim_end_matches(')');
+    let head = message.lines().next()?.to_owned();
+    Some((head, (line.parse().ok()?, column.parse().ok()?)))
+}
+
+/// Name-resolution errors must match DataWeave's wording; syntax errors only their place.
+fn head_matches(expected_head: &str, got: &str) -> bool {
+    if expected_head.starts_with("Unable to resolve reference") {
+        return expected_head.eq_ignore_ascii_case(got);
+    }
+    true
+}
+
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[test]
+fn corpus_matches_the_reference_engine() {
+    let cases: Vec<Json> = serde_json::from_str(CORPUS).expect("corpus.json parses");
+    assert!(cases.len() >= 60, "the corpus should stay broad");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| check(case).err().map(|err| format!("{}: {err}", case["name"])))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}

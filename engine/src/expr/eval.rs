@@ -1,0 +1,911 @@
+//! The evaluator: walks a parsed [`Script`] against one event's [`Scope`].
+//!
+//! This is the last stage of the pipeline (lex → parse → eval). Inputs that arrive as bytes
+//! (`Value::Binary` with a JSON or text media type) are read when the script first refers
+//! to them, once per evaluation. Failures are [`Fail`]s: DataWeave's message plus the
+//! place in the script, which [`crate::expr`] turns into the excerpt DataWeave prints.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+
+use crate::expr::Scope;
+use crate::expr::ast::{
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+};
+use crate::expr::{funcs, json, num, time};
+use crate::value::{TypedValue, Value};
+
+/// A failed evaluation before it is rendered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fail {
+    /// DataWeave's message.
+    pub(crate) message: String,
+    /// Which part of the script the rendered message quotes.
+    pub(crate) place: Place,
+}
+
+/// Where a failure happened, as far as its message should show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// Not known yet: the caller that knows the failing expression fills it in.
+    Unknown,
+    /// A message DataWeave prints without a script excerpt (reader errors, coercions of
+    /// strings in comparisons).
+    NoExcerpt,
+    /// The script range to quote.
+    At(Loc),
+}
+
+impl Fail {
+    /// A failure quoting `loc`.
+    pub(crate) fn at(loc: Loc, message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::At(loc) }
+    }
+
+    /// A failure whose place the caller adds with [`Fail::or_at`].
+    pub(crate) fn unplaced(message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::Unknown }
+    }
+
+    /// A failure printed without an excerpt.
+    pub(crate) fn plain(message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::NoExcerpt }
+    }
+
+    /// Gives a failure whose place is unknown the place `loc`.
+    pub(crate) fn or_at(self, loc: Loc) -> Fail {
+        match self.place {
+            Place::Unknown => Fail { place: Place::At(loc), ..self },
+            _ => self,
+        }
+    }
+}
+
+/// Result of evaluating part of a script.
+pub(crate) type EResult<T> = Result<T, Fail>;
+
+/// A name bound while evaluating, or an argument as a function receives it: a value, or
+/// a function (a lambda, a `$` expression or a named `fun`).
+#[derive(Clone, Debug)]
+pub(crate) enum Arg {
+    /// A value.
+    Value(Value),
+    /// A function (lambda, `$` expression or named `fun`).
+    Fun(Arc<Lambda>),
+}
+
+/// Evaluates a whole script to a native value.
+pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
+    let mut eval = Eval { scope, locals: Vec::new(), payload: None, attributes: None };
+    eval.declare(&script.decls)?;
+    eval.eval(&script.body)
+}
+
+/// Reads an input the way DataWeave does: JSON bytes or strings are parsed, text bytes
+/// become a String, anything else is taken as it is.
+pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
+    let media_type = &input.media_type;
+    match &input.value {
+        Value::Binary(bytes) if media_type.is_json() => {
+            json::read(bytes, name).map_err(Fail::plain)
+        }
+        Value::String(text) if media_type.is_json() => {
+            json::read(text.as_bytes(), name).map_err(Fail::plain)
+        }
+        Value::Binary(bytes) if media_type.is_text() => {
+            Ok(Value::string(String::from_utf8_lossy(bytes).as_ref()))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+/// The evaluation state of one run.
+pub(crate) struct Eval<'s> {
+    scope: &'s Scope<'s>,
+    locals: Vec<(Arc<str>, Arg)>,
+    payload: Option<Value>,
+    attributes: Option<Value>,
+}
+
+impl Eval<'_> {
+    /// Evaluates one expression.
+    pub(crate) fn eval(&mut self, node: &Node) -> EResult<Value> {
+        match &*node.kind {
+            NodeKind::Null => Ok(Value::Null),
+            NodeKind::Bool(b) => Ok(Value::Bool(*b)),
+            NodeKind::Number(n) => Ok(Value::Number(n.clone())),
+            NodeKind::Str(s) => Ok(Value::String(s.clone())),
+            NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
+            NodeKind::Interpolated(parts) => self.interpolate(parts),
+            NodeKind::Name(name) => self.name(name, node.loc),
+            NodeKind::Array(members) => self.array(members),
+            NodeKind::Object(members) => self.object(members),
+            NodeKind::Select { target, selector } => self.select(target, selector, node.loc),
+            NodeKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, node.loc),
+            NodeKind::Neg(operand) => match self.eval(operand)? {
+                Value::Number(n) => Ok(Value::Number(-n)),
+                other => match coerce_number(&other) {
+                    Some(n) => Ok(Value::Number(-n)),
+                    None => Err(Fail::at(node.loc, typed_call_error("-", &[other], &["Number"]))),
+                },
+            },
+            NodeKind::Not(operand) => match self.eval(operand)? {
+                Value::Bool(b) => Ok(Value::Bool(!b)),
+                other => Err(Fail::at(node.loc, typed_call_error("not", &[other], &["Boolean"]))),
+            },
+            NodeKind::If { cond, then, otherwise } => match self.eval(cond)? {
+                Value::Bool(true) => self.eval(then),
+                Value::Bool(false) => self.eval(otherwise),
+                other => Err(Fail::at(
+                    cond.loc,
+                    format!(
+                        "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
+                        type_name(&other),
+                        dw_repr(&other)
+                    ),
+                )),
+            },
+            NodeKind::Default { value, fallback } => match self.eval(value)? {
+                Value::Null => self.eval(fallback),
+                value => Ok(value),
+            },
+            NodeKind::Call { name, name_loc, args } => self.call(name, *name_loc, args),
+            NodeKind::As { value, type_name, props } => {
+                let value = self.eval(value)?;
+                let props = props.as_ref().map(|p| self.eval(p)).transpose()?;
+                funcs::coerce_as(value, type_name, props.as_ref())
+                    .map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::Is { value, type_name } => {
+                let value = self.eval(value)?;
+                funcs::is_type(&value, type_name)
+                    .map(Value::Bool)
+                    .map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::Do { decls, body } => self.scoped(|eval| {
+                eval.declare(decls)?;
+                eval.eval(body)
+            }),
+            NodeKind::Match { value, cases } => self.match_cases(value, cases),
+            NodeKind::Lambda(_) => Err(Fail::at(
+                node.loc,
+                "A function can only be passed to another function in this version of flowrun",
+            )),
+        }
+    }
+
+    /// Binds header or `do` declarations, in order.
+    fn declare(&mut self, decls: &[Decl]) -> EResult<()> {
+        for decl in decls {
+            let bound = match decl {
+                Decl::Var { name, value } => match &*value.kind {
+                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(lambda.clone())),
+                    _ => (name.clone(), Arg::Value(self.eval(value)?)),
+                },
+                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(lambda.clone())),
+            };
+            self.locals.push(bound);
+        }
+        Ok(())
+    }
+
+    /// Runs `inner` and then forgets the names it bound.
+    fn scoped<T>(&mut self, inner: impl FnOnce(&mut Self) -> EResult<T>) -> EResult<T> {
+        let depth = self.locals.len();
+        let result = inner(self);
+        self.locals.truncate(depth);
+        result
+    }
+
+    fn match_cases(&mut self, value_node: &Node, cases: &[Case]) -> EResult<Value> {
+        let value = self.eval(value_node)?;
+        for case in cases {
+            let outcome = self.scoped(|eval| {
+                eval.locals.push(("$".into(), Arg::Value(value.clone())));
+                if !eval.pattern_matches(&case.pattern, &value)? {
+                    return Ok(None);
+                }
+                eval.eval(&case.body).map(Some)
+            })?;
+            if let Some(result) = outcome {
+                return Ok(result);
+            }
+        }
+        let shown = format!("{}({})", type_name(&value), dw_repr(&value));
+        let message = format!(
+            "None of the match cases matched: `{shown}`.\nTIP: Use `else -> <expression>` to match other cases."
+        );
+        Err(Fail::at(value_node.loc, message))
+    }
+
+    /// Tests one pattern, binding its name; the caller forgets the binding.
+    fn pattern_matches(&mut self, pattern: &Pattern, value: &Value) -> EResult<bool> {
+        let (bind, matched) = match pattern {
+            Pattern::Equals { bind, value: expected } => {
+                (bind, dw_equal(&self.eval(expected)?, value))
+            }
+            Pattern::Is { bind, type_name } => {
+                let matched = funcs::is_type(value, type_name).map_err(Fail::unplaced)?;
+                (bind, matched)
+            }
+            Pattern::Any { bind } => (bind, true),
+            Pattern::Guard { bind, cond } => {
+                self.locals.push((bind.clone(), Arg::Value(value.clone())));
+                return Ok(matches!(self.eval(cond)?, Value::Bool(true)));
+            }
+        };
+        if let Some(bind) = bind {
+            self.locals.push((bind.clone(), Arg::Value(value.clone())));
+        }
+        Ok(matched)
+    }
+
+    fn local(&self, name: &str) -> Option<&Arg> {
+        self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, local)| local)
+    }
+
+    fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
+        if let Some(local) = self.local(name) {
+            return match local {
+                Arg::Value(value) => Ok(value.clone()),
+                Arg::Fun(_) => {
+                    Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
+                }
+            };
+        }
+        match name {
+            "payload" => self.payload(),
+            "attributes" => self.attributes(),
+            "vars" => {
+                let mut pairs = Vec::with_capacity(self.scope.vars.len());
+                for (var_name, typed) in self.scope.vars {
+                    pairs.push((Arc::from(var_name.as_str()), read_input(typed, var_name)?));
+                }
+                Ok(Value::Object(Arc::new(pairs)))
+            }
+            "error" => Ok(self.scope.error.map_or(Value::Null, |e| e.to_value())),
+            "correlationId" => Ok(Value::string(self.scope.correlation_id)),
+            "message" => {
+                let payload = self.payload()?;
+                let attributes = self.attributes()?;
+                Ok(Value::object([("payload", payload), ("attributes", attributes)]))
+            }
+            _ => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
+        }
+    }
+
+    fn payload(&mut self) -> EResult<Value> {
+        if self.payload.is_none() {
+            self.payload = Some(read_input(self.scope.payload, "payload")?);
+        }
+        Ok(self.payload.clone().unwrap_or(Value::Null))
+    }
+
+    fn attributes(&mut self) -> EResult<Value> {
+        if self.attributes.is_none() {
+            self.attributes = Some(read_input(self.scope.attributes, "attributes")?);
+        }
+        Ok(self.attributes.clone().unwrap_or(Value::Null))
+    }
+
+    fn interpolate(&mut self, parts: &[Node]) -> EResult<Value> {
+        let mut text = String::new();
+        for part in parts {
+            let value = self.eval(part)?;
+            match coerce_string(&value) {
+                Some(s) => text.push_str(&s),
+                None => return Err(Fail::at(part.loc, cannot_coerce(&value, "String"))),
+            }
+        }
+        Ok(Value::string(text))
+    }
+
+    fn array(&mut self, members: &[Member]) -> EResult<Value> {
+        let mut items = Vec::with_capacity(members.len());
+        for member in members {
+            let Some(member) = self.keep(member)? else { continue };
+            match member {
+                Member::Item(node) | Member::Spread(node) => items.push(self.eval(node)?),
+                Member::Pair { key, value } => {
+                    let key = self.key(key)?;
+                    items.push(Value::Object(Arc::new(vec![(key, self.eval(value)?)])));
+                }
+                Member::Conditional { .. } => {}
+            }
+        }
+        Ok(Value::Array(Arc::new(items)))
+    }
+
+    /// The member itself, or `None` when it is conditional and its condition is false.
+    fn keep<'m>(&mut self, member: &'m Member) -> EResult<Option<&'m Member>> {
+        let Member::Conditional { member, cond } = member else { return Ok(Some(member)) };
+        match self.eval(cond)? {
+            Value::Bool(true) => self.keep(member),
+            Value::Bool(false) => Ok(None),
+            other => Err(Fail::at(cond.loc, cannot_coerce(&other, "Boolean"))),
+        }
+    }
+
+    fn object(&mut self, members: &[Member]) -> EResult<Value> {
+        let mut pairs = Vec::with_capacity(members.len());
+        for member in members {
+            let Some(member) = self.keep(member)? else { continue };
+            match member {
+                Member::Pair { key, value } => {
+                    let key = self.key(key)?;
+                    pairs.push((key, self.eval(value)?));
+                }
+                Member::Spread(node) | Member::Item(node) => {
+                    let value = self.eval(node)?;
+                    spread_into(&mut pairs, value, node.loc)?;
+                }
+                Member::Conditional { .. } => {}
+            }
+        }
+        Ok(Value::Object(Arc::new(pairs)))
+    }
+
+    fn key(&mut self, key: &Node) -> EResult<Arc<str>> {
+        if let NodeKind::Str(text) = &*key.kind {
+            return Ok(text.clone());
+        }
+        let value = self.eval(key)?;
+        match coerce_string(&value) {
+            Some(text) => Ok(text.into()),
+            None => Err(Fail::at(key.loc, cannot_coerce(&value, "String"))),
+        }
+    }
+
+    fn select(&mut self, target: &Node, selector: &Selector, loc: Loc) -> EResult<Value> {
+        if let (NodeKind::Name(name), Selector::Key(key)) = (&*target.kind, selector)
+            && &**name == "vars"
+            && self.local("vars").is_none()
+        {
+            // `vars.x` reads only the variable it names.
+            return match self.scope.vars.get(&**key) {
+                Some(typed) => read_input(typed, key),
+                None => Ok(Value::Null),
+            };
+        }
+        if let Selector::Dynamic(index) = selector
+            && let NodeKind::Call { name, args, .. } = &*index.kind
+            && &**name == "to"
+            && args.len() == 2
+        {
+            let value = self.eval(target)?;
+            let from = self.eval(&args[0])?;
+            let to = self.eval(&args[1])?;
+            return select_range(&value, &from, &to).map_err(|m| Fail::at(loc, m));
+        }
+        let value = self.eval(target)?;
+        let result = match selector {
+            Selector::Key(key) => select_key(&value, key),
+            Selector::MultiKey(key) => select_multi(&value, key),
+            Selector::Descendants(key) => Ok(select_descendants(&value, key)),
+            Selector::Required(key) => match select_key(&value, key) {
+                Ok(Value::Null) if value.get(key).is_none() => {
+                    Err(format!("There is no key named '{key}'"))
+                }
+                other => other,
+            },
+            Selector::Exists(key) => {
+                Ok(Value::Bool(!matches!(select_key(&value, key), Ok(Value::Null) | Err(_))))
+            }
+            Selector::Dynamic(index) => match self.eval(index)? {
+                Value::String(key) => select_key(&value, &key),
+                Value::Number(n) => Ok(select_index(&value, &n)),
+                other => Err(call_error(
+                    "Value Selector",
+                    &[describe(&value), describe(&other)],
+                    &["(Array, Number)", "(Object, Name)", "(Object, String)", "(String, Number)"],
+                )),
+            },
+        };
+        result.map_err(|message| Fail::at(loc, message))
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &Node, rhs: &Node, loc: Loc) -> EResult<Value> {
+        if matches!(op, BinOp::And | BinOp::Or) {
+            let left = self.boolean(lhs)?;
+            if left == (op == BinOp::Or) {
+                return Ok(Value::Bool(left));
+            }
+            return Ok(Value::Bool(self.boolean(rhs)?));
+        }
+        let left = self.eval(lhs)?;
+        let right = self.eval(rhs)?;
+        match op {
+            BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
+            BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
+            BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
+            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+                let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
+                let result = match op {
+                    BinOp::Lt => ordering == Ordering::Less,
+                    BinOp::Gt => ordering == Ordering::Greater,
+                    BinOp::Le => ordering != Ordering::Greater,
+                    _ => ordering != Ordering::Less,
+                };
+                Ok(Value::Bool(result))
+            }
+            _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
+        }
+    }
+
+    fn boolean(&mut self, node: &Node) -> EResult<bool> {
+        match self.eval(node)? {
+            Value::Bool(b) => Ok(b),
+            Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
+            Value::String(s) => Err(Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
+            other => Err(Fail::at(node.loc, cannot_coerce(&other, "Boolean"))),
+        }
+    }
+
+    fn call(&mut self, name: &str, name_loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
+        let mut args = Vec::with_capacity(arg_nodes.len());
+        for node in arg_nodes {
+            args.push(self.arg(node)?);
+        }
+        if let Some(Arg::Fun(lambda)) = self.local(name) {
+            let lambda = lambda.clone();
+            return self.apply_args(&lambda, args);
+        }
+        // DataWeave's excerpt underlines the function's name, prefix or infix.
+        funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
+    }
+
+    fn arg(&mut self, node: &Node) -> EResult<Arg> {
+        match &*node.kind {
+            NodeKind::Lambda(lambda) => Ok(Arg::Fun(lambda.clone())),
+            NodeKind::Name(name) => match self.local(name) {
+                Some(Arg::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
+                _ => self.eval(node).map(Arg::Value),
+            },
+            _ => self.eval(node).map(Arg::Value),
+        }
+    }
+
+    /// Calls a function with arguments; missing ones take their default or null.
+    pub(crate) fn apply(&mut self, lambda: &Lambda, args: Vec<Value>) -> EResult<Value> {
+        self.apply_args(lambda, args.into_iter().map(Arg::Value).collect())
+    }
+
+    /// Like [`Eval::apply`], for arguments that may be functions themselves.
+    fn apply_args(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
+        let depth = self.locals.len();
+        let mut args = args.into_iter();
+        for (idx, param) in lambda.params.iter().enumerate() {
+            let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
+                (Some(arg), _) => arg,
+                (None, Some(default)) => match self.eval(default) {
+                    Ok(value) => Arg::Value(value),
+                    Err(fail) => {
+                        self.locals.truncate(depth);
+                        return Err(fail);
+                    }
+                },
+                (None, None) => Arg::Value(Value::Null),
+            };
+            self.locals.push((param.clone(), arg));
+        }
+        let result = self.eval(&lambda.body);
+        self.locals.truncate(depth);
+        result
+    }
+
+    /// Reads `p('name')`.
+    pub(crate) fn property(&self, key: &str) -> Option<String> {
+        self.scope.properties.property(key)
+    }
+}
+
+/// Adds the pairs of an object, or of each object in an array, to `pairs`.
+fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> EResult<()> {
+    match value {
+        Value::Object(more) => pairs.extend(more.iter().cloned()),
+        Value::Array(items) => {
+            for item in items.iter() {
+                spread_into(pairs, item.clone(), loc)?;
+            }
+        }
+        Value::Null => {}
+        other => return Err(Fail::at(loc, cannot_coerce(&other, "Object"))),
+    }
+    Ok(())
+}
+
+/// `.key`: the first value with that key; over arrays, that of every object element.
+pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
+    match value {
+        Value::Object(pairs) => {
+            Ok(pairs.iter().find(|(k, _)| &**k == key).map_or(Value::Null, |(_, v)| v.clone()))
+        }
+        Value::Array(items) => {
+            let found: Vec<Value> =
+                items.iter().filter_map(|item| item.get(key).cloned()).collect();
+            Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
+        }
+        Value::Null | Value::Number(_) => Ok(Value::Null),
+        Value::Temporal(t) => {
+            Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
+        }
+        other => Err(call_error(
+            "Value Selector",
+            &[describe(other), format!("Name (\"{key}\")")],
+            &[
+                "(Array, Name)",
+                "(Array, String)",
+                "(Date, Name)",
+                "(DateTime, Name)",
+                "(LocalDateTime, Name)",
+                "(LocalTime, Name)",
+                "(Object, Name)",
+                "(Object, String)",
+                "(Period, Name)",
+                "(Time, Name)",
+            ],
+        )),
+    }
+}
+
+/// `.*key`: every value with that key.
+fn select_multi(value: &Value, key: &str) -> Result<Value, String> {
+    let mut found = Vec::new();
+    match value {
+        Value::Object(pairs) => {
+            found.extend(pairs.iter().filter(|(k, _)| &**k == key).map(|(_, v)| v.clone()))
+        }
+        Value::Array(items) => {
+            for item in items.iter() {
+                if let Value::Object(pairs) = item {
+                    found.extend(pairs.iter().filter(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
+                }
+            }
+        }
+        Value::Null => {}
+        other => {
+            return Err(call_error(
+                "MultiValue Selector (.*)",
+                &[describe(other), format!("Name (\"{key}\")")],
+                &["(Array, Name)", "(Object, Name)"],
+            ));
+        }
+    }
+    Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
+}
+
+/// `..key`: every value with that key at any depth, parents before children.
+fn select_descendants(value: &Value, key: &str) -> Value {
+    fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(pairs) => {
+                found.extend(pairs.iter().filter(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
+                for (_, child) in pairs.iter() {
+                    walk(child, key, found);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, key, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(value, key, &mut found);
+    if found.is_empty() { Value::Null } else { Value::array(found) }
+}
+
+/// `[n]`: an element, a character, or the n-th value of an object; negative counts from
+/// the end; out of range is null.
+fn select_index(value: &Value, index: &BigDecimal) -> Value {
+    let index = index.with_scale(0).to_string().parse::<i64>().unwrap_or(i64::MAX);
+    let pick = |len: usize| -> Option<usize> {
+        let len = i64::try_from(len).ok()?;
+        let idx = if index < 0 { len + index } else { index };
+        (0..len).contains(&idx).then(|| usize::try_from(idx).ok()).flatten()
+    };
+    match value {
+        Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
+        Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+            let text = coerce_string(value).unwrap_or_default();
+            let chars: Vec<char> = text.chars().collect();
+            pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))
+        }
+        _ => Value::Null,
+    }
+}
+
+/// `[a to b]` on an array or string; `a > b` reverses.
+fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String> {
+    let (Some(from), Some(to)) = (as_index(from), as_index(to)) else {
+        return Err("A range needs two numbers".into());
+    };
+    let slice = |len: usize| -> Option<(usize, usize, bool)> {
+        let len = i64::try_from(len).ok()?;
+        let norm = |i: i64| if i < 0 { len + i } else { i };
+        let (a, b) = (norm(from), norm(to));
+        let in_range = |i: i64| (0..len).contains(&i);
+        (in_range(a) && in_range(b)).then(|| (a.min(b) as usize, a.max(b) as usize, a > b))
+    };
+    match value {
+        Value::Array(items) => Ok(slice(items.len()).map_or(Value::Null, |(a, b, reverse)| {
+            let mut part = items[a..=b].to_vec();
+            if reverse {
+                part.reverse();
+            }
+            Value::array(part)
+        })),
+        Value::String(text) => {
+            let chars: Vec<char> = text.chars().collect();
+            Ok(slice(chars.len()).map_or(Value::Null, |(a, b, reverse)| {
+                let part: String = if reverse {
+                    chars[a..=b].iter().rev().collect()
+                } else {
+                    chars[a..=b].iter().collect()
+                };
+                Value::string(part)
+            }))
+        }
+        Value::Null => Ok(Value::Null),
+        other => Err(cannot_coerce(other, "Array")),
+    }
+}
+
+fn as_index(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) => n.with_scale(0).to_string().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `==`: same type and value; numbers compare by value (`1 == 1.0`).
+pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
+    match (lhs, rhs) {
+        (Value::Number(a), Value::Number(b)) => a == b,
+        (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b) == Some(Ordering::Equal),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| dw_equal(x, y))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && dw_equal(va, vb))
+        }
+        _ => lhs == rhs,
+    }
+}
+
+/// `~=`: equal after coercing one side to the other's type.
+fn similar(lhs: &Value, rhs: &Value) -> bool {
+    if dw_equal(lhs, rhs) {
+        return true;
+    }
+    match (lhs, rhs) {
+        (Value::Number(a), other) | (other, Value::Number(a)) => {
+            coerce_number(other).is_some_and(|b| *a == b)
+        }
+        (Value::String(a), other) | (other, Value::String(a)) => {
+            coerce_string(other).is_some_and(|b| **a == *b)
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| similar(x, y))
+        }
+        _ => false,
+    }
+}
+
+/// Orders two values for `< > <= >=`; a String compared with a Number is read as a Number.
+fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
+    let number = |value: &Value| -> EResult<BigDecimal> {
+        coerce_number(value).ok_or_else(|| Fail::plain(cannot_coerce(value, "Number")))
+    };
+    match (lhs, rhs) {
+        (Value::String(a), Value::String(b)) => Ok(a.cmp(b)),
+        (Value::Bool(a), Value::Bool(b)) => Ok(a.cmp(b)),
+        (Value::Temporal(a), Value::Temporal(b)) if time::compare(a, b).is_some() => {
+            Ok(time::compare(a, b).unwrap_or(Ordering::Equal))
+        }
+        (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
+            Ok(number(lhs)?.cmp(&number(rhs)?))
+        }
+        _ => {
+            let (lhs, rhs) = (type_name(lhs), type_name(rhs));
+            Err(Fail::unplaced(format!("Types `{lhs}` and `{rhs}` can not be compared.")))
+        }
+    }
+}
+
+/// `+ - * /` on numbers (Strings that hold numbers are read as numbers), and `+`/`-` on
+/// arrays and objects.
+fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
+    match (op, &left) {
+        (BinOp::Add, Value::Array(items)) => {
+            let mut items = items.to_vec();
+            items.push(right);
+            return Ok(Value::array(items));
+        }
+        (BinOp::Sub, Value::Array(items)) => {
+            return Ok(Value::array(items.iter().filter(|item| !dw_equal(item, &right)).cloned()));
+        }
+        (BinOp::Sub, Value::Object(pairs)) if matches!(right, Value::String(_)) => {
+            let key = right.as_str().unwrap_or_default();
+            return Ok(Value::Object(Arc::new(
+                pairs.iter().filter(|(k, _)| &**k != key).cloned().collect(),
+            )));
+        }
+        _ => {}
+    }
+    let (Some(a), Some(b)) = (coerce_number(&left), coerce_number(&right)) else {
+        return Err(arithmetic_error(op, left, right));
+    };
+    let result = match op {
+        BinOp::Add => a + b,
+        BinOp::Sub => a - b,
+        BinOp::Mul => a * b,
+        _ => num::divide(&a, &b).ok_or("Division by zero")?,
+    };
+    Ok(Value::Number(result))
+}
+
+fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
+    const ADD: &[&str] = &[
+        "(Array, Any)",
+        "(Date, Period)",
+        "(DateTime, Period)",
+        "(LocalDateTime, Period)",
+        "(LocalTime, Period)",
+        "(Number, Number)",
+        "(Period, DateTime)",
+        "(Period, LocalDateTime)",
+        "(Period, Time)",
+        "(Period, Date)",
+        "(Period, LocalTime)",
+        "(Time, Period)",
+    ];
+    const SUB: &[&str] = &[
+        "(Array, Any)",
+        "(Date, Period)",
+        "(Date, Date)",
+        "(DateTime, DateTime)",
+        "(DateTime, Period)",
+        "(LocalDateTime, LocalDateTime)",
+        "(LocalDateTime, Period)",
+        "(LocalTime, Period)",
+        "(LocalTime, LocalTime)",
+        "(Number, Number)",
+        "(Object, Name)",
+        "(Object, String)",
+        "(Period, DateTime)",
+        "(Period, LocalDateTime)",
+        "(Period, Time)",
+        "(Period, Date)",
+        "(Period, LocalTime)",
+        "(Time, Time)",
+        "(Time, Period)",
+    ];
+    let args = [describe(&left), describe(&right)];
+    match op {
+        BinOp::Add => call_error("+", &args, ADD),
+        BinOp::Sub => call_error("-", &args, SUB),
+        _ => typed_call_error(op.symbol(), &[left, right], &["Number", "Number"]),
+    }
+}
+
+/// Reads a value as a Number where DataWeave would: numbers, and strings holding one.
+pub(crate) fn coerce_number(value: &Value) -> Option<BigDecimal> {
+    match value {
+        Value::Number(n) => Some(n.clone()),
+        Value::String(s) => num::parse(s),
+        _ => None,
+    }
+}
+
+/// Reads a value as a String where DataWeave would: strings, numbers, booleans.
+pub(crate) fn coerce_string(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.to_string()),
+        Value::Number(n) => Some(num::to_dw_string(n)),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+        Value::Temporal(t) => Some(time::to_iso(t)),
+        _ => None,
+    }
+}
+
+/// DataWeave's name for a value's type.
+pub(crate) fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "Null",
+        Value::Bool(_) => "Boolean",
+        Value::Number(_) => "Number",
+        Value::String(_) => "String",
+        Value::Array(_) => "Array",
+        Value::Object(_) => "Object",
+        Value::Binary(_) => "Binary",
+        Value::Temporal(t) => time::type_name(t.kind),
+    }
+}
+
+/// `Cannot coerce String (abc) to Number`; containers are named without their content.
+pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
+    match value {
+        Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
+            format!("Cannot coerce {} to {target}", type_name(value))
+        }
+        Value::String(s) => format!("Cannot coerce String ({s}) to {target}"),
+        other => format!("Cannot coerce {} ({}) to {target}", type_name(other), dw_repr(other)),
+    }
+}
+
+/// `String ("abc")`: how DataWeave lists an argument in a call error.
+pub(crate) fn describe(value: &Value) -> String {
+    format!("{} ({})", type_name(value), truncate(&dw_repr(value)))
+}
+
+fn truncate(text: &str) -> String {
+    const LIMIT: usize = 80;
+    match text.char_indices().nth(LIMIT) {
+        Some((idx, _)) => format!("{}...", &text[..idx]),
+        None => text.to_owned(),
+    }
+}
+
+/// A value in DataWeave's compact `application/dw` form, as error messages show it.
+pub(crate) fn dw_repr(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => num::to_dw_string(n),
+        Value::String(s) => {
+            let mut out = String::new();
+            json::write_string(&mut out, s);
+            out
+        }
+        Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
+        Value::Temporal(t) => format!("|{}|", time::to_iso(t)),
+        Value::Array(items) => {
+            format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
+        }
+        Value::Object(pairs) => {
+            let pairs: Vec<String> =
+                pairs.iter().map(|(k, v)| format!("{}: {}", dw_key(k), dw_repr(v))).collect();
+            format!("{{{}}}", pairs.join(","))
+        }
+    }
+}
+
+fn dw_key(key: &str) -> String {
+    let plain = key.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if plain {
+        return key.to_owned();
+    }
+    let mut out = String::new();
+    json::write_string(&mut out, key);
+    out
+}
+
+/// `You called the function 'f' with these arguments: ... But it expects one of these combinations: ...`
+pub(crate) fn call_error(function: &str, args: &[String], combinations: &[&str]) -> String {
+    let mut out = format!("You called the function '{function}' with these arguments: \n");
+    for (idx, arg) in args.iter().enumerate() {
+        out.push_str(&format!("  {}: {arg}\n", idx + 1));
+    }
+    out.push_str("\nBut it expects one of these combinations:\n");
+    let combos: Vec<String> = combinations.iter().map(|c| format!("  {c}")).collect();
+    out.push_str(&combos.join("\n"));
+    out
+}
+
+/// The call error of a function with a single signature: `But it expects arguments of these types: ...`.
+pub(crate) fn typed_call_error(function: &str, args: &[Value], types: &[&str]) -> String {
+    let mut out = format!("You called the function '{function}' with these arguments: \n");
+    for (idx, arg) in args.iter().enumerate() {
+        out.push_str(&format!("  {}: {}\n", idx + 1, describe(arg)));
+    }
+    out.push_str("\nBut it expects arguments of these types:\n");
+    for (idx, ty) in types.iter().enumerate() {
+        out.push_str(&format!("  {}: {ty}\n", idx + 1));
+    }
+    out
+}

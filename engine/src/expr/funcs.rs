@@ -1,0 +1,687 @@
+//! Built-in functions (`dw::Core` plus Mule's `p`) and `as` coercions.
+//!
+//! Each function follows the reference runtime's overloads, including the `Null` ones that
+//! let `payload.missing map ...` give `null` instead of failing. A name not listed in
+//! [`is_builtin`] is an unknown reference when the script is compiled.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use bigdecimal::{BigDecimal, RoundingMode, Zero};
+
+use crate::expr::eval::{
+    self, Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe,
+    dw_equal, dw_repr, type_name, typed_call_error,
+};
+use crate::expr::{json, num, time};
+use crate::value::{TemporalKind, Value};
+
+/// Every function name [`call`] knows.
+const BUILTINS: &[&str] = &[
+    "++",
+    "--",
+    "abs",
+    "avg",
+    "ceil",
+    "contains",
+    "distinctBy",
+    "endsWith",
+    "entriesOf",
+    "filter",
+    "filterObject",
+    "flatten",
+    "floor",
+    "groupBy",
+    "isBlank",
+    "isEmpty",
+    "isEven",
+    "isOdd",
+    "joinBy",
+    "keysOf",
+    "log",
+    "lower",
+    "map",
+    "mapObject",
+    "max",
+    "min",
+    "mod",
+    "namesOf",
+    "now",
+    "orderBy",
+    "p",
+    "pluck",
+    "read",
+    "reduce",
+    "round",
+    "sizeOf",
+    "splitBy",
+    "startsWith",
+    "sum",
+    "to",
+    "trim",
+    "typeOf",
+    "upper",
+    "uuid",
+    "valuesOf",
+    "write",
+];
+
+/// True when `name` is a built-in function.
+pub(crate) fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+/// Calls built-in `name`. Failures without a place are given the call's place by the caller.
+pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
+    if let Some(result) = call_higher_order(eval, name, &args)? {
+        return Ok(result);
+    }
+    let values: Vec<Value> = args
+        .into_iter()
+        .map(|arg| match arg {
+            Arg::Value(value) => value,
+            Arg::Fun(_) => Value::Null,
+        })
+        .collect();
+    let result = match (name, values.as_slice()) {
+        ("p", [key]) => Ok(property(eval, key)),
+        ("uuid", []) => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
+        ("now", []) => Ok(Value::Temporal(time::now())),
+        (_, [value]) => call_unary(name, value),
+        (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
+        _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
+    };
+    result.map_err(Fail::unplaced)
+}
+
+fn property(eval: &Eval<'_>, key: &Value) -> Value {
+    let key = coerce_string(key).unwrap_or_default();
+    eval.property(&key).map_or(Value::Null, Value::string)
+}
+
+fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
+    match name {
+        "sizeOf" => size_of(value),
+        "upper" | "lower" | "trim" => string_fn(name, value),
+        "isEmpty" => Ok(Value::Bool(match value {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            Value::Array(items) => items.is_empty(),
+            Value::Object(pairs) => pairs.is_empty(),
+            _ => false,
+        })),
+        "isBlank" => Ok(Value::Bool(match value {
+            Value::Null => true,
+            other => coerce_string(other).is_some_and(|s| s.trim().is_empty()),
+        })),
+        "flatten" => flatten(value),
+        "keysOf" | "namesOf" => object_parts(name, value, |k, _| Value::String(k.clone())),
+        "valuesOf" => object_parts(name, value, |_, v| v.clone()),
+        "entriesOf" => object_parts(name, value, |k, v| {
+            let attributes = Value::object(Vec::<(&str, Value)>::new());
+            Value::object([
+                ("key", Value::String(k.clone())),
+                ("value", v.clone()),
+                ("attributes", attributes),
+            ])
+        }),
+        "typeOf" => Ok(Value::string(type_name(value))),
+        "log" => Ok(log(None, value)),
+        "abs" | "ceil" | "floor" | "round" | "isEven" | "isOdd" => number_fn(name, value),
+        "sum" | "avg" | "max" | "min" => aggregate(name, value),
+        _ => Err(format!("Function `{name}` does not take 1 argument")),
+    }
+}
+
+fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    match name {
+        "++" => concat(lhs, rhs),
+        "--" => remove(lhs, rhs),
+        "contains" => Ok(Value::Bool(match (lhs, rhs) {
+            (Value::Array(items), _) => items.iter().any(|item| dw_equal(item, rhs)),
+            (Value::Null, _) => false,
+            _ => {
+                let (text, part) = two_strings(name, lhs, rhs)?;
+                text.contains(&part)
+            }
+        })),
+        "startsWith" | "endsWith" => {
+            if matches!(lhs, Value::Null) {
+                return Ok(Value::Bool(false));
+            }
+            let (text, part) = two_strings(name, lhs, rhs)?;
+            Ok(Value::Bool(if name == "startsWith" {
+                text.starts_with(&part)
+            } else {
+                text.ends_with(&part)
+            }))
+        }
+        "joinBy" => join_by(lhs, rhs),
+        "splitBy" => split_by(lhs, rhs),
+        "to" => range(lhs, rhs),
+        "mod" => match (coerce_number(lhs), coerce_number(rhs)) {
+            (Some(a), Some(b)) if !b.is_zero() => Ok(Value::Number(a % b)),
+            (Some(_), Some(_)) => Err("Division by zero".into()),
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
+        },
+        "log" => Ok(log(Some(lhs), rhs)),
+        "write" => write(lhs, rhs),
+        "read" => read(lhs, rhs),
+        _ => Err(format!("Function `{name}` does not take 2 arguments")),
+    }
+}
+
+/// The functions that take a function argument; `None` when `name` is not one of them.
+fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<Option<Value>> {
+    let (Some(Arg::Value(subject)), Some(Arg::Fun(lambda))) = (args.first(), args.get(1)) else {
+        return Ok(None);
+    };
+    if matches!(subject, Value::Null) {
+        return Ok(Some(Value::Null));
+    }
+    let result = match (name, subject) {
+        ("map", Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (idx, item) in items.iter().enumerate() {
+                out.push(eval.apply(lambda, vec![item.clone(), index(idx)])?);
+            }
+            Value::array(out)
+        }
+        ("filter", Value::Array(items)) => {
+            let mut out = Vec::new();
+            for (idx, item) in items.iter().enumerate() {
+                if truthy(eval.apply(lambda, vec![item.clone(), index(idx)])?) {
+                    out.push(item.clone());
+                }
+            }
+            Value::array(out)
+        }
+        ("filter", Value::String(text)) => {
+            let mut out = String::new();
+            for (idx, c) in text.chars().enumerate() {
+                if truthy(eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?) {
+                    out.push(c);
+                }
+            }
+            Value::string(out)
+        }
+        ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
+        ("mapObject" | "filterObject" | "pluck", Value::Object(pairs)) => {
+            return object_higher_order(eval, name, lambda, pairs).map(Some);
+        }
+        ("distinctBy" | "orderBy" | "groupBy", Value::Array(items)) => {
+            let mut keyed = Vec::with_capacity(items.len());
+            for (idx, item) in items.iter().enumerate() {
+                keyed.push((eval.apply(lambda, vec![item.clone(), index(idx)])?, item.clone()));
+            }
+            by_key(name, keyed)?
+        }
+        (
+            "map" | "filter" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy"
+            | "orderBy" | "groupBy",
+            _,
+        ) => {
+            return Err(Fail::unplaced(typed_call_error(
+                name,
+                std::slice::from_ref(subject),
+                &["Array", "Function"],
+            )));
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(result))
+}
+
+fn index(idx: usize) -> Value {
+    Value::Number(BigDecimal::from(u64::try_from(idx).unwrap_or(u64::MAX)))
+}
+
+fn truthy(value: Value) -> bool {
+    matches!(value, Value::Bool(true))
+}
+
+fn reduce(
+    eval: &mut Eval<'_>,
+    lambda: &crate::expr::ast::Lambda,
+    items: &[Value],
+) -> EResult<Value> {
+    let has_default = lambda.defaults.get(1).is_some_and(Option::is_some);
+    let mut items = items.iter().cloned();
+    let mut acc = if has_default {
+        eval.apply(lambda_default_only(lambda).as_ref(), Vec::new())?
+    } else {
+        match items.next() {
+            Some(first) => first,
+            None => return Ok(Value::Null),
+        }
+    };
+    for item in items {
+        acc = eval.apply(lambda, vec![item, acc])?;
+    }
+    Ok(acc)
+}
+
+/// A lambda that evaluates the accumulator default of `lambda` (its second parameter).
+fn lambda_default_only(lambda: &crate::expr::ast::Lambda) -> Arc<crate::expr::ast::Lambda> {
+    let body = lambda.defaults[1].clone().expect("checked by the caller");
+    Arc::new(crate::expr::ast::Lambda { params: Vec::new(), defaults: Vec::new(), body })
+}
+
+fn object_higher_order(
+    eval: &mut Eval<'_>,
+    name: &str,
+    lambda: &crate::expr::ast::Lambda,
+    pairs: &[(Arc<str>, Value)],
+) -> EResult<Value> {
+    let mut out_pairs = Vec::new();
+    let mut out_items = Vec::new();
+    for (idx, (key, value)) in pairs.iter().enumerate() {
+        let result =
+            eval.apply(lambda, vec![value.clone(), Value::String(key.clone()), index(idx)])?;
+        match name {
+            "mapObject" => match result {
+                Value::Object(more) => out_pairs.extend(more.iter().cloned()),
+                other => return Err(Fail::unplaced(cannot_coerce(&other, "Object"))),
+            },
+            "pluck" => out_items.push(result),
+            _ => {
+                if truthy(result) {
+                    out_pairs.push((key.clone(), value.clone()));
+                }
+            }
+        }
+    }
+    Ok(if name == "pluck" { Value::array(out_items) } else { Value::Object(Arc::new(out_pairs)) })
+}
+
+fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
+    match name {
+        "distinctBy" => {
+            let mut seen: Vec<Value> = Vec::new();
+            let mut out = Vec::new();
+            for (key, item) in keyed {
+                if !seen.iter().any(|s| dw_equal(s, &key)) {
+                    seen.push(key);
+                    out.push(item);
+                }
+            }
+            Ok(Value::array(out))
+        }
+        "orderBy" => {
+            let mut keyed = keyed;
+            keyed.sort_by(|(a, _), (b, _)| order(a, b));
+            Ok(Value::array(keyed.into_iter().map(|(_, item)| item)))
+        }
+        _ => {
+            let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
+            for (key, item) in keyed {
+                let key: Arc<str> = coerce_string(&key)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
+                    .into();
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, items)) => items.push(item),
+                    None => groups.push((key, vec![item])),
+                }
+            }
+            Ok(Value::Object(Arc::new(
+                groups.into_iter().map(|(k, items)| (k, Value::array(items))).collect(),
+            )))
+        }
+    }
+}
+
+/// The order `orderBy` sorts in: numbers by value, strings by text, others by type name.
+fn order(lhs: &Value, rhs: &Value) -> Ordering {
+    match (lhs, rhs) {
+        (Value::Number(a), Value::Number(b)) => a.cmp(b),
+        (Value::String(a), Value::String(b)) => a.cmp(b),
+        (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
+        (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b).unwrap_or(Ordering::Equal),
+        _ => type_name(lhs).cmp(type_name(rhs)),
+    }
+}
+
+fn size_of(value: &Value) -> Result<Value, String> {
+    let size = match value {
+        Value::Null => return Ok(Value::Null),
+        Value::Array(items) => items.len(),
+        Value::Object(pairs) => pairs.len(),
+        Value::Binary(bytes) => bytes.len(),
+        other => coerce_string(other).map_or(0, |s| s.chars().count()),
+    };
+    Ok(index(size))
+}
+
+fn string_fn(name: &str, value: &Value) -> Result<Value, String> {
+    if matches!(value, Value::Null) {
+        return Ok(Value::Null);
+    }
+    let Some(text) = coerce_string(value).filter(|_| !matches!(value, Value::Binary(_))) else {
+        return Err(typed_call_error(name, std::slice::from_ref(value), &["String"]));
+    };
+    let result = match name {
+        "upper" => text.to_uppercase(),
+        "lower" => text.to_lowercase(),
+        _ => text.trim().to_owned(),
+    };
+    Ok(Value::string(result))
+}
+
+fn flatten(value: &Value) -> Result<Value, String> {
+    match value {
+        Value::Null => Ok(Value::Null),
+        Value::Array(items) => {
+            let mut out = Vec::new();
+            for item in items.iter() {
+                match item {
+                    Value::Array(inner) => out.extend(inner.iter().cloned()),
+                    other => out.push(other.clone()),
+                }
+            }
+            Ok(Value::array(out))
+        }
+        other => Err(typed_call_error("flatten", std::slice::from_ref(other), &["Array"])),
+    }
+}
+
+fn object_parts(
+    name: &str,
+    value: &Value,
+    part: impl Fn(&Arc<str>, &Value) -> Value,
+) -> Result<Value, String> {
+    match value {
+        Value::Null => Ok(Value::Null),
+        Value::Object(pairs) => Ok(Value::array(pairs.iter().map(|(k, v)| part(k, v)))),
+        other => Err(typed_call_error(name, std::slice::from_ref(other), &["Object"])),
+    }
+}
+
+fn number_fn(name: &str, value: &Value) -> Result<Value, String> {
+    let Some(n) = coerce_number(value) else {
+        return Err(typed_call_error(name, std::slice::from_ref(value), &["Number"]));
+    };
+    let result = match name {
+        "abs" => Value::Number(n.abs()),
+        "ceil" => Value::Number(n.with_scale_round(0, RoundingMode::Ceiling)),
+        "floor" => Value::Number(n.with_scale_round(0, RoundingMode::Floor)),
+        "round" => Value::Number(n.with_scale_round(0, RoundingMode::HalfUp)),
+        _ => {
+            let even = (n.with_scale_round(0, RoundingMode::Floor) % BigDecimal::from(2)).is_zero();
+            Value::Bool(even == (name == "isEven"))
+        }
+    };
+    Ok(result)
+}
+
+fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
+    let Value::Array(items) = value else {
+        return Err(typed_call_error(name, std::slice::from_ref(value), &["Array"]));
+    };
+    if items.is_empty() {
+        return Ok(if name == "sum" { Value::Number(BigDecimal::zero()) } else { Value::Null });
+    }
+    if matches!(name, "max" | "min") {
+        let pick = if name == "max" { Ordering::Greater } else { Ordering::Less };
+        let best = items
+            .iter()
+            .skip(1)
+            .fold(&items[0], |best, item| if order(item, best) == pick { item } else { best });
+        return Ok(best.clone());
+    }
+    let mut total = BigDecimal::zero();
+    for item in items.iter() {
+        total += coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
+    }
+    if name == "avg" {
+        total = num::divide(&total, &BigDecimal::from(items.len() as u64)).unwrap_or_default();
+    }
+    Ok(Value::Number(total))
+}
+
+/// `++`: strings (numbers and booleans are written as text), arrays, objects.
+fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    match (lhs, rhs) {
+        (Value::Array(a), Value::Array(b)) => Ok(Value::array(a.iter().chain(b.iter()).cloned())),
+        (Value::Object(a), Value::Object(b)) => {
+            Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
+        }
+        _ => {
+            let scalar = |v: &Value| {
+                matches!(
+                    v,
+                    Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+                )
+            };
+            match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
+                (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
+                _ => Err(crate::expr::eval::call_error(
+                    "++",
+                    &[describe(lhs), describe(rhs)],
+                    CONCAT_COMBINATIONS,
+                )),
+            }
+        }
+    }
+}
+
+const CONCAT_COMBINATIONS: &[&str] = &[
+    "(Array, Array)",
+    "(Date, Time)",
+    "(Date, LocalTime)",
+    "(Date, TimeZone)",
+    "(LocalDateTime, TimeZone)",
+    "(LocalTime, Date)",
+    "(LocalTime, TimeZone)",
+    "(Object, Object)",
+    "(String, String)",
+    "(Time, Date)",
+    "(TimeZone, LocalDateTime)",
+    "(TimeZone, Date)",
+    "(TimeZone, LocalTime)",
+];
+
+/// `--`: array elements or object keys removed.
+fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    match (lhs, rhs) {
+        (Value::Null, _) => Ok(Value::Null),
+        (Value::Array(a), Value::Array(b)) => {
+            Ok(Value::array(a.iter().filter(|x| !b.iter().any(|y| dw_equal(x, y))).cloned()))
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            let kept = a.iter().filter(|(k, _)| !b.iter().any(|(kb, _)| kb == k)).cloned();
+            Ok(Value::Object(Arc::new(kept.collect())))
+        }
+        _ => Err(crate::expr::eval::call_error(
+            "--",
+            &[describe(lhs), describe(rhs)],
+            &["(Array, Array)", "(Object, Object)"],
+        )),
+    }
+}
+
+fn two_strings(name: &str, lhs: &Value, rhs: &Value) -> Result<(String, String), String> {
+    match (coerce_string(lhs), coerce_string(rhs)) {
+        (Some(a), Some(b)) => Ok((a, b)),
+        _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["String", "String"])),
+    }
+}
+
+fn join_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    let Value::Array(items) = lhs else {
+        return match lhs {
+            Value::Null => Ok(Value::Null),
+            other => {
+                Err(typed_call_error("joinBy", &[other.clone(), rhs.clone()], &["Array", "String"]))
+            }
+        };
+    };
+    let separator = coerce_string(rhs).ok_or_else(|| cannot_coerce(rhs, "String"))?;
+    let mut parts = Vec::with_capacity(items.len());
+    for item in items.iter() {
+        parts.push(coerce_string(item).ok_or_else(|| cannot_coerce(item, "String"))?);
+    }
+    Ok(Value::string(parts.join(&separator)))
+}
+
+/// `splitBy` with a literal separator; trailing empty parts are dropped, as Java's split does.
+fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    if matches!(lhs, Value::Null) {
+        return Ok(Value::Null);
+    }
+    let (text, separator) = two_strings("splitBy", lhs, rhs)?;
+    let mut parts: Vec<String> = if separator.is_empty() {
+        text.chars().map(String::from).collect()
+    } else {
+        text.split(separator.as_str()).map(str::to_owned).collect()
+    };
+    while parts.last().is_some_and(String::is_empty) && parts.len() > 1 {
+        parts.pop();
+    }
+    Ok(Value::array(parts.into_iter().map(Value::string)))
+}
+
+fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    let (Some(from), Some(to)) = (coerce_number(lhs), coerce_number(rhs)) else {
+        return Err(typed_call_error("to", &[lhs.clone(), rhs.clone()], &["Number", "Number"]));
+    };
+    let step = if from <= to { BigDecimal::from(1) } else { BigDecimal::from(-1) };
+    let mut items = Vec::new();
+    let mut current = from;
+    loop {
+        items.push(Value::Number(current.clone()));
+        if current == to || items.len() > 10_000_000 {
+            break;
+        }
+        current += &step;
+    }
+    Ok(Value::array(items))
+}
+
+/// `log(prefix, value)`: records the value in DataWeave's form and returns it.
+fn log(prefix: Option<&Value>, value: &Value) -> Value {
+    let text = crate::expr::eval::dw_repr(value);
+    match prefix.and_then(coerce_string) {
+        Some(prefix) => tracing::info!(target: "flowrun::dataweave", "{prefix} - {text}"),
+        None => tracing::info!(target: "flowrun::dataweave", "{text}"),
+    }
+    value.clone()
+}
+
+fn write(value: &Value, mime: &Value) -> Result<Value, String> {
+    let mime = coerce_string(mime).unwrap_or_default();
+    match mime.as_str() {
+        "application/json" | "json" => Ok(Value::string(json::write(value, true))),
+        "text/plain" | "text" => {
+            coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+        }
+        other => Err(format!("flowrun cannot write `{other}` yet")),
+    }
+}
+
+fn read(text: &Value, mime: &Value) -> Result<Value, String> {
+    let mime = coerce_string(mime).unwrap_or_default();
+    let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
+    match mime.as_str() {
+        "application/json" | "json" => json::read(text.as_bytes(), "anonymous"),
+        "text/plain" | "text" => Ok(Value::string(text)),
+        other => Err(format!("flowrun cannot read `{other}` yet")),
+    }
+}
+
+/// `value as Type {props}`.
+pub(crate) fn coerce_as(
+    value: Value,
+    type_name: &str,
+    props: Option<&Value>,
+) -> Result<Value, String> {
+    let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
+    let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
+    if let Some(kind) = time::kind_named(type_name) {
+        return coerce_temporal(value, kind, format);
+    }
+    let coerced = match (type_name, &value) {
+        ("String", Value::Temporal(t)) if format.is_some() => {
+            let formatted = time::format(t, format.unwrap_or_default());
+            let caused_by = |reason: String| {
+                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
+            };
+            Some(Value::string(formatted.map_err(caused_by)?))
+        }
+        ("String", Value::Number(n)) if format.is_some() => {
+            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+        }
+        ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
+            let seconds = time::epoch_seconds(t);
+            let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
+            let number = match unit {
+                Some("milliseconds") => BigDecimal::from(seconds * 1000 + millis),
+                _ => BigDecimal::from(seconds),
+            };
+            Some(Value::Number(number))
+        }
+        _ => None,
+    };
+    if let Some(coerced) = coerced {
+        return Ok(coerced);
+    }
+    let coerced = match type_name {
+        "String" => coerce_string(&value).map(Value::string),
+        "Number" => coerce_number(&value).map(Value::Number),
+        "Boolean" => match &value {
+            Value::Bool(_) => Some(value.clone()),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
+            _ => None,
+        },
+        "Array" => matches!(value, Value::Array(_)).then(|| value.clone()),
+        "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
+        "Null" => matches!(value, Value::Null).then_some(Value::Null),
+        "Any" => Some(value.clone()),
+        other => return Err(format!("flowrun does not support `as {other}` yet")),
+    };
+    coerced.ok_or_else(|| match value {
+        // Unlike other messages, `as` names a null without its value.
+        Value::Null => format!("Cannot coerce Null to {type_name}"),
+        other => cannot_coerce(&other, type_name),
+    })
+}
+
+/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
+fn coerce_temporal(
+    value: Value,
+    kind: TemporalKind,
+    format: Option<&str>,
+) -> Result<Value, String> {
+    let converted = match (&value, format) {
+        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
+        (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
+        (Value::Temporal(t), _) => time::convert(*t, kind),
+        _ => None,
+    };
+    let type_name = time::type_name(kind);
+    converted.map(Value::Temporal).ok_or_else(|| match &value {
+        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
+        other => {
+            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
+        }
+    })
+}
+
+/// `value is Type`.
+pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
+    let matches = match type_name {
+        "String" => matches!(value, Value::String(_)),
+        "Number" => matches!(value, Value::Number(_)),
+        "Boolean" => matches!(value, Value::Bool(_)),
+        "Null" => matches!(value, Value::Null),
+        "Array" => matches!(value, Value::Array(_)),
+        "Object" => matches!(value, Value::Object(_)),
+        "Binary" => matches!(value, Value::Binary(_)),
+        name if time::kind_named(name).is_some() => {
+            matches!(value, Value::Temporal(t) if Some(t.kind) == time::kind_named(name))
+        }
+        "Any" => true,
+        other => return Err(format!("flowrun does not support `is {other}` yet")),
+    };
+    Ok(matches)
+}

@@ -1,0 +1,373 @@
+//! JSON reading and writing in DataWeave's manner.
+//!
+//! The reader turns a payload's bytes into a [`Value`], keeping key order, duplicate keys
+//! and each number's digits (serde_json's map would drop duplicates, so this is a small
+//! hand-written reader). Its errors use the reference runtime's wording, such as
+//! ``Unexpected end-of-input at payload@[1:6] (line:column), expected ']', while reading `payload` as Json.``
+//!
+//! The writer prints what DataWeave's JSON writer prints: with `indent` (the default) two
+//! spaces per level and `"key": value`; an empty object or array still gets its own
+//! (blank) inner line, as the reference runtime does. Without `indent` the output is one
+//! line with `"key": value` pairs separated by a bare `,`.
+
+use bigdecimal::BigDecimal;
+
+use crate::expr::{num, time};
+use crate::value::Value;
+
+/// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
+pub(crate) fn read(bytes: &[u8], name: &str) -> Result<Value, String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut reader = Reader { text: &text, pos: 0, name };
+    if text.is_empty() {
+        return Err(format!(
+            "Unable to parse empty input, while reading `{name}` as Json.\n \n1| \n   ^"
+        ));
+    }
+    let value = reader.value()?;
+    reader.skip_ws();
+    if reader.pos < text.len() {
+        let found = reader.peek().unwrap_or(' ');
+        return Err(reader.fail(&format!("Expecting end of input but got `{found}")));
+    }
+    Ok(value)
+}
+
+/// Writes `value` as JSON text; `indent` pretty-prints with two spaces per level.
+pub(crate) fn write(value: &Value, indent: bool) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, indent, 0);
+    out
+}
+
+/// Writes a string literal with JSON escapes.
+pub(crate) fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if c < ' ' || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write_value(out: &mut String, value: &Value, indent: bool, depth: usize) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&num::to_dw_string(n)),
+        Value::String(s) => write_string(out, s),
+        Value::Binary(bytes) => write_string(out, &String::from_utf8_lossy(bytes)),
+        Value::Temporal(t) => write_string(out, &time::to_iso(t)),
+        Value::Array(items) => {
+            let items = items.iter().map(|item| (None, item));
+            write_container(out, ('[', ']'), items, indent, depth);
+        }
+        Value::Object(pairs) => {
+            let pairs = pairs.iter().map(|(k, v)| (Some(&**k), v));
+            write_container(out, ('{', '}'), pairs, indent, depth);
+        }
+    }
+}
+
+fn write_container<'v>(
+    out: &mut String,
+    (open, close): (char, char),
+    entries: impl ExactSizeIterator<Item = (Option<&'v str>, &'v Value)>,
+    indent: bool,
+    depth: usize,
+) {
+    out.push(open);
+    let is_empty = entries.len() == 0;
+    for (idx, (key, value)) in entries.enumerate() {
+        if idx > 0 {
+            out.push(',');
+        }
+        if indent {
+            newline(out, depth + 1);
+        }
+        if let Some(key) = key {
+            write_string(out, key);
+            out.push_str(": ");
+        }
+        write_value(out, value, indent, depth + 1);
+    }
+    if indent {
+        if is_empty {
+            newline(out, depth + 1);
+        }
+        newline(out, depth);
+    }
+    out.push(close);
+}
+
+fn newline(out: &mut String, depth: usize) {
+    out.push('\n');
+    for _ in 0..depth {
+        out.push_str("  ");
+    }
+}
+
+struct Reader<'a> {
+    text: &'a str,
+    pos: usize,
+    name: &'a str,
+}
+
+/// What a value may start with, in the reference runtime's words.
+const VALUE_EXPECTED: &str = "false or true or null or {...} or [...] or number but was ";
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn skip_ws(&mut self) {
+        let rest = &self.text[self.pos..];
+        self.pos += rest.len() - rest.trim_start_matches([' ', '\t', '\n', '\r']).len();
+    }
+
+    /// The reader error at the current position.
+    fn fail(&self, expected: &str) -> String {
+        let before = &self.text[..self.pos];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
+        let column = before[line_start..].chars().count() + 1;
+        let what = match self.peek() {
+            Some(c) => format!("Unexpected character '{c}'"),
+            None => "Unexpected end-of-input".to_owned(),
+        };
+        let line_text = self.text[line_start..].lines().next().unwrap_or("");
+        let caret = format!("{}^", " ".repeat(column - 1 + line.to_string().len() + 2));
+        format!(
+            "{what} at {name}@[{line}:{column}] (line:column), expected {expected}, while reading `{name}` as Json.\n \n{line}| {line_text}\n{caret}",
+            name = self.name
+        )
+    }
+
+    fn expect(&mut self, c: char) -> Result<(), String> {
+        self.skip_ws();
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            return Ok(());
+        }
+        Err(self.fail(&format!("'{c}'")))
+    }
+
+    fn value(&mut self) -> Result<Value, String> {
+        self.skip_ws();
+        match self.peek() {
+            Some('{') => self.object(),
+            Some('[') => self.array(),
+            Some('"') => self.string().map(Value::string),
+            Some('t') => self.word("true", Value::Bool(true)),
+            Some('f') => self.word("false", Value::Bool(false)),
+            Some('n') => self.word("null", Value::Null),
+            Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
+            _ => Err(self.fail(VALUE_EXPECTED)),
+        }
+    }
+
+    fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
+        for expected in word.chars() {
+            if self.peek() != Some(expected) {
+                return Err(self.fail(&format!("'{expected}'")));
+            }
+            self.pos += 1;
+        }
+        Ok(value)
+    }
+
+    fn number(&mut self) -> Result<Value, String> {
+        let start = self.pos;
+        if self.peek() == Some('-') {
+            self.pos += 1;
+        }
+        if self.peek() == Some('0') {
+            // A leading zero stands alone, as JSON requires: `01` stops after the `0`.
+            self.pos += 1;
+        } else {
+            self.digits()?;
+        }
+        if self.peek() == Some('.') {
+            self.pos += 1;
+            self.digits()?;
+        }
+        if matches!(self.peek(), Some('e' | 'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some('+' | '-')) {
+                self.pos += 1;
+            }
+            self.digits()?;
+        }
+        let text = &self.text[start..self.pos];
+        let number: BigDecimal = text.parse().map_err(|_| self.fail("number"))?;
+        Ok(Value::Number(number))
+    }
+
+    /// One or more digits.
+    fn digits(&mut self) -> Result<(), String> {
+        let rest = &self.text[self.pos..];
+        let n_digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if n_digits == 0 {
+            return Err(self.fail("readDigit"));
+        }
+        self.pos += n_digits;
+        Ok(())
+    }
+
+    fn string(&mut self) -> Result<String, String> {
+        self.expect('"')?;
+        let mut text = String::new();
+        loop {
+            let Some(c) = self.peek() else { return Err(self.fail("'\"'")) };
+            self.pos += c.len_utf8();
+            match c {
+                '"' => return Ok(text),
+                '\\' => self.escape(&mut text)?,
+                c => text.push(c),
+            }
+        }
+    }
+
+    fn escape(&mut self, text: &mut String) -> Result<(), String> {
+        let Some(c) = self.peek() else { return Err(self.fail("'\"'")) };
+        self.pos += c.len_utf8();
+        let decoded = match c {
+            '"' | '\\' | '/' => c,
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'u' => return self.unicode_escape(text),
+            _ => {
+                return Err(format!(
+                    "Unexpected character {c}, while reading `{}` as Json.",
+                    self.name
+                ));
+            }
+        };
+        text.push(decoded);
+        Ok(())
+    }
+
+    fn unicode_escape(&mut self, text: &mut String) -> Result<(), String> {
+        let code = self.hex4()?;
+        let is_high_surrogate = (0xD800..0xDC00).contains(&code);
+        if is_high_surrogate && self.text[self.pos..].starts_with("\\u") {
+            self.pos += 2;
+            let low = self.hex4()?;
+            let combined = 0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
+            text.push(char::from_u32(combined).unwrap_or(char::REPLACEMENT_CHARACTER));
+            return Ok(());
+        }
+        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+        Ok(())
+    }
+
+    fn hex4(&mut self) -> Result<u32, String> {
+        let hex = self.text.get(self.pos..self.pos + 4).ok_or_else(|| self.fail("hex digit"))?;
+        let code = u32::from_str_radix(hex, 16).map_err(|_| self.fail("hex digit"))?;
+        self.pos += 4;
+        Ok(code)
+    }
+
+    fn array(&mut self) -> Result<Value, String> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some(']') {
+            self.pos += 1;
+            return Ok(Value::array(items));
+        }
+        loop {
+            items.push(self.value()?);
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some(']') => {
+                    self.pos += 1;
+                    return Ok(Value::array(items));
+                }
+                _ => return Err(self.fail("']'")),
+            }
+        }
+    }
+
+    fn object(&mut self) -> Result<Value, String> {
+        self.pos += 1;
+        let mut pairs: Vec<(std::sync::Arc<str>, Value)> = Vec::new();
+        self.skip_ws();
+        if self.peek() == Some('}') {
+            self.pos += 1;
+            return Ok(Value::Object(pairs.into()));
+        }
+        loop {
+            let key = self.string()?;
+            self.expect(':')?;
+            let value = self.value()?;
+            pairs.push((key.into(), value));
+            self.skip_ws();
+            match self.peek() {
+                Some(',') => self.pos += 1,
+                Some('}') => {
+                    self.pos += 1;
+                    return Ok(Value::Object(pairs.into()));
+                }
+                _ => return Err(self.fail("'}'")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str, indent: bool) -> String {
+        write(&read(text.as_bytes(), "payload").expect("valid json"), indent)
+    }
+
+    #[test]
+    fn keeps_order_duplicates_and_digits() {
+        assert_eq!(
+            round_trip(r#"{"b": 1.50, "a": [true, null], "b": "x"}"#, false),
+            r#"{"b": 1.5,"a": [true,null],"b": "x"}"#
+        );
+    }
+
+    #[test]
+    fn pretty_prints_like_dataweave() {
+        assert_eq!(
+            round_trip(r#"{"a": [1, {}], "b": []}"#, true),
+            "{\n  \"a\": [\n    1,\n    {\n      \n    }\n  ],\n  \"b\": [\n    \n  ]\n}"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_place() {
+        let err = read(b"[1, 2", "payload").expect_err("unclosed array");
+        assert!(
+            err.starts_with("Unexpected end-of-input at payload@[1:6] (line:column), expected ']'"),
+            "{err}"
+        );
+        let err = read(b"", "payload").expect_err("empty input");
+        assert!(err.starts_with("Unable to parse empty input"), "{err}");
+    }
+
+    #[test]
+    fn escapes_control_characters() {
+        let mut out = String::new();
+        write_string(&mut out, "a\"\u{1}\u{7f}é/");
+        assert_eq!(out, r#""a\"\u0001\u007fé/""#);
+    }
+}

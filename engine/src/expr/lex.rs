@@ -1,0 +1,415 @@
+//! The lexer: turns DataWeave source text into tokens, each with its byte range.
+//!
+//! This is the first stage of compiling an expression (lex → [`parse`](super::parse) →
+//! [`eval`](super::eval)). Offsets are relative to the start of the script text; the
+//! parser adds the script's own [`Span`](crate::diag::Span) when it reports an error.
+//!
+//! Strings are lexed whole: an interpolation such as `"a $(x + 1) b"` becomes one
+//! [`Tok::Str`] whose parts record where the embedded expression's text lies, and the
+//! parser compiles those parts on its own.
+
+use std::fmt;
+
+/// One token with its byte range in the script.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Token {
+    /// What was read.
+    pub(crate) tok: Tok,
+    /// Offset of the first byte.
+    pub(crate) start: usize,
+    /// Offset one past the last byte.
+    pub(crate) end: usize,
+}
+
+/// The kinds of token.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Tok {
+    /// A name or keyword, including `::`-qualified names such as `Mule::p`.
+    Ident(String),
+    /// A number literal as written.
+    Num(String),
+    /// A string literal, already unescaped, split at interpolations.
+    Str(Vec<StrPart>),
+    /// A date or time literal between bars, without the bars: `|2003-10-01|`.
+    Temporal(String),
+    /// `$`, `$$` or `$$$`: the implicit lambda parameters, by count of dollars.
+    Dollar(usize),
+    /// An operator or punctuation mark, such as `++`, `.*` or `{`.
+    Punct(&'static str),
+    /// End of input.
+    Eof,
+}
+
+/// A piece of a string literal.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum StrPart {
+    /// Literal text, escapes resolved.
+    Text(String),
+    /// An interpolated expression: `$(...)` or `$name`, as the byte range of its source.
+    Expr {
+        /// Offset of the expression's first byte.
+        start: usize,
+        /// Offset one past its last byte.
+        end: usize,
+    },
+}
+
+/// Why the source could not be split into tokens.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum LexError {
+    /// A string without its closing quote.
+    #[error("Unexpected end of input, expected {quote} to close the string")]
+    UnclosedString {
+        /// The quote character that opened it.
+        quote: char,
+        /// Where the input ends.
+        at: usize,
+    },
+    /// `$(` without its `)`.
+    #[error("Unexpected end of input, expected ')' to close the interpolation")]
+    UnclosedInterpolation {
+        /// Offset of the `$(`.
+        at: usize,
+    },
+    /// `|` without its closing `|`.
+    #[error("Unexpected end of input, expected '|' to close the date")]
+    UnclosedTemporal {
+        /// Offset of the opening `|`.
+        at: usize,
+    },
+    /// `/*` without `*/`.
+    #[error("Unexpected end of input, expected '*/' to close the comment")]
+    UnclosedComment {
+        /// Offset of the `/*`.
+        at: usize,
+    },
+    /// A character that starts no token.
+    #[error("Invalid input '{found}'")]
+    UnexpectedChar {
+        /// The character.
+        found: char,
+        /// Its offset.
+        at: usize,
+    },
+}
+
+impl LexError {
+    /// Where the problem is.
+    pub(crate) fn offset(&self) -> usize {
+        match self {
+            LexError::UnclosedString { at, .. }
+            | LexError::UnclosedInterpolation { at }
+            | LexError::UnclosedComment { at }
+            | LexError::UnclosedTemporal { at }
+            | LexError::UnexpectedChar { at, .. } => *at,
+        }
+    }
+}
+
+impl fmt::Display for Tok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tok::Ident(name) => write!(f, "{name}"),
+            Tok::Num(text) => write!(f, "{text}"),
+            Tok::Str(_) => write!(f, "string"),
+            Tok::Temporal(text) => write!(f, "|{text}|"),
+            Tok::Dollar(n) => write!(f, "{}", "$".repeat(*n)),
+            Tok::Punct(p) => write!(f, "{p}"),
+            Tok::Eof => write!(f, "end of input"),
+        }
+    }
+}
+
+/// Operators and punctuation, longest first so that `---` wins over `--` and `-`.
+const PUNCTS: &[&str] = &[
+    "---", "++", "--", "->", "==", "!=", "~=", "<=", ">=", ">>", "<<", ".*", "..", "::", "+", "-",
+    "*", "/", "<", ">", "=", "!", ".", ",", ":", "(", ")", "[", "]", "{", "}", "@", "^", "?", "%",
+    "#", "&", "~",
+];
+
+/// Splits `source` into tokens, ending with [`Tok::Eof`].
+pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
+    let mut lexer = Lexer { src: source, pos: 0 };
+    let mut tokens = Vec::new();
+    loop {
+        lexer.skip_trivia()?;
+        let start = lexer.pos;
+        let tok = lexer.next_tok()?;
+        let done = tok == Tok::Eof;
+        tokens.push(Token { tok, start, end: lexer.pos });
+        if done {
+            return Ok(tokens);
+        }
+    }
+}
+
+/// True for characters that may continue a name.
+pub(crate) fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+}
+
+impl Lexer<'_> {
+    fn rest(&self) -> &str {
+        &self.src[self.pos..]
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn skip_trivia(&mut self) -> Result<(), LexError> {
+        loop {
+            let rest = self.rest();
+            let n_spaces = rest.len() - rest.trim_start().len();
+            self.pos += n_spaces;
+            let trimmed = self.rest();
+            if trimmed.starts_with("//") {
+                self.pos += trimmed.find('\n').unwrap_or(trimmed.len());
+            } else if trimmed.starts_with("/*") {
+                let at = self.pos;
+                let close = trimmed.find("*/").ok_or(LexError::UnclosedComment { at })?;
+                self.pos += close + 2;
+            } else {
+                return Ok(());
+            }
+        }
+    }
+
+    fn next_tok(&mut self) -> Result<Tok, LexError> {
+        let Some(c) = self.peek() else { return Ok(Tok::Eof) };
+        if c.is_ascii_digit() {
+            return Ok(Tok::Num(self.number()));
+        }
+        if c.is_alphabetic() || c == '_' {
+            return Ok(Tok::Ident(self.ident()));
+        }
+        if c == '"' || c == '\'' || c == '`' {
+            return self.string(c).map(Tok::Str);
+        }
+        if c == '|' {
+            // `|2003-10-01|`: DataWeave has no `|` operator, so a bar always starts one.
+            let at = self.pos;
+            let len = self.rest()[1..].find('|').ok_or(LexError::UnclosedTemporal { at })?;
+            let text = self.rest()[1..1 + len].to_owned();
+            self.pos += len + 2;
+            return Ok(Tok::Temporal(text));
+        }
+        if c == '$' {
+            let n_dollars = self.rest().chars().take_while(|&c| c == '$').count().min(3);
+            self.pos += n_dollars;
+            return Ok(Tok::Dollar(n_dollars));
+        }
+        match PUNCTS.iter().find(|p| self.rest().starts_with(**p)) {
+            Some(punct) => {
+                self.pos += punct.len();
+                Ok(Tok::Punct(punct))
+            }
+            None => Err(LexError::UnexpectedChar { found: c, at: self.pos }),
+        }
+    }
+
+    fn take_while(&mut self, pred: impl Fn(char) -> bool) -> &str {
+        let start = self.pos;
+        let len = self.rest().find(|c: char| !pred(c)).unwrap_or(self.rest().len());
+        self.pos += len;
+        &self.src[start..self.pos]
+    }
+
+    fn number(&mut self) -> String {
+        let start = self.pos;
+        self.take_while(|c| c.is_ascii_digit());
+        let rest = self.rest().as_bytes();
+        if rest.first() == Some(&b'.') && rest.get(1).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+            self.take_while(|c| c.is_ascii_digit());
+        }
+        let rest = self.rest().as_bytes();
+        if matches!(rest.first(), Some(b'e' | b'E')) {
+            let sign = usize::from(matches!(rest.get(1), Some(b'+' | b'-')));
+            if rest.get(1 + sign).is_some_and(u8::is_ascii_digit) {
+                self.pos += 1 + sign;
+                self.take_while(|c| c.is_ascii_digit());
+            }
+        }
+        self.src[start..self.pos].to_owned()
+    }
+
+    /// A name; `a::b::c` is read as one name, as DataWeave's qualified references are.
+    fn ident(&mut self) -> String {
+        let start = self.pos;
+        loop {
+            self.take_while(is_ident_char);
+            let rest = self.rest();
+            let qualified = rest.starts_with("::")
+                && rest[2..].chars().next().is_some_and(|c| c.is_alphabetic() || c == '_');
+            if !qualified {
+                return self.src[start..self.pos].to_owned();
+            }
+            self.pos += 2;
+        }
+    }
+
+    fn string(&mut self, quote: char) -> Result<Vec<StrPart>, LexError> {
+        self.pos += 1;
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        loop {
+            let Some(c) = self.peek() else {
+                // Reported where the input ends, as DataWeave does.
+                return Err(LexError::UnclosedString { quote, at: self.pos });
+            };
+            self.pos += c.len_utf8();
+            match c {
+                _ if c == quote => break,
+                '\\' => self.escape(&mut text),
+                '$' => match self.interpolation()? {
+                    Some(part) => {
+                        if !text.is_empty() {
+                            parts.push(StrPart::Text(std::mem::take(&mut text)));
+                        }
+                        parts.push(part);
+                    }
+                    None => text.push('$'),
+                },
+                _ => text.push(c),
+            }
+        }
+        if !text.is_empty() || parts.is_empty() {
+            parts.push(StrPart::Text(text));
+        }
+        Ok(parts)
+    }
+
+    /// Reads the escape after a backslash. Unknown escapes keep their backslash, as the
+    /// reference runtime does (`"a\sb"` is the four characters `a\sb`).
+    fn escape(&mut self, text: &mut String) {
+        let Some(c) = self.peek() else { return text.push('\\') };
+        self.pos += c.len_utf8();
+        match c {
+            'n' => text.push('\n'),
+            't' => text.push('\t'),
+            'r' => text.push('\r'),
+            'b' => text.push('\u{8}'),
+            'f' => text.push('\u{c}'),
+            '"' | '\'' | '`' | '\\' | '$' | '/' => text.push(c),
+            'u' => match self.rest().get(..4).and_then(|hex| u32::from_str_radix(hex, 16).ok()) {
+                Some(code) => {
+                    self.pos += 4;
+                    text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                }
+                None => text.push_str("\\u"),
+            },
+            _ => {
+                text.push('\\');
+                text.push(c);
+            }
+        }
+    }
+
+    /// After a `$` inside a string: `$(expr)`, `$name`, or a plain dollar sign.
+    fn interpolation(&mut self) -> Result<Option<StrPart>, LexError> {
+        let rest = self.rest();
+        if rest.starts_with('(') {
+            let at = self.pos - 1;
+            let len = matching_paren(rest).ok_or(LexError::UnclosedInterpolation { at })?;
+            let part = StrPart::Expr { start: self.pos + 1, end: self.pos + len - 1 };
+            self.pos += len;
+            return Ok(Some(part));
+        }
+        if rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            let start = self.pos;
+            self.take_while(is_ident_char);
+            return Ok(Some(StrPart::Expr { start, end: self.pos }));
+        }
+        Ok(None)
+    }
+}
+
+/// The length of `text` up to and including the `)` that closes its leading `(`, skipping
+/// over nested brackets and string literals; `None` when it is never closed.
+pub(crate) fn matching_paren(text: &str) -> Option<usize> {
+    matching_close(text, '(', ')')
+}
+
+/// Like [`matching_paren`] for any pair of brackets; used for `#[...]` in templates too.
+pub(crate) fn matching_close(text: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut chars = text.char_indices();
+    while let Some((idx, c)) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => skip_string(&mut chars, c)?,
+            _ if c == open => depth += 1,
+            _ if c == close => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(idx + c.len_utf8());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn skip_string(chars: &mut std::str::CharIndices<'_>, quote: char) -> Option<()> {
+    while let Some((_, c)) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else if c == quote {
+            return Some(());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(source: &str) -> Vec<Tok> {
+        lex(source).expect("lexes").into_iter().map(|t| t.tok).collect()
+    }
+
+    #[test]
+    fn splits_operators_longest_first() {
+        let toks = kinds("a ++ b --- c.*d");
+        assert_eq!(toks[1], Tok::Punct("++"));
+        assert_eq!(toks[3], Tok::Punct("---"));
+        assert_eq!(toks[5], Tok::Punct(".*"));
+    }
+
+    #[test]
+    fn numbers_keep_their_text_and_stop_before_selectors() {
+        assert_eq!(kinds("1.50")[0], Tok::Num("1.50".into()));
+        assert_eq!(kinds("1e3")[0], Tok::Num("1e3".into()));
+        assert_eq!(
+            kinds("5.x")[..3],
+            [Tok::Num("5".into()), Tok::Punct("."), Tok::Ident("x".into())]
+        );
+    }
+
+    #[test]
+    fn strings_record_interpolations() {
+        let toks = kinds(r#""a\n$(f("x)")) $name \$""#);
+        let Tok::Str(parts) = &toks[0] else { panic!("string expected") };
+        assert_eq!(parts[0], StrPart::Text("a\n".into()));
+        assert_eq!(parts[1], StrPart::Expr { start: 6, end: 13 });
+        assert_eq!(parts[3], StrPart::Expr { start: 16, end: 20 });
+        assert_eq!(parts[4], StrPart::Text(" $".into()));
+    }
+
+    #[test]
+    fn comments_and_qualified_names() {
+        assert_eq!(kinds("Mule::p /* c */ // d\n")[..2], [Tok::Ident("Mule::p".into()), Tok::Eof]);
+    }
+
+    #[test]
+    fn unclosed_string_is_reported_where_the_input_ends() {
+        assert_eq!(lex("1 ++ 'abc").expect_err("unclosed string").offset(), 9);
+    }
+}

@@ -1,0 +1,173 @@
+//! Number arithmetic and number-to-text conversion the way DataWeave's runtime does it.
+//!
+//! DataWeave numbers are Java `BigDecimal`s. Writers print them with Java's
+//! `BigDecimal.toString` after dropping trailing fraction zeros, so `1.50` prints as `1.5`
+//! and `100.0` as `100`, while a literal written with an exponent keeps it (`1e3` prints
+//! as `1E+3`). Division rounds to 34 significant digits (Java's `DECIMAL128`).
+
+use std::num::NonZeroU64;
+
+use bigdecimal::{BigDecimal, RoundingMode, Zero};
+
+/// Significant digits kept by division, as Java's `MathContext.DECIMAL128`.
+const DIVISION_DIGITS: u64 = 34;
+
+/// The text DataWeave writes for a number (JSON, text, `++`, string interpolation).
+pub(crate) fn to_dw_string(number: &BigDecimal) -> String {
+    let (_, scale) = number.as_bigint_and_exponent();
+    let stripped = number.normalized();
+    let (_, stripped_scale) = stripped.as_bigint_and_exponent();
+    // Trailing zeros come off the fraction only: `100.0` stays `100`, not `1E+2`.
+    let new_scale = stripped_scale.max(scale.min(0));
+    java_string(&stripped.with_scale(new_scale))
+}
+
+/// Java's `BigDecimal.toString`: plain notation unless the exponent is large or very negative.
+pub(crate) fn java_string(number: &BigDecimal) -> String {
+    let (unscaled, scale) = number.as_bigint_and_exponent();
+    let sign = if unscaled < Zero::zero() { "-" } else { "" };
+    let digits = unscaled.magnitude().to_string();
+    let n_digits = i64::try_from(digits.len()).unwrap_or(i64::MAX);
+    let adjusted = n_digits - 1 - scale;
+    if scale == 0 {
+        return format!("{sign}{digits}");
+    }
+    if scale > 0 && adjusted >= -6 {
+        let point = n_digits - scale;
+        if point > 0 {
+            let (int_part, frac_part) = digits.split_at(point.unsigned_abs() as usize);
+            return format!("{sign}{int_part}.{frac_part}");
+        }
+        let zeros = "0".repeat((-point).unsigned_abs() as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let (first, rest) = digits.split_at(1);
+    let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+    let exp_sign = if adjusted >= 0 { "+" } else { "" };
+    format!("{sign}{first}{fraction}E{exp_sign}{adjusted}")
+}
+
+/// `lhs / rhs`, rounded half-even to 34 significant digits; `None` when dividing by zero.
+pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
+    if rhs.is_zero() {
+        return None;
+    }
+    let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
+    Some((lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven))
+}
+
+/// Formats a number with a Java `DecimalFormat` pattern, as `as String {format: ...}` does:
+/// `0` and `#` digits, `,` grouping, `.` fraction, `%` (times 100), and literal text before
+/// and after. Rounds half-up, as the reference engine does.
+pub(crate) fn format_decimal(number: &BigDecimal, pattern: &str) -> Result<String, String> {
+    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
+    let start =
+        pattern.find(is_digit_char).ok_or_else(|| format!("Invalid number format `{pattern}`"))?;
+    let end = pattern.rfind(is_digit_char).map_or(start, |idx| idx + 1);
+    let (prefix, body, suffix) = (&pattern[..start], &pattern[start..end], &pattern[end..]);
+    let (int_pattern, frac_pattern) = body.split_once('.').unwrap_or((body, ""));
+    let min_int = int_pattern.chars().filter(|&c| c == '0').count();
+    let group = int_pattern.rfind(',').map(|idx| int_pattern.len() - idx - 1).filter(|&g| g > 0);
+    let min_frac = frac_pattern.chars().take_while(|&c| c == '0').count();
+    let max_frac = frac_pattern.chars().filter(|&c| c == '0' || c == '#').count();
+
+    let percent = prefix.contains('%') || suffix.contains('%');
+    let scaled = if percent { number * BigDecimal::from(100) } else { number.clone() };
+    let rounded = scaled.with_scale_round(max_frac as i64, RoundingMode::HalfUp);
+    let negative = rounded < BigDecimal::zero();
+    let digits = rounded.abs().as_bigint_and_exponent().0.to_string();
+    let digits = format!("{digits:0>width$}", width = max_frac + 1);
+    let (int_digits, frac_digits) = digits.split_at(digits.len() - max_frac);
+
+    let int_digits = int_digits.trim_start_matches('0');
+    let mut int_text = format!("{int_digits:0>min_int$}");
+    let frac_text = frac_digits.trim_end_matches('0');
+    let frac_text = format!("{frac_text:0<min_frac$}");
+    if int_text.is_empty() && frac_text.is_empty() {
+        int_text.push('0');
+    }
+    if let Some(size) = group {
+        int_text = group_digits(&int_text, size);
+    }
+    let sign = if negative { "-" } else { "" };
+    let point = if frac_text.is_empty() { "" } else { "." };
+    Ok(format!("{sign}{prefix}{int_text}{point}{frac_text}{suffix}"))
+}
+
+fn group_digits(digits: &str, size: usize) -> String {
+    let mut out = String::new();
+    for (idx, c) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(size) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Parses a number the way DataWeave coerces a String to a Number.
+pub(crate) fn parse(text: &str) -> Option<BigDecimal> {
+    let text = text.trim();
+    let valid = !text.is_empty()
+        && text.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+        && text.chars().any(|c| c.is_ascii_digit());
+    if !valid {
+        return None;
+    }
+    text.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dw(text: &str) -> String {
+        to_dw_string(&text.parse().expect("number"))
+    }
+
+    #[test]
+    fn trailing_zeros_are_dropped_from_the_fraction_only() {
+        assert_eq!(dw("1.50"), "1.5");
+        assert_eq!(dw("100.0"), "100");
+        assert_eq!(dw("1500.00"), "1500");
+        assert_eq!(dw("100"), "100");
+        assert_eq!(dw("-0.0"), "0");
+    }
+
+    #[test]
+    fn exponents_follow_java() {
+        assert_eq!(dw("1e3"), "1E+3");
+        assert_eq!(dw("1E-7"), "1E-7");
+        assert_eq!(dw("0.000001"), "0.000001");
+        assert_eq!(dw("1.5e-10"), "1.5E-10");
+        assert_eq!(dw("12345678901234567890"), "12345678901234567890");
+    }
+
+    #[test]
+    fn decimal_format_patterns() {
+        let format = |n: &str, pattern: &str| {
+            format_decimal(&n.parse().expect("number"), pattern).expect("valid pattern")
+        };
+        assert_eq!(format("0.5", ".00"), ".50");
+        assert_eq!(format("0", "#"), "0");
+        assert_eq!(format("1234567.891", "#,##0.00"), "1,234,567.89");
+        assert_eq!(format("2.5", "0"), "3");
+        assert_eq!(format("-1.234", "0.0"), "-1.2");
+        assert_eq!(format("0.256", "0.0%"), "25.6%");
+        assert_eq!(format("5", "$#,##0.00"), "$5.00");
+        assert_eq!(format("1.5", "00.###"), "01.5");
+        assert_eq!(format("1234", "#,###"), "1,234");
+    }
+
+    #[test]
+    fn division_keeps_34_digits() {
+        let quotient = |a: &str, b: &str| {
+            let (a, b): (BigDecimal, BigDecimal) =
+                (a.parse().expect("number"), b.parse().expect("number"));
+            divide(&a, &b).map(|q| to_dw_string(&q))
+        };
+        assert_eq!(quotient("1", "3").as_deref(), Some("0.3333333333333333333333333333333333"));
+        assert_eq!(quotient("2", "3").as_deref(), Some("0.6666666666666666666666666666666667"));
+        assert_eq!(quotient("1", "0"), None);
+    }
+}

@@ -1,0 +1,963 @@
+//! The parser: tokens to a [`Script`], by precedence climbing.
+//!
+//! Precedence, tightest first (see `DESIGN.md` for the reasons):
+//! primary and selectors, prefix `-` `!`, `as`, `* /`, `+ -`, `< > <= >=`, `== != ~=`,
+//! `and`, `or`, prefix `not`, then infix function calls (`++`, `map`, ...) and `default`,
+//! all on one left-associative level. `if`/`else` branches and lambda bodies are full
+//! expressions and so extend as far right as they can.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use bigdecimal::BigDecimal;
+
+use crate::expr::ast::{
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Pattern, Script, Selector,
+};
+use crate::expr::lex::{self, StrPart, Tok, Token};
+use crate::expr::time;
+
+/// A syntax error at a byte range of the script.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct ParseError {
+    /// What is wrong, in DataWeave's words where it has them.
+    pub(crate) message: String,
+    /// Where.
+    pub(crate) loc: Loc,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+/// Words that never name a value or an infix function.
+const RESERVED: &[&str] = &[
+    "and", "as", "async", "case", "default", "do", "else", "enum", "false", "for", "fun", "if",
+    "import", "input", "is", "ns", "null", "or", "output", "private", "throw", "true", "type",
+    "unless", "using", "var", "yield", "not", "match", "update",
+];
+
+/// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
+const HIGHER_ORDER: &[&str] = &[
+    "map",
+    "filter",
+    "reduce",
+    "mapObject",
+    "filterObject",
+    "pluck",
+    "distinctBy",
+    "orderBy",
+    "groupBy",
+];
+
+/// Binary operator levels, loosest first; each level's operands are the next level.
+const LEVELS: &[&[(&str, BinOp)]] = &[
+    &[("or", BinOp::Or)],
+    &[("and", BinOp::And)],
+    &[("==", BinOp::Eq), ("!=", BinOp::Ne), ("~=", BinOp::Similar)],
+    &[("<", BinOp::Lt), (">", BinOp::Gt), ("<=", BinOp::Le), (">=", BinOp::Ge)],
+    &[("+", BinOp::Add), ("-", BinOp::Sub)],
+    &[("*", BinOp::Mul), ("/", BinOp::Div)],
+];
+
+/// Parses a whole script: optional header, `---`, body; or just a body.
+pub(crate) fn parse_script(src: &str) -> PResult<Script> {
+    let tokens = lex_at(src, 0, src.len())?;
+    let mut parser = Parser { src, tokens, pos: 0 };
+    let mut script =
+        Script { output: None, decls: Vec::new(), body: Node::new(NodeKind::Null, Loc::default()) };
+    if let Some(sep_idx) = header_separator(&parser.tokens) {
+        parser.header(&mut script, sep_idx)?;
+    }
+    script.body = parser.body()?;
+    Ok(script)
+}
+
+/// The index of the `---` that ends the header: the first one outside any brackets (a
+/// `do { ... --- ... }` block has its own).
+fn header_separator(tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (idx, token) in tokens.iter().enumerate() {
+        match token.tok {
+            Tok::Punct("(" | "[" | "{") => depth += 1,
+            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            Tok::Punct("---") if depth == 0 => return Some(idx),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// True when `name` is a keyword rather than a reference.
+pub(crate) fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name)
+}
+
+/// Lexes `src[start..end]`, with offsets counted from the start of `src`.
+fn lex_at(src: &str, start: usize, end: usize) -> PResult<Vec<Token>> {
+    let mut tokens = lex::lex(&src[start..end]).map_err(|err| {
+        let at = start + err.offset();
+        let message = err.to_string();
+        ParseError { message, loc: Loc { start: at, end: at + 1 } }
+    })?;
+    for token in &mut tokens {
+        token.start += start;
+        token.end += start;
+    }
+    Ok(tokens)
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    tokens: Vec<Token>,
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Token {
+        &self.tokens[self.pos.min(self.tokens.len() - 1)]
+    }
+
+    fn peek_at(&self, ahead: usize) -> &Tok {
+        &self.tokens[(self.pos + ahead).min(self.tokens.len() - 1)].tok
+    }
+
+    fn bump(&mut self) -> Token {
+        let token = self.peek().clone();
+        if token.tok != Tok::Eof {
+            self.pos += 1;
+        }
+        token
+    }
+
+    fn at_punct(&self, punct: &str) -> bool {
+        matches!(self.peek().tok, Tok::Punct(p) if p == punct)
+    }
+
+    fn at_word(&self, word: &str) -> bool {
+        matches!(&self.peek().tok, Tok::Ident(w) if w == word)
+    }
+
+    fn eat_punct(&mut self, punct: &str) -> bool {
+        let found = self.at_punct(punct);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn expect_punct(&mut self, punct: &str, context: &str) -> PResult<Token> {
+        if self.at_punct(punct) {
+            return Ok(self.bump());
+        }
+        Err(self.unexpected(&format!("'{punct}' {context}")))
+    }
+
+    /// The error for the current token when `expected` should have come.
+    fn unexpected(&self, expected: &str) -> ParseError {
+        let token = self.peek();
+        let loc = Loc { start: token.start, end: token.end.max(token.start + 1) };
+        let message = match &token.tok {
+            Tok::Eof => format!("Unexpected end of input, expected {expected}"),
+            _ => format!(
+                "Invalid input '{}', expected {expected}",
+                &self.src[token.start..token.end]
+            ),
+        };
+        ParseError { message, loc }
+    }
+
+    fn loc_from(&self, start: usize) -> Loc {
+        let end = self.tokens[self.pos.saturating_sub(1)].end;
+        Loc { start, end: end.max(start) }
+    }
+
+    // ---- header ----------------------------------------------------------------------
+
+    fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
+        let sep_start = self.tokens[sep_idx].start;
+        while self.pos < sep_idx {
+            let token = self.peek().clone();
+            match &token.tok {
+                Tok::Punct("%") => self.skip_line(sep_start),
+                Tok::Ident(word) if word == "output" => {
+                    script.output = Some(self.output_directive(&token, sep_start)?);
+                }
+                Tok::Ident(word) if word == "var" => {
+                    self.bump();
+                    script.decls.push(self.var_decl()?);
+                }
+                Tok::Ident(word) if word == "fun" => {
+                    self.bump();
+                    script.decls.push(self.fun_decl()?);
+                }
+                Tok::Ident(word) if ["import", "ns", "type", "input"].contains(&word.as_str()) => {
+                    self.skip_line(sep_start);
+                }
+                _ => return Err(self.unexpected("a header directive or '---'")),
+            }
+        }
+        if self.pos > sep_idx {
+            // A declaration ran past the separator, such as `var x = ---`.
+            let token = &self.tokens[sep_idx];
+            let loc = Loc { start: token.start, end: token.end };
+            return Err(ParseError {
+                message: "Invalid input '---', expected an expression".into(),
+                loc,
+            });
+        }
+        self.pos = sep_idx + 1;
+        Ok(())
+    }
+
+    /// Where the header line holding the current token ends (a newline or the `---`).
+    fn line_end(&self, sep_start: usize) -> usize {
+        let start = self.peek().start;
+        self.src[start..sep_start].find('\n').map_or(sep_start, |idx| start + idx)
+    }
+
+    fn skip_line(&mut self, sep_start: usize) {
+        let end = self.line_end(sep_start);
+        while self.peek().start < end && self.peek().tok != Tok::Eof {
+            self.pos += 1;
+        }
+    }
+
+    fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
+        let end = self.line_end(sep_start);
+        let text = &self.src[keyword.end..end];
+        let mut words = text.split_whitespace();
+        let loc = Loc { start: keyword.start, end };
+        let Some(mime) = words.next() else {
+            self.bump();
+            return Err(self.unexpected("a media type after 'output'"));
+        };
+        let mut props = Vec::new();
+        for word in words {
+            let (name, value) = word.split_once('=').unwrap_or((word, "true"));
+            props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
+        }
+        self.skip_line(sep_start);
+        Ok(Output { mime: expand_format_id(mime), props, loc })
+    }
+
+    fn var_decl(&mut self) -> PResult<Decl> {
+        let name = self.ident("a variable name")?;
+        self.skip_type_annotation();
+        self.expect_punct("=", "after the variable name")?;
+        let value = self.expr()?;
+        Ok(Decl::Var { name, value })
+    }
+
+    fn fun_decl(&mut self) -> PResult<Decl> {
+        let name = self.ident("a function name")?;
+        self.expect_punct("(", "to open the parameter list")?;
+        let mut params = Vec::new();
+        let mut defaults = Vec::new();
+        while !self.at_punct(")") {
+            params.push(self.ident("a parameter name")?);
+            self.skip_type_annotation();
+            defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the parameter list")?;
+        self.skip_type_annotation();
+        self.expect_punct("=", "before the function body")?;
+        let body = self.expr()?;
+        Ok(Decl::Fun { name, lambda: Arc::new(Lambda { params, defaults, body }) })
+    }
+
+    fn ident(&mut self, what: &str) -> PResult<Arc<str>> {
+        match &self.peek().tok {
+            Tok::Ident(name) if !is_reserved(name) => {
+                let name = name.as_str().into();
+                self.pos += 1;
+                Ok(name)
+            }
+            _ => Err(self.unexpected(what)),
+        }
+    }
+
+    /// Skips `: Type` (types are not checked in this version).
+    fn skip_type_annotation(&mut self) {
+        if self.at_punct(":") && matches!(self.peek_at(1), Tok::Ident(_)) {
+            self.pos += 2;
+        }
+    }
+
+    // ---- expressions -----------------------------------------------------------------
+
+    fn body(&mut self) -> PResult<Node> {
+        let start = self.peek().start;
+        let node = self.expr()?;
+        let node = if self.at_punct(":") { self.bare_pair(node, start)? } else { node };
+        if self.peek().tok != Tok::Eof {
+            return Err(self.unexpected("end of input"));
+        }
+        Ok(node)
+    }
+
+    /// `key: value` without braces: an object with one pair.
+    fn bare_pair(&mut self, key: Node, start: usize) -> PResult<Node> {
+        self.bump();
+        let key = key_node(key);
+        let value = self.expr()?;
+        Ok(Node::new(NodeKind::Object(vec![Member::Pair { key, value }]), self.loc_from(start)))
+    }
+
+    /// A full expression: infix function calls and `default` over `not`-level operands.
+    pub(crate) fn expr(&mut self) -> PResult<Node> {
+        let mut lhs = self.not_expr()?;
+        loop {
+            if self.at_word("match") {
+                self.bump();
+                let cases = self.match_cases()?;
+                let loc = self.loc_from(lhs.loc.start);
+                lhs = Node::new(NodeKind::Match { value: lhs, cases }, loc);
+                continue;
+            }
+            let token = self.peek().clone();
+            let name: Arc<str> = match &token.tok {
+                Tok::Ident(word) if word == "default" || !is_reserved(word) => word.as_str().into(),
+                Tok::Punct(op @ ("++" | "--")) => (*op).into(),
+                _ => return Ok(lhs),
+            };
+            self.bump();
+            let rhs = self.not_expr()?;
+            let loc = lhs.loc.to(rhs.loc);
+            let name_loc = Loc { start: token.start, end: token.end };
+            let kind = if &*name == "default" {
+                NodeKind::Default { value: lhs, fallback: rhs }
+            } else {
+                let rhs = if matches!(&*name, "++" | "--") { rhs } else { implicit_lambda(rhs) };
+                NodeKind::Call { name, name_loc, args: vec![lhs, rhs] }
+            };
+            lhs = Node::new(kind, loc);
+        }
+    }
+
+    fn not_expr(&mut self) -> PResult<Node> {
+        if !self.at_word("not") {
+            return self.binary(0);
+        }
+        let start = self.bump().start;
+        let operand = self.not_expr()?;
+        Ok(Node::new(NodeKind::Not(operand), self.loc_from(start)))
+    }
+
+    fn binary(&mut self, level: usize) -> PResult<Node> {
+        let Some(ops) = LEVELS.get(level) else { return self.as_expr() };
+        let mut lhs = self.binary(level + 1)?;
+        loop {
+            if ops[0].1 == BinOp::Lt && self.at_word("is") {
+                self.bump();
+                let type_name = self.type_name()?;
+                let loc = self.loc_from(lhs.loc.start);
+                lhs = Node::new(NodeKind::Is { value: lhs, type_name }, loc);
+                continue;
+            }
+            let op = ops.iter().find(|(text, _)| match &self.peek().tok {
+                Tok::Punct(p) => p == text,
+                Tok::Ident(w) => w == text,
+                _ => false,
+            });
+            let Some(&(_, op)) = op else { return Ok(lhs) };
+            self.bump();
+            let rhs = self.binary(level + 1)?;
+            let loc = lhs.loc.to(rhs.loc);
+            lhs = Node::new(NodeKind::Binary { op, lhs, rhs }, loc);
+        }
+    }
+
+    fn as_expr(&mut self) -> PResult<Node> {
+        let mut value = self.unary()?;
+        while self.at_word("as") {
+            self.bump();
+            let type_name = self.type_name()?;
+            let props = if self.at_punct("{") { Some(self.primary()?) } else { None };
+            let loc = self.loc_from(value.loc.start);
+            value = Node::new(NodeKind::As { value, type_name, props }, loc);
+        }
+        Ok(value)
+    }
+
+    fn type_name(&mut self) -> PResult<Arc<str>> {
+        match &self.peek().tok {
+            Tok::Ident(name) => {
+                let name = name.as_str().into();
+                self.pos += 1;
+                Ok(name)
+            }
+            _ => Err(self.unexpected("a type name after 'as'")),
+        }
+    }
+
+    fn unary(&mut self) -> PResult<Node> {
+        let start = self.peek().start;
+        if self.eat_punct("-") {
+            let operand = self.unary()?;
+            let loc = self.loc_from(start);
+            if let NodeKind::Number(n) = &*operand.kind {
+                return Ok(Node::new(NodeKind::Number(-n), loc));
+            }
+            return Ok(Node::new(NodeKind::Neg(operand), loc));
+        }
+        if self.eat_punct("!") {
+            let operand = self.unary()?;
+            return Ok(Node::new(NodeKind::Not(operand), self.loc_from(start)));
+        }
+        let primary = self.primary()?;
+        self.selectors(primary)
+    }
+
+    fn selectors(&mut self, mut target: Node) -> PResult<Node> {
+        loop {
+            let start = target.loc.start;
+            let selector = if self.eat_punct(".") {
+                if matches!(self.peek().tok, Tok::Punct("@" | "^" | "#")) {
+                    return Err(self.unexpected("a key name (attribute, metadata and namespace selectors are not supported)"));
+                }
+                Selector::Key(self.key_name()?)
+            } else if self.eat_punct(".*") {
+                Selector::MultiKey(self.key_name()?)
+            } else if self.eat_punct("..") {
+                Selector::Descendants(self.key_name()?)
+            } else if self.at_punct("[") {
+                self.bump();
+                let index = self.expr()?;
+                self.expect_punct("]", "to close the selector")?;
+                Selector::Dynamic(index)
+            } else if self.at_punct("!") {
+                // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
+                // Errors quote `a.k` without the `!`, as DataWeave's do.
+                let loc = target.loc;
+                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                else {
+                    return Err(self.unexpected("a key selector before '!'"));
+                };
+                self.bump();
+                let kind = NodeKind::Select { target: inner, selector: Selector::Required(key) };
+                target = Node::new(kind, loc);
+                continue;
+            } else if self.at_punct("?") {
+                // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
+                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                else {
+                    return Err(self.unexpected("a key selector before '?'"));
+                };
+                self.bump();
+                let kind = NodeKind::Select { target: inner, selector: Selector::Exists(key) };
+                target = Node::new(kind, self.loc_from(start));
+                continue;
+            } else {
+                return Ok(target);
+            };
+            target = Node::new(NodeKind::Select { target, selector }, self.loc_from(start));
+        }
+    }
+
+    /// The name after `.`, `.*` or `..`: a word (keywords allowed) or a quoted string.
+    fn key_name(&mut self) -> PResult<Arc<str>> {
+        match &self.peek().tok {
+            Tok::Ident(name) => {
+                let name = name.as_str().into();
+                self.pos += 1;
+                Ok(name)
+            }
+            Tok::Str(parts) => match parts.as_slice() {
+                [StrPart::Text(text)] => {
+                    let name = text.as_str().into();
+                    self.pos += 1;
+                    Ok(name)
+                }
+                _ => Err(self.unexpected("a key name without interpolation")),
+            },
+            _ => Err(self.unexpected("a key name")),
+        }
+    }
+
+    fn primary(&mut self) -> PResult<Node> {
+        let token = self.peek().clone();
+        let loc = Loc { start: token.start, end: token.end };
+        let kind = match &token.tok {
+            Tok::Num(text) => {
+                self.bump();
+                let number = BigDecimal::from_str(text)
+                    .map_err(|_| ParseError { message: format!("Invalid number '{text}'"), loc })?;
+                NodeKind::Number(number)
+            }
+            Tok::Str(parts) => {
+                self.bump();
+                self.string(parts, loc)?
+            }
+            Tok::Dollar(n) => {
+                self.bump();
+                NodeKind::Name("$".repeat(*n).into())
+            }
+            Tok::Temporal(text) => {
+                let value = time::parse_iso(text).ok_or_else(|| ParseError {
+                    message: format!(
+                        "Invalid date literal '|{text}|' (periods and time zones are not supported)"
+                    ),
+                    loc,
+                })?;
+                self.bump();
+                NodeKind::Temporal(value)
+            }
+            Tok::Ident(word) => return self.word(word.clone(), loc),
+            Tok::Punct("(") => return self.paren(),
+            Tok::Punct("[") => return self.array(),
+            Tok::Punct("{") => return self.object(),
+            _ => return Err(self.unexpected("an expression")),
+        };
+        Ok(Node::new(kind, loc))
+    }
+
+    fn string(&self, parts: &[StrPart], loc: Loc) -> PResult<NodeKind> {
+        if let [StrPart::Text(text)] = parts {
+            return Ok(NodeKind::Str(text.as_str().into()));
+        }
+        let mut nodes = Vec::new();
+        for part in parts {
+            match part {
+                StrPart::Text(text) => {
+                    nodes.push(Node::new(NodeKind::Str(text.as_str().into()), loc))
+                }
+                StrPart::Expr { start, end } => nodes.push(self.sub_expr(*start, *end)?),
+            }
+        }
+        Ok(NodeKind::Interpolated(nodes))
+    }
+
+    /// Parses the embedded expression `src[start..end]` of an interpolation.
+    fn sub_expr(&self, start: usize, end: usize) -> PResult<Node> {
+        let tokens = lex_at(self.src, start, end)?;
+        let mut parser = Parser { src: self.src, tokens, pos: 0 };
+        let node = parser.expr()?;
+        if parser.peek().tok != Tok::Eof {
+            return Err(parser.unexpected("')' to close the interpolation"));
+        }
+        Ok(node)
+    }
+
+    fn word(&mut self, word: String, loc: Loc) -> PResult<Node> {
+        self.bump();
+        let kind = match word.as_str() {
+            "true" => NodeKind::Bool(true),
+            "false" => NodeKind::Bool(false),
+            "null" => NodeKind::Null,
+            "if" => return self.if_expr(loc.start),
+            "do" => return self.do_block(loc.start),
+            "using" => return self.using(loc.start),
+            _ if is_reserved(&word) => {
+                self.pos -= 1;
+                return Err(self.unexpected("an expression"));
+            }
+            _ if self.at_punct("(") => return self.call(word, loc),
+            _ => NodeKind::Name(word.as_str().into()),
+        };
+        Ok(Node::new(kind, loc))
+    }
+
+    fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
+        self.bump();
+        let mut args = Vec::new();
+        let takes_functions = HIGHER_ORDER.contains(&name.as_str());
+        while !self.at_punct(")") {
+            let arg = self.expr()?;
+            // `map(xs, $ + 1)`: a `$` argument is a lambda only where a function is expected.
+            args.push(if takes_functions && !args.is_empty() { implicit_lambda(arg) } else { arg });
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the argument list")?;
+        let name = name.strip_prefix("Mule::").or(name.strip_prefix("dw::Core::")).unwrap_or(&name);
+        let kind = NodeKind::Call { name: name.into(), name_loc, args };
+        Ok(Node::new(kind, self.loc_from(name_loc.start)))
+    }
+
+    fn if_expr(&mut self, start: usize) -> PResult<Node> {
+        self.expect_punct("(", "after 'if'")?;
+        let cond = self.expr()?;
+        self.expect_punct(")", "to close the condition")?;
+        let then = self.expr()?;
+        if !self.at_word("else") {
+            return Err(self.unexpected("'else'"));
+        }
+        self.bump();
+        let otherwise = self.expr()?;
+        Ok(Node::new(NodeKind::If { cond, then, otherwise }, self.loc_from(start)))
+    }
+
+    /// `do { var a = 1  fun f(x) = x  --- body }`.
+    fn do_block(&mut self, start: usize) -> PResult<Node> {
+        self.expect_punct("{", "after 'do'")?;
+        let mut decls = Vec::new();
+        let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
+        if has_header {
+            loop {
+                if self.eat_punct("---") {
+                    break;
+                } else if self.at_word("var") {
+                    self.bump();
+                    decls.push(self.var_decl()?);
+                } else if self.at_word("fun") {
+                    self.bump();
+                    decls.push(self.fun_decl()?);
+                } else {
+                    return Err(self.unexpected("'var', 'fun' or '---'"));
+                }
+            }
+        }
+        let body = self.expr()?;
+        self.expect_punct("}", "to close the 'do' block")?;
+        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+    }
+
+    /// The legacy `using (a = 1, b = 2) body`.
+    fn using(&mut self, start: usize) -> PResult<Node> {
+        self.expect_punct("(", "after 'using'")?;
+        let mut decls = Vec::new();
+        while !self.at_punct(")") {
+            decls.push(self.var_decl()?);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the 'using' declarations")?;
+        let body = self.expr()?;
+        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+    }
+
+    /// `{ case ... -> ... else -> ... }` after `match`.
+    fn match_cases(&mut self) -> PResult<Vec<Case>> {
+        self.expect_punct("{", "after 'match'")?;
+        let mut cases = Vec::new();
+        while !self.at_punct("}") {
+            let pattern = if self.at_word("else") {
+                self.bump();
+                Pattern::Any { bind: None }
+            } else if self.at_word("case") {
+                self.bump();
+                self.pattern()?
+            } else {
+                return Err(self.unexpected("'case', 'else' or '}'"));
+            };
+            self.expect_punct("->", "after the pattern")?;
+            cases.push(Case { pattern, body: self.expr()? });
+        }
+        self.expect_punct("}", "to close the 'match'")?;
+        Ok(cases)
+    }
+
+    fn pattern(&mut self) -> PResult<Pattern> {
+        if self.at_word("is") {
+            self.bump();
+            return Ok(Pattern::Is { bind: None, type_name: self.type_name()? });
+        }
+        let bind = match (&self.peek().tok, self.peek_at(1)) {
+            (Tok::Ident(name), Tok::Punct(":" | "->") | Tok::Ident(_)) if !is_reserved(name) => {
+                Some(self.ident("a name")?)
+            }
+            _ => None,
+        };
+        let Some(bind) = bind else {
+            return Ok(Pattern::Equals { bind: None, value: self.unary()? });
+        };
+        if self.eat_punct(":") {
+            return Ok(Pattern::Equals { bind: Some(bind), value: self.unary()? });
+        }
+        if self.at_word("is") {
+            self.bump();
+            return Ok(Pattern::Is { bind: Some(bind), type_name: self.type_name()? });
+        }
+        if self.at_word("if") {
+            self.bump();
+            return Ok(Pattern::Guard { bind, cond: self.expr()? });
+        }
+        if self.at_punct("->") {
+            return Ok(Pattern::Any { bind: Some(bind) });
+        }
+        Err(self
+            .unexpected("'if', 'is', ':' or '->' (regular expression patterns are not supported)"))
+    }
+
+    fn paren(&mut self) -> PResult<Node> {
+        let start = self.bump().start;
+        if let Some(n_params) = self.lambda_ahead() {
+            return self.lambda(start, n_params);
+        }
+        let inner = self.expr()?;
+        self.expect_punct(")", "for the enclosed expression.")?;
+        // Keep the parentheses in the span, as DataWeave's excerpts do.
+        Ok(Node { kind: inner.kind, loc: self.loc_from(start) })
+    }
+
+    /// After `(`: the number of parameters if a lambda `(a, b: T, c = 1) ->` follows.
+    fn lambda_ahead(&self) -> Option<usize> {
+        let mut ahead = 0;
+        let mut n_params = 0;
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Punct(")") => break,
+                Tok::Ident(name) if !is_reserved(name) => {
+                    n_params += 1;
+                    ahead += 1;
+                    if self.peek_at(ahead) == &Tok::Punct(":") {
+                        ahead += 2;
+                    }
+                    if self.peek_at(ahead) == &Tok::Punct("=") {
+                        ahead = self.skip_default(ahead + 1)?;
+                    }
+                    match self.peek_at(ahead) {
+                        Tok::Punct(",") => ahead += 1,
+                        Tok::Punct(")") => break,
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+        (self.peek_at(ahead + 1) == &Tok::Punct("->")).then_some(n_params)
+    }
+
+    /// Skips a parameter default starting `ahead` tokens on, up to its `,` or `)`.
+    fn skip_default(&self, mut ahead: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Eof => return None,
+                Tok::Punct("(" | "[" | "{") => depth += 1,
+                Tok::Punct(")" | "," | "]" | "}") if depth == 0 => return Some(ahead),
+                Tok::Punct(")" | "]" | "}") => depth -= 1,
+                _ => {}
+            }
+            ahead += 1;
+        }
+    }
+
+    fn lambda(&mut self, start: usize, n_params: usize) -> PResult<Node> {
+        let mut params = Vec::with_capacity(n_params);
+        let mut defaults = Vec::with_capacity(n_params);
+        for _ in 0..n_params {
+            params.push(self.ident("a parameter name")?);
+            self.skip_type_annotation();
+            defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
+            self.eat_punct(",");
+        }
+        self.expect_punct(")", "to close the parameters")?;
+        self.expect_punct("->", "after the parameters")?;
+        let body = self.expr()?;
+        let lambda = Lambda { params, defaults, body };
+        Ok(Node::new(NodeKind::Lambda(Arc::new(lambda)), self.loc_from(start)))
+    }
+
+    fn array(&mut self) -> PResult<Node> {
+        let start = self.bump().start;
+        let mut members = Vec::new();
+        while !self.at_punct("]") {
+            let item_start = self.peek().start;
+            let item = self.expr()?;
+            let item = if self.at_punct(":") { self.bare_pair(item, item_start)? } else { item };
+            members.push(self.conditional(Member::Item(item))?);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct("]", "to close the array")?;
+        Ok(Node::new(NodeKind::Array(members), self.loc_from(start)))
+    }
+
+    fn conditional(&mut self, member: Member) -> PResult<Member> {
+        if !self.at_word("if") {
+            return Ok(member);
+        }
+        self.bump();
+        let cond = self.expr()?;
+        Ok(Member::Conditional { member: Box::new(member), cond })
+    }
+
+    fn object(&mut self) -> PResult<Node> {
+        let start = self.bump().start;
+        let members = self.members("}")?;
+        self.expect_punct("}", "to close the object")?;
+        Ok(Node::new(NodeKind::Object(members), self.loc_from(start)))
+    }
+
+    fn members(&mut self, close: &str) -> PResult<Vec<Member>> {
+        let mut members = Vec::new();
+        while !self.at_punct(close) {
+            let member = if self.at_punct("(") { self.paren_member()? } else { self.pair()? };
+            members.push(member);
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        Ok(members)
+    }
+
+    /// `(k: v, ...)`, `(expr): v` or `(expr)` inside an object, each optionally `if cond`.
+    fn paren_member(&mut self) -> PResult<Member> {
+        let start = self.bump().start;
+        let pairs_inside = matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_))
+            && self.peek_at(1) == &Tok::Punct(":");
+        let member = if pairs_inside {
+            let members = self.members(")")?;
+            self.expect_punct(")", "to close the pairs")?;
+            Member::Spread(Node::new(NodeKind::Object(members), self.loc_from(start)))
+        } else {
+            let inner = self.expr()?;
+            self.expect_punct(")", "for the enclosed expression.")?;
+            if self.eat_punct(":") {
+                Member::Pair { key: inner, value: self.expr()? }
+            } else {
+                Member::Spread(inner)
+            }
+        };
+        self.conditional(member)
+    }
+
+    fn pair(&mut self) -> PResult<Member> {
+        let token = self.peek().clone();
+        let loc = Loc { start: token.start, end: token.end };
+        let key = match &token.tok {
+            Tok::Ident(name) => Node::new(NodeKind::Str(name.as_str().into()), loc),
+            Tok::Str(parts) => Node::new(self.string(parts, loc)?, loc),
+            _ => return Err(self.unexpected("a key")),
+        };
+        self.bump();
+        self.expect_punct(":", "after the key")?;
+        let value = self.expr()?;
+        Ok(Member::Pair { key, value })
+    }
+}
+
+/// The key of a bare pair: a name stands for itself, anything else is evaluated.
+fn key_node(node: Node) -> Node {
+    match &*node.kind {
+        NodeKind::Name(name) => Node::new(NodeKind::Str(name.clone()), node.loc),
+        _ => node,
+    }
+}
+
+/// Wraps an argument that uses `$`, `$$` or `$$$` in a lambda with those parameters.
+fn implicit_lambda(node: Node) -> Node {
+    if !uses_dollar(&node) {
+        return node;
+    }
+    let params = vec!["$".into(), "$$".into(), "$$$".into()];
+    let loc = node.loc;
+    let lambda = Lambda { params, defaults: vec![None, None, None], body: node };
+    Node::new(NodeKind::Lambda(Arc::new(lambda)), loc)
+}
+
+/// True when the expression refers to `$`-parameters of its own (not of a nested lambda).
+fn uses_dollar(node: &Node) -> bool {
+    let any = |nodes: &[Node]| nodes.iter().any(uses_dollar);
+    match &*node.kind {
+        NodeKind::Name(name) => name.starts_with('$'),
+        NodeKind::Null
+        | NodeKind::Bool(_)
+        | NodeKind::Number(_)
+        | NodeKind::Str(_)
+        | NodeKind::Temporal(_) => false,
+        NodeKind::Lambda(_) => false,
+        NodeKind::Interpolated(parts) => any(parts),
+        NodeKind::Array(members) | NodeKind::Object(members) => {
+            members.iter().any(member_uses_dollar)
+        }
+        NodeKind::Select { target, selector } => {
+            uses_dollar(target)
+                || matches!(selector, Selector::Dynamic(index) if uses_dollar(index))
+        }
+        NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
+        NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),
+        NodeKind::If { cond, then, otherwise } => {
+            any(&[cond.clone(), then.clone(), otherwise.clone()])
+        }
+        NodeKind::Default { value, fallback } => uses_dollar(value) || uses_dollar(fallback),
+        NodeKind::Call { args, .. } => any(args),
+        NodeKind::As { value, .. } | NodeKind::Is { value, .. } => uses_dollar(value),
+        // Inside `match` cases `$` is the matched value, so only the matched expression
+        // counts; a `do` block counts through its body and `var` values.
+        NodeKind::Match { value, .. } => uses_dollar(value),
+        NodeKind::Do { decls, body } => {
+            let in_var =
+                |decl: &Decl| matches!(decl, Decl::Var { value, .. } if uses_dollar(value));
+            uses_dollar(body) || decls.iter().any(in_var)
+        }
+    }
+}
+
+fn member_uses_dollar(member: &Member) -> bool {
+    match member {
+        Member::Item(node) | Member::Spread(node) => uses_dollar(node),
+        Member::Pair { key, value } => uses_dollar(key) || uses_dollar(value),
+        Member::Conditional { member, cond } => member_uses_dollar(member) || uses_dollar(cond),
+    }
+}
+
+/// Expands DataWeave's short format ids (`json`) to media types.
+fn expand_format_id(mime: &str) -> String {
+    let full = match mime {
+        "json" => "application/json",
+        "java" => "application/java",
+        "text" => "text/plain",
+        "xml" => "application/xml",
+        "csv" => "application/csv",
+        "dw" => "application/dw",
+        "yaml" => "application/yaml",
+        "urlencoded" => "application/x-www-form-urlencoded",
+        "multipart" => "multipart/form-data",
+        "ndjson" => "application/x-ndjson",
+        other => other,
+    };
+    full.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(src: &str) -> NodeKind {
+        *parse_script(src).expect("parses").body.kind
+    }
+
+    #[test]
+    fn infix_calls_bind_looser_than_operators() {
+        let NodeKind::Call { name, args, .. } = body(r#""a" ++ "b" == "ab""#) else { panic!() };
+        assert_eq!(&*name, "++");
+        assert!(matches!(&*args[1].kind, NodeKind::Binary { op: BinOp::Eq, .. }));
+    }
+
+    #[test]
+    fn not_takes_a_whole_or_expression() {
+        assert!(matches!(body("not true or true"), NodeKind::Not(_)));
+        assert!(matches!(body("!true or true"), NodeKind::Binary { op: BinOp::Or, .. }));
+    }
+
+    #[test]
+    fn header_output_and_vars() {
+        let script =
+            parse_script("%dw 2.0\noutput json indent=false\nvar a = 1\n---\na").expect("parses");
+        let output = script.output.expect("output");
+        assert_eq!(output.mime, "application/json");
+        assert_eq!(output.props, [("indent".to_owned(), "false".to_owned())]);
+        assert_eq!(script.decls.len(), 1);
+    }
+
+    #[test]
+    fn dollar_arguments_become_lambdas() {
+        let NodeKind::Call { args, .. } = body("[1] map $ + 1") else { panic!() };
+        assert!(matches!(&*args[1].kind, NodeKind::Lambda(_)));
+    }
+
+    #[test]
+    fn errors_point_at_the_token() {
+        let err = parse_script("(1 + ").expect_err("unfinished");
+        assert_eq!(err.loc.start, 5);
+        assert!(err.message.starts_with("Unexpected end of input"), "{}", err.message);
+    }
+}
