@@ -447,11 +447,10 @@ pub(crate) fn param_text(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => Ok(Some(text.to_string())),
-        Value::Number(number) => Ok(Some(number.to_string())),
-        Value::Bool(flag) => Ok(Some(flag.to_string())),
-        Value::Binary(bytes) => Ok(Some(String::from_utf8_lossy(bytes).into_owned())),
         Value::Array(_) => Err("expected a string, got an array".into()),
         Value::Object(_) => Err("expected a string, got an object".into()),
+        // Numbers, booleans, dates: as DataWeave writes them when coerced to String.
+        scalar => Ok(Some(expr::to_text(&TypedValue::java(scalar.clone())))),
     }
 }
 

@@ -1,9 +1,6 @@
 //! Loopback tests of the HTTP connector: small apps loaded from XML, listeners bound on
 //! `127.0.0.1:0`, real requests sent with reqwest, and a tiny hyper server standing in for the
 //! services `http:request` calls.
-//!
-//! Tests marked "needs expressions" evaluate `#[...]`; they assert Mule's behaviour and pass
-//! once the expression language lands on main.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -13,9 +10,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use flowrun_engine::diag::{Severity, Span};
+use flowrun_engine::diag::Severity;
 use flowrun_engine::event::{Event, Message, MuleError};
-use flowrun_engine::expr::{Scope, ValueExpr};
 use flowrun_engine::model::{self, App, LoadError, LoadOptions};
 use flowrun_engine::plugin::{
     AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
@@ -534,36 +530,47 @@ async fn listener_response_and_error_response_set_status_and_reason() {
     app.stop().await;
 }
 
-// Needs expressions: the response headers and the error body are DataWeave.
 #[tokio::test(flavor = "multi_thread")]
 async fn listener_response_builders_evaluate_expressions() {
+    let port = closed_port().await;
     let (app, base) = start(&format!(
         r##"{LISTENER_CONFIG}
+           <http:request-config name="nowhere"><http:request-connection host="127.0.0.1" port="{port}"/></http:request-config>
            <flow name="f">
-               <http:listener config-ref="listener" path="/x">
+               <http:listener config-ref="listener" path="/x/{{id}}">
                    <http:response statusCode="#[202]">
-                       <http:headers>#[{{'X-Flow': 'f'}}]</http:headers>
+                       <http:headers>#[{{'X-Id': attributes.uriParams.id}}]</http:headers>
                    </http:response>
                    <http:error-response statusCode="#[400]">
                        <http:body>#[error.description]</http:body>
                    </http:error-response>
                </http:listener>
+               <set-payload value="#[attributes.queryParams.a ++ '/' ++ attributes.method]"/>
+           </flow>
+           <flow name="g">
+               <http:listener config-ref="listener" path="/fail">
+                   <http:error-response statusCode="#[400]">
+                       <http:body>#[error.errorType.identifier ++ ': ' ++ error.description]</http:body>
+                   </http:error-response>
+               </http:listener>
+               <http:request config-ref="nowhere" path="/down"/>
            </flow>"##
     ))
     .await;
-    let response =
-        reqwest::Client::new().post(format!("{base}/x")).body("in").send().await.unwrap();
-    if !expressions_available() {
-        // FIXME: remove this branch once `Expr::eval` is implemented on main. Today the
-        // success builder fails, so the error response is built, and it fails too: bare 500.
-        assert_eq!(response.status(), 500);
-        assert_eq!(response.text().await.unwrap(), "");
-        app.stop().await;
-        return;
-    }
+    let client = reqwest::Client::new();
+    let response = client.post(format!("{base}/x/42?a=1&a=2")).body("in").send().await.unwrap();
     assert_eq!(response.status(), 202);
-    assert_eq!(header(&response, "x-flow"), Some("f"));
-    assert_eq!(response.text().await.unwrap(), "in");
+    assert_eq!(header(&response, "x-id"), Some("42"));
+    assert_eq!(response.text().await.unwrap(), "1/POST");
+
+    let response = client.get(format!("{base}/fail")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.text().await.unwrap(),
+        format!(
+            "CONNECTIVITY: HTTP GET on resource 'http://127.0.0.1:{port}/down' failed: Connection refused."
+        )
+    );
     app.stop().await;
 }
 
@@ -970,6 +977,59 @@ async fn request_sends_the_correlation_id_unless_told_never() {
     assert!(seen[1].headers.get("x-correlation-id").is_none());
 }
 
+/// The example flow of the spec, in-process: the Vault and Anypoint stand-ins record what
+/// flowrun sends them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_key_flow_reads_vault_and_puts_to_anypoint() {
+    let (vault, vault_seen) = stand_in_server(Reply::ok(
+        "application/json",
+        r#"{"data":{"data":{"openai_key":"sk-new"}}}"#,
+    ))
+    .await;
+    let (anypoint, anypoint_seen) =
+        stand_in_server(Reply::ok("application/json", r#"{"status":"stored"}"#)).await;
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <http:request-config name="Vault_Config">
+               <http:request-connection protocol="http" host="127.0.0.1" port="{}"/>
+               <http:default-headers><http:default-header key="X-Vault-Token" value="token-1"/></http:default-headers>
+           </http:request-config>
+           <http:request-config name="Anypoint_API">
+               <http:request-connection protocol="http" host="127.0.0.1" port="{}"/>
+           </http:request-config>
+           <flow name="rotate-ai-key">
+               <http:listener config-ref="listener" path="/admin/rotate-key" allowedMethods="POST"/>
+               <http:request config-ref="Vault_Config" path="/v1/secret/data/ai-keys" method="GET"/>
+               <set-variable variableName="newKey" value="#[payload.data.data.openai_key]"/>
+               <http:request config-ref="Anypoint_API" path="/secrets/api/v1/sharedSecrets" method="PUT">
+                   <http:body>#[output application/json --- {{name: "ai.openai.key", value: vars.newKey}}]</http:body>
+               </http:request>
+               <logger message="AI API key rotated successfully"/>
+           </flow>"##,
+        vault.port(),
+        anypoint.port()
+    ))
+    .await;
+    let response =
+        reqwest::Client::new().post(format!("{base}/admin/rotate-key")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), Some("application/json; charset=UTF-8"));
+    assert_eq!(response.text().await.unwrap(), r#"{"status":"stored"}"#);
+
+    let vault_seen = vault_seen.lock().unwrap()[0].clone();
+    assert_eq!(
+        (vault_seen.method.as_str(), vault_seen.uri.as_str()),
+        ("GET", "/v1/secret/data/ai-keys")
+    );
+    assert_eq!(vault_seen.headers.get("x-vault-token").unwrap(), "token-1");
+    let put = anypoint_seen.lock().unwrap()[0].clone();
+    assert_eq!((put.method.as_str(), put.uri.as_str()), ("PUT", "/secrets/api/v1/sharedSecrets"));
+    assert_eq!(put.headers.get("content-type").unwrap(), "application/json; charset=UTF-8");
+    let body: serde_json::Value = serde_json::from_slice(&put.body).unwrap();
+    assert_eq!(body, serde_json::json!({"name": "ai.openai.key", "value": "sk-new"}));
+    app.stop().await;
+}
+
 #[test]
 fn request_load_errors_name_the_problem() {
     let no_destination = load_error(r#"<flow name="f"><http:request path="/x"/></flow>"#);
@@ -1016,10 +1076,7 @@ fn request_load_errors_name_the_problem() {
     );
 }
 
-// Needs expressions: `http:body`, `http:headers`, `http:query-params` and `http:uri-params`
-// hold DataWeave. Until the expression language lands on main, `Expr::eval` is a stub that
-// fails, and the test pins that today's failure surfaces as Mule's `MULE:EXPRESSION` error of
-// the step; once expressions work, the same test checks what goes on the wire.
+// `http:body`, `http:headers`, `http:query-params` and `http:uri-params` hold DataWeave.
 #[tokio::test(flavor = "multi_thread")]
 async fn request_evaluates_body_headers_query_and_uri_params() {
     let (backend, seen) = stand_in_server(Reply::ok("text/plain", "done")).await;
@@ -1036,18 +1093,6 @@ async fn request_evaluates_body_headers_query_and_uri_params() {
     ))
     .unwrap();
     let result = run_flow(&app, "f", TypedValue::null()).await;
-    if !expressions_available() {
-        // FIXME: remove this branch once `Expr::eval` is implemented on main.
-        let error = result.unwrap_err();
-        assert_eq!(error.error_type.to_string(), "MULE:EXPRESSION");
-        assert!(
-            error.description.contains("expressions are not implemented yet"),
-            "{}",
-            error.description
-        );
-        assert!(seen.lock().unwrap().is_empty(), "nothing is sent when an expression fails");
-        return;
-    }
     result.unwrap();
     let seen = seen.lock().unwrap()[0].clone();
     assert_eq!(seen.uri, "/base/users/a%2Fb%20c?page=2&flag");
@@ -1055,12 +1100,4 @@ async fn request_evaluates_body_headers_query_and_uri_params() {
     assert_eq!(seen.headers.get("content-type").unwrap(), "application/json; charset=UTF-8");
     let body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
     assert_eq!(body, serde_json::json!({"name": "x"}));
-}
-
-/// False while `Expr::eval` is the stub that fails on every expression.
-fn expressions_available() -> bool {
-    let expr = ValueExpr::compile("#[1]", Span::default()).expect("compiles");
-    let event = Event::new(Message::of(TypedValue::null()));
-    let scope = Scope::of(&event, &flowrun_engine::props::NoProperties);
-    expr.eval(&scope).is_ok()
 }
