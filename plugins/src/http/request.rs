@@ -23,7 +23,7 @@ use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
-use crate::http::attributes;
+use crate::http::attributes::{self, OutputType};
 use crate::http::codec;
 use crate::http::request_config::{self, Clients, DEFAULT_RESPONSE_TIMEOUT, HttpRequestConfig};
 use crate::http::status::{self, VALIDATOR_SCHEMA, Validator};
@@ -45,6 +45,8 @@ static REQUEST_SCHEMA: Schema = Schema {
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("sendCorrelationId"),
         AttrSpec::optional("sendBodyMode"),
+        AttrSpec::optional("outputMimeType"),
+        AttrSpec::optional("outputEncoding"),
     ],
     children: &[
         ChildSpec { ns: ns::HTTP, name: "body", schema: &EXPRESSION_CHILD, required: false },
@@ -123,6 +125,7 @@ impl ProcessorKind for HttpRequestKind {
             .unwrap_or(true);
         let send_body = request_config::auto_mode(element, "sendBodyMode", cx)?
             .or_else(|| config.as_ref().and_then(|c| c.send_body));
+        let output_type = OutputType::compile(element, cx)?;
         let validator = Validator::compile(element, cx)?
             .or_else(|| config.as_ref().and_then(|c| c.validator.clone()))
             .unwrap_or_default();
@@ -142,6 +145,7 @@ impl ProcessorKind for HttpRequestKind {
             validator,
             send_correlation_id,
             send_body,
+            output_type,
         }))
     }
 }
@@ -210,6 +214,7 @@ struct HttpRequest {
     send_correlation_id: bool,
     /// `sendBodyMode`: `None` (AUTO) sends a body except for GET, HEAD and OPTIONS.
     send_body: Option<bool>,
+    output_type: OutputType,
 }
 
 /// Everything evaluated from the event that the request needs.
@@ -400,7 +405,7 @@ impl HttpRequest {
         let media_type = attributes::received_media_type(response.headers())
             .unwrap_or_else(|_| MediaType::any().with_charset("UTF-8"));
         let body = response.bytes().await.map_err(transport_error)?;
-        let payload = attributes::body_payload(body, media_type);
+        let payload = attributes::body_payload(body, self.output_type.apply(media_type));
         tracing::debug!(status = status.as_u16(), "received HTTP response");
         Ok(Incoming { status: status.as_u16(), message: Message { payload, attributes } })
     }

@@ -731,6 +731,28 @@ async fn send_body_mode_overrides_the_method_rule() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn output_mime_type_relabels_received_bodies() {
+    let (backend, _) = stand_in_server(Reply::ok("text/plain", r#"{"k":"v"}"#)).await;
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}{}
+           <flow name="echo"><http:listener config-ref="listener" path="/echo" outputMimeType="application/json"/></flow>
+           <flow name="read">
+               <http:request config-ref="backend" outputMimeType="application/json"/>
+               <set-payload value="#[payload.k]"/>
+           </flow>"##,
+        request_config(backend, "")
+    ))
+    .await;
+    let response =
+        reqwest::Client::new().post(format!("{base}/echo")).body("{}").send().await.unwrap();
+    assert_eq!(header(&response, "content-type"), Some("application/json; charset=UTF-8"));
+
+    let event = run_flow(&app, "read", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "v");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn request_with_target_keeps_the_message() {
     let (backend, _) = stand_in_server(Reply::ok("text/plain", "stored")).await;
     let app = load(&format!(
