@@ -1070,6 +1070,17 @@ fn request_load_errors_name_the_problem() {
     );
     assert_eq!(timeout, "`responseTimeout` must be a number of milliseconds, not `soon`");
 
+    let several = load_error(
+        r#"<http:request-config name="c"><http:request-connection host="h"/></http:request-config>
+           <flow name="f"><http:request config-ref="c" sendBodyMode="SOMETIMES" followRedirects="yes" responseTimeout="-1"/></flow>"#,
+    );
+    assert_eq!(
+        several,
+        "`sendBodyMode` must be `AUTO`, `ALWAYS` or `NEVER`, not `SOMETIMES`\n\
+         `followRedirects` must be `true` or `false`, not `yes`\n\
+         `responseTimeout` must be a number of milliseconds, not `-1`"
+    );
+
     let bad_ranges = load_error(
         r#"<http:request-config name="c">
                <http:request-connection host="h"/>
