@@ -44,6 +44,7 @@ static REQUEST_SCHEMA: Schema = Schema {
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("sendCorrelationId"),
+        AttrSpec::optional("correlationId"),
         AttrSpec::optional("sendBodyMode"),
         AttrSpec::optional("outputMimeType"),
         AttrSpec::optional("outputEncoding"),
@@ -118,6 +119,8 @@ struct RequestExprs {
     uri_params: Option<ValueExpr>,
     /// `None`: the response payload.
     target_value: Option<ValueExpr>,
+    /// `None`: the event's correlation id.
+    correlation_id: Option<ValueExpr>,
 }
 
 impl RequestExprs {
@@ -128,6 +131,7 @@ impl RequestExprs {
             None => Some(None),
         };
         let (method, target_value) = (attr_expr("method"), attr_expr("targetValue"));
+        let correlation_id = attr_expr("correlationId");
         let mut child_expr = |name: &str| match element.child(ns::HTTP, name) {
             Some(child) => cx.text_expr(child).map(Some),
             None => Some(None),
@@ -141,6 +145,7 @@ impl RequestExprs {
             query_params: query_params?,
             uri_params: uri_params?,
             target_value: target_value?,
+            correlation_id: correlation_id?,
         })
     }
 }
@@ -380,7 +385,11 @@ impl HttpRequest {
             }
         }
         if self.settings.send_correlation_id && !headers.contains_key(CORRELATION_ID) {
-            append_header(&mut headers, CORRELATION_ID, scope.correlation_id, false)?;
+            let id = match &self.exprs.correlation_id {
+                Some(expr) => eval_text(expr, scope, "correlationId")?,
+                None => scope.correlation_id.to_owned(),
+            };
+            append_header(&mut headers, CORRELATION_ID, &id, false)?;
         }
         Ok(headers)
     }

@@ -987,16 +987,19 @@ async fn request_sends_the_correlation_id_unless_told_never() {
     let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
     let app = load(&format!(
         r#"{}<flow name="auto"><http:request config-ref="backend"/></flow>
-           <flow name="never"><http:request config-ref="backend" sendCorrelationId="NEVER"/></flow>"#,
+           <flow name="never"><http:request config-ref="backend" sendCorrelationId="NEVER"/></flow>
+           <flow name="given"><http:request config-ref="backend" correlationId="custom-1"/></flow>"#,
         request_config(backend, "")
     ))
     .unwrap();
     let event = Event::with_correlation_id(Message::of(TypedValue::null()), "corr-7".into());
     app.runner("auto").unwrap().run(event.clone()).await.unwrap();
-    app.runner("never").unwrap().run(event).await.unwrap();
+    app.runner("never").unwrap().run(event.clone()).await.unwrap();
+    app.runner("given").unwrap().run(event).await.unwrap();
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0].headers.get("x-correlation-id").unwrap(), "corr-7");
     assert!(seen[1].headers.get("x-correlation-id").is_none());
+    assert_eq!(seen[2].headers.get("x-correlation-id").unwrap(), "custom-1");
 }
 
 /// The example flow of the spec, in-process: the Vault and Anypoint stand-ins record what
