@@ -173,7 +173,8 @@ impl Settings {
     ) -> Option<Settings> {
         let clients = match config {
             Some(config) => Some(config.clients.clone()),
-            None => Clients::build(cx, element),
+            // Without a config there is nowhere to keep cookies between requests.
+            None => Clients::build(cx, element, false),
         };
         let follow_redirects = request_config::bool_attr(element, "followRedirects", cx);
         let response_timeout = request_config::millis_attr(element, "responseTimeout", cx);

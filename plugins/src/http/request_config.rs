@@ -7,6 +7,7 @@
 //! a sensitive header and never logged.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use flowrun_engine::expr::{Scope, ValueExpr};
@@ -75,6 +76,7 @@ static CONFIG_SCHEMA: Schema = Schema {
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("sendCorrelationId"),
         AttrSpec::optional("sendBodyMode"),
+        AttrSpec::optional("enableCookies"),
     ],
     children: &[
         ChildSpec {
@@ -146,7 +148,8 @@ impl GlobalKind for HttpRequestConfigKind {
             None if scheme == "https" => 443,
             None => 80,
         };
-        let clients = Clients::build(cx, element)?;
+        let enable_cookies = bool_attr(element, "enableCookies", cx)?.unwrap_or(true);
+        let clients = Clients::build(cx, element, enable_cookies)?;
         Some(GlobalHandle::new(HttpRequestConfig {
             name,
             scheme,
@@ -213,9 +216,19 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    /// Builds both clients; reports at `element` when the TLS backend cannot start.
-    pub(crate) fn build(cx: &mut BuildContext<'_>, element: &Element) -> Option<Clients> {
-        let build = |policy| reqwest::Client::builder().redirect(policy).build();
+    /// Builds both clients, sharing one cookie jar when `cookies` is set (Mule's
+    /// `enableCookies`); reports at `element` when the TLS backend cannot start.
+    pub(crate) fn build(
+        cx: &mut BuildContext<'_>,
+        element: &Element,
+        cookies: bool,
+    ) -> Option<Clients> {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let build = |policy| {
+            let builder = reqwest::Client::builder().redirect(policy);
+            let builder = if cookies { builder.cookie_provider(jar.clone()) } else { builder };
+            builder.build()
+        };
         match (
             build(reqwest::redirect::Policy::limited(10)),
             build(reqwest::redirect::Policy::none()),

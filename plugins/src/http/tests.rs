@@ -153,6 +153,7 @@ struct Reply {
     body: &'static str,
     delay: Duration,
     location: Option<String>,
+    cookie: Option<&'static str>,
 }
 
 impl Reply {
@@ -163,6 +164,7 @@ impl Reply {
             body,
             delay: Duration::ZERO,
             location: None,
+            cookie: None,
         }
     }
 }
@@ -197,6 +199,9 @@ async fn stand_in_server(reply: Reply) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
                         response
                             .headers_mut()
                             .insert("content-type", content_type.parse().unwrap());
+                    }
+                    if let Some(cookie) = reply.cookie {
+                        response.headers_mut().insert("set-cookie", cookie.parse().unwrap());
                     }
                     if let Some(location) = &reply.location {
                         response.headers_mut().insert("location", location.parse().unwrap());
@@ -750,6 +755,36 @@ async fn output_mime_type_relabels_received_bodies() {
     let event = run_flow(&app, "read", TypedValue::null()).await.unwrap();
     assert_eq!(text(&event.message.payload.value), "v");
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_configs_keep_cookies_unless_disabled() {
+    let (backend, seen) = stand_in_server(Reply {
+        cookie: Some("session=abc; Path=/"),
+        ..Reply::ok("text/plain", "ok")
+    })
+    .await;
+    let app = load(&format!(
+        r#"{}
+           <http:request-config name="forgetful" enableCookies="false">
+               <http:request-connection host="127.0.0.1" port="{}"/>
+           </http:request-config>
+           <flow name="keep"><http:request config-ref="backend"/></flow>
+           <flow name="forget"><http:request config-ref="forgetful"/></flow>"#,
+        request_config(backend, ""),
+        backend.port()
+    ))
+    .unwrap();
+    for flow in ["keep", "keep", "forget", "forget"] {
+        run_flow(&app, flow, TypedValue::null()).await.unwrap();
+    }
+    let cookies: Vec<Option<String>> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.headers.get("cookie").map(|v| v.to_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(cookies, [None, Some("session=abc".to_owned()), None, None]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
