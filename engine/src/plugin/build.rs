@@ -127,7 +127,12 @@ impl BuildContext<'_> {
     /// `${secure::name}` placeholder. Holders of the reference see rotated values.
     pub fn secret_attr(&self, attr: &Attribute) -> Option<SecretRef> {
         let key = attr.raw.trim().strip_prefix("${secure::")?.strip_suffix('}')?;
-        self.secrets.get(key)
+        // A system property or environment variable named `secure::key` overrides the secure
+        // file, as in Mule; then the attribute's resolved text is what counts.
+        match self.properties.lookup(&format!("secure::{key}")) {
+            Some(crate::props::PropertyValue::Secret(_)) => self.secrets.get(key),
+            _ => None,
+        }
     }
 
     /// The value of attribute `name` with placeholders resolved against system properties,

