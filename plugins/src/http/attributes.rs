@@ -9,7 +9,9 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
+use flowrun_engine::plugin::BuildContext;
 use flowrun_engine::value::{MediaType, TypedValue, Value};
+use flowrun_engine::xml::Element;
 use hyper::HeaderMap;
 
 use crate::http::codec;
@@ -110,6 +112,45 @@ pub(crate) fn received_media_type(headers: &HeaderMap) -> Result<MediaType, Stri
     let text = String::from_utf8_lossy(header.as_bytes());
     let media_type = MediaType::parse(&text).ok_or_else(|| text.clone().into_owned())?;
     Ok(if media_type.charset().is_none() { media_type.with_charset("UTF-8") } else { media_type })
+}
+
+/// `outputMimeType` and `outputEncoding` of a source or operation: they relabel the payload
+/// it produces (the bytes are not converted), as in Mule.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OutputType {
+    mime_type: Option<MediaType>,
+    encoding: Option<String>,
+}
+
+impl OutputType {
+    /// Reads the two attributes; `None` (reported) when `outputMimeType` is not a media type.
+    pub(crate) fn compile(element: &Element, cx: &mut BuildContext<'_>) -> Option<OutputType> {
+        let encoding = element.attr_value("outputEncoding").map(|e| e.trim().to_owned());
+        let Some(attr) = element.attr("outputMimeType") else {
+            return Some(OutputType { mime_type: None, encoding });
+        };
+        let Some(mime_type) = MediaType::parse(&attr.value) else {
+            cx.error(
+                attr.value_span,
+                format!("`{}` is not a media type such as `application/json`", attr.value),
+            );
+            return None;
+        };
+        Some(OutputType { mime_type: Some(mime_type), encoding })
+    }
+
+    /// The media type to label a received body with.
+    pub(crate) fn apply(&self, received: MediaType) -> MediaType {
+        let mut media_type = match &self.mime_type {
+            Some(declared) if declared.charset().is_some() => declared.clone(),
+            Some(declared) => declared.clone().with_charset(received.charset().unwrap_or("UTF-8")),
+            None => received,
+        };
+        if let Some(encoding) = &self.encoding {
+            media_type = media_type.with_charset(encoding);
+        }
+        media_type
+    }
 }
 
 /// A received body as a payload: binary, labelled with its media type.
@@ -244,6 +285,18 @@ mod tests {
         assert_eq!(skip_segments("/api/a/b", 1), "/a/b");
         assert_eq!(skip_segments("/api", 1), "");
         assert_eq!(skip_segments("/x/y", 0), "/x/y");
+    }
+
+    #[test]
+    fn output_type_relabels_without_losing_the_charset() {
+        let received = MediaType::any().with_charset("ISO-8859-1");
+        let json = OutputType { mime_type: MediaType::parse("application/json"), encoding: None };
+        assert_eq!(
+            json.apply(received.clone()).to_string(),
+            "application/json; charset=ISO-8859-1"
+        );
+        let utf16 = OutputType { mime_type: None, encoding: Some("UTF-16".into()) };
+        assert_eq!(utf16.apply(received).to_string(), "*/*; charset=UTF-16");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
-use crate::http::attributes::{self, RequestInfo, RouteInfo};
+use crate::http::attributes::{self, OutputType, RequestInfo, RouteInfo};
 use crate::http::listener_config::{HttpListenerConfig, ServerShared};
 use crate::http::response::{self, RESPONSE_SCHEMA, ResponseBuilder};
 use crate::http::router::{self, Lookup, Methods, PathPattern, Route};
@@ -35,6 +35,8 @@ static LISTENER_SCHEMA: Schema = Schema {
         AttrSpec::optional("allowedMethods"),
         // Not a Mule 4 attribute; accepted as an alias of `allowedMethods` with a warning.
         AttrSpec::optional("method"),
+        AttrSpec::optional("outputMimeType"),
+        AttrSpec::optional("outputEncoding"),
     ],
     children: &[
         ChildSpec { ns: ns::HTTP, name: "response", schema: &RESPONSE_SCHEMA, required: false },
@@ -74,6 +76,7 @@ impl SourceKind for HttpListenerKind {
         let config = cx.config::<HttpListenerConfig>(element, "http:listener-config");
         let methods = listener_methods(element, cx);
         let responses = Responses::compile(element, cx);
+        let output_type = OutputType::compile(element, cx);
         let path = element.attr("path")?;
         let config = config?;
         let full_path = format!("{}/{}", config.base_path(), path.value.trim_start_matches('/'));
@@ -89,6 +92,7 @@ impl SourceKind for HttpListenerKind {
             pattern,
             methods: methods?,
             responses: Arc::new(responses?),
+            output_type: output_type?,
         }))
     }
 }
@@ -124,6 +128,7 @@ struct HttpListener {
     pattern: PathPattern,
     methods: Methods,
     responses: Arc<Responses>,
+    output_type: OutputType,
 }
 
 /// The listener's `<http:response>` and `<http:error-response>`.
@@ -179,6 +184,7 @@ impl Source for HttpListener {
                 .then_some(self.pattern.n_fixed_segments()),
             runner: flow,
             responses: self.responses.clone(),
+            output_type: self.output_type.clone(),
         };
         let route = Route { pattern: self.pattern.clone(), methods: self.methods.clone(), target };
         self.config.add_route(route).map_err(|err| format!("`{}`: {err}", self.config.name()))
@@ -193,6 +199,7 @@ pub(crate) struct ListenerTarget {
     catch_all_prefix: Option<usize>,
     runner: FlowRunner,
     responses: Arc<Responses>,
+    output_type: OutputType,
 }
 
 /// Answers one request. Never fails: every problem becomes an HTTP response.
@@ -242,7 +249,7 @@ pub(crate) async fn serve(
         catch_all_prefix: target.catch_all_prefix,
         raw_params: &raw_params,
     };
-    let payload = attributes::body_payload(body, media_type);
+    let payload = attributes::body_payload(body, target.output_type.apply(media_type));
     let event = request_event(&parts, payload, &route_info, remote, local);
 
     Ok(match target.runner.run(event).await {

@@ -20,7 +20,7 @@ use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::http::listener::{self, ListenerTarget};
 use crate::http::router::{Route, Router};
@@ -227,6 +227,7 @@ async fn accept_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -236,11 +237,13 @@ async fn accept_loop(
                     let service = service_fn(move |request| listener::serve(shared.clone(), remote, local, request));
                     let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
                     let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
+                    connections.spawn(async move {
                         if let Err(err) = connection.await {
                             tracing::debug!("connection from {remote} ended with an error: {err}");
                         }
                     });
+                    // Forget connections that have closed, so the set stays small.
+                    while connections.try_join_next().is_some() {}
                 }
                 Err(err) => {
                     // Running out of file descriptors and the like: wait a little rather than spin.
@@ -257,6 +260,7 @@ async fn accept_loop(
             "requests still running after {}s; closing their connections",
             SHUTDOWN_GRACE.as_secs()
         );
+        connections.abort_all();
     }
 }
 

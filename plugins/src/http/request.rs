@@ -23,7 +23,7 @@ use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
-use crate::http::attributes;
+use crate::http::attributes::{self, OutputType};
 use crate::http::codec;
 use crate::http::request_config::{self, Clients, DEFAULT_RESPONSE_TIMEOUT, HttpRequestConfig};
 use crate::http::status::{self, VALIDATOR_SCHEMA, Validator};
@@ -44,6 +44,10 @@ static REQUEST_SCHEMA: Schema = Schema {
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("sendCorrelationId"),
+        AttrSpec::optional("correlationId"),
+        AttrSpec::optional("sendBodyMode"),
+        AttrSpec::optional("outputMimeType"),
+        AttrSpec::optional("outputEncoding"),
     ],
     children: &[
         ChildSpec { ns: ns::HTTP, name: "body", schema: &EXPRESSION_CHILD, required: false },
@@ -89,56 +93,115 @@ impl Component for HttpRequestKind {
 impl ProcessorKind for HttpRequestKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
         let config = match element.attr("config-ref") {
-            Some(_) => Some(cx.config::<HttpRequestConfig>(element, "http:request-config")?),
-            None => None,
+            Some(_) => cx.config::<HttpRequestConfig>(element, "http:request-config").map(Some),
+            None => Some(None),
         };
-        let destination = destination(element, config.as_deref(), cx)?;
-        let clients = match &config {
-            Some(config) => config.clients.clone(),
-            None => Clients::build(cx, element)?,
+        let exprs = RequestExprs::compile(element, cx);
+        let config = config?;
+        let destination = destination(element, config.as_deref(), cx);
+        let settings = Settings::compile(element, config.as_deref(), cx);
+        Some(Arc::new(HttpRequest {
+            config,
+            destination: destination?,
+            exprs: exprs?,
+            settings: settings?,
+        }))
+    }
+}
+
+/// The expressions of an `http:request`, evaluated per event.
+struct RequestExprs {
+    method: ValueExpr,
+    /// `None`: the payload.
+    body: Option<ValueExpr>,
+    headers: Option<ValueExpr>,
+    query_params: Option<ValueExpr>,
+    uri_params: Option<ValueExpr>,
+    /// `None`: the response payload.
+    target_value: Option<ValueExpr>,
+    /// `None`: the event's correlation id.
+    correlation_id: Option<ValueExpr>,
+}
+
+impl RequestExprs {
+    /// Compiles every expression, reporting each one that does not compile.
+    fn compile(element: &Element, cx: &mut BuildContext<'_>) -> Option<RequestExprs> {
+        let mut attr_expr = |name: &str| match element.attr(name) {
+            Some(attr) => cx.value_expr(attr).map(Some),
+            None => Some(None),
         };
-        let follow_redirects = request_config::bool_attr(element, "followRedirects", cx)?
-            .unwrap_or_else(|| config.as_ref().is_none_or(|c| c.follow_redirects));
-        let response_timeout = request_config::millis_attr(element, "responseTimeout", cx)?
-            .or_else(|| config.as_ref().and_then(|c| c.response_timeout))
-            .unwrap_or(DEFAULT_RESPONSE_TIMEOUT);
-        let method = match element.attr("method") {
-            Some(attr) => cx.value_expr(attr)?,
-            None => ValueExpr::Literal("GET".into()),
-        };
+        let (method, target_value) = (attr_expr("method"), attr_expr("targetValue"));
+        let correlation_id = attr_expr("correlationId");
         let mut child_expr = |name: &str| match element.child(ns::HTTP, name) {
             Some(child) => cx.text_expr(child).map(Some),
             None => Some(None),
         };
-        let (body, headers) = (child_expr("body")?, child_expr("headers")?);
-        let (query_params, uri_params) = (child_expr("query-params")?, child_expr("uri-params")?);
-        let target_value = match element.attr("targetValue") {
-            Some(attr) => Some(cx.value_expr(attr)?),
-            None => None,
+        let (body, headers) = (child_expr("body"), child_expr("headers"));
+        let (query_params, uri_params) = (child_expr("query-params"), child_expr("uri-params"));
+        Some(RequestExprs {
+            method: method?.unwrap_or_else(|| ValueExpr::Literal("GET".into())),
+            body: body?,
+            headers: headers?,
+            query_params: query_params?,
+            uri_params: uri_params?,
+            target_value: target_value?,
+            correlation_id: correlation_id?,
+        })
+    }
+}
+
+/// How an `http:request` sends and judges: the operation's attributes, else its config's,
+/// else Mule's defaults.
+struct Settings {
+    client: reqwest::Client,
+    response_timeout: Duration,
+    validator: Validator,
+    /// Whether `X-Correlation-ID` carries the event's correlation id.
+    send_correlation_id: bool,
+    /// `sendBodyMode`: `None` (AUTO) sends a body except for GET, HEAD and OPTIONS.
+    send_body: Option<bool>,
+    output_type: OutputType,
+    /// `target`: the variable that receives the result instead of the message.
+    target: Option<String>,
+}
+
+impl Settings {
+    fn compile(
+        element: &Element,
+        config: Option<&HttpRequestConfig>,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<Settings> {
+        let clients = match config {
+            Some(config) => Some(config.clients.clone()),
+            // Without a config there is nowhere to keep cookies between requests.
+            None => Clients::build(cx, element, false),
         };
-        // AUTO follows the runtime, which sends the correlation id unless told otherwise.
-        let send_correlation_id = request_config::correlation_mode(element, cx)?
-            .or_else(|| config.as_ref().and_then(|c| c.send_correlation_id))
-            .unwrap_or(true);
-        let validator = Validator::compile(element, cx)?
-            .or_else(|| config.as_ref().and_then(|c| c.validator.clone()))
-            .unwrap_or_default();
-        let client = if follow_redirects { clients.following } else { clients.not_following };
-        Some(Arc::new(HttpRequest {
-            config,
-            client,
-            method,
-            destination,
-            body,
-            headers,
-            query_params,
-            uri_params,
+        let follow_redirects = request_config::bool_attr(element, "followRedirects", cx);
+        let response_timeout = request_config::millis_attr(element, "responseTimeout", cx);
+        let send_correlation_id = request_config::auto_mode(element, "sendCorrelationId", cx);
+        let send_body = request_config::auto_mode(element, "sendBodyMode", cx);
+        let output_type = OutputType::compile(element, cx);
+        let validator = Validator::compile(element, cx);
+
+        let follow_redirects =
+            follow_redirects?.unwrap_or_else(|| config.is_none_or(|c| c.follow_redirects));
+        let clients = clients?;
+        Some(Settings {
+            client: if follow_redirects { clients.following } else { clients.not_following },
+            response_timeout: response_timeout?
+                .or_else(|| config.and_then(|c| c.response_timeout))
+                .unwrap_or(DEFAULT_RESPONSE_TIMEOUT),
+            validator: validator?
+                .or_else(|| config.and_then(|c| c.validator.clone()))
+                .unwrap_or_default(),
+            // AUTO follows the runtime, which sends the correlation id unless told otherwise.
+            send_correlation_id: send_correlation_id?
+                .or_else(|| config.and_then(|c| c.send_correlation_id))
+                .unwrap_or(true),
+            send_body: send_body?.or_else(|| config.and_then(|c| c.send_body)),
+            output_type: output_type?,
             target: element.attr_value("target").map(str::to_owned),
-            target_value,
-            response_timeout,
-            validator,
-            send_correlation_id,
-        }))
+        })
     }
 }
 
@@ -189,21 +252,9 @@ fn destination(
 /// A built `http:request`.
 struct HttpRequest {
     config: Option<Arc<HttpRequestConfig>>,
-    client: reqwest::Client,
-    method: ValueExpr,
     destination: Destination,
-    /// `None`: the payload.
-    body: Option<ValueExpr>,
-    headers: Option<ValueExpr>,
-    query_params: Option<ValueExpr>,
-    uri_params: Option<ValueExpr>,
-    target: Option<String>,
-    /// `None`: the response payload.
-    target_value: Option<ValueExpr>,
-    response_timeout: Duration,
-    validator: Validator,
-    /// Whether `X-Correlation-ID` carries the event's correlation id.
-    send_correlation_id: bool,
+    exprs: RequestExprs,
+    settings: Settings,
 }
 
 /// Everything evaluated from the event that the request needs.
@@ -233,7 +284,7 @@ impl Processor for HttpRequest {
         Box::pin(async move {
             let outgoing = self.prepare(&event, cx.properties)?;
             let incoming = self.send(&outgoing).await?;
-            if !self.validator.accepts(incoming.status) {
+            if !self.settings.validator.accepts(incoming.status) {
                 let method = outgoing.method.as_str();
                 let mut error = status::status_error(
                     method,
@@ -256,7 +307,7 @@ impl HttpRequest {
         properties: &dyn PropertyLookup,
     ) -> Result<Outgoing, MuleError> {
         let scope = Scope::of(event, properties);
-        let method_text = eval_text(&self.method, &scope, "method")?;
+        let method_text = eval_text(&self.exprs.method, &scope, "method")?;
         let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
             MuleError::new(ErrorType::unknown(), format!("`{method_text}` is not an HTTP method"))
         })?;
@@ -264,10 +315,11 @@ impl HttpRequest {
         self.add_query(&scope, &mut url)?;
         let mut headers = self.build_headers(&scope)?;
 
-        let sends_body = !matches!(
+        let body_method = !matches!(
             method,
             reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
         );
+        let sends_body = self.settings.send_body.unwrap_or(body_method);
         let (body, content_type) =
             if sends_body { self.build_body(&scope, &mut headers)? } else { (None, None) };
         Ok(Outgoing { method, resource, url, headers, body, content_type })
@@ -275,7 +327,7 @@ impl HttpRequest {
 
     /// The resource as error messages show it, and the URL to send to (query not yet added).
     fn build_uri(&self, scope: &Scope<'_>) -> Result<(String, reqwest::Url), MuleError> {
-        let uri_params = match &self.uri_params {
+        let uri_params = match &self.exprs.uri_params {
             Some(expr) => param_pairs(&eval(expr, scope)?.value, "http:uri-params")?,
             None => Vec::new(),
         };
@@ -302,7 +354,7 @@ impl HttpRequest {
         for (key, value) in self.config.iter().flat_map(|c| &c.default_query_params) {
             pairs.push((key.clone(), value.text(scope).map_err(MuleError::expression)?));
         }
-        if let Some(expr) = &self.query_params {
+        if let Some(expr) = &self.exprs.query_params {
             pairs.extend(param_pairs(&eval(expr, scope)?.value, "http:query-params")?);
         }
         if pairs.is_empty() {
@@ -326,15 +378,19 @@ impl HttpRequest {
                 append_header(&mut headers, name, &text, value.is_secret())?;
             }
         }
-        if let Some(expr) = &self.headers {
+        if let Some(expr) = &self.exprs.headers {
             for (name, value) in param_pairs(&eval(expr, scope)?.value, "http:headers")? {
                 if let Some(text) = value {
                     append_header(&mut headers, &name, &text, false)?;
                 }
             }
         }
-        if self.send_correlation_id && !headers.contains_key(CORRELATION_ID) {
-            append_header(&mut headers, CORRELATION_ID, scope.correlation_id, false)?;
+        if self.settings.send_correlation_id && !headers.contains_key(CORRELATION_ID) {
+            let id = match &self.exprs.correlation_id {
+                Some(expr) => eval_text(expr, scope, "correlationId")?,
+                None => scope.correlation_id.to_owned(),
+            };
+            append_header(&mut headers, CORRELATION_ID, &id, false)?;
         }
         Ok(headers)
     }
@@ -345,7 +401,7 @@ impl HttpRequest {
         scope: &Scope<'_>,
         headers: &mut HeaderMap,
     ) -> Result<(Option<Bytes>, Option<String>), MuleError> {
-        let value = match &self.body {
+        let value = match &self.exprs.body {
             Some(expr) => eval(expr, scope)?,
             None => scope.payload.clone(),
         };
@@ -370,10 +426,11 @@ impl HttpRequest {
     async fn send(&self, outgoing: &Outgoing) -> Result<Incoming, MuleError> {
         tracing::debug!(method = %outgoing.method, resource = %outgoing.resource, "sending HTTP request");
         let mut request = self
+            .settings
             .client
             .request(outgoing.method.clone(), outgoing.url.clone())
             .headers(outgoing.headers.clone())
-            .timeout(self.response_timeout);
+            .timeout(self.settings.response_timeout);
         if let Some(body) = &outgoing.body {
             request = request.body(body.clone());
         }
@@ -393,7 +450,7 @@ impl HttpRequest {
         let media_type = attributes::received_media_type(response.headers())
             .unwrap_or_else(|_| MediaType::any().with_charset("UTF-8"));
         let body = response.bytes().await.map_err(transport_error)?;
-        let payload = attributes::body_payload(body, media_type);
+        let payload = attributes::body_payload(body, self.settings.output_type.apply(media_type));
         tracing::debug!(status = status.as_u16(), "received HTTP response");
         Ok(Incoming { status: status.as_u16(), message: Message { payload, attributes } })
     }
@@ -405,11 +462,11 @@ impl HttpRequest {
         response: Message,
         properties: &dyn PropertyLookup,
     ) -> Result<Event, MuleError> {
-        let Some(target) = &self.target else {
+        let Some(target) = &self.settings.target else {
             event.message = response;
             return Ok(event);
         };
-        let value = match &self.target_value {
+        let value = match &self.exprs.target_value {
             None => response.payload,
             Some(expr) => {
                 let mut view = event.clone();
@@ -440,11 +497,10 @@ pub(crate) fn param_text(value: &Value) -> Result<Option<String>, String> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) => Ok(Some(text.to_string())),
-        Value::Number(_) | Value::Bool(_) | Value::Temporal(_) | Value::Binary(_) => {
-            Ok(Some(flowrun_engine::expr::to_text(&TypedValue::java(value.clone()))))
-        }
         Value::Array(_) => Err("expected a string, got an array".into()),
         Value::Object(_) => Err("expected a string, got an object".into()),
+        // Numbers, booleans, dates: as DataWeave writes them when coerced to String.
+        scalar => Ok(Some(expr::to_text(&TypedValue::java(scalar.clone())))),
     }
 }
 

@@ -7,6 +7,7 @@
 //! a sensitive header and never logged.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use flowrun_engine::expr::{Scope, ValueExpr};
@@ -74,6 +75,8 @@ static CONFIG_SCHEMA: Schema = Schema {
         AttrSpec::optional("followRedirects"),
         AttrSpec::optional("responseTimeout"),
         AttrSpec::optional("sendCorrelationId"),
+        AttrSpec::optional("sendBodyMode"),
+        AttrSpec::optional("enableCookies"),
     ],
     children: &[
         ChildSpec {
@@ -137,14 +140,16 @@ impl GlobalKind for HttpRequestConfigKind {
         let default_query_params =
             key_values(element.child(ns::HTTP, "default-query-params"), "query-param", cx);
         let validator = Validator::compile(element, cx);
-        let send_correlation_id = correlation_mode(element, cx);
+        let send_correlation_id = auto_mode(element, "sendCorrelationId", cx);
+        let send_body = auto_mode(element, "sendBodyMode", cx);
         let scheme = scheme?;
         let port = match connection.and_then(|c| c.attr("port")) {
             Some(port) => port_attr(port, cx)?,
             None if scheme == "https" => 443,
             None => 80,
         };
-        let clients = Clients::build(cx, element)?;
+        let enable_cookies = bool_attr(element, "enableCookies", cx)?.unwrap_or(true);
+        let clients = Clients::build(cx, element, enable_cookies)?;
         Some(GlobalHandle::new(HttpRequestConfig {
             name,
             scheme,
@@ -157,6 +162,7 @@ impl GlobalKind for HttpRequestConfigKind {
             default_query_params: default_query_params?,
             validator: validator?,
             send_correlation_id: send_correlation_id?,
+            send_body: send_body?,
             clients,
         }))
     }
@@ -180,6 +186,8 @@ pub struct HttpRequestConfig {
     pub(crate) validator: Option<Validator>,
     /// `sendCorrelationId` of the config; `None` is `AUTO`.
     pub(crate) send_correlation_id: Option<bool>,
+    /// `sendBodyMode` of the config; `None` is `AUTO`.
+    pub(crate) send_body: Option<bool>,
     pub(crate) clients: Clients,
 }
 
@@ -208,9 +216,19 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    /// Builds both clients; reports at `element` when the TLS backend cannot start.
-    pub(crate) fn build(cx: &mut BuildContext<'_>, element: &Element) -> Option<Clients> {
-        let build = |policy| reqwest::Client::builder().redirect(policy).build();
+    /// Builds both clients, sharing one cookie jar when `cookies` is set (Mule's
+    /// `enableCookies`); reports at `element` when the TLS backend cannot start.
+    pub(crate) fn build(
+        cx: &mut BuildContext<'_>,
+        element: &Element,
+        cookies: bool,
+    ) -> Option<Clients> {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let build = |policy| {
+            let builder = reqwest::Client::builder().redirect(policy);
+            let builder = if cookies { builder.cookie_provider(jar.clone()) } else { builder };
+            builder.build()
+        };
         match (
             build(reqwest::redirect::Policy::limited(10)),
             build(reqwest::redirect::Policy::none()),
@@ -299,21 +317,24 @@ fn key_values(
     ok.then_some(pairs)
 }
 
-/// `sendCorrelationId`: `Some(Some(true))` for `ALWAYS`, `Some(Some(false))` for `NEVER`,
-/// `Some(None)` for `AUTO` or absent, `None` (reported) for anything else.
-pub(crate) fn correlation_mode(
+/// An `AUTO`/`ALWAYS`/`NEVER` attribute such as `sendCorrelationId`: `Some(Some(true))` for
+/// `ALWAYS`, `Some(Some(false))` for `NEVER`, `Some(None)` for `AUTO` or absent, `None`
+/// (reported) for anything else.
+pub(crate) fn auto_mode(
     element: &Element,
+    name: &str,
     cx: &mut BuildContext<'_>,
 ) -> Option<Option<bool>> {
-    let Some(attr) = element.attr("sendCorrelationId") else { return Some(None) };
+    let Some(attr) = element.attr(name) else { return Some(None) };
     match attr.value.trim() {
         "AUTO" => Some(None),
         "ALWAYS" => Some(Some(true)),
         "NEVER" => Some(Some(false)),
         other => {
-            let message =
-                format!("`sendCorrelationId` must be `AUTO`, `ALWAYS` or `NEVER`, not `{other}`");
-            cx.error(attr.value_span, message);
+            cx.error(
+                attr.value_span,
+                format!("`{name}` must be `AUTO`, `ALWAYS` or `NEVER`, not `{other}`"),
+            );
             None
         }
     }

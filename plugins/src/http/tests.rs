@@ -1,9 +1,6 @@
 //! Loopback tests of the HTTP connector: small apps loaded from XML, listeners bound on
 //! `127.0.0.1:0`, real requests sent with reqwest, and a tiny hyper server standing in for the
 //! services `http:request` calls.
-//!
-//! Tests marked "needs expressions" evaluate `#[...]`; they assert Mule's behaviour and pass
-//! once the expression language lands on main.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -13,9 +10,8 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use flowrun_engine::diag::{Severity, Span};
+use flowrun_engine::diag::Severity;
 use flowrun_engine::event::{Event, Message, MuleError};
-use flowrun_engine::expr::{Scope, ValueExpr};
 use flowrun_engine::model::{self, App, LoadError, LoadOptions};
 use flowrun_engine::plugin::{
     AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
@@ -157,6 +153,7 @@ struct Reply {
     body: &'static str,
     delay: Duration,
     location: Option<String>,
+    cookie: Option<&'static str>,
 }
 
 impl Reply {
@@ -167,6 +164,7 @@ impl Reply {
             body,
             delay: Duration::ZERO,
             location: None,
+            cookie: None,
         }
     }
 }
@@ -201,6 +199,9 @@ async fn stand_in_server(reply: Reply) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
                         response
                             .headers_mut()
                             .insert("content-type", content_type.parse().unwrap());
+                    }
+                    if let Some(cookie) = reply.cookie {
+                        response.headers_mut().insert("set-cookie", cookie.parse().unwrap());
                     }
                     if let Some(location) = &reply.location {
                         response.headers_mut().insert("location", location.parse().unwrap());
@@ -534,36 +535,47 @@ async fn listener_response_and_error_response_set_status_and_reason() {
     app.stop().await;
 }
 
-// Needs expressions: the response headers and the error body are DataWeave.
 #[tokio::test(flavor = "multi_thread")]
 async fn listener_response_builders_evaluate_expressions() {
+    let port = closed_port().await;
     let (app, base) = start(&format!(
         r##"{LISTENER_CONFIG}
+           <http:request-config name="nowhere"><http:request-connection host="127.0.0.1" port="{port}"/></http:request-config>
            <flow name="f">
-               <http:listener config-ref="listener" path="/x">
+               <http:listener config-ref="listener" path="/x/{{id}}">
                    <http:response statusCode="#[202]">
-                       <http:headers>#[{{'X-Flow': 'f'}}]</http:headers>
+                       <http:headers>#[{{'X-Id': attributes.uriParams.id}}]</http:headers>
                    </http:response>
                    <http:error-response statusCode="#[400]">
                        <http:body>#[error.description]</http:body>
                    </http:error-response>
                </http:listener>
+               <set-payload value="#[attributes.queryParams.a ++ '/' ++ attributes.method]"/>
+           </flow>
+           <flow name="g">
+               <http:listener config-ref="listener" path="/fail">
+                   <http:error-response statusCode="#[400]">
+                       <http:body>#[error.errorType.identifier ++ ': ' ++ error.description]</http:body>
+                   </http:error-response>
+               </http:listener>
+               <http:request config-ref="nowhere" path="/down"/>
            </flow>"##
     ))
     .await;
-    let response =
-        reqwest::Client::new().post(format!("{base}/x")).body("in").send().await.unwrap();
-    if !expressions_available() {
-        // FIXME: remove this branch once `Expr::eval` is implemented on main. Today the
-        // success builder fails, so the error response is built, and it fails too: bare 500.
-        assert_eq!(response.status(), 500);
-        assert_eq!(response.text().await.unwrap(), "");
-        app.stop().await;
-        return;
-    }
+    let client = reqwest::Client::new();
+    let response = client.post(format!("{base}/x/42?a=1&a=2")).body("in").send().await.unwrap();
     assert_eq!(response.status(), 202);
-    assert_eq!(header(&response, "x-flow"), Some("f"));
-    assert_eq!(response.text().await.unwrap(), "in");
+    assert_eq!(header(&response, "x-id"), Some("42"));
+    assert_eq!(response.text().await.unwrap(), "1/POST");
+
+    let response = client.get(format!("{base}/fail")).send().await.unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.text().await.unwrap(),
+        format!(
+            "CONNECTIVITY: HTTP GET on resource 'http://127.0.0.1:{port}/down' failed: Connection refused."
+        )
+    );
     app.stop().await;
 }
 
@@ -703,6 +715,76 @@ async fn request_get_sends_no_body_and_absent_content_type_reads_as_any() {
     assert_eq!((seen.method.as_str(), seen.uri.as_str()), ("GET", "/base/status"));
     assert!(seen.body.is_empty());
     assert!(seen.headers.get("content-type").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn send_body_mode_overrides_the_method_rule() {
+    let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
+    let app = load(&format!(
+        r#"{}<flow name="get-always"><http:request config-ref="backend" sendBodyMode="ALWAYS"/></flow>
+           <flow name="post-never"><http:request config-ref="backend" method="POST" sendBodyMode="NEVER"/></flow>"#,
+        request_config(backend, "")
+    ))
+    .unwrap();
+    let payload = TypedValue::new(Value::string("data"), MediaType::text());
+    run_flow(&app, "get-always", payload.clone()).await.unwrap();
+    run_flow(&app, "post-never", payload).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!((seen[0].method.as_str(), &seen[0].body[..]), ("GET", &b"data"[..]));
+    assert_eq!(seen[0].headers.get("content-type").unwrap(), "text/plain");
+    assert_eq!((seen[1].method.as_str(), &seen[1].body[..]), ("POST", &b""[..]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn output_mime_type_relabels_received_bodies() {
+    let (backend, _) = stand_in_server(Reply::ok("text/plain", r#"{"k":"v"}"#)).await;
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}{}
+           <flow name="echo"><http:listener config-ref="listener" path="/echo" outputMimeType="application/json"/></flow>
+           <flow name="read">
+               <http:request config-ref="backend" outputMimeType="application/json"/>
+               <set-payload value="#[payload.k]"/>
+           </flow>"##,
+        request_config(backend, "")
+    ))
+    .await;
+    let response =
+        reqwest::Client::new().post(format!("{base}/echo")).body("{}").send().await.unwrap();
+    assert_eq!(header(&response, "content-type"), Some("application/json; charset=UTF-8"));
+
+    let event = run_flow(&app, "read", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "v");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_configs_keep_cookies_unless_disabled() {
+    let (backend, seen) = stand_in_server(Reply {
+        cookie: Some("session=abc; Path=/"),
+        ..Reply::ok("text/plain", "ok")
+    })
+    .await;
+    let app = load(&format!(
+        r#"{}
+           <http:request-config name="forgetful" enableCookies="false">
+               <http:request-connection host="127.0.0.1" port="{}"/>
+           </http:request-config>
+           <flow name="keep"><http:request config-ref="backend"/></flow>
+           <flow name="forget"><http:request config-ref="forgetful"/></flow>"#,
+        request_config(backend, ""),
+        backend.port()
+    ))
+    .unwrap();
+    for flow in ["keep", "keep", "forget", "forget"] {
+        run_flow(&app, flow, TypedValue::null()).await.unwrap();
+    }
+    let cookies: Vec<Option<String>> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.headers.get("cookie").map(|v| v.to_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(cookies, [None, Some("session=abc".to_owned()), None, None]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -940,68 +1022,72 @@ async fn request_sends_the_correlation_id_unless_told_never() {
     let (backend, seen) = stand_in_server(Reply::ok("text/plain", "ok")).await;
     let app = load(&format!(
         r#"{}<flow name="auto"><http:request config-ref="backend"/></flow>
-           <flow name="never"><http:request config-ref="backend" sendCorrelationId="NEVER"/></flow>"#,
+           <flow name="never"><http:request config-ref="backend" sendCorrelationId="NEVER"/></flow>
+           <flow name="given"><http:request config-ref="backend" correlationId="custom-1"/></flow>"#,
         request_config(backend, "")
     ))
     .unwrap();
     let event = Event::with_correlation_id(Message::of(TypedValue::null()), "corr-7".into());
     app.runner("auto").unwrap().run(event.clone()).await.unwrap();
-    app.runner("never").unwrap().run(event).await.unwrap();
+    app.runner("never").unwrap().run(event.clone()).await.unwrap();
+    app.runner("given").unwrap().run(event).await.unwrap();
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0].headers.get("x-correlation-id").unwrap(), "corr-7");
     assert!(seen[1].headers.get("x-correlation-id").is_none());
+    assert_eq!(seen[2].headers.get("x-correlation-id").unwrap(), "custom-1");
 }
 
-/// A writer that keeps everything logged, for checking what never reaches the logs.
-#[derive(Clone, Default)]
-struct LogCapture(Arc<Mutex<Vec<u8>>>);
+/// The example flow of the spec, in-process: the Vault and Anypoint stand-ins record what
+/// flowrun sends them.
+#[tokio::test(flavor = "multi_thread")]
+async fn rotate_key_flow_reads_vault_and_puts_to_anypoint() {
+    let (vault, vault_seen) = stand_in_server(Reply::ok(
+        "application/json",
+        r#"{"data":{"data":{"openai_key":"sk-new"}}}"#,
+    ))
+    .await;
+    let (anypoint, anypoint_seen) =
+        stand_in_server(Reply::ok("application/json", r#"{"status":"stored"}"#)).await;
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <http:request-config name="Vault_Config">
+               <http:request-connection protocol="http" host="127.0.0.1" port="{}"/>
+               <http:default-headers><http:default-header key="X-Vault-Token" value="token-1"/></http:default-headers>
+           </http:request-config>
+           <http:request-config name="Anypoint_API">
+               <http:request-connection protocol="http" host="127.0.0.1" port="{}"/>
+           </http:request-config>
+           <flow name="rotate-ai-key">
+               <http:listener config-ref="listener" path="/admin/rotate-key" allowedMethods="POST"/>
+               <http:request config-ref="Vault_Config" path="/v1/secret/data/ai-keys" method="GET"/>
+               <set-variable variableName="newKey" value="#[payload.data.data.openai_key]"/>
+               <http:request config-ref="Anypoint_API" path="/secrets/api/v1/sharedSecrets" method="PUT">
+                   <http:body>#[output application/json --- {{name: "ai.openai.key", value: vars.newKey}}]</http:body>
+               </http:request>
+               <logger message="AI API key rotated successfully"/>
+           </flow>"##,
+        vault.port(),
+        anypoint.port()
+    ))
+    .await;
+    let response =
+        reqwest::Client::new().post(format!("{base}/admin/rotate-key")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), Some("application/json; charset=UTF-8"));
+    assert_eq!(response.text().await.unwrap(), r#"{"status":"stored"}"#);
 
-impl std::io::Write for LogCapture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-// Single-threaded, so that the subscriber set for this thread sees the server, the client
-// and the flow.
-#[tokio::test]
-async fn secret_header_values_never_reach_the_logs() {
-    let capture = LogCapture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let (backend, seen) =
-        stand_in_server(Reply { status: 403, ..Reply::ok("text/plain", "no") }).await;
-    let system_properties = [("secure::vault.token".to_owned(), "s3cret-token".to_owned())].into();
-    let options = LoadOptions { system_properties, ..LoadOptions::default() };
-    let extra = r#"<http:default-headers><http:default-header key="X-Vault-Token" value="${secure::vault.token}"/></http:default-headers>"#;
-    let xml = app_xml(&format!(
-        r#"{LISTENER_CONFIG}{}
-           <flow name="f"><http:listener config-ref="listener" path="/"/><http:request config-ref="backend" path="/v1/secret"/></flow>"#,
-        request_config(backend, extra)
-    ));
-    let app = model::load_str(Path::new("test-app.xml"), &xml, &registry(), &options).unwrap();
-    app.start().await.unwrap();
-    let base = format!("http://{}", listener_addr(&app, "listener"));
-    let response = reqwest::Client::new().get(format!("{base}/")).send().await.unwrap();
-    assert_eq!(response.status(), 500);
+    let vault_seen = vault_seen.lock().unwrap()[0].clone();
+    assert_eq!(
+        (vault_seen.method.as_str(), vault_seen.uri.as_str()),
+        ("GET", "/v1/secret/data/ai-keys")
+    );
+    assert_eq!(vault_seen.headers.get("x-vault-token").unwrap(), "token-1");
+    let put = anypoint_seen.lock().unwrap()[0].clone();
+    assert_eq!((put.method.as_str(), put.uri.as_str()), ("PUT", "/secrets/api/v1/sharedSecrets"));
+    assert_eq!(put.headers.get("content-type").unwrap(), "application/json; charset=UTF-8");
+    let body: serde_json::Value = serde_json::from_slice(&put.body).unwrap();
+    assert_eq!(body, serde_json::json!({"name": "ai.openai.key", "value": "sk-new"}));
     app.stop().await;
-
-    assert_eq!(seen.lock().unwrap()[0].headers.get("x-vault-token").unwrap(), "s3cret-token");
-    let logged = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
-    assert!(logged.contains("HTTP:FORBIDDEN"), "the failure is logged: {logged}");
-    assert!(logged.contains("listening on http://"), "{logged}");
-    assert!(logged.contains("sending HTTP request"), "debug events are captured: {logged}");
-    assert!(!logged.contains("s3cret-token"), "the secret was logged:\n{logged}");
 }
 
 #[test]
@@ -1021,6 +1107,17 @@ fn request_load_errors_name_the_problem() {
            <flow name="f"><http:request config-ref="c" responseTimeout="soon"/></flow>"#,
     );
     assert_eq!(timeout, "`responseTimeout` must be a number of milliseconds, not `soon`");
+
+    let several = load_error(
+        r#"<http:request-config name="c"><http:request-connection host="h"/></http:request-config>
+           <flow name="f"><http:request config-ref="c" sendBodyMode="SOMETIMES" followRedirects="yes" responseTimeout="-1"/></flow>"#,
+    );
+    assert_eq!(
+        several,
+        "`sendBodyMode` must be `AUTO`, `ALWAYS` or `NEVER`, not `SOMETIMES`\n\
+         `followRedirects` must be `true` or `false`, not `yes`\n\
+         `responseTimeout` must be a number of milliseconds, not `-1`"
+    );
 
     let bad_ranges = load_error(
         r#"<http:request-config name="c">
@@ -1050,10 +1147,7 @@ fn request_load_errors_name_the_problem() {
     );
 }
 
-// Needs expressions: `http:body`, `http:headers`, `http:query-params` and `http:uri-params`
-// hold DataWeave. Until the expression language lands on main, `Expr::eval` is a stub that
-// fails, and the test pins that today's failure surfaces as Mule's `MULE:EXPRESSION` error of
-// the step; once expressions work, the same test checks what goes on the wire.
+// `http:body`, `http:headers`, `http:query-params` and `http:uri-params` hold DataWeave.
 #[tokio::test(flavor = "multi_thread")]
 async fn request_evaluates_body_headers_query_and_uri_params() {
     let (backend, seen) = stand_in_server(Reply::ok("text/plain", "done")).await;
@@ -1070,18 +1164,6 @@ async fn request_evaluates_body_headers_query_and_uri_params() {
     ))
     .unwrap();
     let result = run_flow(&app, "f", TypedValue::null()).await;
-    if !expressions_available() {
-        // FIXME: remove this branch once `Expr::eval` is implemented on main.
-        let error = result.unwrap_err();
-        assert_eq!(error.error_type.to_string(), "MULE:EXPRESSION");
-        assert!(
-            error.description.contains("expressions are not implemented yet"),
-            "{}",
-            error.description
-        );
-        assert!(seen.lock().unwrap().is_empty(), "nothing is sent when an expression fails");
-        return;
-    }
     result.unwrap();
     let seen = seen.lock().unwrap()[0].clone();
     assert_eq!(seen.uri, "/base/users/a%2Fb%20c?page=2&flag");
@@ -1089,12 +1171,4 @@ async fn request_evaluates_body_headers_query_and_uri_params() {
     assert_eq!(seen.headers.get("content-type").unwrap(), "application/json; charset=UTF-8");
     let body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
     assert_eq!(body, serde_json::json!({"name": "x"}));
-}
-
-/// False while `Expr::eval` is the stub that fails on every expression.
-fn expressions_available() -> bool {
-    let expr = ValueExpr::compile("#[1]", Span::default()).expect("compiles");
-    let event = Event::new(Message::of(TypedValue::null()));
-    let scope = Scope::of(&event, &flowrun_engine::props::NoProperties);
-    expr.eval(&scope).is_ok()
 }
