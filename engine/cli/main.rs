@@ -49,6 +49,11 @@ struct AppArgs {
     /// Set a system property: `-Dname=value` or `-D name=value`.
     #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_key_value)]
     define: Vec<(String, String)>,
+    /// Read system properties from a `.properties` or `.yaml` file, such as one holding
+    /// `mule.key`: unlike `-D`, this keeps secrets out of the process list and shell history.
+    /// `-D` values win over the file's.
+    #[arg(long = "properties", value_name = "FILE")]
+    properties_files: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -129,7 +134,23 @@ fn with_runtime<F: std::future::Future<Output = ExitCode>>(body: impl FnOnce() -
 
 /// Loads the app, printing every diagnostic; `None` when it has errors.
 fn load(app: &AppArgs) -> Option<App> {
-    let system_properties: BTreeMap<String, String> = app.define.iter().cloned().collect();
+    let mut system_properties = BTreeMap::new();
+    for path in &app.properties_files {
+        let entries = std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read `{}`: {err}", path.display()))
+            .and_then(|text| {
+                flowrun_engine::props::read_properties_file(path, &text)
+                    .map_err(|err| err.to_string())
+            });
+        match entries {
+            Ok(entries) => system_properties.extend(entries.into_iter().map(|e| (e.key, e.value))),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return None;
+            }
+        }
+    }
+    system_properties.extend(app.define.iter().cloned());
     let options = LoadOptions { system_properties, use_env: true, app_name: None };
     let registry = flowrun_plugins::registry();
     match model::load(&app.paths, &registry, &options) {

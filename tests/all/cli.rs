@@ -166,7 +166,8 @@ fn call_failure_exits_1_with_the_mule_error() {
         "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"x\" value=\"#[payload.a]\"/>\n  </flow>\n</mule>\n"
     );
     let path = write_app(&dir, "f.xml", &app);
-    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "--payload", "\"just text\""]);
+    let output =
+        run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "--payload", "\"just text\""]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Error type            : MULE:EXPRESSION"), "{stderr}");
@@ -185,11 +186,38 @@ fn call_prints_payload_media_type_and_vars() {
         "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"who\" value=\"#[payload.user.name default 'nobody']\"/>\n    <set-payload value='#[output application/json --- {{greeting: \"hi \" ++ vars.who, n: 1.50}}]'/>\n  </flow>\n</mule>\n"
     );
     let path = write_app(&dir, "c.xml", &app);
-    let output =
-        run_flowrun(&repo_root(), &["call", &path, "--flow", "f", "--payload", r#"{"user": {"name": "Ada"}}"#]);
+    let output = run_flowrun(
+        &repo_root(),
+        &["call", &path, "--flow", "f", "--payload", r#"{"user": {"name": "Ada"}}"#],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let result: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(result["payload"], serde_json::json!({"greeting": "hi Ada", "n": 1.50}));
     assert_eq!(result["mediaType"], "application/json; charset=UTF-8");
     assert_eq!(result["vars"], serde_json::json!({"who": "Ada"}));
+}
+
+#[test]
+fn properties_file_keeps_the_key_off_the_command_line() {
+    let dir = TempDir::new("cli-propfile");
+    std::fs::write(dir.0.join("key.properties"), "mule.key=flowrun-demo-key\n").expect("write");
+    let key_file = dir.0.join("key.properties").to_string_lossy().into_owned();
+    let output = run_flowrun(
+        &repo_root(),
+        &["validate", "flows/rotate-ai-key.xml", "--properties", &key_file],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // -D wins over the file, as a later, more specific source.
+    let output = run_flowrun(
+        &repo_root(),
+        &[
+            "validate",
+            "flows/rotate-ai-key.xml",
+            "--properties",
+            &key_file,
+            "-Dmule.key=wrong-demo-key!!",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -170,7 +170,9 @@ fn sigterm_lets_requests_in_flight_finish() {
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             std::thread::sleep(Duration::from_millis(800));
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nslow");
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nslow",
+            );
         }
     });
     let dir = crate::support::openbao::TempDir::new("inflight");
@@ -190,7 +192,8 @@ fn sigterm_lets_requests_in_flight_finish() {
     let mut server = Server::start(&repo_root(), &[path.to_str().expect("utf-8 path")], admin_port);
     let request = std::thread::spawn(move || {
         let client = reqwest::blocking::Client::new();
-        let response = client.get(format!("http://127.0.0.1:{admin_port}/slow")).send().expect("answered");
+        let response =
+            client.get(format!("http://127.0.0.1:{admin_port}/slow")).send().expect("answered");
         (response.status().as_u16(), response.text().unwrap_or_default())
     });
     std::thread::sleep(Duration::from_millis(300));
