@@ -104,6 +104,8 @@ pub(crate) enum NodeKind {
     Number(BigDecimal),
     /// A date or time literal.
     Temporal(Temporal),
+    /// A regular expression literal, compiled when the script is.
+    Regex(Arc<regex::Regex>),
     /// A string literal without interpolation.
     Str(Arc<str>),
     /// A string with `$(...)` parts, joined at run time.
@@ -218,6 +220,14 @@ pub(crate) enum Pattern {
         bind: Option<Arc<str>>,
         /// The type's name.
         type_name: Arc<str>,
+    },
+    /// `case name matches /re/`: the regex matches the whole text; the name is bound to the
+    /// match and its groups.
+    Matches {
+        /// The name the groups are bound to.
+        bind: Arc<str>,
+        /// The expression.
+        regex: Arc<regex::Regex>,
     },
     /// `case name if cond`.
     Guard {

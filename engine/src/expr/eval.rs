@@ -74,6 +74,8 @@ pub(crate) enum Arg {
     Value(Value),
     /// A function (lambda, `$` expression or named `fun`).
     Fun(Arc<Lambda>),
+    /// A regular expression literal.
+    Regex(Arc<regex::Regex>),
 }
 
 /// Evaluates a whole script to a native value.
@@ -118,6 +120,10 @@ impl Eval<'_> {
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
             NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
+            NodeKind::Regex(_) => Err(Fail::at(
+                node.loc,
+                "A regular expression can only be passed to a function in this version of flowrun",
+            )),
             NodeKind::Interpolated(parts) => self.interpolate(parts),
             NodeKind::Name(name) => self.name(name, node.loc),
             NodeKind::Array(members) => self.array(members),
@@ -231,6 +237,12 @@ impl Eval<'_> {
                 (bind, matched)
             }
             Pattern::Any { bind } => (bind, true),
+            Pattern::Matches { bind, regex } => {
+                let groups = value.as_str().and_then(|text| funcs::full_match(regex, text));
+                let Some(groups) = groups else { return Ok(false) };
+                self.locals.push((bind.clone(), Arg::Value(groups)));
+                return Ok(true);
+            }
             Pattern::Guard { bind, cond } => {
                 self.locals.push((bind.clone(), Arg::Value(value.clone())));
                 return Ok(matches!(self.eval(cond)?, Value::Bool(true)));
@@ -250,7 +262,7 @@ impl Eval<'_> {
         if let Some(local) = self.local(name) {
             return match local {
                 Arg::Value(value) => Ok(value.clone()),
-                Arg::Fun(_) => {
+                Arg::Fun(_) | Arg::Regex(_) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
                 }
             };
@@ -459,6 +471,7 @@ impl Eval<'_> {
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(lambda.clone())),
+            NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
                 _ => self.eval(node).map(Arg::Value),

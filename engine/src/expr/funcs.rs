@@ -40,6 +40,8 @@ const BUILTINS: &[&str] = &[
     "keysOf",
     "log",
     "lower",
+    "match",
+    "matches",
     "map",
     "mapObject",
     "max",
@@ -52,7 +54,9 @@ const BUILTINS: &[&str] = &[
     "pluck",
     "read",
     "reduce",
+    "replace",
     "round",
+    "scan",
     "sizeOf",
     "splitBy",
     "startsWith",
@@ -73,16 +77,26 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 
 /// Calls built-in `name`. Failures without a place are given the call's place by the caller.
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
+    if name == "replace" {
+        return replace(eval, &args);
+    }
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
-    let values: Vec<Value> = args
-        .into_iter()
-        .map(|arg| match arg {
-            Arg::Value(value) => value,
-            Arg::Fun(_) => Value::Null,
-        })
-        .collect();
+    if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
+        return call_regex(name, subject, regex).map_err(Fail::unplaced);
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        match arg {
+            Arg::Value(value) => values.push(value),
+            Arg::Fun(_) | Arg::Regex(_) => {
+                let what =
+                    if matches!(arg, Arg::Fun(_)) { "a function" } else { "a regular expression" };
+                return Err(Fail::unplaced(format!("Function `{name}` does not take {what} here")));
+            }
+        }
+    }
     let result = match (name, values.as_slice()) {
         ("p", [key]) => Ok(property(eval, key)),
         ("uuid", []) => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
@@ -169,6 +183,83 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         "read" => read(lhs, rhs),
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
+}
+
+/// `text replace target with replacement`: `target` is a string or a regular expression,
+/// `replacement` a string or a function of the match (`(m) -> ...`, `m[0]` the whole match).
+fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
+    let [Arg::Value(subject), target, replacement] = args else {
+        return Err(Fail::unplaced("`replace` needs `with`: text replace target with replacement"));
+    };
+    let text = match subject {
+        Value::Null => return Ok(Value::Null),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    let regex = match target {
+        Arg::Regex(regex) => regex.as_ref().clone(),
+        Arg::Value(value) => {
+            let literal = coerce_string(value)
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?;
+            regex::Regex::new(&regex::escape(&literal))
+                .map_err(|err| Fail::unplaced(err.to_string()))?
+        }
+        Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for captures in regex.captures_iter(&text) {
+        let whole = captures.get(0).expect("group 0 is the whole match");
+        out.push_str(&text[last..whole.start()]);
+        let piece = match replacement {
+            Arg::Fun(lambda) => {
+                let groups = captures_value(&captures);
+                let result = eval.apply(lambda, vec![groups])?;
+                coerce_string(&result)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))?
+            }
+            Arg::Value(value) => coerce_string(value)
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?,
+            Arg::Regex(_) => return Err(Fail::unplaced("`with` takes a string or a function")),
+        };
+        out.push_str(&piece);
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
+    Ok(Value::string(out))
+}
+
+/// A match and its groups as DataWeave gives them: `[whole, group1, ...]`.
+fn captures_value(captures: &regex::Captures<'_>) -> Value {
+    Value::array(
+        captures.iter().map(|group| group.map_or(Value::Null, |m| Value::string(m.as_str()))),
+    )
+}
+
+/// The groups of `regex` if it matches the whole of `text`.
+pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
+    let captures = regex.captures(text)?;
+    let whole = captures.get(0)?;
+    (whole.start() == 0 && whole.end() == text.len()).then(|| captures_value(&captures))
+}
+
+/// Functions with a regular expression as second argument.
+fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+    let text = match subject {
+        Value::Null if matches!(name, "matches" | "contains") => return Ok(Value::Bool(false)),
+        Value::Null => return Ok(Value::Null),
+        other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
+    };
+    let result = match name {
+        "matches" => Value::Bool(full_match(regex, &text).is_some()),
+        "contains" => Value::Bool(regex.is_match(&text)),
+        "splitBy" => Value::array(regex.split(&text).map(Value::string)),
+        "match" => regex.captures(&text).map_or(Value::array([]), |c| captures_value(&c)),
+        "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
+        _ => return Err(format!("Function `{name}` does not take a regular expression")),
+    };
+    Ok(result)
 }
 
 /// The functions that take a function argument; `None` when `name` is not one of them.

@@ -310,7 +310,7 @@ impl Parser<'_> {
     pub(crate) fn expr(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
         loop {
-            if self.at_word("match") {
+            if self.at_word("match") && self.peek_at(1) == &Tok::Punct("{") {
                 self.bump();
                 let cases = self.match_cases()?;
                 let loc = self.loc_from(lhs.loc.start);
@@ -319,7 +319,9 @@ impl Parser<'_> {
             }
             let token = self.peek().clone();
             let name: Arc<str> = match &token.tok {
-                Tok::Ident(word) if word == "default" || !is_reserved(word) => word.as_str().into(),
+                Tok::Ident(word) if word == "default" || word == "match" || !is_reserved(word) => {
+                    word.as_str().into()
+                }
                 Tok::Punct(op @ ("++" | "--")) => (*op).into(),
                 _ => return Ok(lhs),
             };
@@ -331,7 +333,13 @@ impl Parser<'_> {
                 NodeKind::Default { value: lhs, fallback: rhs }
             } else {
                 let rhs = if matches!(&*name, "++" | "--") { rhs } else { implicit_lambda(rhs) };
-                NodeKind::Call { name, name_loc, args: vec![lhs, rhs] }
+                let mut args = vec![lhs, rhs];
+                if &*name == "replace" && self.at_word("with") {
+                    // `text replace /re/ with replacement` is one call with three arguments.
+                    self.bump();
+                    args.push(implicit_lambda(self.not_expr()?));
+                }
+                NodeKind::Call { name, name_loc, args }
             };
             lhs = Node::new(kind, loc);
         }
@@ -494,6 +502,10 @@ impl Parser<'_> {
             Tok::Dollar(n) => {
                 self.bump();
                 NodeKind::Name("$".repeat(*n).into())
+            }
+            Tok::Regex(pattern) => {
+                self.bump();
+                NodeKind::Regex(compile_regex(pattern, loc)?)
             }
             Tok::Temporal(text) => {
                 let value = time::parse_iso(text).ok_or_else(|| ParseError {
@@ -677,11 +689,20 @@ impl Parser<'_> {
             self.bump();
             return Ok(Pattern::Guard { bind, cond: self.expr()? });
         }
+        if self.at_word("matches") {
+            self.bump();
+            let token = self.peek().clone();
+            let Tok::Regex(pattern) = &token.tok else {
+                return Err(self.unexpected("a regular expression after 'matches'"));
+            };
+            self.bump();
+            let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
+            return Ok(Pattern::Matches { bind, regex });
+        }
         if self.at_punct("->") {
             return Ok(Pattern::Any { bind: Some(bind) });
         }
-        Err(self
-            .unexpected("'if', 'is', ':' or '->' (regular expression patterns are not supported)"))
+        Err(self.unexpected("'if', 'is', 'matches', ':' or '->'"))
     }
 
     fn paren(&mut self) -> PResult<Node> {
@@ -834,6 +855,14 @@ impl Parser<'_> {
     }
 }
 
+/// Compiles a regular expression literal; a bad one is a load error at the literal.
+fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<regex::Regex>> {
+    regex::Regex::new(pattern).map(Arc::new).map_err(|err| ParseError {
+        message: format!("Invalid regular expression /{pattern}/: {err}"),
+        loc,
+    })
+}
+
 /// The key of a bare pair: a name stands for itself, anything else is evaluated.
 fn key_node(node: Node) -> Node {
     match &*node.kind {
@@ -862,7 +891,8 @@ fn uses_dollar(node: &Node) -> bool {
         | NodeKind::Bool(_)
         | NodeKind::Number(_)
         | NodeKind::Str(_)
-        | NodeKind::Temporal(_) => false,
+        | NodeKind::Temporal(_)
+        | NodeKind::Regex(_) => false,
         NodeKind::Lambda(_) => false,
         NodeKind::Interpolated(parts) => any(parts),
         NodeKind::Array(members) | NodeKind::Object(members) => {

@@ -57,7 +57,8 @@ fn check_node<'a>(node: &'a Node, names: &mut Vec<&'a str>) -> Result<(), ParseE
         | NodeKind::Bool(_)
         | NodeKind::Number(_)
         | NodeKind::Str(_)
-        | NodeKind::Temporal(_) => Ok(()),
+        | NodeKind::Temporal(_)
+        | NodeKind::Regex(_) => Ok(()),
         NodeKind::Name(name) => {
             let known = names.contains(&&**name) || MULE_BINDINGS.contains(&&**name);
             if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
@@ -132,7 +133,7 @@ fn check_case<'a>(case: &'a Case, names: &mut Vec<&'a str>) -> Result<(), ParseE
             bind.as_deref()
         }
         Pattern::Is { bind, .. } | Pattern::Any { bind } => bind.as_deref(),
-        Pattern::Guard { bind, .. } => Some(&**bind),
+        Pattern::Guard { bind, .. } | Pattern::Matches { bind, .. } => Some(&**bind),
     };
     names.extend(bind);
     let mut result = check_node(&case.body, names);
