@@ -33,11 +33,53 @@ pub(crate) fn read(bytes: &[u8], name: &str) -> Result<Value, String> {
     Ok(value)
 }
 
+/// The JSON writer's properties (`output application/json indent=false, skipNullOn="arrays"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WriterOptions {
+    /// Pretty-print with two spaces per level (`indent`, default true).
+    pub(crate) indent: bool,
+    /// Leave out null values of objects (`skipNullOn="objects"` or `"everywhere"`).
+    pub(crate) skip_null_in_objects: bool,
+    /// Leave out null elements of arrays (`skipNullOn="arrays"` or `"everywhere"`).
+    pub(crate) skip_null_in_arrays: bool,
+}
+
+impl WriterOptions {
+    /// The writer's defaults, with or without indentation.
+    pub(crate) fn indented(indent: bool) -> WriterOptions {
+        WriterOptions { indent, skip_null_in_objects: false, skip_null_in_arrays: false }
+    }
+
+    /// Options from `output` properties; unknown properties are ignored, as DataWeave's
+    /// reader-only and encoding properties do not change the text.
+    pub(crate) fn from_props(props: &[(String, String)]) -> WriterOptions {
+        let mut options = WriterOptions::indented(true);
+        for (name, value) in props {
+            match (name.as_str(), value.as_str()) {
+                ("indent", value) => options.indent = value != "false",
+                ("skipNullOn", "objects") => options.skip_null_in_objects = true,
+                ("skipNullOn", "arrays") => options.skip_null_in_arrays = true,
+                ("skipNullOn", "everywhere") => {
+                    options.skip_null_in_objects = true;
+                    options.skip_null_in_arrays = true;
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
 /// Writes `value` as JSON text; `indent` pretty-prints with two spaces per level.
 pub(crate) fn write(value: &Value, indent: bool) -> String {
-    let mut out = String::new();
-    write_value(&mut out, value, indent, 0);
-    out
+    write_with(value, WriterOptions::indented(indent))
+}
+
+/// Writes `value` as JSON text with the given writer properties.
+pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
+    let mut writer = Writer { out: String::new(), options };
+    writer.value(value, 0);
+    writer.out
 }
 
 /// Writes a string literal with JSON escapes.
@@ -59,54 +101,64 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-fn write_value(out: &mut String, value: &Value, indent: bool, depth: usize) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&num::to_dw_string(n)),
-        Value::String(s) => write_string(out, s),
-        Value::Binary(bytes) => write_string(out, &String::from_utf8_lossy(bytes)),
-        Value::Temporal(t) => write_string(out, &time::to_iso(t)),
-        Value::Array(items) => {
-            let items = items.iter().map(|item| (None, item));
-            write_container(out, ('[', ']'), items, indent, depth);
-        }
-        Value::Object(pairs) => {
-            let pairs = pairs.iter().map(|(k, v)| (Some(&**k), v));
-            write_container(out, ('{', '}'), pairs, indent, depth);
-        }
-    }
+struct Writer {
+    out: String,
+    options: WriterOptions,
 }
 
-fn write_container<'v>(
-    out: &mut String,
-    (open, close): (char, char),
-    entries: impl ExactSizeIterator<Item = (Option<&'v str>, &'v Value)>,
-    indent: bool,
-    depth: usize,
-) {
-    out.push(open);
-    let is_empty = entries.len() == 0;
-    for (idx, (key, value)) in entries.enumerate() {
-        if idx > 0 {
-            out.push(',');
+impl Writer {
+    fn value(&mut self, value: &Value, depth: usize) {
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
+            Value::String(s) => write_string(&mut self.out, s),
+            Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
+            Value::Temporal(t) => write_string(&mut self.out, &time::to_iso(t)),
+            Value::Array(items) => {
+                let skip = self.options.skip_null_in_arrays;
+                let items = items.iter().filter(|v| !(skip && **v == Value::Null));
+                self.container(('[', ']'), items.map(|item| (None, item)), depth);
+            }
+            Value::Object(pairs) => {
+                let skip = self.options.skip_null_in_objects;
+                let pairs = pairs.iter().filter(|(_, v)| !(skip && *v == Value::Null));
+                self.container(('{', '}'), pairs.map(|(k, v)| (Some(&**k), v)), depth);
+            }
+        }
+    }
+
+    fn container<'v>(
+        &mut self,
+        (open, close): (char, char),
+        entries: impl Iterator<Item = (Option<&'v str>, &'v Value)>,
+        depth: usize,
+    ) {
+        let indent = self.options.indent;
+        self.out.push(open);
+        let mut is_empty = true;
+        for (key, value) in entries {
+            if !is_empty {
+                self.out.push(',');
+            }
+            is_empty = false;
+            if indent {
+                newline(&mut self.out, depth + 1);
+            }
+            if let Some(key) = key {
+                write_string(&mut self.out, key);
+                self.out.push_str(": ");
+            }
+            self.value(value, depth + 1);
         }
         if indent {
-            newline(out, depth + 1);
+            if is_empty {
+                newline(&mut self.out, depth + 1);
+            }
+            newline(&mut self.out, depth);
         }
-        if let Some(key) = key {
-            write_string(out, key);
-            out.push_str(": ");
-        }
-        write_value(out, value, indent, depth + 1);
+        self.out.push(close);
     }
-    if indent {
-        if is_empty {
-            newline(out, depth + 1);
-        }
-        newline(out, depth);
-    }
-    out.push(close);
 }
 
 fn newline(out: &mut String, depth: usize) {

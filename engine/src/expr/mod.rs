@@ -99,8 +99,8 @@ enum OutputFormat {
     Native,
     /// `application/json`, pretty-printed unless `indent=false`.
     Json {
-        /// The `indent` writer property.
-        indent: bool,
+        /// The writer properties.
+        options: json::WriterOptions,
         /// The media type as declared (`application/json`, `application/problem+json`...).
         media_type: MediaType,
     },
@@ -151,8 +151,8 @@ impl Expr {
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
             OutputFormat::Native => Ok(TypedValue::java(value)),
-            OutputFormat::Json { indent, media_type } => {
-                let text = json::write(&value, *indent);
+            OutputFormat::Json { options, media_type } => {
+                let text = json::write_with(&value, *options);
                 Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
             }
             OutputFormat::Text => {
@@ -239,8 +239,8 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
         return Ok(OutputFormat::Native);
     }
     if media_type.is_json() {
-        let indent = !output.props.iter().any(|(name, value)| name == "indent" && value == "false");
-        return Ok(OutputFormat::Json { indent, media_type: media_type.with_charset("UTF-8") });
+        let options = json::WriterOptions::from_props(&output.props);
+        return Ok(OutputFormat::Json { options, media_type: media_type.with_charset("UTF-8") });
     }
     if media_type.is_text() && &*media_type.sub == "plain" {
         return Ok(OutputFormat::Text);

@@ -225,7 +225,9 @@ impl Parser<'_> {
     fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
         let end = self.line_end(sep_start);
         let text = &self.src[keyword.end..end];
-        let mut words = text.split_whitespace();
+        // Properties are separated by commas; whitespace alone is accepted too.
+        let mut words =
+            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
         let loc = Loc { start: keyword.start, end };
         let Some(mime) = words.next() else {
             self.bump();
