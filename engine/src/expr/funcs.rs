@@ -13,7 +13,7 @@ use crate::expr::eval::{
     self, Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe,
     dw_equal, dw_repr, type_name, typed_call_error,
 };
-use crate::expr::{json, num, time};
+use crate::expr::{json, modules, num, time};
 use crate::value::{TemporalKind, Value};
 
 /// Every function name [`call`] knows.
@@ -77,6 +77,12 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 
 /// Calls built-in `name`. Failures without a place are given the call's place by the caller.
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
+    // Module functions may be called qualified (`Strings::capitalize`); resolution at load
+    // time made sure the name is imported.
+    let name = name.rsplit("::").next().unwrap_or(name);
+    if let Some(result) = modules::call(eval, name, &args) {
+        return result;
+    }
     if name == "replace" {
         return replace(eval, &args);
     }

@@ -15,6 +15,7 @@ mod eval;
 mod funcs;
 mod json;
 mod lex;
+mod modules;
 mod num;
 mod parse;
 mod resolve;

@@ -12,7 +12,8 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::ast::{
-    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Pattern, Script, Selector,
+    BinOp, Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Output, Pattern,
+    Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
 use crate::expr::time;
@@ -38,6 +39,9 @@ const RESERVED: &[&str] = &[
 
 /// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
 const HIGHER_ORDER: &[&str] = &[
+    "some",
+    "every",
+    "countBy",
     "map",
     "filter",
     "reduce",
@@ -63,8 +67,12 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
     let mut parser = Parser { src, tokens, pos: 0 };
-    let mut script =
-        Script { output: None, decls: Vec::new(), body: Node::new(NodeKind::Null, Loc::default()) };
+    let mut script = Script {
+        output: None,
+        decls: Vec::new(),
+        imports: Vec::new(),
+        body: Node::new(NodeKind::Null, Loc::default()),
+    };
     if let Some(sep_idx) = header_separator(&parser.tokens) {
         parser.header(&mut script, sep_idx)?;
     }
@@ -190,7 +198,10 @@ impl Parser<'_> {
                     self.bump();
                     script.decls.push(self.fun_decl()?);
                 }
-                Tok::Ident(word) if ["import", "ns", "type", "input"].contains(&word.as_str()) => {
+                Tok::Ident(word) if word == "import" => {
+                    script.imports.push(self.import(&token, sep_start));
+                }
+                Tok::Ident(word) if ["ns", "type", "input"].contains(&word.as_str()) => {
                     self.skip_line(sep_start);
                 }
                 _ => return Err(self.unexpected("a header directive or '---'")),
@@ -240,6 +251,23 @@ impl Parser<'_> {
         }
         self.skip_line(sep_start);
         Ok(Output { mime: expand_format_id(mime), props, loc })
+    }
+
+    /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
+    fn import(&mut self, keyword: &Token, sep_start: usize) -> Import {
+        let end = self.line_end(sep_start);
+        let text = self.src[keyword.end..end].trim();
+        let (names, module) = match text.split_once(" from ") {
+            Some(("*", module)) => (ImportNames::All, module),
+            Some((names, module)) => {
+                let names = names.split(',').map(|n| n.trim().to_owned()).collect();
+                (ImportNames::Some(names), module)
+            }
+            None => (ImportNames::Qualified, text),
+        };
+        self.skip_line(sep_start);
+        let loc = Loc { start: keyword.start, end };
+        Import { module: module.trim().to_owned(), names, loc }
     }
 
     fn var_decl(&mut self) -> PResult<Decl> {
