@@ -144,7 +144,7 @@ pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
     loop {
         lexer.skip_trivia()?;
         let start = lexer.pos;
-        let regex_allowed = starts_regex_after(tokens.last().map(|t: &Token| &t.tok));
+        let regex_allowed = starts_regex_after(&tokens);
         let tok = if regex_allowed && lexer.peek() == Some('/') {
             Tok::Regex(lexer.regex()?)
         } else {
@@ -162,14 +162,22 @@ pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
 const REGEX_TAKERS: &[&str] =
     &["splitBy", "replace", "matches", "match", "scan", "contains", "find", "with"];
 
-/// Whether a `/` after `prev` starts a regular expression rather than dividing: only where
-/// no value can end, or after a function that takes one (`text splitBy /,/`).
-fn starts_regex_after(prev: Option<&Tok>) -> bool {
+/// Whether a `/` after `tokens` starts a regular expression rather than dividing: only where
+/// no value can end, or after a function that takes one (`text splitBy /,/`, but not
+/// `payload.match / 2`, where `match` is a key).
+fn starts_regex_after(tokens: &[Token]) -> bool {
+    let (prev, before) = match tokens {
+        [.., before, prev] => (&prev.tok, Some(&before.tok)),
+        [prev] => (&prev.tok, None),
+        [] => return true,
+    };
     match prev {
-        None => true,
-        Some(Tok::Punct(p)) => !matches!(*p, ")" | "]" | "}"),
-        Some(Tok::Ident(word)) => REGEX_TAKERS.contains(&word.as_str()),
-        Some(_) => false,
+        Tok::Punct(p) => !matches!(*p, ")" | "]" | "}"),
+        Tok::Ident(word) => {
+            let is_key = matches!(before, Some(Tok::Punct("." | ".*" | "..")));
+            REGEX_TAKERS.contains(&word.as_str()) && !is_key
+        }
+        _ => false,
     }
 }
 
@@ -469,6 +477,7 @@ mod tests {
     fn slashes_divide_after_values_and_start_regexes_elsewhere() {
         assert_eq!(kinds("a / 2")[1], Tok::Punct("/"));
         assert_eq!(kinds("(1) / 2")[3], Tok::Punct("/"));
+        assert_eq!(kinds("a.match / 2")[3], Tok::Punct("/"));
         assert_eq!(kinds(r"x splitBy /[,\/]/")[2], Tok::Regex(r"[,/]".into()));
         assert_eq!(kinds(r"[/\d+/]")[1], Tok::Regex(r"\d+".into()));
     }

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::ast::{
-    BinOp, Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Output, Pattern,
-    Script, Selector,
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
 use crate::expr::time;
@@ -63,6 +62,8 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("*", BinOp::Mul), ("/", BinOp::Div)],
 ];
 
+mod header;
+
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
@@ -73,26 +74,11 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
         imports: Vec::new(),
         body: Node::new(NodeKind::Null, Loc::default()),
     };
-    if let Some(sep_idx) = header_separator(&parser.tokens) {
+    if let Some(sep_idx) = header::separator(&parser.tokens) {
         parser.header(&mut script, sep_idx)?;
     }
     script.body = parser.body()?;
     Ok(script)
-}
-
-/// The index of the `---` that ends the header: the first one outside any brackets (a
-/// `do { ... --- ... }` block has its own).
-fn header_separator(tokens: &[Token]) -> Option<usize> {
-    let mut depth = 0usize;
-    for (idx, token) in tokens.iter().enumerate() {
-        match token.tok {
-            Tok::Punct("(" | "[" | "{") => depth += 1,
-            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
-            Tok::Punct("---") if depth == 0 => return Some(idx),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// True when `name` is a keyword rather than a reference.
@@ -179,125 +165,6 @@ impl Parser<'_> {
         Loc { start, end: end.max(start) }
     }
 
-    // ---- header ----------------------------------------------------------------------
-
-    fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
-        let sep_start = self.tokens[sep_idx].start;
-        while self.pos < sep_idx {
-            let token = self.peek().clone();
-            match &token.tok {
-                Tok::Punct("%") => self.skip_line(sep_start),
-                Tok::Ident(word) if word == "output" => {
-                    script.output = Some(self.output_directive(&token, sep_start)?);
-                }
-                Tok::Ident(word) if word == "var" => {
-                    self.bump();
-                    script.decls.push(self.var_decl()?);
-                }
-                Tok::Ident(word) if word == "fun" => {
-                    self.bump();
-                    script.decls.push(self.fun_decl()?);
-                }
-                Tok::Ident(word) if word == "import" => {
-                    script.imports.push(self.import(&token, sep_start));
-                }
-                Tok::Ident(word) if ["ns", "type", "input"].contains(&word.as_str()) => {
-                    self.skip_line(sep_start);
-                }
-                _ => return Err(self.unexpected("a header directive or '---'")),
-            }
-        }
-        if self.pos > sep_idx {
-            // A declaration ran past the separator, such as `var x = ---`.
-            let token = &self.tokens[sep_idx];
-            let loc = Loc { start: token.start, end: token.end };
-            return Err(ParseError {
-                message: "Invalid input '---', expected an expression".into(),
-                loc,
-            });
-        }
-        self.pos = sep_idx + 1;
-        Ok(())
-    }
-
-    /// Where the header line holding the current token ends (a newline or the `---`).
-    fn line_end(&self, sep_start: usize) -> usize {
-        let start = self.peek().start;
-        self.src[start..sep_start].find('\n').map_or(sep_start, |idx| start + idx)
-    }
-
-    fn skip_line(&mut self, sep_start: usize) {
-        let end = self.line_end(sep_start);
-        while self.peek().start < end && self.peek().tok != Tok::Eof {
-            self.pos += 1;
-        }
-    }
-
-    fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
-        let end = self.line_end(sep_start);
-        let text = &self.src[keyword.end..end];
-        // Properties are separated by commas; whitespace alone is accepted too.
-        let mut words =
-            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
-        let loc = Loc { start: keyword.start, end };
-        let Some(mime) = words.next() else {
-            self.bump();
-            return Err(self.unexpected("a media type after 'output'"));
-        };
-        let mut props = Vec::new();
-        for word in words {
-            let (name, value) = word.split_once('=').unwrap_or((word, "true"));
-            props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
-        }
-        self.skip_line(sep_start);
-        Ok(Output { mime: expand_format_id(mime), props, loc })
-    }
-
-    /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
-    fn import(&mut self, keyword: &Token, sep_start: usize) -> Import {
-        let end = self.line_end(sep_start);
-        let text = self.src[keyword.end..end].trim();
-        let (names, module) = match text.split_once(" from ") {
-            Some(("*", module)) => (ImportNames::All, module),
-            Some((names, module)) => {
-                let names = names.split(',').map(|n| n.trim().to_owned()).collect();
-                (ImportNames::Some(names), module)
-            }
-            None => (ImportNames::Qualified, text),
-        };
-        self.skip_line(sep_start);
-        let loc = Loc { start: keyword.start, end };
-        Import { module: module.trim().to_owned(), names, loc }
-    }
-
-    fn var_decl(&mut self) -> PResult<Decl> {
-        let name = self.ident("a variable name")?;
-        self.skip_type_annotation();
-        self.expect_punct("=", "after the variable name")?;
-        let value = self.expr()?;
-        Ok(Decl::Var { name, value })
-    }
-
-    fn fun_decl(&mut self) -> PResult<Decl> {
-        let name = self.ident("a function name")?;
-        self.expect_punct("(", "to open the parameter list")?;
-        let mut params = Vec::new();
-        let mut defaults = Vec::new();
-        while !self.at_punct(")") {
-            params.push(self.ident("a parameter name")?);
-            self.skip_type_annotation();
-            defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
-            if !self.eat_punct(",") {
-                break;
-            }
-        }
-        self.expect_punct(")", "to close the parameter list")?;
-        self.skip_type_annotation();
-        self.expect_punct("=", "before the function body")?;
-        let body = self.expr()?;
-        Ok(Decl::Fun { name, lambda: Arc::new(Lambda { params, defaults, body }) })
-    }
-
     fn ident(&mut self, what: &str) -> PResult<Arc<str>> {
         match &self.peek().tok {
             Tok::Ident(name) if !is_reserved(name) => {
@@ -315,8 +182,6 @@ impl Parser<'_> {
             self.pos += 2;
         }
     }
-
-    // ---- expressions -----------------------------------------------------------------
 
     fn body(&mut self) -> PResult<Node> {
         let start = self.peek().start;
@@ -957,24 +822,6 @@ fn member_uses_dollar(member: &Member) -> bool {
         Member::Pair { key, value } => uses_dollar(key) || uses_dollar(value),
         Member::Conditional { member, cond } => member_uses_dollar(member) || uses_dollar(cond),
     }
-}
-
-/// Expands DataWeave's short format ids (`json`) to media types.
-fn expand_format_id(mime: &str) -> String {
-    let full = match mime {
-        "json" => "application/json",
-        "java" => "application/java",
-        "text" => "text/plain",
-        "xml" => "application/xml",
-        "csv" => "application/csv",
-        "dw" => "application/dw",
-        "yaml" => "application/yaml",
-        "urlencoded" => "application/x-www-form-urlencoded",
-        "multipart" => "multipart/form-data",
-        "ndjson" => "application/x-ndjson",
-        other => other,
-    };
-    full.to_owned()
 }
 
 #[cfg(test)]
