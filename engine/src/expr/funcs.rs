@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
+use crate::expr::ast::Lambda;
 use crate::expr::eval::{
-    self, Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe,
-    dw_equal, dw_repr, type_name, typed_call_error,
+    self, Arg, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
+    describe, dw_equal, dw_repr, type_name, typed_call_error,
 };
 use crate::expr::{json, modules, num, time};
 use crate::value::{TemporalKind, Value};
@@ -24,34 +25,47 @@ const BUILTINS: &[&str] = &[
     "avg",
     "ceil",
     "contains",
+    "daysBetween",
     "distinctBy",
     "endsWith",
     "entriesOf",
     "filter",
     "filterObject",
+    "find",
+    "flatMap",
     "flatten",
     "floor",
     "groupBy",
+    "indexOf",
     "isBlank",
+    "isDecimal",
     "isEmpty",
     "isEven",
+    "isInteger",
+    "isLeapYear",
     "isOdd",
     "joinBy",
     "keysOf",
+    "lastIndexOf",
     "log",
     "lower",
-    "match",
-    "matches",
     "map",
     "mapObject",
+    "match",
+    "matches",
     "max",
+    "maxBy",
     "min",
+    "minBy",
     "mod",
     "namesOf",
     "now",
     "orderBy",
     "p",
     "pluck",
+    "pow",
+    "random",
+    "randomInt",
     "read",
     "reduce",
     "replace",
@@ -59,15 +73,19 @@ const BUILTINS: &[&str] = &[
     "scan",
     "sizeOf",
     "splitBy",
+    "sqrt",
     "startsWith",
     "sum",
+    "then",
     "to",
     "trim",
     "typeOf",
+    "unzip",
     "upper",
     "uuid",
     "valuesOf",
     "write",
+    "zip",
 ];
 
 /// True when `name` is a built-in function.
@@ -107,6 +125,11 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         ("p", [key]) => Ok(property(eval, key)),
         ("uuid", []) => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
         ("now", []) => Ok(Value::Temporal(time::now())),
+        ("random", []) => {
+            // 53 random bits, as a double in [0, 1) has.
+            let bits = random_u128() >> 75;
+            Ok(Value::Number(BigDecimal::from(bits as u64) / BigDecimal::from(1u64 << 53)))
+        }
         (_, [value]) => call_unary(name, value),
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
@@ -146,6 +169,31 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             ])
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
+        "unzip" => unzip(value),
+        "isInteger" | "isDecimal" => match value {
+            Value::Number(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
+            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Number"])),
+        },
+        "sqrt" => match coerce_number(value).and_then(|n| n.sqrt()) {
+            Some(root) => Ok(Value::Number(root.with_precision_round(
+                std::num::NonZeroU64::new(34).expect("nonzero"),
+                RoundingMode::HalfEven,
+            ))),
+            None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
+        },
+        "isLeapYear" => match value {
+            Value::Temporal(t) if t.has_date() => {
+                let (year, _, _) = time::civil_from_days(t.days);
+                Ok(Value::Bool((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+            }
+            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
+        },
+        "randomInt" => {
+            let bound =
+                coerce_number(value).and_then(|n| n.with_scale(0).to_string().parse::<u128>().ok());
+            let bound = bound.filter(|b| *b > 0).ok_or_else(|| cannot_coerce(value, "Number"))?;
+            Ok(Value::Number(BigDecimal::from(random_u128() % bound)))
+        }
         "log" => Ok(log(None, value)),
         "abs" | "ceil" | "floor" | "round" | "isEven" | "isOdd" => number_fn(name, value),
         "sum" | "avg" | "max" | "min" => aggregate(name, value),
@@ -179,6 +227,27 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         "joinBy" => join_by(lhs, rhs),
         "splitBy" => split_by(lhs, rhs),
         "to" => range(lhs, rhs),
+        "indexOf" | "lastIndexOf" => index_of(name, lhs, rhs),
+        "find" => find(lhs, rhs),
+        "zip" => match (lhs, rhs) {
+            (Value::Array(a), Value::Array(b)) => Ok(Value::array(
+                a.iter().zip(b.iter()).map(|(x, y)| Value::array([x.clone(), y.clone()])),
+            )),
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Array", "Array"])),
+        },
+        "pow" => match (
+            coerce_number(lhs),
+            coerce_number(rhs).and_then(|e| e.to_string().parse::<i64>().ok()),
+        ) {
+            (Some(base), Some(exponent)) => Ok(Value::Number(base.powi(exponent))),
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
+        },
+        "daysBetween" => match (lhs, rhs) {
+            (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
+                Ok(Value::Number(BigDecimal::from(b.days - a.days)))
+            }
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Date", "Date"])),
+        },
         "mod" => match (coerce_number(lhs), coerce_number(rhs)) {
             (Some(a), Some(b)) if !b.is_zero() => Ok(Value::Number(a % b)),
             (Some(_), Some(_)) => Err("Division by zero".into()),
@@ -306,27 +375,58 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
         ("mapObject" | "filterObject" | "pluck", Value::Object(pairs)) => {
             return object_higher_order(eval, name, lambda, pairs).map(Some);
         }
-        ("distinctBy" | "orderBy" | "groupBy", Value::Array(items)) => {
+        ("flatMap", Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (idx, item) in items.iter().enumerate() {
+                match eval.apply(lambda, vec![item.clone(), index(idx)])? {
+                    Value::Array(inner) => out.extend(inner.iter().cloned()),
+                    other => out.push(other),
+                }
+            }
+            Value::array(out)
+        }
+        ("then", subject) => eval.apply(lambda, vec![subject.clone()])?,
+        ("distinctBy" | "orderBy" | "groupBy" | "minBy" | "maxBy", Value::Array(items)) => {
             let mut keyed = Vec::with_capacity(items.len());
             for (idx, item) in items.iter().enumerate() {
                 keyed.push((eval.apply(lambda, vec![item.clone(), index(idx)])?, item.clone()));
             }
             by_key(name, keyed)?
         }
+        ("filter", _) => {
+            let args = [describe(subject), describe_fun(lambda)];
+            let combinations = ["(Array, Function)", "(String, Function)"];
+            return Err(Fail::unplaced(call_error("filter", &args, &combinations)));
+        }
         (
-            "map" | "filter" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy"
-            | "orderBy" | "groupBy",
+            "map" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy" | "orderBy"
+            | "groupBy" | "flatMap" | "minBy" | "maxBy",
             _,
         ) => {
-            return Err(Fail::unplaced(typed_call_error(
-                name,
-                std::slice::from_ref(subject),
-                &["Array", "Function"],
-            )));
+            let expected = if matches!(name, "mapObject" | "filterObject" | "pluck") {
+                "Object"
+            } else {
+                "Array"
+            };
+            let message =
+                typed_call_error(name, std::slice::from_ref(subject), &[expected, "Function"]);
+            // The function argument is listed too, as DataWeave lists it.
+            let message = message.replacen(
+                "\n\nBut it expects",
+                &format!("\n  2: {}\n\nBut it expects", describe_fun(lambda)),
+                1,
+            );
+            return Err(Fail::unplaced(message));
         }
         _ => return Ok(None),
     };
     Ok(Some(result))
+}
+
+/// `Function (($:Any, $$:Any) -> ???)`: how DataWeave lists a function argument.
+fn describe_fun(lambda: &Lambda) -> String {
+    let params: Vec<String> = lambda.params.iter().take(2).map(|p| format!("{p}:Any")).collect();
+    format!("Function (({}) -> ???)", params.join(", "))
 }
 
 fn index(idx: usize) -> Value {
@@ -337,11 +437,7 @@ fn truthy(value: Value) -> bool {
     matches!(value, Value::Bool(true))
 }
 
-fn reduce(
-    eval: &mut Eval<'_>,
-    lambda: &crate::expr::ast::Lambda,
-    items: &[Value],
-) -> EResult<Value> {
+fn reduce(eval: &mut Eval<'_>, lambda: &Lambda, items: &[Value]) -> EResult<Value> {
     let has_default = lambda.defaults.get(1).is_some_and(Option::is_some);
     let mut items = items.iter().cloned();
     let mut acc = if has_default {
@@ -359,15 +455,15 @@ fn reduce(
 }
 
 /// A lambda that evaluates the accumulator default of `lambda` (its second parameter).
-fn lambda_default_only(lambda: &crate::expr::ast::Lambda) -> Arc<crate::expr::ast::Lambda> {
+fn lambda_default_only(lambda: &Lambda) -> Arc<Lambda> {
     let body = lambda.defaults[1].clone().expect("checked by the caller");
-    Arc::new(crate::expr::ast::Lambda { params: Vec::new(), defaults: Vec::new(), body })
+    Arc::new(Lambda { params: Vec::new(), defaults: Vec::new(), body })
 }
 
 fn object_higher_order(
     eval: &mut Eval<'_>,
     name: &str,
-    lambda: &crate::expr::ast::Lambda,
+    lambda: &Lambda,
     pairs: &[(Arc<str>, Value)],
 ) -> EResult<Value> {
     let mut out_pairs = Vec::new();
@@ -408,6 +504,13 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
             let mut keyed = keyed;
             keyed.sort_by(|(a, _), (b, _)| order(a, b));
             Ok(Value::array(keyed.into_iter().map(|(_, item)| item)))
+        }
+        "minBy" | "maxBy" => {
+            let wanted = if name == "maxBy" { Ordering::Greater } else { Ordering::Less };
+            let best = keyed.into_iter().reduce(|best, candidate| {
+                if order(&candidate.0, &best.0) == wanted { candidate } else { best }
+            });
+            Ok(best.map_or(Value::Null, |(_, item)| item))
         }
         _ => {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
@@ -551,11 +654,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
                 (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
-                _ => Err(crate::expr::eval::call_error(
-                    "++",
-                    &[describe(lhs), describe(rhs)],
-                    CONCAT_COMBINATIONS,
-                )),
+                _ => Err(call_error("++", &[describe(lhs), describe(rhs)], CONCAT_COMBINATIONS)),
             }
         }
     }
@@ -588,7 +687,7 @@ fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             let kept = a.iter().filter(|(k, _)| !b.iter().any(|(kb, _)| kb == k)).cloned();
             Ok(Value::Object(Arc::new(kept.collect())))
         }
-        _ => Err(crate::expr::eval::call_error(
+        _ => Err(call_error(
             "--",
             &[describe(lhs), describe(rhs)],
             &["(Array, Array)", "(Object, Object)"],
@@ -625,7 +724,13 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     if matches!(lhs, Value::Null) {
         return Ok(Value::Null);
     }
-    let (text, separator) = two_strings("splitBy", lhs, rhs)?;
+    let (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(separator)) =
+        (lhs, coerce_string(rhs))
+    else {
+        let args = [describe(lhs), describe(rhs)];
+        return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
+    };
+    let text = coerce_string(lhs).unwrap_or_default();
     let mut parts: Vec<String> = if separator.is_empty() {
         text.chars().map(String::from).collect()
     } else {
@@ -652,6 +757,66 @@ fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         current += &step;
     }
     Ok(Value::array(items))
+}
+
+/// Random bits from the operating system's generator, through a version-4 UUID (the uuid
+/// crate is already a dependency; 122 of the 128 bits are random).
+fn random_u128() -> u128 {
+    uuid::Uuid::new_v4().as_u128()
+}
+
+fn unzip(value: &Value) -> Result<Value, String> {
+    let Value::Array(rows) = value else {
+        return Err(typed_call_error("unzip", std::slice::from_ref(value), &["Array"]));
+    };
+    let width = rows
+        .iter()
+        .map(|row| if let Value::Array(r) = row { r.len() } else { 0 })
+        .min()
+        .unwrap_or(0);
+    let column =
+        |idx: usize| {
+            Value::array(rows.iter().filter_map(|row| {
+                if let Value::Array(r) = row { r.get(idx).cloned() } else { None }
+            }))
+        };
+    Ok(Value::array((0..width).map(column)))
+}
+
+/// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.
+fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    let last = name == "lastIndexOf";
+    let found = match lhs {
+        Value::Null => None,
+        Value::Array(items) => {
+            let hit = |item: &Value| dw_equal(item, rhs);
+            if last { items.iter().rposition(hit) } else { items.iter().position(hit) }
+        }
+        _ => {
+            let (text, part) = two_strings(name, lhs, rhs)?;
+            let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
+            byte_idx.map(|idx| text[..idx].chars().count())
+        }
+    };
+    Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
+}
+
+/// `find`: every index where an element or substring occurs.
+fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    match lhs {
+        Value::Null => Ok(Value::array([])),
+        Value::Array(items) => {
+            let hits = items.iter().enumerate().filter(|(_, item)| dw_equal(item, rhs));
+            Ok(Value::array(hits.map(|(idx, _)| index(idx))))
+        }
+        _ => {
+            let (text, part) = two_strings("find", lhs, rhs)?;
+            let hits = text
+                .match_indices(part.as_str())
+                .map(|(idx, _)| index(text[..idx].chars().count()));
+            Ok(Value::array(hits))
+        }
+    }
 }
 
 /// `log(prefix, value)`: records the value in DataWeave's form and returns it.

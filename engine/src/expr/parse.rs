@@ -38,6 +38,10 @@ const RESERVED: &[&str] = &[
 
 /// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
 const HIGHER_ORDER: &[&str] = &[
+    "flatMap",
+    "minBy",
+    "maxBy",
+    "then",
     "some",
     "every",
     "countBy",
