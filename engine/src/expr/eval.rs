@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{funcs, json, num, time};
+use crate::expr::{coerce, funcs, json, num, time};
 use crate::value::{TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -161,12 +161,12 @@ impl Eval<'_> {
             NodeKind::As { value, type_name, props } => {
                 let value = self.eval(value)?;
                 let props = props.as_ref().map(|p| self.eval(p)).transpose()?;
-                funcs::coerce_as(value, type_name, props.as_ref())
+                coerce::coerce_as(value, type_name, props.as_ref())
                     .map_err(|message| Fail::at(node.loc, message))
             }
             NodeKind::Is { value, type_name } => {
                 let value = self.eval(value)?;
-                funcs::is_type(&value, type_name)
+                coerce::is_type(&value, type_name)
                     .map(Value::Bool)
                     .map_err(|message| Fail::at(node.loc, message))
             }
@@ -233,7 +233,7 @@ impl Eval<'_> {
                 (bind, dw_equal(&self.eval(expected)?, value))
             }
             Pattern::Is { bind, type_name } => {
-                let matched = funcs::is_type(value, type_name).map_err(Fail::unplaced)?;
+                let matched = coerce::is_type(value, type_name).map_err(Fail::unplaced)?;
                 (bind, matched)
             }
             Pattern::Any { bind } => (bind, true),

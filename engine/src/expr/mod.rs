@@ -9,6 +9,7 @@
 //! location, and evaluated per event against a [`Scope`]. Evaluation does no I/O.
 
 mod ast;
+mod coerce;
 #[cfg(test)]
 mod corpus;
 mod eval;
