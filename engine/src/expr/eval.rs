@@ -73,14 +73,41 @@ pub(crate) enum Arg {
     /// A value.
     Value(Value),
     /// A function (lambda, `$` expression or named `fun`).
-    Fun(Arc<Lambda>),
+    Fun(Closure),
     /// A regular expression literal.
     Regex(Arc<regex::Regex>),
 }
 
+/// A function with the scope it was defined in.
+///
+/// Functions cannot outlive the scope that defines them (they are never returned), so the
+/// scope is simply how many bound names were visible at the definition: a call sees those
+/// and its own parameters, not the caller's names.
+#[derive(Clone, Debug)]
+pub(crate) struct Closure {
+    lambda: Arc<Lambda>,
+    scope: usize,
+}
+
+impl std::ops::Deref for Closure {
+    type Target = Lambda;
+
+    fn deref(&self) -> &Lambda {
+        &self.lambda
+    }
+}
+
+/// A call in progress: its names start at `start`; below that it sees the first `scope`.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    start: usize,
+    scope: usize,
+}
+
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
-    let mut eval = Eval { scope, locals: Vec::new(), payload: None, attributes: None };
+    let mut eval =
+        Eval { scope, locals: Vec::new(), frames: Vec::new(), payload: None, attributes: None };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
@@ -107,6 +134,7 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
 pub(crate) struct Eval<'s> {
     scope: &'s Scope<'s>,
     locals: Vec<(Arc<str>, Arg)>,
+    frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
 }
@@ -187,10 +215,11 @@ impl Eval<'_> {
         for decl in decls {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
-                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(lambda.clone())),
+                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
-                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(lambda.clone())),
+                // A function sees itself, so that it can recurse.
+                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(self.closure(lambda, 1))),
             };
             self.locals.push(bound);
         }
@@ -254,8 +283,27 @@ impl Eval<'_> {
         Ok(matched)
     }
 
+    /// A closure over the names visible now, plus the next `extra` ones.
+    fn closure(&self, lambda: &Arc<Lambda>, extra: usize) -> Closure {
+        Closure { lambda: lambda.clone(), scope: self.locals.len() + extra }
+    }
+
+    /// The innermost visible binding of `name`: the current call's names, then those its
+    /// function was defined with, and so on outwards.
     fn local(&self, name: &str) -> Option<&Arg> {
-        self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, local)| local)
+        let mut top = self.locals.len();
+        for frame in self.frames.iter().rev() {
+            // A call that began above what is visible belongs to code the function does not
+            // see (it was defined outside that call).
+            if frame.start >= top {
+                continue;
+            }
+            if let Some(arg) = find_local(&self.locals[frame.start..top], name) {
+                return Some(arg);
+            }
+            top = frame.scope.min(frame.start);
+        }
+        find_local(&self.locals[..top], name)
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
@@ -460,9 +508,9 @@ impl Eval<'_> {
         for node in arg_nodes {
             args.push(self.arg(node)?);
         }
-        if let Some(Arg::Fun(lambda)) = self.local(name) {
-            let lambda = lambda.clone();
-            return self.apply_args(&lambda, args);
+        if let Some(Arg::Fun(closure)) = self.local(name) {
+            let closure = closure.clone();
+            return self.apply_args(&closure, args);
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
         funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
@@ -470,10 +518,10 @@ impl Eval<'_> {
 
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
         match &*node.kind {
-            NodeKind::Lambda(lambda) => Ok(Arg::Fun(lambda.clone())),
+            NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
             NodeKind::Name(name) => match self.local(name) {
-                Some(Arg::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
+                Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
                 _ => self.eval(node).map(Arg::Value),
             },
             _ => self.eval(node).map(Arg::Value),
@@ -481,37 +529,51 @@ impl Eval<'_> {
     }
 
     /// Calls a function with arguments; missing ones take their default or null.
-    pub(crate) fn apply(&mut self, lambda: &Lambda, args: Vec<Value>) -> EResult<Value> {
-        self.apply_args(lambda, args.into_iter().map(Arg::Value).collect())
+    pub(crate) fn apply(&mut self, closure: &Closure, args: Vec<Value>) -> EResult<Value> {
+        self.apply_args(closure, args.into_iter().map(Arg::Value).collect())
+    }
+
+    /// Evaluates the default of parameter `idx` of `closure` in the closure's own scope.
+    pub(crate) fn apply_default(&mut self, closure: &Closure, idx: usize) -> EResult<Value> {
+        let Some(Some(default)) = closure.defaults.get(idx) else { return Ok(Value::Null) };
+        let frame = Frame { start: self.locals.len(), scope: closure.scope };
+        self.frames.push(frame);
+        let result = self.eval(default);
+        self.frames.pop();
+        result
     }
 
     /// Like [`Eval::apply`], for arguments that may be functions themselves.
-    fn apply_args(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
-        let depth = self.locals.len();
+    fn apply_args(&mut self, closure: &Closure, args: Vec<Arg>) -> EResult<Value> {
+        self.frames.push(Frame { start: self.locals.len(), scope: closure.scope });
+        let result = self.bind_and_run(closure, args);
+        let frame = self.frames.pop().expect("pushed above");
+        self.locals.truncate(frame.start);
+        result
+    }
+
+    fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
         let mut args = args.into_iter();
         for (idx, param) in lambda.params.iter().enumerate() {
             let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
                 (Some(arg), _) => arg,
-                (None, Some(default)) => match self.eval(default) {
-                    Ok(value) => Arg::Value(value),
-                    Err(fail) => {
-                        self.locals.truncate(depth);
-                        return Err(fail);
-                    }
-                },
+                (None, Some(default)) => Arg::Value(self.eval(default)?),
                 (None, None) => Arg::Value(Value::Null),
             };
             self.locals.push((param.clone(), arg));
         }
-        let result = self.eval(&lambda.body);
-        self.locals.truncate(depth);
-        result
+        self.eval(&lambda.body)
     }
 
     /// Reads `p('name')`.
     pub(crate) fn property(&self, key: &str) -> Option<String> {
         self.scope.properties.property(key)
     }
+}
+
+/// The last binding of `name` among `locals`.
+fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
+    locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
 }
 
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.

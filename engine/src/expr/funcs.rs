@@ -11,8 +11,8 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
-    Arg, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string, describe,
-    dw_equal, type_name, typed_call_error,
+    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
+    describe, dw_equal, type_name, typed_call_error,
 };
 use crate::expr::{json, modules, num, time};
 use crate::value::Value;
@@ -437,11 +437,11 @@ fn truthy(value: Value) -> bool {
     matches!(value, Value::Bool(true))
 }
 
-fn reduce(eval: &mut Eval<'_>, lambda: &Lambda, items: &[Value]) -> EResult<Value> {
+fn reduce(eval: &mut Eval<'_>, lambda: &Closure, items: &[Value]) -> EResult<Value> {
     let has_default = lambda.defaults.get(1).is_some_and(Option::is_some);
     let mut items = items.iter().cloned();
     let mut acc = if has_default {
-        eval.apply(lambda_default_only(lambda).as_ref(), Vec::new())?
+        eval.apply_default(lambda, 1)?
     } else {
         match items.next() {
             Some(first) => first,
@@ -454,16 +454,10 @@ fn reduce(eval: &mut Eval<'_>, lambda: &Lambda, items: &[Value]) -> EResult<Valu
     Ok(acc)
 }
 
-/// A lambda that evaluates the accumulator default of `lambda` (its second parameter).
-fn lambda_default_only(lambda: &Lambda) -> Arc<Lambda> {
-    let body = lambda.defaults[1].clone().expect("checked by the caller");
-    Arc::new(Lambda { params: Vec::new(), defaults: Vec::new(), body })
-}
-
 fn object_higher_order(
     eval: &mut Eval<'_>,
     name: &str,
-    lambda: &Lambda,
+    lambda: &Closure,
     pairs: &[(Arc<str>, Value)],
 ) -> EResult<Value> {
     let mut out_pairs = Vec::new();
