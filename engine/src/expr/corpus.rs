@@ -120,3 +120,32 @@ fn corpus_matches_the_reference_engine() {
         failures.join("\n\n")
     );
 }
+
+/// The examples in `DESIGN.md`: `script => compact JSON` lines in its `text` block.
+#[test]
+fn design_examples_hold() {
+    let design = include_str!("DESIGN.md");
+    let (_, after) = design.split_once("## Examples").expect("DESIGN.md has examples");
+    let (_, block) = after.split_once("```text\n").expect("examples block");
+    let (block, _) = block.split_once("```").expect("examples block end");
+    let mut n_examples = 0;
+    for line in block.lines().filter(|line| !line.trim().is_empty()) {
+        let (script, expected) = line.rsplit_once("=>").expect("`script => result`");
+        let expr = Expr::compile(script.trim(), Span::default()).expect("example compiles");
+        let payload = TypedValue::null();
+        let attributes = TypedValue::null();
+        let vars = Vars::new();
+        let scope = Scope {
+            payload: &payload,
+            attributes: &attributes,
+            vars: &vars,
+            error: None,
+            correlation_id: "",
+            properties: &NoProperties,
+        };
+        let value = expr.eval(&scope).expect("example evaluates").value;
+        assert_eq!(json::write(&value, false), expected.trim(), "{script}");
+        n_examples += 1;
+    }
+    assert!(n_examples > 10);
+}
