@@ -97,6 +97,15 @@ impl std::ops::Deref for Closure {
     }
 }
 
+/// How deep calls of user functions may nest, as in DataWeave.
+const MAX_CALL_DEPTH: usize = 256;
+
+/// What a function body gives: a value, or a call in tail position still to be made.
+enum Tail {
+    Done(Value),
+    Call(Closure, Vec<Arg>),
+}
+
 /// A call in progress: its names start at `start`; below that it sees the first `scope`.
 #[derive(Clone, Copy, Debug)]
 struct Frame {
@@ -158,54 +167,80 @@ impl Eval<'_> {
             NodeKind::Object(members) => self.object(members),
             NodeKind::Select { target, selector } => self.select(target, selector, node.loc),
             NodeKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, node.loc),
-            NodeKind::Neg(operand) => match self.eval(operand)? {
-                Value::Number(n) => Ok(Value::Number(-n)),
-                other => match coerce_number(&other) {
-                    Some(n) => Ok(Value::Number(-n)),
-                    None => Err(Fail::at(node.loc, typed_call_error("-", &[other], &["Number"]))),
-                },
-            },
-            NodeKind::Not(operand) => match self.eval(operand)? {
-                Value::Bool(b) => Ok(Value::Bool(!b)),
-                other => Err(Fail::at(node.loc, typed_call_error("not", &[other], &["Boolean"]))),
-            },
-            NodeKind::If { cond, then, otherwise } => match self.eval(cond)? {
-                Value::Bool(true) => self.eval(then),
-                Value::Bool(false) => self.eval(otherwise),
-                other => Err(Fail::at(
-                    cond.loc,
-                    format!(
-                        "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
-                        type_name(&other),
-                        dw_repr(&other)
-                    ),
-                )),
-            },
-            NodeKind::Default { value, fallback } => match self.eval(value)? {
-                Value::Null => self.eval(fallback),
-                value => Ok(value),
-            },
+            NodeKind::Neg(operand) => {
+                let value = self.eval(operand)?;
+                negate(value).map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::Not(operand) => {
+                let value = self.eval(operand)?;
+                not(value).map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::If { cond, then, otherwise } => {
+                let branch = if self.condition(cond)? { then } else { otherwise };
+                self.eval(branch)
+            }
+            NodeKind::Default { value, fallback } => self.default(value, fallback),
             NodeKind::Call { name, name_loc, args } => self.call(name, *name_loc, args),
             NodeKind::As { value, type_name, props } => {
-                let value = self.eval(value)?;
-                let props = props.as_ref().map(|p| self.eval(p)).transpose()?;
-                coerce::coerce_as(value, type_name, props.as_ref())
-                    .map_err(|message| Fail::at(node.loc, message))
+                self.coerce(value, type_name, props.as_ref(), node.loc)
             }
             NodeKind::Is { value, type_name } => {
                 let value = self.eval(value)?;
-                coerce::is_type(&value, type_name)
-                    .map(Value::Bool)
-                    .map_err(|message| Fail::at(node.loc, message))
+                is_type(&value, type_name, node.loc)
             }
-            NodeKind::Do { decls, body } => self.scoped(|eval| {
-                eval.declare(decls)?;
-                eval.eval(body)
-            }),
+            NodeKind::Do { decls, body } => self.do_block(decls, body),
             NodeKind::Match { value, cases } => self.match_cases(value, cases),
             NodeKind::Lambda(_) => Err(Fail::at(
                 node.loc,
                 "A function can only be passed to another function in this version of flowrun",
+            )),
+        }
+    }
+
+    // The evaluation of nested expressions recurses through `eval` and the helpers below.
+    // Each keeps its own stack frame small (work on finished values is done in free
+    // functions), so that deep scripts fit in the 2 MiB stacks of async runtime threads.
+
+    fn default(&mut self, value: &Node, fallback: &Node) -> EResult<Value> {
+        match self.eval(value)? {
+            Value::Null => self.eval(fallback),
+            value => Ok(value),
+        }
+    }
+
+    fn coerce(
+        &mut self,
+        value: &Node,
+        type_name: &str,
+        props: Option<&Node>,
+        loc: Loc,
+    ) -> EResult<Value> {
+        let value = self.eval(value)?;
+        let props = match props {
+            Some(props) => Some(self.eval(props)?),
+            None => None,
+        };
+        coerce_as(value, type_name, props.as_ref(), loc)
+    }
+
+    fn do_block(&mut self, decls: &[Decl], body: &Node) -> EResult<Value> {
+        let depth = self.locals.len();
+        let result = self.declare(decls).and_then(|()| self.eval(body));
+        self.locals.truncate(depth);
+        result
+    }
+
+    /// The value of an `if` condition, which must be a Boolean.
+    fn condition(&mut self, cond: &Node) -> EResult<bool> {
+        match self.eval(cond)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(Fail::at(
+                cond.loc,
+                format!(
+                    "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
+                    type_name(&other),
+                    dw_repr(&other)
+                ),
             )),
         }
     }
@@ -476,22 +511,7 @@ impl Eval<'_> {
         }
         let left = self.eval(lhs)?;
         let right = self.eval(rhs)?;
-        match op {
-            BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
-            BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
-            BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
-            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
-                let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
-                let result = match op {
-                    BinOp::Lt => ordering == Ordering::Less,
-                    BinOp::Gt => ordering == Ordering::Greater,
-                    BinOp::Le => ordering != Ordering::Greater,
-                    _ => ordering != Ordering::Less,
-                };
-                Ok(Value::Bool(result))
-            }
-            _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
-        }
+        combine(op, left, right, loc)
     }
 
     fn boolean(&mut self, node: &Node) -> EResult<bool> {
@@ -544,15 +564,36 @@ impl Eval<'_> {
     }
 
     /// Like [`Eval::apply`], for arguments that may be functions themselves.
+    ///
+    /// A call in tail position to a function defined outside this call replaces the call
+    /// instead of nesting in it, so tail recursion runs in constant space, as in DataWeave.
     fn apply_args(&mut self, closure: &Closure, args: Vec<Arg>) -> EResult<Value> {
-        self.frames.push(Frame { start: self.locals.len(), scope: closure.scope });
-        let result = self.bind_and_run(closure, args);
-        let frame = self.frames.pop().expect("pushed above");
-        self.locals.truncate(frame.start);
+        if self.frames.len() >= MAX_CALL_DEPTH {
+            let message = format!("Stack Overflow. Max stack is {MAX_CALL_DEPTH}");
+            return Err(Fail::at(closure.body.loc, message));
+        }
+        let start = self.locals.len();
+        self.frames.push(Frame { start, scope: closure.scope });
+        let mut closure = closure.clone();
+        let mut args = args;
+        let result = loop {
+            match self.bind_and_run(&closure, args) {
+                Ok(Tail::Call(next, next_args)) => {
+                    self.locals.truncate(start);
+                    *self.frames.last_mut().expect("pushed above") =
+                        Frame { start, scope: next.scope };
+                    (closure, args) = (next, next_args);
+                }
+                Ok(Tail::Done(value)) => break Ok(value),
+                Err(fail) => break Err(fail),
+            }
+        };
+        self.frames.pop();
+        self.locals.truncate(start);
         result
     }
 
-    fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
+    fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Tail> {
         let mut args = args.into_iter();
         for (idx, param) in lambda.params.iter().enumerate() {
             let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
@@ -562,13 +603,91 @@ impl Eval<'_> {
             };
             self.locals.push((param.clone(), arg));
         }
-        self.eval(&lambda.body)
+        self.eval_tail(&lambda.body)
+    }
+
+    /// Evaluates a function body, returning a call in tail position unevaluated when it can
+    /// replace the current call: its function and its function arguments were defined outside
+    /// the current call, so nothing refers to the current call's names any more.
+    fn eval_tail(&mut self, node: &Node) -> EResult<Tail> {
+        match &*node.kind {
+            NodeKind::If { cond, then, otherwise } => {
+                let branch = if self.condition(cond)? { then } else { otherwise };
+                self.eval_tail(branch)
+            }
+            NodeKind::Do { decls, body } => {
+                // The declarations stay bound until the call ends, which is soon enough.
+                self.declare(decls)?;
+                self.eval_tail(body)
+            }
+            NodeKind::Call { name, args: arg_nodes, .. } => {
+                let frame_start = self.frames.last().map_or(0, |frame| frame.start);
+                let closure = match self.local(name) {
+                    Some(Arg::Fun(closure)) if closure.scope <= frame_start => closure.clone(),
+                    _ => return self.eval(node).map(Tail::Done),
+                };
+                let mut args = Vec::with_capacity(arg_nodes.len());
+                for arg in arg_nodes {
+                    args.push(self.arg(arg)?);
+                }
+                // A lambda argument written in this call needs this call's names: no tail call.
+                let captures_frame =
+                    args.iter().any(|arg| matches!(arg, Arg::Fun(c) if c.scope > frame_start));
+                if captures_frame {
+                    return self.apply_args(&closure, args).map(Tail::Done);
+                }
+                Ok(Tail::Call(closure, args))
+            }
+            _ => self.eval(node).map(Tail::Done),
+        }
     }
 
     /// Reads `p('name')`.
     pub(crate) fn property(&self, key: &str) -> Option<String> {
         self.scope.properties.property(key)
     }
+}
+
+/// A binary operator other than `and`/`or` applied to its operands' values.
+fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
+    match op {
+        BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
+        BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
+        BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
+        BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+            let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
+            let result = match op {
+                BinOp::Lt => ordering == Ordering::Less,
+                BinOp::Gt => ordering == Ordering::Greater,
+                BinOp::Le => ordering != Ordering::Greater,
+                _ => ordering != Ordering::Less,
+            };
+            Ok(Value::Bool(result))
+        }
+        _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
+    }
+}
+
+fn negate(value: Value) -> Result<Value, String> {
+    match coerce_number(&value) {
+        Some(n) => Ok(Value::Number(-n)),
+        None => Err(typed_call_error("-", &[value], &["Number"])),
+    }
+}
+
+fn not(value: Value) -> Result<Value, String> {
+    match value {
+        Value::Bool(b) => Ok(Value::Bool(!b)),
+        other => Err(typed_call_error("not", &[other], &["Boolean"])),
+    }
+}
+
+fn coerce_as(value: Value, type_name: &str, props: Option<&Value>, loc: Loc) -> EResult<Value> {
+    coerce::coerce_as(value, type_name, props).map_err(|message| Fail::at(loc, message))
+}
+
+fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
+    coerce::is_type(value, type_name).map(Value::Bool).map_err(|message| Fail::at(loc, message))
 }
 
 /// The last binding of `name` among `locals`.

@@ -18,7 +18,7 @@ use crate::value::Value;
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
 pub(crate) fn read(bytes: &[u8], name: &str) -> Result<Value, String> {
     let text = String::from_utf8_lossy(bytes);
-    let mut reader = Reader { text: &text, pos: 0, name };
+    let mut reader = Reader { text: &text, pos: 0, name, depth: 0 };
     if text.is_empty() {
         return Err(format!(
             "Unable to parse empty input, while reading `{name}` as Json.\n \n1| \n   ^"
@@ -172,7 +172,12 @@ struct Reader<'a> {
     text: &'a str,
     pos: usize,
     name: &'a str,
+    depth: usize,
 }
+
+/// How deeply arrays and objects may nest in input. The reader recurses per level, and input
+/// comes from the network, so the limit keeps a hostile body from exhausting the stack.
+const MAX_DEPTH: usize = 512;
 
 /// What a value may start with, in the reference runtime's words.
 const VALUE_EXPECTED: &str = "false or true or null or {...} or [...] or number but was ";
@@ -217,8 +222,11 @@ impl Reader<'_> {
     fn value(&mut self) -> Result<Value, String> {
         self.skip_ws();
         match self.peek() {
-            Some('{') => self.object(),
-            Some('[') => self.array(),
+            Some('{' | '[') if self.depth >= MAX_DEPTH => {
+                Err(self.fail(&format!("at most {MAX_DEPTH} levels of nesting")))
+            }
+            Some('{') => self.nested(Reader::object),
+            Some('[') => self.nested(Reader::array),
             Some('"') => self.string().map(Value::string),
             Some('t') => self.word("true", Value::Bool(true)),
             Some('f') => self.word("false", Value::Bool(false)),
@@ -226,6 +234,13 @@ impl Reader<'_> {
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             _ => Err(self.fail(VALUE_EXPECTED)),
         }
+    }
+
+    fn nested(&mut self, read: fn(&mut Self) -> Result<Value, String>) -> Result<Value, String> {
+        self.depth += 1;
+        let result = read(self);
+        self.depth -= 1;
+        result
     }
 
     fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
@@ -414,6 +429,15 @@ mod tests {
         );
         let err = read(b"", "payload").expect_err("empty input");
         assert!(err.starts_with("Unable to parse empty input"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = read(deep.as_bytes(), "payload").expect_err("too deep");
+        assert!(err.contains("at most 512 levels of nesting"), "{err}");
+        let fine = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(read(fine.as_bytes(), "payload").is_ok());
     }
 
     #[test]

@@ -429,6 +429,14 @@ mod tests {
     }
 
     #[test]
+    fn compiled_expressions_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Expr>();
+        shareable::<ValueExpr>();
+        shareable::<Template>();
+    }
+
+    #[test]
     fn mule_bindings() {
         assert_eq!(text("correlationId"), "corr-42");
         assert_eq!(text("vars.id ++ '/' ++ p('http.port')"), "7/8081");

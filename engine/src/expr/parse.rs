@@ -71,7 +71,7 @@ mod header;
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0 };
+    let mut parser = Parser { src, tokens, pos: 0, depth: 0 };
     let mut script = Script {
         output: None,
         decls: Vec::new(),
@@ -108,7 +108,12 @@ struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
+
+/// How deeply expressions may nest. The parser recurses per level; the limit turns a
+/// pathological script into a load error instead of a crash.
+const MAX_NESTING: usize = 100;
 
 impl Parser<'_> {
     fn peek(&self) -> &Token {
@@ -207,6 +212,17 @@ impl Parser<'_> {
 
     /// A full expression: infix function calls and `default` over `not`-level operands.
     pub(crate) fn expr(&mut self) -> PResult<Node> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.unexpected(&format!("at most {MAX_NESTING} levels of nesting")));
+        }
+        self.depth += 1;
+        let result = self.infix_chain();
+        self.depth -= 1;
+        result
+    }
+
+    /// Infix function calls and `default` over `not`-level operands, left to right.
+    fn infix_chain(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
         loop {
             if self.at_word("match") && self.peek_at(1) == &Tok::Punct("{") {
@@ -444,7 +460,7 @@ impl Parser<'_> {
     /// Parses the embedded expression `src[start..end]` of an interpolation.
     fn sub_expr(&self, start: usize, end: usize) -> PResult<Node> {
         let tokens = lex_at(self.src, start, end)?;
-        let mut parser = Parser { src: self.src, tokens, pos: 0 };
+        let mut parser = Parser { src: self.src, tokens, pos: 0, depth: self.depth };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
             return Err(parser.unexpected("')' to close the interpolation"));
@@ -863,6 +879,15 @@ mod tests {
     fn dollar_arguments_become_lambdas() {
         let NodeKind::Call { args, .. } = body("[1] map $ + 1") else { panic!() };
         assert!(matches!(&*args[1].kind, NodeKind::Lambda(_)));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_load_error() {
+        let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+        let err = parse_script(&deep).expect_err("too deep");
+        assert!(err.message.contains("levels of nesting"), "{}", err.message);
+        let fine = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        assert!(parse_script(&fine).is_ok());
     }
 
     #[test]
