@@ -7,6 +7,35 @@
 //!
 //! Everything is compiled when the app loads, so a syntax error is a load error with its
 //! location, and evaluated per event against a [`Scope`]. Evaluation does no I/O.
+//!
+//! Compiling runs the lexer, the parser and name resolution once; [`Expr::eval`] walks the
+//! tree, reading JSON or text inputs when the script first refers to them, and writes the
+//! result as the script's `output` directive asks (a native value when there is none).
+//! `DESIGN.md` beside this file lists the supported language and where it differs from
+//! DataWeave.
+//!
+//! ```
+//! use flowrun_engine::diag::Span;
+//! use flowrun_engine::event::{Event, Message};
+//! use flowrun_engine::expr::{Expr, Scope, Template, to_text};
+//! use flowrun_engine::props::NoProperties;
+//! use flowrun_engine::value::{MediaType, TypedValue, Value};
+//!
+//! let body = r#"{"data": {"data": {"openai_key": "sk-1"}}}"#;
+//! let payload = TypedValue::new(Value::Binary(body.into()), MediaType::json());
+//! let event = Event::new(Message::of(payload));
+//! let scope = Scope::of(&event, &NoProperties);
+//!
+//! let key = Expr::compile("payload.data.data.openai_key", Span::default()).expect("compiles");
+//! assert_eq!(to_text(&key.eval(&scope).expect("evaluates")), "sk-1");
+//!
+//! let body = Expr::compile(r#"output json --- {value: payload.data.data.openai_key}"#, Span::default())
+//!     .expect("compiles");
+//! assert_eq!(to_text(&body.eval(&scope).expect("evaluates")), "{\n  \"value\": \"sk-1\"\n}");
+//!
+//! let message = Template::compile("key=#[payload.data.data.openai_key]", Span::default()).expect("compiles");
+//! assert_eq!(message.render(&scope).expect("renders"), "key=sk-1");
+//! ```
 
 mod ast;
 mod coerce;
