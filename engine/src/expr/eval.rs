@@ -391,7 +391,7 @@ impl Eval<'_> {
             let value = self.eval(part)?;
             match coerce_string(&value) {
                 Some(s) => text.push_str(&s),
-                None => return Err(Fail::at(part.loc, cannot_coerce(&value, "String"))),
+                None => return Err(append_error(&text, value)),
             }
         }
         Ok(Value::string(text))
@@ -666,6 +666,14 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
         }
         _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
     }
+}
+
+/// DataWeave joins an interpolated string with its `Append` function, and reports a part
+/// that is not text as a failed call of it, without a script excerpt.
+fn append_error(text_so_far: &str, part: Value) -> Fail {
+    let args = [Value::string(text_so_far), part];
+    let message = typed_call_error("Append", &args, &["String", "String"]);
+    Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)"))
 }
 
 fn negate(value: Value) -> Result<Value, String> {

@@ -239,6 +239,9 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             coerce_number(lhs),
             coerce_number(rhs).and_then(|e| e.to_string().parse::<i64>().ok()),
         ) {
+            (Some(_), Some(exponent)) if exponent.abs() > 100_000 => {
+                Err(format!("flowrun computes powers up to 100000, not {exponent}"))
+            }
             (Some(base), Some(exponent)) => Ok(Value::Number(base.powi(exponent))),
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
@@ -740,18 +743,23 @@ fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let (Some(from), Some(to)) = (coerce_number(lhs), coerce_number(rhs)) else {
         return Err(typed_call_error("to", &[lhs.clone(), rhs.clone()], &["Number", "Number"]));
     };
-    let step = if from <= to { BigDecimal::from(1) } else { BigDecimal::from(-1) };
+    let ascending = from <= to;
+    let size = (&to - &from).abs().with_scale_round(0, RoundingMode::Floor);
+    if size >= BigDecimal::from(MAX_RANGE) {
+        return Err(format!("flowrun builds ranges of at most {MAX_RANGE} numbers"));
+    }
+    let step = if ascending { BigDecimal::from(1) } else { BigDecimal::from(-1) };
     let mut items = Vec::new();
     let mut current = from;
-    loop {
+    while (ascending && current <= to) || (!ascending && current >= to) {
         items.push(Value::Number(current.clone()));
-        if current == to || items.len() > 10_000_000 {
-            break;
-        }
         current += &step;
     }
     Ok(Value::array(items))
 }
+
+/// The longest range `a to b` builds; a bigger one would only exhaust memory.
+const MAX_RANGE: u64 = 10_000_000;
 
 /// Random bits from the operating system's generator, through a version-4 UUID (the uuid
 /// crate is already a dependency; 122 of the 128 bits are random).

@@ -153,7 +153,11 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         ("isNumeric", [text]) => {
             return Ok(Value::Bool(!text.is_empty() && text.chars().all(|c| c.is_ascii_digit())));
         }
-        ("repeat", [text, times]) => text.repeat(times.parse().unwrap_or(0)),
+        ("repeat", [text, times]) => {
+            let times: usize = times.parse().unwrap_or(0);
+            check_length(text.len().saturating_mul(times))?;
+            text.repeat(times)
+        }
         ("substringBefore", [text, sep]) => {
             text.find(sep.as_str()).map_or(String::new(), |i| text[..i].to_owned())
         }
@@ -168,6 +172,7 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         ("leftPad" | "rightPad", [text, size, rest @ ..]) => {
             let size: usize = size.parse().unwrap_or(0);
+            check_length(size)?;
             let pad = rest.first().and_then(|p| p.chars().next()).unwrap_or(' ');
             let missing = size.saturating_sub(text.chars().count());
             let padding: String = std::iter::repeat_n(pad, missing).collect();
@@ -179,6 +184,15 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
     };
     Ok(Value::string(result))
+}
+
+/// Refuses to build text longer than 64 MiB, which would only exhaust memory.
+fn check_length(len: usize) -> Result<(), String> {
+    const MAX_TEXT: usize = 64 << 20;
+    if len > MAX_TEXT {
+        return Err(format!("flowrun builds strings of at most {MAX_TEXT} bytes"));
+    }
+    Ok(())
 }
 
 /// Splits text into words at spaces, `_`, `-` and lower-to-upper case changes, as the
