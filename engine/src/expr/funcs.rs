@@ -745,7 +745,7 @@ fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     };
     let ascending = from <= to;
     let size = (&to - &from).abs().with_scale_round(0, RoundingMode::Floor);
-    if size >= BigDecimal::from(MAX_RANGE) {
+    if size >= MAX_RANGE {
         return Err(format!("flowrun builds ranges of at most {MAX_RANGE} numbers"));
     }
     let step = if ascending { BigDecimal::from(1) } else { BigDecimal::from(-1) };
