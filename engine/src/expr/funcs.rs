@@ -88,6 +88,32 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
+/// Functions whose arguments after the first are functions, so that a `$` expression
+/// there is an implicit lambda (`map(items, $ + 1)`).
+const HIGHER_ORDER: &[&str] = &[
+    "flatMap",
+    "minBy",
+    "maxBy",
+    "then",
+    "some",
+    "every",
+    "countBy",
+    "map",
+    "filter",
+    "reduce",
+    "mapObject",
+    "filterObject",
+    "pluck",
+    "distinctBy",
+    "orderBy",
+    "groupBy",
+];
+
+/// True when `name` (possibly qualified, `Arrays::some`) takes function arguments.
+pub(crate) fn takes_functions(name: &str) -> bool {
+    HIGHER_ORDER.contains(&name.rsplit("::").next().unwrap_or(name))
+}
+
 /// True when `name` is a built-in function.
 pub(crate) fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)

@@ -15,7 +15,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
-use crate::expr::time;
+use crate::expr::{funcs, time};
 
 /// A syntax error at a byte range of the script.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -34,26 +34,6 @@ const RESERVED: &[&str] = &[
     "and", "as", "async", "case", "default", "do", "else", "enum", "false", "for", "fun", "if",
     "import", "input", "is", "ns", "null", "or", "output", "private", "throw", "true", "type",
     "unless", "using", "var", "yield", "not", "match", "update",
-];
-
-/// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
-const HIGHER_ORDER: &[&str] = &[
-    "flatMap",
-    "minBy",
-    "maxBy",
-    "then",
-    "some",
-    "every",
-    "countBy",
-    "map",
-    "filter",
-    "reduce",
-    "mapObject",
-    "filterObject",
-    "pluck",
-    "distinctBy",
-    "orderBy",
-    "groupBy",
 ];
 
 /// Binary operator levels, loosest first; each level's operands are the next level.
@@ -490,7 +470,7 @@ impl Parser<'_> {
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
         self.bump();
         let mut args = Vec::new();
-        let takes_functions = HIGHER_ORDER.contains(&name.as_str());
+        let takes_functions = funcs::takes_functions(&name);
         while !self.at_punct(")") {
             let arg = self.expr()?;
             // `map(xs, $ + 1)`: a `$` argument is a lambda only where a function is expected.
