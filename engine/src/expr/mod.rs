@@ -50,6 +50,7 @@ mod num;
 mod parse;
 mod resolve;
 mod time;
+mod writers;
 
 use std::sync::Arc;
 
@@ -137,6 +138,10 @@ enum OutputFormat {
     },
     /// `text/plain`.
     Text,
+    /// `application/csv`.
+    Csv(writers::CsvOptions),
+    /// `application/x-www-form-urlencoded`.
+    UrlEncoded,
 }
 
 impl Expr {
@@ -186,10 +191,14 @@ impl Expr {
                 let text = json::write_with(&value, *options);
                 Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
             }
-            OutputFormat::Text => {
-                let text = write_text(&value).map_err(|message| self.writer_error(message))?;
-                let media_type = MediaType::text().with_charset("UTF-8");
-                Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type))
+            OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
+            OutputFormat::Csv(options) => {
+                let media_type = MediaType::new("application", "csv");
+                self.written(writers::csv(&value, options), media_type)
+            }
+            OutputFormat::UrlEncoded => {
+                let media_type = MediaType::new("application", "x-www-form-urlencoded");
+                self.written(writers::urlencoded(&value), media_type)
             }
         }
     }
@@ -206,12 +215,26 @@ impl Expr {
         EvalError { message }
     }
 
-    /// A writer failure, which DataWeave reports with the excerpt twice.
-    fn writer_error(&self, message: String) -> EvalError {
+    /// A writer's text as the result, or its failure worded as DataWeave words it: the
+    /// message, where the writer was at, and the excerpt with its trace.
+    fn written(
+        &self,
+        text: Result<String, writers::WriteError>,
+        media_type: MediaType,
+    ) -> Result<TypedValue, EvalError> {
+        let err = match text {
+            Ok(text) => {
+                let media_type = media_type.with_charset("UTF-8");
+                return Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type));
+            }
+            Err(err) => err,
+        };
         let (line, column, excerpt) = excerpt(&self.source, self.script.body.loc);
         let trace = format!("\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})");
-        let message = format!("{message}{trace}, while writing TextPlain at \n{excerpt}.{trace}");
-        EvalError { message }
+        let first = if err.excerpt_first { trace.as_str() } else { "" };
+        let message =
+            format!("{}{first}, while writing {} at \n{excerpt}.{trace}", err.message, err.writer);
+        Err(EvalError { message })
     }
 }
 
@@ -260,7 +283,7 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     let Some(output) = output else { return Ok(OutputFormat::Native) };
     let unsupported = || ParseError {
         message: format!(
-            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain)",
+            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain, application/csv, application/x-www-form-urlencoded)",
             output.mime
         ),
         loc: output.loc,
@@ -276,20 +299,14 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     if media_type.is_text() && &*media_type.sub == "plain" {
         return Ok(OutputFormat::Text);
     }
-    Err(unsupported())
-}
-
-/// The text/plain writer: strings, numbers and booleans; null writes nothing.
-fn write_text(value: &Value) -> Result<String, String> {
-    match value {
-        Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) => Err(format!(
-            "Text plain writer is unable to write {}.\nReason:\nCannot coerce {} to String",
-            eval::type_name(value),
-            eval::type_name(value)
-        )),
-        other => Ok(eval::coerce_string(other).unwrap_or_default()),
+    match media_type.essence().as_str() {
+        "application/csv" | "text/csv" => {
+            return Ok(OutputFormat::Csv(writers::CsvOptions::from_props(&output.props)));
+        }
+        "application/x-www-form-urlencoded" => return Ok(OutputFormat::UrlEncoded),
+        _ => {}
     }
+    Err(unsupported())
 }
 
 /// An attribute value: either literal text or a `#[...]` expression.
