@@ -14,7 +14,7 @@ use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
     describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, modules, num, time};
+use crate::expr::{json, modules, num, time, writers};
 use crate::value::Value;
 
 /// Every function name [`call`] knows.
@@ -849,7 +849,7 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
 
 /// `log(prefix, value)`: records the value in DataWeave's form and returns it.
 fn log(prefix: Option<&Value>, value: &Value) -> Value {
-    let text = crate::expr::eval::dw_repr(value);
+    let text = writers::dw(value);
     match prefix.and_then(coerce_string) {
         Some(prefix) => tracing::info!(target: "flowrun::dataweave", "{prefix} - {text}"),
         None => tracing::info!(target: "flowrun::dataweave", "{text}"),

@@ -142,6 +142,8 @@ enum OutputFormat {
     Csv(writers::CsvOptions),
     /// `application/x-www-form-urlencoded`.
     UrlEncoded,
+    /// `application/dw`.
+    Dw,
 }
 
 impl Expr {
@@ -195,6 +197,9 @@ impl Expr {
             OutputFormat::Csv(options) => {
                 let media_type = MediaType::new("application", "csv");
                 self.written(writers::csv(&value, options), media_type)
+            }
+            OutputFormat::Dw => {
+                self.written(Ok(writers::dw(&value)), MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
@@ -283,7 +288,7 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     let Some(output) = output else { return Ok(OutputFormat::Native) };
     let unsupported = || ParseError {
         message: format!(
-            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain, application/csv, application/x-www-form-urlencoded)",
+            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain, application/csv, application/x-www-form-urlencoded, application/dw)",
             output.mime
         ),
         loc: output.loc,
@@ -304,6 +309,7 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
             return Ok(OutputFormat::Csv(writers::CsvOptions::from_props(&output.props)));
         }
         "application/x-www-form-urlencoded" => return Ok(OutputFormat::UrlEncoded),
+        "application/dw" => return Ok(OutputFormat::Dw),
         _ => {}
     }
     Err(unsupported())

@@ -1,11 +1,12 @@
 //! The writers an `output` directive selects, other than JSON ([`json`](super::json)):
-//! `text/plain`, `application/csv` and `application/x-www-form-urlencoded`.
+//! `text/plain`, `application/csv`, `application/x-www-form-urlencoded` and `application/dw`.
 //!
 //! Each turns a finished value into text, with the reference engine's defaults and
 //! messages. A writer failure is a [`WriteError`], which the caller decorates with the
 //! script excerpt the way DataWeave does.
 
-use crate::expr::eval::{cannot_coerce, coerce_string, type_name};
+use crate::expr::eval::{cannot_coerce, coerce_string, dw_repr, type_name};
+use crate::expr::json;
 use crate::value::Value;
 
 /// Why a value could not be written.
@@ -34,6 +35,64 @@ pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
         }),
         other => Ok(coerce_string(other).unwrap_or_default()),
     }
+}
+
+/// `application/dw`: DataWeave's own notation, as `log` and the reference engine's default
+/// output print values (`{\n  a: [\n    1, \n    2\n  ]\n}`).
+pub(crate) fn dw(value: &Value) -> String {
+    let mut out = String::new();
+    write_dw(&mut out, value, 0);
+    out
+}
+
+fn write_dw(out: &mut String, value: &Value, depth: usize) {
+    let indent = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    match value {
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(pairs) if pairs.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            out.push('[');
+            for (idx, item) in items.iter().enumerate() {
+                // DataWeave leaves a space after the comma of an array element.
+                out.push_str(if idx > 0 { ", " } else { "" });
+                indent(out, depth + 1);
+                write_dw(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push(']');
+        }
+        Value::Object(pairs) => {
+            out.push('{');
+            for (idx, (key, item)) in pairs.iter().enumerate() {
+                out.push_str(if idx > 0 { "," } else { "" });
+                indent(out, depth + 1);
+                out.push_str(&dw_key(key));
+                out.push_str(": ");
+                write_dw(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        Value::String(text) => out.push_str(&dw_string(text)),
+        other => out.push_str(&dw_repr(other)),
+    }
+}
+
+/// A string literal as DataWeave writes it: JSON escapes, and `$` escaped too.
+fn dw_string(text: &str) -> String {
+    let mut out = String::new();
+    json::write_string(&mut out, text);
+    out.replace('$', "\\$")
+}
+
+fn dw_key(key: &str) -> String {
+    let mut chars = key.chars();
+    let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_');
+    if plain { key.to_owned() } else { dw_string(key) }
 }
 
 /// The CSV writer's properties.
