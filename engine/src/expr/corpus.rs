@@ -89,10 +89,11 @@ fn compile_error(message: &str) -> Option<(String, (usize, usize))> {
     Some((head, (line.parse().ok()?, column.parse().ok()?)))
 }
 
-/// Name-resolution errors must match DataWeave's wording; syntax errors only their place.
+/// Name-resolution errors must match DataWeave's wording (diagnostics drop its capital and
+/// final period); syntax errors only their place.
 fn head_matches(expected_head: &str, got: &str) -> bool {
     if expected_head.starts_with("Unable to resolve reference") {
-        return expected_head.eq_ignore_ascii_case(got);
+        return expected_head.trim_end_matches('.').eq_ignore_ascii_case(got);
     }
     true
 }

@@ -156,7 +156,8 @@ impl Expr {
     /// offending characters.
     pub fn compile(source: &str, span: Span) -> Result<Expr, Diagnostic> {
         let to_diagnostic = |err: ParseError| {
-            let message = lowercase_first(&err.message);
+            // Diagnostics read like the rest of flowrun's: lowercase, no trailing period.
+            let message = lowercase_first(err.message.trim_end_matches('.'));
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;
@@ -538,7 +539,21 @@ mod tests {
         let diag =
             Expr::compile("vars.x ++ nope", Span::new(FileId(0), 10, 24)).expect_err("unknown");
         assert_eq!(diag.span.map(|s| (s.start, s.end)), Some((20, 24)));
-        assert_eq!(diag.message, "unable to resolve reference of: `nope`.");
+        assert_eq!(diag.message, "unable to resolve reference of: `nope`");
+    }
+
+    #[test]
+    fn attribute_values_are_literal_text_or_one_expression() {
+        let span = Span::new(FileId(0), 20, 40);
+        let event = event(r#"{"a": 5}"#);
+        let scope = Scope::of(&event, &OneProperty);
+        let literal = ValueExpr::compile("\"abc\"", span).expect("compiles");
+        assert_eq!(literal.eval(&scope), Ok(TypedValue::java(Value::string("\"abc\""))));
+        let expr = ValueExpr::compile("  #[payload.a + 1] ", span).expect("compiles");
+        let result = expr.eval(&scope).expect("evaluates");
+        assert_eq!(to_text(&result), "6");
+        let diag = ValueExpr::compile(" #[payload.a +] ", span).expect_err("bad expression");
+        assert_eq!(diag.span.map(|s| s.start), Some(20 + 14), "the `]` after the operator");
     }
 
     #[test]
