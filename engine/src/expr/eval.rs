@@ -18,7 +18,8 @@ use crate::expr::{coerce, funcs, json, num, time};
 use crate::value::{TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct Fail {
     /// DataWeave's message.
     pub(crate) message: String,
