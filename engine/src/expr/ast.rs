@@ -32,6 +32,8 @@ pub(crate) struct Script {
     pub(crate) output: Option<Output>,
     /// `var` and `fun` declarations, in order.
     pub(crate) decls: Vec<Decl>,
+    /// `import` directives.
+    pub(crate) imports: Vec<Import>,
     /// The body.
     pub(crate) body: Node,
 }
@@ -45,6 +47,28 @@ pub(crate) struct Output {
     pub(crate) props: Vec<(String, String)>,
     /// Where the directive is.
     pub(crate) loc: Loc,
+}
+
+/// `import * from dw::core::Strings`, `import a, b from m` or `import m`.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Import {
+    /// The module path, such as `dw::core::Strings`.
+    pub(crate) module: String,
+    /// Which names become usable without qualification.
+    pub(crate) names: ImportNames,
+    /// Where the directive is.
+    pub(crate) loc: Loc,
+}
+
+/// What an `import` brings in unqualified.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ImportNames {
+    /// `import * from m`.
+    All,
+    /// `import a, b from m`.
+    Some(Vec<String>),
+    /// `import m`: only `m::f` (or `Last::f`) names.
+    Qualified,
 }
 
 /// A header declaration.
@@ -104,6 +128,8 @@ pub(crate) enum NodeKind {
     Number(BigDecimal),
     /// A date or time literal.
     Temporal(Temporal),
+    /// A regular expression literal, compiled when the script is.
+    Regex(Arc<regex::Regex>),
     /// A string literal without interpolation.
     Str(Arc<str>),
     /// A string with `$(...)` parts, joined at run time.
@@ -218,6 +244,14 @@ pub(crate) enum Pattern {
         bind: Option<Arc<str>>,
         /// The type's name.
         type_name: Arc<str>,
+    },
+    /// `case name matches /re/`: the regex matches the whole text; the name is bound to the
+    /// match and its groups.
+    Matches {
+        /// The name the groups are bound to.
+        bind: Arc<str>,
+        /// The expression.
+        regex: Arc<regex::Regex>,
     },
     /// `case name if cond`.
     Guard {

@@ -14,11 +14,12 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{funcs, json, num, time};
+use crate::expr::{coerce, funcs, json, num, time};
 use crate::value::{TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct Fail {
     /// DataWeave's message.
     pub(crate) message: String,
@@ -73,12 +74,50 @@ pub(crate) enum Arg {
     /// A value.
     Value(Value),
     /// A function (lambda, `$` expression or named `fun`).
-    Fun(Arc<Lambda>),
+    Fun(Closure),
+    /// A regular expression literal.
+    Regex(Arc<regex::Regex>),
+}
+
+/// A function with the scope it was defined in.
+///
+/// Functions cannot outlive the scope that defines them (they are never returned), so the
+/// scope is simply how many bound names were visible at the definition: a call sees those
+/// and its own parameters, not the caller's names.
+#[derive(Clone, Debug)]
+pub(crate) struct Closure {
+    lambda: Arc<Lambda>,
+    scope: usize,
+}
+
+impl std::ops::Deref for Closure {
+    type Target = Lambda;
+
+    fn deref(&self) -> &Lambda {
+        &self.lambda
+    }
+}
+
+/// How deep calls of user functions may nest, as in DataWeave.
+const MAX_CALL_DEPTH: usize = 256;
+
+/// What a function body gives: a value, or a call in tail position still to be made.
+enum Tail {
+    Done(Value),
+    Call(Closure, Vec<Arg>),
+}
+
+/// A call in progress: its names start at `start`; below that it sees the first `scope`.
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    start: usize,
+    scope: usize,
 }
 
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
-    let mut eval = Eval { scope, locals: Vec::new(), payload: None, attributes: None };
+    let mut eval =
+        Eval { scope, locals: Vec::new(), frames: Vec::new(), payload: None, attributes: None };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
@@ -105,6 +144,7 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
 pub(crate) struct Eval<'s> {
     scope: &'s Scope<'s>,
     locals: Vec<(Arc<str>, Arg)>,
+    frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
 }
@@ -118,60 +158,90 @@ impl Eval<'_> {
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
             NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
+            NodeKind::Regex(_) => Err(Fail::at(
+                node.loc,
+                "A regular expression can only be passed to a function in this version of flowrun",
+            )),
             NodeKind::Interpolated(parts) => self.interpolate(parts),
             NodeKind::Name(name) => self.name(name, node.loc),
             NodeKind::Array(members) => self.array(members),
             NodeKind::Object(members) => self.object(members),
             NodeKind::Select { target, selector } => self.select(target, selector, node.loc),
             NodeKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, node.loc),
-            NodeKind::Neg(operand) => match self.eval(operand)? {
-                Value::Number(n) => Ok(Value::Number(-n)),
-                other => match coerce_number(&other) {
-                    Some(n) => Ok(Value::Number(-n)),
-                    None => Err(Fail::at(node.loc, typed_call_error("-", &[other], &["Number"]))),
-                },
-            },
-            NodeKind::Not(operand) => match self.eval(operand)? {
-                Value::Bool(b) => Ok(Value::Bool(!b)),
-                other => Err(Fail::at(node.loc, typed_call_error("not", &[other], &["Boolean"]))),
-            },
-            NodeKind::If { cond, then, otherwise } => match self.eval(cond)? {
-                Value::Bool(true) => self.eval(then),
-                Value::Bool(false) => self.eval(otherwise),
-                other => Err(Fail::at(
-                    cond.loc,
-                    format!(
-                        "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
-                        type_name(&other),
-                        dw_repr(&other)
-                    ),
-                )),
-            },
-            NodeKind::Default { value, fallback } => match self.eval(value)? {
-                Value::Null => self.eval(fallback),
-                value => Ok(value),
-            },
+            NodeKind::Neg(operand) => {
+                let value = self.eval(operand)?;
+                negate(value).map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::Not(operand) => {
+                let value = self.eval(operand)?;
+                not(value).map_err(|message| Fail::at(node.loc, message))
+            }
+            NodeKind::If { cond, then, otherwise } => {
+                let branch = if self.condition(cond)? { then } else { otherwise };
+                self.eval(branch)
+            }
+            NodeKind::Default { value, fallback } => self.default(value, fallback),
             NodeKind::Call { name, name_loc, args } => self.call(name, *name_loc, args),
             NodeKind::As { value, type_name, props } => {
-                let value = self.eval(value)?;
-                let props = props.as_ref().map(|p| self.eval(p)).transpose()?;
-                funcs::coerce_as(value, type_name, props.as_ref())
-                    .map_err(|message| Fail::at(node.loc, message))
+                self.coerce(value, type_name, props.as_ref(), node.loc)
             }
             NodeKind::Is { value, type_name } => {
                 let value = self.eval(value)?;
-                funcs::is_type(&value, type_name)
-                    .map(Value::Bool)
-                    .map_err(|message| Fail::at(node.loc, message))
+                is_type(&value, type_name, node.loc)
             }
-            NodeKind::Do { decls, body } => self.scoped(|eval| {
-                eval.declare(decls)?;
-                eval.eval(body)
-            }),
+            NodeKind::Do { decls, body } => self.do_block(decls, body),
             NodeKind::Match { value, cases } => self.match_cases(value, cases),
             NodeKind::Lambda(_) => Err(Fail::at(
                 node.loc,
                 "A function can only be passed to another function in this version of flowrun",
+            )),
+        }
+    }
+
+    // The evaluation of nested expressions recurses through `eval` and the helpers below.
+    // Each keeps its own stack frame small (work on finished values is done in free
+    // functions), so that deep scripts fit in the 2 MiB stacks of async runtime threads.
+
+    fn default(&mut self, value: &Node, fallback: &Node) -> EResult<Value> {
+        match self.eval(value)? {
+            Value::Null => self.eval(fallback),
+            value => Ok(value),
+        }
+    }
+
+    fn coerce(
+        &mut self,
+        value: &Node,
+        type_name: &str,
+        props: Option<&Node>,
+        loc: Loc,
+    ) -> EResult<Value> {
+        let value = self.eval(value)?;
+        let props = match props {
+            Some(props) => Some(self.eval(props)?),
+            None => None,
+        };
+        coerce_as(value, type_name, props.as_ref(), loc)
+    }
+
+    fn do_block(&mut self, decls: &[Decl], body: &Node) -> EResult<Value> {
+        let depth = self.locals.len();
+        let result = self.declare(decls).and_then(|()| self.eval(body));
+        self.locals.truncate(depth);
+        result
+    }
+
+    /// The value of an `if` condition, which must be a Boolean.
+    fn condition(&mut self, cond: &Node) -> EResult<bool> {
+        match self.eval(cond)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(Fail::at(
+                cond.loc,
+                format!(
+                    "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
+                    type_name(&other),
+                    dw_repr(&other)
+                ),
             )),
         }
     }
@@ -181,10 +251,11 @@ impl Eval<'_> {
         for decl in decls {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
-                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(lambda.clone())),
+                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
-                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(lambda.clone())),
+                // A function sees itself, so that it can recurse.
+                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(self.closure(lambda, 1))),
             };
             self.locals.push(bound);
         }
@@ -227,10 +298,16 @@ impl Eval<'_> {
                 (bind, dw_equal(&self.eval(expected)?, value))
             }
             Pattern::Is { bind, type_name } => {
-                let matched = funcs::is_type(value, type_name).map_err(Fail::unplaced)?;
+                let matched = coerce::is_type(value, type_name).map_err(Fail::unplaced)?;
                 (bind, matched)
             }
             Pattern::Any { bind } => (bind, true),
+            Pattern::Matches { bind, regex } => {
+                let groups = value.as_str().and_then(|text| funcs::full_match(regex, text));
+                let Some(groups) = groups else { return Ok(false) };
+                self.locals.push((bind.clone(), Arg::Value(groups)));
+                return Ok(true);
+            }
             Pattern::Guard { bind, cond } => {
                 self.locals.push((bind.clone(), Arg::Value(value.clone())));
                 return Ok(matches!(self.eval(cond)?, Value::Bool(true)));
@@ -242,15 +319,34 @@ impl Eval<'_> {
         Ok(matched)
     }
 
+    /// A closure over the names visible now, plus the next `extra` ones.
+    fn closure(&self, lambda: &Arc<Lambda>, extra: usize) -> Closure {
+        Closure { lambda: lambda.clone(), scope: self.locals.len() + extra }
+    }
+
+    /// The innermost visible binding of `name`: the current call's names, then those its
+    /// function was defined with, and so on outwards.
     fn local(&self, name: &str) -> Option<&Arg> {
-        self.locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, local)| local)
+        let mut top = self.locals.len();
+        for frame in self.frames.iter().rev() {
+            // A call that began above what is visible belongs to code the function does not
+            // see (it was defined outside that call).
+            if frame.start >= top {
+                continue;
+            }
+            if let Some(arg) = find_local(&self.locals[frame.start..top], name) {
+                return Some(arg);
+            }
+            top = frame.scope.min(frame.start);
+        }
+        find_local(&self.locals[..top], name)
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
         if let Some(local) = self.local(name) {
             return match local {
                 Arg::Value(value) => Ok(value.clone()),
-                Arg::Fun(_) => {
+                Arg::Fun(_) | Arg::Regex(_) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
                 }
             };
@@ -296,7 +392,7 @@ impl Eval<'_> {
             let value = self.eval(part)?;
             match coerce_string(&value) {
                 Some(s) => text.push_str(&s),
-                None => return Err(Fail::at(part.loc, cannot_coerce(&value, "String"))),
+                None => return Err(append_error(&text, value)),
             }
         }
         Ok(Value::string(text))
@@ -416,22 +512,7 @@ impl Eval<'_> {
         }
         let left = self.eval(lhs)?;
         let right = self.eval(rhs)?;
-        match op {
-            BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
-            BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
-            BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
-            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
-                let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
-                let result = match op {
-                    BinOp::Lt => ordering == Ordering::Less,
-                    BinOp::Gt => ordering == Ordering::Greater,
-                    BinOp::Le => ordering != Ordering::Greater,
-                    _ => ordering != Ordering::Less,
-                };
-                Ok(Value::Bool(result))
-            }
-            _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
-        }
+        combine(op, left, right, loc)
     }
 
     fn boolean(&mut self, node: &Node) -> EResult<bool> {
@@ -448,9 +529,9 @@ impl Eval<'_> {
         for node in arg_nodes {
             args.push(self.arg(node)?);
         }
-        if let Some(Arg::Fun(lambda)) = self.local(name) {
-            let lambda = lambda.clone();
-            return self.apply_args(&lambda, args);
+        if let Some(Arg::Fun(closure)) = self.local(name) {
+            let closure = closure.clone();
+            return self.apply_args(&closure, args);
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
         funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
@@ -458,9 +539,10 @@ impl Eval<'_> {
 
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
         match &*node.kind {
-            NodeKind::Lambda(lambda) => Ok(Arg::Fun(lambda.clone())),
+            NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
+            NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
             NodeKind::Name(name) => match self.local(name) {
-                Some(Arg::Fun(lambda)) => Ok(Arg::Fun(lambda.clone())),
+                Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
                 _ => self.eval(node).map(Arg::Value),
             },
             _ => self.eval(node).map(Arg::Value),
@@ -468,37 +550,158 @@ impl Eval<'_> {
     }
 
     /// Calls a function with arguments; missing ones take their default or null.
-    pub(crate) fn apply(&mut self, lambda: &Lambda, args: Vec<Value>) -> EResult<Value> {
-        self.apply_args(lambda, args.into_iter().map(Arg::Value).collect())
+    pub(crate) fn apply(&mut self, closure: &Closure, args: Vec<Value>) -> EResult<Value> {
+        self.apply_args(closure, args.into_iter().map(Arg::Value).collect())
+    }
+
+    /// Evaluates the default of parameter `idx` of `closure` in the closure's own scope.
+    pub(crate) fn apply_default(&mut self, closure: &Closure, idx: usize) -> EResult<Value> {
+        let Some(Some(default)) = closure.defaults.get(idx) else { return Ok(Value::Null) };
+        let frame = Frame { start: self.locals.len(), scope: closure.scope };
+        self.frames.push(frame);
+        let result = self.eval(default);
+        self.frames.pop();
+        result
     }
 
     /// Like [`Eval::apply`], for arguments that may be functions themselves.
-    fn apply_args(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Value> {
-        let depth = self.locals.len();
+    ///
+    /// A call in tail position to a function defined outside this call replaces the call
+    /// instead of nesting in it, so tail recursion runs in constant space, as in DataWeave.
+    fn apply_args(&mut self, closure: &Closure, args: Vec<Arg>) -> EResult<Value> {
+        if self.frames.len() >= MAX_CALL_DEPTH {
+            let message = format!("Stack Overflow. Max stack is {MAX_CALL_DEPTH}");
+            return Err(Fail::at(closure.body.loc, message));
+        }
+        let start = self.locals.len();
+        self.frames.push(Frame { start, scope: closure.scope });
+        let mut closure = closure.clone();
+        let mut args = args;
+        let result = loop {
+            match self.bind_and_run(&closure, args) {
+                Ok(Tail::Call(next, next_args)) => {
+                    self.locals.truncate(start);
+                    *self.frames.last_mut().expect("pushed above") =
+                        Frame { start, scope: next.scope };
+                    (closure, args) = (next, next_args);
+                }
+                Ok(Tail::Done(value)) => break Ok(value),
+                Err(fail) => break Err(fail),
+            }
+        };
+        self.frames.pop();
+        self.locals.truncate(start);
+        result
+    }
+
+    fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Tail> {
         let mut args = args.into_iter();
         for (idx, param) in lambda.params.iter().enumerate() {
             let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
                 (Some(arg), _) => arg,
-                (None, Some(default)) => match self.eval(default) {
-                    Ok(value) => Arg::Value(value),
-                    Err(fail) => {
-                        self.locals.truncate(depth);
-                        return Err(fail);
-                    }
-                },
+                (None, Some(default)) => Arg::Value(self.eval(default)?),
                 (None, None) => Arg::Value(Value::Null),
             };
             self.locals.push((param.clone(), arg));
         }
-        let result = self.eval(&lambda.body);
-        self.locals.truncate(depth);
-        result
+        self.eval_tail(&lambda.body)
+    }
+
+    /// Evaluates a function body, returning a call in tail position unevaluated when it can
+    /// replace the current call: its function and its function arguments were defined outside
+    /// the current call, so nothing refers to the current call's names any more.
+    fn eval_tail(&mut self, node: &Node) -> EResult<Tail> {
+        match &*node.kind {
+            NodeKind::If { cond, then, otherwise } => {
+                let branch = if self.condition(cond)? { then } else { otherwise };
+                self.eval_tail(branch)
+            }
+            NodeKind::Do { decls, body } => {
+                // The declarations stay bound until the call ends, which is soon enough.
+                self.declare(decls)?;
+                self.eval_tail(body)
+            }
+            NodeKind::Call { name, args: arg_nodes, .. } => {
+                let frame_start = self.frames.last().map_or(0, |frame| frame.start);
+                let closure = match self.local(name) {
+                    Some(Arg::Fun(closure)) if closure.scope <= frame_start => closure.clone(),
+                    _ => return self.eval(node).map(Tail::Done),
+                };
+                let mut args = Vec::with_capacity(arg_nodes.len());
+                for arg in arg_nodes {
+                    args.push(self.arg(arg)?);
+                }
+                // A lambda argument written in this call needs this call's names: no tail call.
+                let captures_frame =
+                    args.iter().any(|arg| matches!(arg, Arg::Fun(c) if c.scope > frame_start));
+                if captures_frame {
+                    return self.apply_args(&closure, args).map(Tail::Done);
+                }
+                Ok(Tail::Call(closure, args))
+            }
+            _ => self.eval(node).map(Tail::Done),
+        }
     }
 
     /// Reads `p('name')`.
     pub(crate) fn property(&self, key: &str) -> Option<String> {
         self.scope.properties.property(key)
     }
+}
+
+/// A binary operator other than `and`/`or` applied to its operands' values.
+fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
+    match op {
+        BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
+        BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
+        BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
+        BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+            let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
+            let result = match op {
+                BinOp::Lt => ordering == Ordering::Less,
+                BinOp::Gt => ordering == Ordering::Greater,
+                BinOp::Le => ordering != Ordering::Greater,
+                _ => ordering != Ordering::Less,
+            };
+            Ok(Value::Bool(result))
+        }
+        _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
+    }
+}
+
+/// DataWeave joins an interpolated string with its `Append` function, and reports a part
+/// that is not text as a failed call of it, without a script excerpt.
+fn append_error(text_so_far: &str, part: Value) -> Fail {
+    let args = [Value::string(text_so_far), part];
+    let message = typed_call_error("Append", &args, &["String", "String"]);
+    Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)"))
+}
+
+fn negate(value: Value) -> Result<Value, String> {
+    match coerce_number(&value) {
+        Some(n) => Ok(Value::Number(-n)),
+        None => Err(typed_call_error("-", &[value], &["Number"])),
+    }
+}
+
+fn not(value: Value) -> Result<Value, String> {
+    match value {
+        Value::Bool(b) => Ok(Value::Bool(!b)),
+        other => Err(typed_call_error("not", &[other], &["Boolean"])),
+    }
+}
+
+fn coerce_as(value: Value, type_name: &str, props: Option<&Value>, loc: Loc) -> EResult<Value> {
+    coerce::coerce_as(value, type_name, props).map_err(|message| Fail::at(loc, message))
+}
+
+fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
+    coerce::is_type(value, type_name).map(Value::Bool).map_err(|message| Fail::at(loc, message))
+}
+
+/// The last binding of `name` among `locals`.
+fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
+    locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
 }
 
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.

@@ -9,12 +9,13 @@ use std::sync::Arc;
 
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
+use crate::expr::ast::Lambda;
 use crate::expr::eval::{
-    self, Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, describe,
-    dw_equal, dw_repr, type_name, typed_call_error,
+    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
+    describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, num, time};
-use crate::value::{TemporalKind, Value};
+use crate::expr::{json, modules, num, time, writers};
+use crate::value::Value;
 
 /// Every function name [`call`] knows.
 const BUILTINS: &[&str] = &[
@@ -24,47 +25,94 @@ const BUILTINS: &[&str] = &[
     "avg",
     "ceil",
     "contains",
+    "daysBetween",
     "distinctBy",
     "endsWith",
     "entriesOf",
     "filter",
     "filterObject",
+    "find",
+    "flatMap",
     "flatten",
     "floor",
     "groupBy",
+    "indexOf",
     "isBlank",
+    "isDecimal",
     "isEmpty",
     "isEven",
+    "isInteger",
+    "isLeapYear",
     "isOdd",
     "joinBy",
     "keysOf",
+    "lastIndexOf",
     "log",
     "lower",
     "map",
     "mapObject",
+    "match",
+    "matches",
     "max",
+    "maxBy",
     "min",
+    "minBy",
     "mod",
     "namesOf",
     "now",
     "orderBy",
     "p",
     "pluck",
+    "pow",
+    "random",
+    "randomInt",
     "read",
     "reduce",
+    "replace",
     "round",
+    "scan",
     "sizeOf",
     "splitBy",
+    "sqrt",
     "startsWith",
     "sum",
+    "then",
     "to",
     "trim",
     "typeOf",
+    "unzip",
     "upper",
     "uuid",
     "valuesOf",
     "write",
+    "zip",
 ];
+
+/// Functions whose arguments after the first are functions, so that a `$` expression
+/// there is an implicit lambda (`map(items, $ + 1)`).
+const HIGHER_ORDER: &[&str] = &[
+    "flatMap",
+    "minBy",
+    "maxBy",
+    "then",
+    "some",
+    "every",
+    "countBy",
+    "map",
+    "filter",
+    "reduce",
+    "mapObject",
+    "filterObject",
+    "pluck",
+    "distinctBy",
+    "orderBy",
+    "groupBy",
+];
+
+/// True when `name` (possibly qualified, `Arrays::some`) takes function arguments.
+pub(crate) fn takes_functions(name: &str) -> bool {
+    HIGHER_ORDER.contains(&name.rsplit("::").next().unwrap_or(name))
+}
 
 /// True when `name` is a built-in function.
 pub(crate) fn is_builtin(name: &str) -> bool {
@@ -73,20 +121,41 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 
 /// Calls built-in `name`. Failures without a place are given the call's place by the caller.
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
+    // Module functions may be called qualified (`Strings::capitalize`); resolution at load
+    // time made sure the name is imported.
+    let name = name.rsplit("::").next().unwrap_or(name);
+    if let Some(result) = modules::call(eval, name, &args) {
+        return result;
+    }
+    if name == "replace" {
+        return replace(eval, &args);
+    }
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
-    let values: Vec<Value> = args
-        .into_iter()
-        .map(|arg| match arg {
-            Arg::Value(value) => value,
-            Arg::Fun(_) => Value::Null,
-        })
-        .collect();
+    if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
+        return call_regex(name, subject, regex).map_err(Fail::unplaced);
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        match arg {
+            Arg::Value(value) => values.push(value),
+            Arg::Fun(_) | Arg::Regex(_) => {
+                let what =
+                    if matches!(arg, Arg::Fun(_)) { "a function" } else { "a regular expression" };
+                return Err(Fail::unplaced(format!("Function `{name}` does not take {what} here")));
+            }
+        }
+    }
     let result = match (name, values.as_slice()) {
         ("p", [key]) => Ok(property(eval, key)),
         ("uuid", []) => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
         ("now", []) => Ok(Value::Temporal(time::now())),
+        ("random", []) => {
+            // 53 random bits, as a double in [0, 1) has.
+            let bits = random_u128() >> 75;
+            Ok(Value::Number(BigDecimal::from(bits as u64) / BigDecimal::from(1u64 << 53)))
+        }
         (_, [value]) => call_unary(name, value),
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
@@ -126,6 +195,31 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             ])
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
+        "unzip" => unzip(value),
+        "isInteger" | "isDecimal" => match value {
+            Value::Number(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
+            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Number"])),
+        },
+        "sqrt" => match coerce_number(value).and_then(|n| n.sqrt()) {
+            Some(root) => Ok(Value::Number(root.with_precision_round(
+                std::num::NonZeroU64::new(34).expect("nonzero"),
+                RoundingMode::HalfEven,
+            ))),
+            None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
+        },
+        "isLeapYear" => match value {
+            Value::Temporal(t) if t.has_date() => {
+                let (year, _, _) = time::civil_from_days(t.days);
+                Ok(Value::Bool((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
+            }
+            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
+        },
+        "randomInt" => {
+            let bound =
+                coerce_number(value).and_then(|n| n.with_scale(0).to_string().parse::<u128>().ok());
+            let bound = bound.filter(|b| *b > 0).ok_or_else(|| cannot_coerce(value, "Number"))?;
+            Ok(Value::Number(BigDecimal::from(random_u128() % bound)))
+        }
         "log" => Ok(log(None, value)),
         "abs" | "ceil" | "floor" | "round" | "isEven" | "isOdd" => number_fn(name, value),
         "sum" | "avg" | "max" | "min" => aggregate(name, value),
@@ -159,6 +253,30 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         "joinBy" => join_by(lhs, rhs),
         "splitBy" => split_by(lhs, rhs),
         "to" => range(lhs, rhs),
+        "indexOf" | "lastIndexOf" => index_of(name, lhs, rhs),
+        "find" => find(lhs, rhs),
+        "zip" => match (lhs, rhs) {
+            (Value::Array(a), Value::Array(b)) => Ok(Value::array(
+                a.iter().zip(b.iter()).map(|(x, y)| Value::array([x.clone(), y.clone()])),
+            )),
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Array", "Array"])),
+        },
+        "pow" => match (
+            coerce_number(lhs),
+            coerce_number(rhs).and_then(|e| e.to_string().parse::<i64>().ok()),
+        ) {
+            (Some(_), Some(exponent)) if exponent.abs() > 100_000 => {
+                Err(format!("flowrun computes powers up to 100000, not {exponent}"))
+            }
+            (Some(base), Some(exponent)) => Ok(Value::Number(base.powi(exponent))),
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
+        },
+        "daysBetween" => match (lhs, rhs) {
+            (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
+                Ok(Value::Number(BigDecimal::from(b.days - a.days)))
+            }
+            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Date", "Date"])),
+        },
         "mod" => match (coerce_number(lhs), coerce_number(rhs)) {
             (Some(a), Some(b)) if !b.is_zero() => Ok(Value::Number(a % b)),
             (Some(_), Some(_)) => Err("Division by zero".into()),
@@ -169,6 +287,83 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         "read" => read(lhs, rhs),
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
+}
+
+/// `text replace target with replacement`: `target` is a string or a regular expression,
+/// `replacement` a string or a function of the match (`(m) -> ...`, `m[0]` the whole match).
+fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
+    let [Arg::Value(subject), target, replacement] = args else {
+        return Err(Fail::unplaced("`replace` needs `with`: text replace target with replacement"));
+    };
+    let text = match subject {
+        Value::Null => return Ok(Value::Null),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    let regex = match target {
+        Arg::Regex(regex) => regex.as_ref().clone(),
+        Arg::Value(value) => {
+            let literal = coerce_string(value)
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?;
+            regex::Regex::new(&regex::escape(&literal))
+                .map_err(|err| Fail::unplaced(err.to_string()))?
+        }
+        Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for captures in regex.captures_iter(&text) {
+        let whole = captures.get(0).expect("group 0 is the whole match");
+        out.push_str(&text[last..whole.start()]);
+        let piece = match replacement {
+            Arg::Fun(lambda) => {
+                let groups = captures_value(&captures);
+                let result = eval.apply(lambda, vec![groups])?;
+                coerce_string(&result)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))?
+            }
+            Arg::Value(value) => coerce_string(value)
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?,
+            Arg::Regex(_) => return Err(Fail::unplaced("`with` takes a string or a function")),
+        };
+        out.push_str(&piece);
+        last = whole.end();
+    }
+    out.push_str(&text[last..]);
+    Ok(Value::string(out))
+}
+
+/// A match and its groups as DataWeave gives them: `[whole, group1, ...]`.
+fn captures_value(captures: &regex::Captures<'_>) -> Value {
+    Value::array(
+        captures.iter().map(|group| group.map_or(Value::Null, |m| Value::string(m.as_str()))),
+    )
+}
+
+/// The groups of `regex` if it matches the whole of `text`.
+pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
+    let captures = regex.captures(text)?;
+    let whole = captures.get(0)?;
+    (whole.start() == 0 && whole.end() == text.len()).then(|| captures_value(&captures))
+}
+
+/// Functions with a regular expression as second argument.
+fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+    let text = match subject {
+        Value::Null if matches!(name, "matches" | "contains") => return Ok(Value::Bool(false)),
+        Value::Null => return Ok(Value::Null),
+        other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
+    };
+    let result = match name {
+        "matches" => Value::Bool(full_match(regex, &text).is_some()),
+        "contains" => Value::Bool(regex.is_match(&text)),
+        "splitBy" => Value::array(regex.split(&text).map(Value::string)),
+        "match" => regex.captures(&text).map_or(Value::array([]), |c| captures_value(&c)),
+        "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
+        _ => return Err(format!("Function `{name}` does not take a regular expression")),
+    };
+    Ok(result)
 }
 
 /// The functions that take a function argument; `None` when `name` is not one of them.
@@ -209,27 +404,58 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
         ("mapObject" | "filterObject" | "pluck", Value::Object(pairs)) => {
             return object_higher_order(eval, name, lambda, pairs).map(Some);
         }
-        ("distinctBy" | "orderBy" | "groupBy", Value::Array(items)) => {
+        ("flatMap", Value::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (idx, item) in items.iter().enumerate() {
+                match eval.apply(lambda, vec![item.clone(), index(idx)])? {
+                    Value::Array(inner) => out.extend(inner.iter().cloned()),
+                    other => out.push(other),
+                }
+            }
+            Value::array(out)
+        }
+        ("then", subject) => eval.apply(lambda, vec![subject.clone()])?,
+        ("distinctBy" | "orderBy" | "groupBy" | "minBy" | "maxBy", Value::Array(items)) => {
             let mut keyed = Vec::with_capacity(items.len());
             for (idx, item) in items.iter().enumerate() {
                 keyed.push((eval.apply(lambda, vec![item.clone(), index(idx)])?, item.clone()));
             }
             by_key(name, keyed)?
         }
+        ("filter", _) => {
+            let args = [describe(subject), describe_fun(lambda)];
+            let combinations = ["(Array, Function)", "(String, Function)"];
+            return Err(Fail::unplaced(call_error("filter", &args, &combinations)));
+        }
         (
-            "map" | "filter" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy"
-            | "orderBy" | "groupBy",
+            "map" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy" | "orderBy"
+            | "groupBy" | "flatMap" | "minBy" | "maxBy",
             _,
         ) => {
-            return Err(Fail::unplaced(typed_call_error(
-                name,
-                std::slice::from_ref(subject),
-                &["Array", "Function"],
-            )));
+            let expected = if matches!(name, "mapObject" | "filterObject" | "pluck") {
+                "Object"
+            } else {
+                "Array"
+            };
+            let message =
+                typed_call_error(name, std::slice::from_ref(subject), &[expected, "Function"]);
+            // The function argument is listed too, as DataWeave lists it.
+            let message = message.replacen(
+                "\n\nBut it expects",
+                &format!("\n  2: {}\n\nBut it expects", describe_fun(lambda)),
+                1,
+            );
+            return Err(Fail::unplaced(message));
         }
         _ => return Ok(None),
     };
     Ok(Some(result))
+}
+
+/// `Function (($:Any, $$:Any) -> ???)`: how DataWeave lists a function argument.
+fn describe_fun(lambda: &Lambda) -> String {
+    let params: Vec<String> = lambda.params.iter().take(2).map(|p| format!("{p}:Any")).collect();
+    format!("Function (({}) -> ???)", params.join(", "))
 }
 
 fn index(idx: usize) -> Value {
@@ -240,15 +466,11 @@ fn truthy(value: Value) -> bool {
     matches!(value, Value::Bool(true))
 }
 
-fn reduce(
-    eval: &mut Eval<'_>,
-    lambda: &crate::expr::ast::Lambda,
-    items: &[Value],
-) -> EResult<Value> {
+fn reduce(eval: &mut Eval<'_>, lambda: &Closure, items: &[Value]) -> EResult<Value> {
     let has_default = lambda.defaults.get(1).is_some_and(Option::is_some);
     let mut items = items.iter().cloned();
     let mut acc = if has_default {
-        eval.apply(lambda_default_only(lambda).as_ref(), Vec::new())?
+        eval.apply_default(lambda, 1)?
     } else {
         match items.next() {
             Some(first) => first,
@@ -261,16 +483,10 @@ fn reduce(
     Ok(acc)
 }
 
-/// A lambda that evaluates the accumulator default of `lambda` (its second parameter).
-fn lambda_default_only(lambda: &crate::expr::ast::Lambda) -> Arc<crate::expr::ast::Lambda> {
-    let body = lambda.defaults[1].clone().expect("checked by the caller");
-    Arc::new(crate::expr::ast::Lambda { params: Vec::new(), defaults: Vec::new(), body })
-}
-
 fn object_higher_order(
     eval: &mut Eval<'_>,
     name: &str,
-    lambda: &crate::expr::ast::Lambda,
+    lambda: &Closure,
     pairs: &[(Arc<str>, Value)],
 ) -> EResult<Value> {
     let mut out_pairs = Vec::new();
@@ -311,6 +527,13 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
             let mut keyed = keyed;
             keyed.sort_by(|(a, _), (b, _)| order(a, b));
             Ok(Value::array(keyed.into_iter().map(|(_, item)| item)))
+        }
+        "minBy" | "maxBy" => {
+            let wanted = if name == "maxBy" { Ordering::Greater } else { Ordering::Less };
+            let best = keyed.into_iter().reduce(|best, candidate| {
+                if order(&candidate.0, &best.0) == wanted { candidate } else { best }
+            });
+            Ok(best.map_or(Value::Null, |(_, item)| item))
         }
         _ => {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
@@ -454,11 +677,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
                 (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
-                _ => Err(crate::expr::eval::call_error(
-                    "++",
-                    &[describe(lhs), describe(rhs)],
-                    CONCAT_COMBINATIONS,
-                )),
+                _ => Err(call_error("++", &[describe(lhs), describe(rhs)], CONCAT_COMBINATIONS)),
             }
         }
     }
@@ -491,7 +710,7 @@ fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             let kept = a.iter().filter(|(k, _)| !b.iter().any(|(kb, _)| kb == k)).cloned();
             Ok(Value::Object(Arc::new(kept.collect())))
         }
-        _ => Err(crate::expr::eval::call_error(
+        _ => Err(call_error(
             "--",
             &[describe(lhs), describe(rhs)],
             &["(Array, Array)", "(Object, Object)"],
@@ -528,7 +747,13 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     if matches!(lhs, Value::Null) {
         return Ok(Value::Null);
     }
-    let (text, separator) = two_strings("splitBy", lhs, rhs)?;
+    let (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(separator)) =
+        (lhs, coerce_string(rhs))
+    else {
+        let args = [describe(lhs), describe(rhs)];
+        return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
+    };
+    let text = coerce_string(lhs).unwrap_or_default();
     let mut parts: Vec<String> = if separator.is_empty() {
         text.chars().map(String::from).collect()
     } else {
@@ -544,22 +769,87 @@ fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let (Some(from), Some(to)) = (coerce_number(lhs), coerce_number(rhs)) else {
         return Err(typed_call_error("to", &[lhs.clone(), rhs.clone()], &["Number", "Number"]));
     };
-    let step = if from <= to { BigDecimal::from(1) } else { BigDecimal::from(-1) };
+    let ascending = from <= to;
+    let size = (&to - &from).abs().with_scale_round(0, RoundingMode::Floor);
+    if size >= MAX_RANGE {
+        return Err(format!("flowrun builds ranges of at most {MAX_RANGE} numbers"));
+    }
+    let step = if ascending { BigDecimal::from(1) } else { BigDecimal::from(-1) };
     let mut items = Vec::new();
     let mut current = from;
-    loop {
+    while (ascending && current <= to) || (!ascending && current >= to) {
         items.push(Value::Number(current.clone()));
-        if current == to || items.len() > 10_000_000 {
-            break;
-        }
         current += &step;
     }
     Ok(Value::array(items))
 }
 
+/// The longest range `a to b` builds; a bigger one would only exhaust memory.
+const MAX_RANGE: u64 = 10_000_000;
+
+/// Random bits from the operating system's generator, through a version-4 UUID (the uuid
+/// crate is already a dependency; 122 of the 128 bits are random).
+fn random_u128() -> u128 {
+    uuid::Uuid::new_v4().as_u128()
+}
+
+fn unzip(value: &Value) -> Result<Value, String> {
+    let Value::Array(rows) = value else {
+        return Err(typed_call_error("unzip", std::slice::from_ref(value), &["Array"]));
+    };
+    let width = rows
+        .iter()
+        .map(|row| if let Value::Array(r) = row { r.len() } else { 0 })
+        .min()
+        .unwrap_or(0);
+    let column =
+        |idx: usize| {
+            Value::array(rows.iter().filter_map(|row| {
+                if let Value::Array(r) = row { r.get(idx).cloned() } else { None }
+            }))
+        };
+    Ok(Value::array((0..width).map(column)))
+}
+
+/// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.
+fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    let last = name == "lastIndexOf";
+    let found = match lhs {
+        Value::Null => None,
+        Value::Array(items) => {
+            let hit = |item: &Value| dw_equal(item, rhs);
+            if last { items.iter().rposition(hit) } else { items.iter().position(hit) }
+        }
+        _ => {
+            let (text, part) = two_strings(name, lhs, rhs)?;
+            let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
+            byte_idx.map(|idx| text[..idx].chars().count())
+        }
+    };
+    Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
+}
+
+/// `find`: every index where an element or substring occurs.
+fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
+    match lhs {
+        Value::Null => Ok(Value::array([])),
+        Value::Array(items) => {
+            let hits = items.iter().enumerate().filter(|(_, item)| dw_equal(item, rhs));
+            Ok(Value::array(hits.map(|(idx, _)| index(idx))))
+        }
+        _ => {
+            let (text, part) = two_strings("find", lhs, rhs)?;
+            let hits = text
+                .match_indices(part.as_str())
+                .map(|(idx, _)| index(text[..idx].chars().count()));
+            Ok(Value::array(hits))
+        }
+    }
+}
+
 /// `log(prefix, value)`: records the value in DataWeave's form and returns it.
 fn log(prefix: Option<&Value>, value: &Value) -> Value {
-    let text = crate::expr::eval::dw_repr(value);
+    let text = writers::dw(value);
     match prefix.and_then(coerce_string) {
         Some(prefix) => tracing::info!(target: "flowrun::dataweave", "{prefix} - {text}"),
         None => tracing::info!(target: "flowrun::dataweave", "{text}"),
@@ -586,102 +876,4 @@ fn read(text: &Value, mime: &Value) -> Result<Value, String> {
         "text/plain" | "text" => Ok(Value::string(text)),
         other => Err(format!("flowrun cannot read `{other}` yet")),
     }
-}
-
-/// `value as Type {props}`.
-pub(crate) fn coerce_as(
-    value: Value,
-    type_name: &str,
-    props: Option<&Value>,
-) -> Result<Value, String> {
-    let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
-    let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
-    if let Some(kind) = time::kind_named(type_name) {
-        return coerce_temporal(value, kind, format);
-    }
-    let coerced = match (type_name, &value) {
-        ("String", Value::Temporal(t)) if format.is_some() => {
-            let formatted = time::format(t, format.unwrap_or_default());
-            let caused_by = |reason: String| {
-                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
-            };
-            Some(Value::string(formatted.map_err(caused_by)?))
-        }
-        ("String", Value::Number(n)) if format.is_some() => {
-            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
-        }
-        ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
-            let seconds = time::epoch_seconds(t);
-            let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
-            let number = match unit {
-                Some("milliseconds") => BigDecimal::from(seconds * 1000 + millis),
-                _ => BigDecimal::from(seconds),
-            };
-            Some(Value::Number(number))
-        }
-        _ => None,
-    };
-    if let Some(coerced) = coerced {
-        return Ok(coerced);
-    }
-    let coerced = match type_name {
-        "String" => coerce_string(&value).map(Value::string),
-        "Number" => coerce_number(&value).map(Value::Number),
-        "Boolean" => match &value {
-            Value::Bool(_) => Some(value.clone()),
-            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
-            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
-            _ => None,
-        },
-        "Array" => matches!(value, Value::Array(_)).then(|| value.clone()),
-        "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
-        "Null" => matches!(value, Value::Null).then_some(Value::Null),
-        "Any" => Some(value.clone()),
-        other => return Err(format!("flowrun does not support `as {other}` yet")),
-    };
-    coerced.ok_or_else(|| match value {
-        // Unlike other messages, `as` names a null without its value.
-        Value::Null => format!("Cannot coerce Null to {type_name}"),
-        other => cannot_coerce(&other, type_name),
-    })
-}
-
-/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
-fn coerce_temporal(
-    value: Value,
-    kind: TemporalKind,
-    format: Option<&str>,
-) -> Result<Value, String> {
-    let converted = match (&value, format) {
-        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
-        (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
-        (Value::Temporal(t), _) => time::convert(*t, kind),
-        _ => None,
-    };
-    let type_name = time::type_name(kind);
-    converted.map(Value::Temporal).ok_or_else(|| match &value {
-        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
-        other => {
-            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
-        }
-    })
-}
-
-/// `value is Type`.
-pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
-    let matches = match type_name {
-        "String" => matches!(value, Value::String(_)),
-        "Number" => matches!(value, Value::Number(_)),
-        "Boolean" => matches!(value, Value::Bool(_)),
-        "Null" => matches!(value, Value::Null),
-        "Array" => matches!(value, Value::Array(_)),
-        "Object" => matches!(value, Value::Object(_)),
-        "Binary" => matches!(value, Value::Binary(_)),
-        name if time::kind_named(name).is_some() => {
-            matches!(value, Value::Temporal(t) if Some(t.kind) == time::kind_named(name))
-        }
-        "Any" => true,
-        other => return Err(format!("flowrun does not support `is {other}` yet")),
-    };
-    Ok(matches)
 }

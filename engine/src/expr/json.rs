@@ -18,7 +18,7 @@ use crate::value::Value;
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
 pub(crate) fn read(bytes: &[u8], name: &str) -> Result<Value, String> {
     let text = String::from_utf8_lossy(bytes);
-    let mut reader = Reader { text: &text, pos: 0, name };
+    let mut reader = Reader { text: &text, pos: 0, name, depth: 0 };
     if text.is_empty() {
         return Err(format!(
             "Unable to parse empty input, while reading `{name}` as Json.\n \n1| \n   ^"
@@ -33,11 +33,53 @@ pub(crate) fn read(bytes: &[u8], name: &str) -> Result<Value, String> {
     Ok(value)
 }
 
+/// The JSON writer's properties (`output application/json indent=false, skipNullOn="arrays"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WriterOptions {
+    /// Pretty-print with two spaces per level (`indent`, default true).
+    pub(crate) indent: bool,
+    /// Leave out null values of objects (`skipNullOn="objects"` or `"everywhere"`).
+    pub(crate) skip_null_in_objects: bool,
+    /// Leave out null elements of arrays (`skipNullOn="arrays"` or `"everywhere"`).
+    pub(crate) skip_null_in_arrays: bool,
+}
+
+impl WriterOptions {
+    /// The writer's defaults, with or without indentation.
+    pub(crate) fn indented(indent: bool) -> WriterOptions {
+        WriterOptions { indent, skip_null_in_objects: false, skip_null_in_arrays: false }
+    }
+
+    /// Options from `output` properties; unknown properties are ignored, as DataWeave's
+    /// reader-only and encoding properties do not change the text.
+    pub(crate) fn from_props(props: &[(String, String)]) -> WriterOptions {
+        let mut options = WriterOptions::indented(true);
+        for (name, value) in props {
+            match (name.as_str(), value.as_str()) {
+                ("indent", value) => options.indent = value != "false",
+                ("skipNullOn", "objects") => options.skip_null_in_objects = true,
+                ("skipNullOn", "arrays") => options.skip_null_in_arrays = true,
+                ("skipNullOn", "everywhere") => {
+                    options.skip_null_in_objects = true;
+                    options.skip_null_in_arrays = true;
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
 /// Writes `value` as JSON text; `indent` pretty-prints with two spaces per level.
 pub(crate) fn write(value: &Value, indent: bool) -> String {
-    let mut out = String::new();
-    write_value(&mut out, value, indent, 0);
-    out
+    write_with(value, WriterOptions::indented(indent))
+}
+
+/// Writes `value` as JSON text with the given writer properties.
+pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
+    let mut writer = Writer { out: String::new(), options };
+    writer.value(value, 0);
+    writer.out
 }
 
 /// Writes a string literal with JSON escapes.
@@ -59,54 +101,64 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-fn write_value(out: &mut String, value: &Value, indent: bool, depth: usize) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&num::to_dw_string(n)),
-        Value::String(s) => write_string(out, s),
-        Value::Binary(bytes) => write_string(out, &String::from_utf8_lossy(bytes)),
-        Value::Temporal(t) => write_string(out, &time::to_iso(t)),
-        Value::Array(items) => {
-            let items = items.iter().map(|item| (None, item));
-            write_container(out, ('[', ']'), items, indent, depth);
-        }
-        Value::Object(pairs) => {
-            let pairs = pairs.iter().map(|(k, v)| (Some(&**k), v));
-            write_container(out, ('{', '}'), pairs, indent, depth);
-        }
-    }
+struct Writer {
+    out: String,
+    options: WriterOptions,
 }
 
-fn write_container<'v>(
-    out: &mut String,
-    (open, close): (char, char),
-    entries: impl ExactSizeIterator<Item = (Option<&'v str>, &'v Value)>,
-    indent: bool,
-    depth: usize,
-) {
-    out.push(open);
-    let is_empty = entries.len() == 0;
-    for (idx, (key, value)) in entries.enumerate() {
-        if idx > 0 {
-            out.push(',');
+impl Writer {
+    fn value(&mut self, value: &Value, depth: usize) {
+        match value {
+            Value::Null => self.out.push_str("null"),
+            Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
+            Value::String(s) => write_string(&mut self.out, s),
+            Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
+            Value::Temporal(t) => write_string(&mut self.out, &time::to_iso(t)),
+            Value::Array(items) => {
+                let skip = self.options.skip_null_in_arrays;
+                let items = items.iter().filter(|v| !(skip && **v == Value::Null));
+                self.container(('[', ']'), items.map(|item| (None, item)), depth);
+            }
+            Value::Object(pairs) => {
+                let skip = self.options.skip_null_in_objects;
+                let pairs = pairs.iter().filter(|(_, v)| !(skip && *v == Value::Null));
+                self.container(('{', '}'), pairs.map(|(k, v)| (Some(&**k), v)), depth);
+            }
+        }
+    }
+
+    fn container<'v>(
+        &mut self,
+        (open, close): (char, char),
+        entries: impl Iterator<Item = (Option<&'v str>, &'v Value)>,
+        depth: usize,
+    ) {
+        let indent = self.options.indent;
+        self.out.push(open);
+        let mut is_empty = true;
+        for (key, value) in entries {
+            if !is_empty {
+                self.out.push(',');
+            }
+            is_empty = false;
+            if indent {
+                newline(&mut self.out, depth + 1);
+            }
+            if let Some(key) = key {
+                write_string(&mut self.out, key);
+                self.out.push_str(": ");
+            }
+            self.value(value, depth + 1);
         }
         if indent {
-            newline(out, depth + 1);
+            if is_empty {
+                newline(&mut self.out, depth + 1);
+            }
+            newline(&mut self.out, depth);
         }
-        if let Some(key) = key {
-            write_string(out, key);
-            out.push_str(": ");
-        }
-        write_value(out, value, indent, depth + 1);
+        self.out.push(close);
     }
-    if indent {
-        if is_empty {
-            newline(out, depth + 1);
-        }
-        newline(out, depth);
-    }
-    out.push(close);
 }
 
 fn newline(out: &mut String, depth: usize) {
@@ -120,7 +172,12 @@ struct Reader<'a> {
     text: &'a str,
     pos: usize,
     name: &'a str,
+    depth: usize,
 }
+
+/// How deeply arrays and objects may nest in input. The reader recurses per level, and input
+/// comes from the network, so the limit keeps a hostile body from exhausting the stack.
+const MAX_DEPTH: usize = 512;
 
 /// What a value may start with, in the reference runtime's words.
 const VALUE_EXPECTED: &str = "false or true or null or {...} or [...] or number but was ";
@@ -165,8 +222,11 @@ impl Reader<'_> {
     fn value(&mut self) -> Result<Value, String> {
         self.skip_ws();
         match self.peek() {
-            Some('{') => self.object(),
-            Some('[') => self.array(),
+            Some('{' | '[') if self.depth >= MAX_DEPTH => {
+                Err(self.fail(&format!("at most {MAX_DEPTH} levels of nesting")))
+            }
+            Some('{') => self.nested(Reader::object),
+            Some('[') => self.nested(Reader::array),
             Some('"') => self.string().map(Value::string),
             Some('t') => self.word("true", Value::Bool(true)),
             Some('f') => self.word("false", Value::Bool(false)),
@@ -174,6 +234,13 @@ impl Reader<'_> {
             Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
             _ => Err(self.fail(VALUE_EXPECTED)),
         }
+    }
+
+    fn nested(&mut self, read: fn(&mut Self) -> Result<Value, String>) -> Result<Value, String> {
+        self.depth += 1;
+        let result = read(self);
+        self.depth -= 1;
+        result
     }
 
     fn word(&mut self, word: &str, value: Value) -> Result<Value, String> {
@@ -362,6 +429,15 @@ mod tests {
         );
         let err = read(b"", "payload").expect_err("empty input");
         assert!(err.starts_with("Unable to parse empty input"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let err = read(deep.as_bytes(), "payload").expect_err("too deep");
+        assert!(err.contains("at most 512 levels of nesting"), "{err}");
+        let fine = format!("{}{}", "[".repeat(500), "]".repeat(500));
+        assert!(read(fine.as_bytes(), "payload").is_ok());
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub(crate) enum Tok {
     Str(Vec<StrPart>),
     /// A date or time literal between bars, without the bars: `|2003-10-01|`.
     Temporal(String),
+    /// A regular expression literal's pattern, without the slashes: `/\d+/`.
+    Regex(String),
     /// `$`, `$$` or `$$$`: the implicit lambda parameters, by count of dollars.
     Dollar(usize),
     /// An operator or punctuation mark, such as `++`, `.*` or `{`.
@@ -77,6 +79,12 @@ pub(crate) enum LexError {
         /// Offset of the opening `|`.
         at: usize,
     },
+    /// A regular expression without its closing `/`.
+    #[error("Unexpected end of input, expected '/' to close the regular expression")]
+    UnclosedRegex {
+        /// Offset of the opening `/`.
+        at: usize,
+    },
     /// `/*` without `*/`.
     #[error("Unexpected end of input, expected '*/' to close the comment")]
     UnclosedComment {
@@ -101,6 +109,7 @@ impl LexError {
             | LexError::UnclosedInterpolation { at }
             | LexError::UnclosedComment { at }
             | LexError::UnclosedTemporal { at }
+            | LexError::UnclosedRegex { at }
             | LexError::UnexpectedChar { at, .. } => *at,
         }
     }
@@ -113,6 +122,7 @@ impl fmt::Display for Tok {
             Tok::Num(text) => write!(f, "{text}"),
             Tok::Str(_) => write!(f, "string"),
             Tok::Temporal(text) => write!(f, "|{text}|"),
+            Tok::Regex(pattern) => write!(f, "/{pattern}/"),
             Tok::Dollar(n) => write!(f, "{}", "$".repeat(*n)),
             Tok::Punct(p) => write!(f, "{p}"),
             Tok::Eof => write!(f, "end of input"),
@@ -134,12 +144,40 @@ pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
     loop {
         lexer.skip_trivia()?;
         let start = lexer.pos;
-        let tok = lexer.next_tok()?;
+        let regex_allowed = starts_regex_after(&tokens);
+        let tok = if regex_allowed && lexer.peek() == Some('/') {
+            Tok::Regex(lexer.regex()?)
+        } else {
+            lexer.next_tok()?
+        };
         let done = tok == Tok::Eof;
         tokens.push(Token { tok, start, end: lexer.pos });
         if done {
             return Ok(tokens);
         }
+    }
+}
+
+/// Functions and keywords that take a regular expression on their right.
+const REGEX_TAKERS: &[&str] =
+    &["splitBy", "replace", "matches", "match", "scan", "contains", "find", "with"];
+
+/// Whether a `/` after `tokens` starts a regular expression rather than dividing: only where
+/// no value can end, or after a function that takes one (`text splitBy /,/`, but not
+/// `payload.match / 2`, where `match` is a key).
+fn starts_regex_after(tokens: &[Token]) -> bool {
+    let (prev, before) = match tokens {
+        [.., before, prev] => (&prev.tok, Some(&before.tok)),
+        [prev] => (&prev.tok, None),
+        [] => return true,
+    };
+    match prev {
+        Tok::Punct(p) => !matches!(*p, ")" | "]" | "}"),
+        Tok::Ident(word) => {
+            let is_key = matches!(before, Some(Tok::Punct("." | ".*" | "..")));
+            REGEX_TAKERS.contains(&word.as_str()) && !is_key
+        }
+        _ => false,
     }
 }
 
@@ -210,6 +248,38 @@ impl Lexer<'_> {
                 Ok(Tok::Punct(punct))
             }
             None => Err(LexError::UnexpectedChar { found: c, at: self.pos }),
+        }
+    }
+
+    /// `/pattern/` on one line; `\/` stands for a slash, other escapes stay for the regex.
+    fn regex(&mut self) -> Result<String, LexError> {
+        let at = self.pos;
+        self.pos += 1;
+        let mut pattern = String::new();
+        loop {
+            match self.peek() {
+                None | Some('\n') => return Err(LexError::UnclosedRegex { at }),
+                Some('/') => {
+                    self.pos += 1;
+                    return Ok(pattern);
+                }
+                Some('\\') if self.rest()[1..].starts_with('/') => {
+                    self.pos += 2;
+                    pattern.push('/');
+                }
+                Some('\\') => {
+                    self.pos += 1;
+                    pattern.push('\\');
+                    if let Some(next) = self.peek() {
+                        self.pos += next.len_utf8();
+                        pattern.push(next);
+                    }
+                }
+                Some(c) => {
+                    self.pos += c.len_utf8();
+                    pattern.push(c);
+                }
+            }
         }
     }
 
@@ -401,6 +471,15 @@ mod tests {
         assert_eq!(parts[1], StrPart::Expr { start: 6, end: 13 });
         assert_eq!(parts[3], StrPart::Expr { start: 16, end: 20 });
         assert_eq!(parts[4], StrPart::Text(" $".into()));
+    }
+
+    #[test]
+    fn slashes_divide_after_values_and_start_regexes_elsewhere() {
+        assert_eq!(kinds("a / 2")[1], Tok::Punct("/"));
+        assert_eq!(kinds("(1) / 2")[3], Tok::Punct("/"));
+        assert_eq!(kinds("a.match / 2")[3], Tok::Punct("/"));
+        assert_eq!(kinds(r"x splitBy /[,\/]/")[2], Tok::Regex(r"[,/]".into()));
+        assert_eq!(kinds(r"[/\d+/]")[1], Tok::Regex(r"\d+".into()));
     }
 
     #[test]

@@ -7,18 +7,50 @@
 //!
 //! Everything is compiled when the app loads, so a syntax error is a load error with its
 //! location, and evaluated per event against a [`Scope`]. Evaluation does no I/O.
+//!
+//! Compiling runs the lexer, the parser and name resolution once; [`Expr::eval`] walks the
+//! tree, reading JSON or text inputs when the script first refers to them, and writes the
+//! result as the script's `output` directive asks (a native value when there is none).
+//! `DESIGN.md` beside this file lists the supported language and where it differs from
+//! DataWeave.
+//!
+//! ```
+//! use flowrun_engine::diag::Span;
+//! use flowrun_engine::event::{Event, Message};
+//! use flowrun_engine::expr::{Expr, Scope, Template, to_text};
+//! use flowrun_engine::props::NoProperties;
+//! use flowrun_engine::value::{MediaType, TypedValue, Value};
+//!
+//! let body = r#"{"data": {"data": {"openai_key": "sk-1"}}}"#;
+//! let payload = TypedValue::new(Value::Binary(body.into()), MediaType::json());
+//! let event = Event::new(Message::of(payload));
+//! let scope = Scope::of(&event, &NoProperties);
+//!
+//! let key = Expr::compile("payload.data.data.openai_key", Span::default()).expect("compiles");
+//! assert_eq!(to_text(&key.eval(&scope).expect("evaluates")), "sk-1");
+//!
+//! let body = Expr::compile(r#"output json --- {value: payload.data.data.openai_key}"#, Span::default())
+//!     .expect("compiles");
+//! assert_eq!(to_text(&body.eval(&scope).expect("evaluates")), "{\n  \"value\": \"sk-1\"\n}");
+//!
+//! let message = Template::compile("key=#[payload.data.data.openai_key]", Span::default()).expect("compiles");
+//! assert_eq!(message.render(&scope).expect("renders"), "key=sk-1");
+//! ```
 
 mod ast;
+mod coerce;
 #[cfg(test)]
 mod corpus;
 mod eval;
 mod funcs;
 mod json;
 mod lex;
+mod modules;
 mod num;
 mod parse;
 mod resolve;
 mod time;
+mod writers;
 
 use std::sync::Arc;
 
@@ -99,13 +131,19 @@ enum OutputFormat {
     Native,
     /// `application/json`, pretty-printed unless `indent=false`.
     Json {
-        /// The `indent` writer property.
-        indent: bool,
+        /// The writer properties.
+        options: json::WriterOptions,
         /// The media type as declared (`application/json`, `application/problem+json`...).
         media_type: MediaType,
     },
     /// `text/plain`.
     Text,
+    /// `application/csv`.
+    Csv(writers::CsvOptions),
+    /// `application/x-www-form-urlencoded`.
+    UrlEncoded,
+    /// `application/dw`.
+    Dw,
 }
 
 impl Expr {
@@ -118,7 +156,8 @@ impl Expr {
     /// offending characters.
     pub fn compile(source: &str, span: Span) -> Result<Expr, Diagnostic> {
         let to_diagnostic = |err: ParseError| {
-            let message = lowercase_first(&err.message);
+            // Diagnostics read like the rest of flowrun's: lowercase, no trailing period.
+            let message = lowercase_first(err.message.trim_end_matches('.'));
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;
@@ -151,14 +190,21 @@ impl Expr {
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
             OutputFormat::Native => Ok(TypedValue::java(value)),
-            OutputFormat::Json { indent, media_type } => {
-                let text = json::write(&value, *indent);
+            OutputFormat::Json { options, media_type } => {
+                let text = json::write_with(&value, *options);
                 Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
             }
-            OutputFormat::Text => {
-                let text = write_text(&value).map_err(|message| self.writer_error(message))?;
-                let media_type = MediaType::text().with_charset("UTF-8");
-                Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type))
+            OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
+            OutputFormat::Csv(options) => {
+                let media_type = MediaType::new("application", "csv");
+                self.written(writers::csv(&value, options), media_type)
+            }
+            OutputFormat::Dw => {
+                self.written(Ok(writers::dw(&value)), MediaType::new("application", "dw"))
+            }
+            OutputFormat::UrlEncoded => {
+                let media_type = MediaType::new("application", "x-www-form-urlencoded");
+                self.written(writers::urlencoded(&value), media_type)
             }
         }
     }
@@ -175,12 +221,26 @@ impl Expr {
         EvalError { message }
     }
 
-    /// A writer failure, which DataWeave reports with the excerpt twice.
-    fn writer_error(&self, message: String) -> EvalError {
+    /// A writer's text as the result, or its failure worded as DataWeave words it: the
+    /// message, where the writer was at, and the excerpt with its trace.
+    fn written(
+        &self,
+        text: Result<String, writers::WriteError>,
+        media_type: MediaType,
+    ) -> Result<TypedValue, EvalError> {
+        let err = match text {
+            Ok(text) => {
+                let media_type = media_type.with_charset("UTF-8");
+                return Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type));
+            }
+            Err(err) => err,
+        };
         let (line, column, excerpt) = excerpt(&self.source, self.script.body.loc);
         let trace = format!("\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})");
-        let message = format!("{message}{trace}, while writing TextPlain at \n{excerpt}.{trace}");
-        EvalError { message }
+        let first = if err.excerpt_first { trace.as_str() } else { "" };
+        let message =
+            format!("{}{first}, while writing {} at \n{excerpt}.{trace}", err.message, err.writer);
+        Err(EvalError { message })
     }
 }
 
@@ -229,7 +289,7 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     let Some(output) = output else { return Ok(OutputFormat::Native) };
     let unsupported = || ParseError {
         message: format!(
-            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain)",
+            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain, application/csv, application/x-www-form-urlencoded, application/dw)",
             output.mime
         ),
         loc: output.loc,
@@ -239,26 +299,21 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
         return Ok(OutputFormat::Native);
     }
     if media_type.is_json() {
-        let indent = !output.props.iter().any(|(name, value)| name == "indent" && value == "false");
-        return Ok(OutputFormat::Json { indent, media_type: media_type.with_charset("UTF-8") });
+        let options = json::WriterOptions::from_props(&output.props);
+        return Ok(OutputFormat::Json { options, media_type: media_type.with_charset("UTF-8") });
     }
     if media_type.is_text() && &*media_type.sub == "plain" {
         return Ok(OutputFormat::Text);
     }
-    Err(unsupported())
-}
-
-/// The text/plain writer: strings, numbers and booleans; null writes nothing.
-fn write_text(value: &Value) -> Result<String, String> {
-    match value {
-        Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) => Err(format!(
-            "Text plain writer is unable to write {}.\nReason:\nCannot coerce {} to String",
-            eval::type_name(value),
-            eval::type_name(value)
-        )),
-        other => Ok(eval::coerce_string(other).unwrap_or_default()),
+    match media_type.essence().as_str() {
+        "application/csv" | "text/csv" => {
+            return Ok(OutputFormat::Csv(writers::CsvOptions::from_props(&output.props)));
+        }
+        "application/x-www-form-urlencoded" => return Ok(OutputFormat::UrlEncoded),
+        "application/dw" => return Ok(OutputFormat::Dw),
+        _ => {}
     }
+    Err(unsupported())
 }
 
 /// An attribute value: either literal text or a `#[...]` expression.
@@ -427,6 +482,14 @@ mod tests {
     }
 
     #[test]
+    fn compiled_expressions_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Expr>();
+        shareable::<ValueExpr>();
+        shareable::<Template>();
+    }
+
+    #[test]
     fn mule_bindings() {
         assert_eq!(text("correlationId"), "corr-42");
         assert_eq!(text("vars.id ++ '/' ++ p('http.port')"), "7/8081");
@@ -476,7 +539,21 @@ mod tests {
         let diag =
             Expr::compile("vars.x ++ nope", Span::new(FileId(0), 10, 24)).expect_err("unknown");
         assert_eq!(diag.span.map(|s| (s.start, s.end)), Some((20, 24)));
-        assert_eq!(diag.message, "unable to resolve reference of: `nope`.");
+        assert_eq!(diag.message, "unable to resolve reference of: `nope`");
+    }
+
+    #[test]
+    fn attribute_values_are_literal_text_or_one_expression() {
+        let span = Span::new(FileId(0), 20, 40);
+        let event = event(r#"{"a": 5}"#);
+        let scope = Scope::of(&event, &OneProperty);
+        let literal = ValueExpr::compile("\"abc\"", span).expect("compiles");
+        assert_eq!(literal.eval(&scope), Ok(TypedValue::java(Value::string("\"abc\""))));
+        let expr = ValueExpr::compile("  #[payload.a + 1] ", span).expect("compiles");
+        let result = expr.eval(&scope).expect("evaluates");
+        assert_eq!(to_text(&result), "6");
+        let diag = ValueExpr::compile(" #[payload.a +] ", span).expect_err("bad expression");
+        assert_eq!(diag.span.map(|s| s.start), Some(20 + 14), "the `]` after the operator");
     }
 
     #[test]

@@ -12,10 +12,10 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::ast::{
-    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Output, Pattern, Script, Selector,
+    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
-use crate::expr::time;
+use crate::expr::{funcs, time};
 
 /// A syntax error at a byte range of the script.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -36,19 +36,6 @@ const RESERVED: &[&str] = &[
     "unless", "using", "var", "yield", "not", "match", "update",
 ];
 
-/// Built-in functions whose later arguments are functions, so that `$` there makes a lambda.
-const HIGHER_ORDER: &[&str] = &[
-    "map",
-    "filter",
-    "reduce",
-    "mapObject",
-    "filterObject",
-    "pluck",
-    "distinctBy",
-    "orderBy",
-    "groupBy",
-];
-
 /// Binary operator levels, loosest first; each level's operands are the next level.
 const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("or", BinOp::Or)],
@@ -59,32 +46,23 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("*", BinOp::Mul), ("/", BinOp::Div)],
 ];
 
+mod header;
+
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0 };
-    let mut script =
-        Script { output: None, decls: Vec::new(), body: Node::new(NodeKind::Null, Loc::default()) };
-    if let Some(sep_idx) = header_separator(&parser.tokens) {
+    let mut parser = Parser { src, tokens, pos: 0, depth: 0 };
+    let mut script = Script {
+        output: None,
+        decls: Vec::new(),
+        imports: Vec::new(),
+        body: Node::new(NodeKind::Null, Loc::default()),
+    };
+    if let Some(sep_idx) = header::separator(&parser.tokens) {
         parser.header(&mut script, sep_idx)?;
     }
     script.body = parser.body()?;
     Ok(script)
-}
-
-/// The index of the `---` that ends the header: the first one outside any brackets (a
-/// `do { ... --- ... }` block has its own).
-fn header_separator(tokens: &[Token]) -> Option<usize> {
-    let mut depth = 0usize;
-    for (idx, token) in tokens.iter().enumerate() {
-        match token.tok {
-            Tok::Punct("(" | "[" | "{") => depth += 1,
-            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
-            Tok::Punct("---") if depth == 0 => return Some(idx),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// True when `name` is a keyword rather than a reference.
@@ -110,7 +88,12 @@ struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
+
+/// How deeply expressions may nest. The parser recurses per level; the limit turns a
+/// pathological script into a load error instead of a crash.
+const MAX_NESTING: usize = 100;
 
 impl Parser<'_> {
     fn peek(&self) -> &Token {
@@ -171,103 +154,6 @@ impl Parser<'_> {
         Loc { start, end: end.max(start) }
     }
 
-    // ---- header ----------------------------------------------------------------------
-
-    fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
-        let sep_start = self.tokens[sep_idx].start;
-        while self.pos < sep_idx {
-            let token = self.peek().clone();
-            match &token.tok {
-                Tok::Punct("%") => self.skip_line(sep_start),
-                Tok::Ident(word) if word == "output" => {
-                    script.output = Some(self.output_directive(&token, sep_start)?);
-                }
-                Tok::Ident(word) if word == "var" => {
-                    self.bump();
-                    script.decls.push(self.var_decl()?);
-                }
-                Tok::Ident(word) if word == "fun" => {
-                    self.bump();
-                    script.decls.push(self.fun_decl()?);
-                }
-                Tok::Ident(word) if ["import", "ns", "type", "input"].contains(&word.as_str()) => {
-                    self.skip_line(sep_start);
-                }
-                _ => return Err(self.unexpected("a header directive or '---'")),
-            }
-        }
-        if self.pos > sep_idx {
-            // A declaration ran past the separator, such as `var x = ---`.
-            let token = &self.tokens[sep_idx];
-            let loc = Loc { start: token.start, end: token.end };
-            return Err(ParseError {
-                message: "Invalid input '---', expected an expression".into(),
-                loc,
-            });
-        }
-        self.pos = sep_idx + 1;
-        Ok(())
-    }
-
-    /// Where the header line holding the current token ends (a newline or the `---`).
-    fn line_end(&self, sep_start: usize) -> usize {
-        let start = self.peek().start;
-        self.src[start..sep_start].find('\n').map_or(sep_start, |idx| start + idx)
-    }
-
-    fn skip_line(&mut self, sep_start: usize) {
-        let end = self.line_end(sep_start);
-        while self.peek().start < end && self.peek().tok != Tok::Eof {
-            self.pos += 1;
-        }
-    }
-
-    fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
-        let end = self.line_end(sep_start);
-        let text = &self.src[keyword.end..end];
-        let mut words = text.split_whitespace();
-        let loc = Loc { start: keyword.start, end };
-        let Some(mime) = words.next() else {
-            self.bump();
-            return Err(self.unexpected("a media type after 'output'"));
-        };
-        let mut props = Vec::new();
-        for word in words {
-            let (name, value) = word.split_once('=').unwrap_or((word, "true"));
-            props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
-        }
-        self.skip_line(sep_start);
-        Ok(Output { mime: expand_format_id(mime), props, loc })
-    }
-
-    fn var_decl(&mut self) -> PResult<Decl> {
-        let name = self.ident("a variable name")?;
-        self.skip_type_annotation();
-        self.expect_punct("=", "after the variable name")?;
-        let value = self.expr()?;
-        Ok(Decl::Var { name, value })
-    }
-
-    fn fun_decl(&mut self) -> PResult<Decl> {
-        let name = self.ident("a function name")?;
-        self.expect_punct("(", "to open the parameter list")?;
-        let mut params = Vec::new();
-        let mut defaults = Vec::new();
-        while !self.at_punct(")") {
-            params.push(self.ident("a parameter name")?);
-            self.skip_type_annotation();
-            defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
-            if !self.eat_punct(",") {
-                break;
-            }
-        }
-        self.expect_punct(")", "to close the parameter list")?;
-        self.skip_type_annotation();
-        self.expect_punct("=", "before the function body")?;
-        let body = self.expr()?;
-        Ok(Decl::Fun { name, lambda: Arc::new(Lambda { params, defaults, body }) })
-    }
-
     fn ident(&mut self, what: &str) -> PResult<Arc<str>> {
         match &self.peek().tok {
             Tok::Ident(name) if !is_reserved(name) => {
@@ -285,8 +171,6 @@ impl Parser<'_> {
             self.pos += 2;
         }
     }
-
-    // ---- expressions -----------------------------------------------------------------
 
     fn body(&mut self) -> PResult<Node> {
         let start = self.peek().start;
@@ -308,9 +192,20 @@ impl Parser<'_> {
 
     /// A full expression: infix function calls and `default` over `not`-level operands.
     pub(crate) fn expr(&mut self) -> PResult<Node> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.unexpected(&format!("at most {MAX_NESTING} levels of nesting")));
+        }
+        self.depth += 1;
+        let result = self.infix_chain();
+        self.depth -= 1;
+        result
+    }
+
+    /// Infix function calls and `default` over `not`-level operands, left to right.
+    fn infix_chain(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
         loop {
-            if self.at_word("match") {
+            if self.at_word("match") && self.peek_at(1) == &Tok::Punct("{") {
                 self.bump();
                 let cases = self.match_cases()?;
                 let loc = self.loc_from(lhs.loc.start);
@@ -319,7 +214,9 @@ impl Parser<'_> {
             }
             let token = self.peek().clone();
             let name: Arc<str> = match &token.tok {
-                Tok::Ident(word) if word == "default" || !is_reserved(word) => word.as_str().into(),
+                Tok::Ident(word) if word == "default" || word == "match" || !is_reserved(word) => {
+                    word.as_str().into()
+                }
                 Tok::Punct(op @ ("++" | "--")) => (*op).into(),
                 _ => return Ok(lhs),
             };
@@ -331,7 +228,13 @@ impl Parser<'_> {
                 NodeKind::Default { value: lhs, fallback: rhs }
             } else {
                 let rhs = if matches!(&*name, "++" | "--") { rhs } else { implicit_lambda(rhs) };
-                NodeKind::Call { name, name_loc, args: vec![lhs, rhs] }
+                let mut args = vec![lhs, rhs];
+                if &*name == "replace" && self.at_word("with") {
+                    // `text replace /re/ with replacement` is one call with three arguments.
+                    self.bump();
+                    args.push(implicit_lambda(self.not_expr()?));
+                }
+                NodeKind::Call { name, name_loc, args }
             };
             lhs = Node::new(kind, loc);
         }
@@ -495,6 +398,10 @@ impl Parser<'_> {
                 self.bump();
                 NodeKind::Name("$".repeat(*n).into())
             }
+            Tok::Regex(pattern) => {
+                self.bump();
+                NodeKind::Regex(compile_regex(pattern, loc)?)
+            }
             Tok::Temporal(text) => {
                 let value = time::parse_iso(text).ok_or_else(|| ParseError {
                     message: format!(
@@ -533,7 +440,7 @@ impl Parser<'_> {
     /// Parses the embedded expression `src[start..end]` of an interpolation.
     fn sub_expr(&self, start: usize, end: usize) -> PResult<Node> {
         let tokens = lex_at(self.src, start, end)?;
-        let mut parser = Parser { src: self.src, tokens, pos: 0 };
+        let mut parser = Parser { src: self.src, tokens, pos: 0, depth: self.depth };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
             return Err(parser.unexpected("')' to close the interpolation"));
@@ -563,7 +470,7 @@ impl Parser<'_> {
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
         self.bump();
         let mut args = Vec::new();
-        let takes_functions = HIGHER_ORDER.contains(&name.as_str());
+        let takes_functions = funcs::takes_functions(&name);
         while !self.at_punct(")") {
             let arg = self.expr()?;
             // `map(xs, $ + 1)`: a `$` argument is a lambda only where a function is expected.
@@ -677,11 +584,20 @@ impl Parser<'_> {
             self.bump();
             return Ok(Pattern::Guard { bind, cond: self.expr()? });
         }
+        if self.at_word("matches") {
+            self.bump();
+            let token = self.peek().clone();
+            let Tok::Regex(pattern) = &token.tok else {
+                return Err(self.unexpected("a regular expression after 'matches'"));
+            };
+            self.bump();
+            let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
+            return Ok(Pattern::Matches { bind, regex });
+        }
         if self.at_punct("->") {
             return Ok(Pattern::Any { bind: Some(bind) });
         }
-        Err(self
-            .unexpected("'if', 'is', ':' or '->' (regular expression patterns are not supported)"))
+        Err(self.unexpected("'if', 'is', 'matches', ':' or '->'"))
     }
 
     fn paren(&mut self) -> PResult<Node> {
@@ -834,6 +750,14 @@ impl Parser<'_> {
     }
 }
 
+/// Compiles a regular expression literal; a bad one is a load error at the literal.
+fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<regex::Regex>> {
+    regex::Regex::new(pattern).map(Arc::new).map_err(|err| ParseError {
+        message: format!("Invalid regular expression /{pattern}/: {err}"),
+        loc,
+    })
+}
+
 /// The key of a bare pair: a name stands for itself, anything else is evaluated.
 fn key_node(node: Node) -> Node {
     match &*node.kind {
@@ -862,7 +786,8 @@ fn uses_dollar(node: &Node) -> bool {
         | NodeKind::Bool(_)
         | NodeKind::Number(_)
         | NodeKind::Str(_)
-        | NodeKind::Temporal(_) => false,
+        | NodeKind::Temporal(_)
+        | NodeKind::Regex(_) => false,
         NodeKind::Lambda(_) => false,
         NodeKind::Interpolated(parts) => any(parts),
         NodeKind::Array(members) | NodeKind::Object(members) => {
@@ -897,24 +822,6 @@ fn member_uses_dollar(member: &Member) -> bool {
         Member::Pair { key, value } => uses_dollar(key) || uses_dollar(value),
         Member::Conditional { member, cond } => member_uses_dollar(member) || uses_dollar(cond),
     }
-}
-
-/// Expands DataWeave's short format ids (`json`) to media types.
-fn expand_format_id(mime: &str) -> String {
-    let full = match mime {
-        "json" => "application/json",
-        "java" => "application/java",
-        "text" => "text/plain",
-        "xml" => "application/xml",
-        "csv" => "application/csv",
-        "dw" => "application/dw",
-        "yaml" => "application/yaml",
-        "urlencoded" => "application/x-www-form-urlencoded",
-        "multipart" => "multipart/form-data",
-        "ndjson" => "application/x-ndjson",
-        other => other,
-    };
-    full.to_owned()
 }
 
 #[cfg(test)]
@@ -952,6 +859,15 @@ mod tests {
     fn dollar_arguments_become_lambdas() {
         let NodeKind::Call { args, .. } = body("[1] map $ + 1") else { panic!() };
         assert!(matches!(&*args[1].kind, NodeKind::Lambda(_)));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_load_error() {
+        let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+        let err = parse_script(&deep).expect_err("too deep");
+        assert!(err.message.contains("levels of nesting"), "{}", err.message);
+        let fine = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+        assert!(parse_script(&fine).is_ok());
     }
 
     #[test]

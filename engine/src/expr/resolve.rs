@@ -4,9 +4,11 @@
 //! DataWeave rejects unknown names before running (``Unable to resolve reference of: `x`.``),
 //! so flowrun does too, and the mistake is reported when the app loads.
 
-use crate::expr::ast::{Case, Decl, Loc, Member, Node, NodeKind, Pattern, Script, Selector};
-use crate::expr::funcs;
+use crate::expr::ast::{
+    Case, Decl, Import, ImportNames, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+};
 use crate::expr::parse::ParseError;
+use crate::expr::{funcs, modules};
 
 /// The names Mule puts in scope of every expression.
 const MULE_BINDINGS: &[&str] =
@@ -18,30 +20,187 @@ const UNSUPPORTED_BINDINGS: &[&str] =
 
 /// Checks every name of `script`.
 pub(crate) fn check(script: &Script) -> Result<(), ParseError> {
-    let mut names: Vec<&str> = Vec::new();
-    check_decls(&script.decls, &mut names)?;
-    check_node(&script.body, &mut names)
+    for import in &script.imports {
+        check_import(import)?;
+    }
+    let mut resolver = Resolver { names: Vec::new(), imports: &script.imports };
+    resolver.decls(&script.decls)?;
+    resolver.node(&script.body)
 }
 
-/// Checks declarations in order, leaving their names in `names`.
-fn check_decls<'a>(decls: &'a [Decl], names: &mut Vec<&'a str>) -> Result<(), ParseError> {
-    for decl in decls {
-        match decl {
-            Decl::Var { name, value } => {
-                check_node(value, names)?;
-                names.push(name);
+/// An imported module must be one flowrun has, and named functions must be in it.
+fn check_import(import: &Import) -> Result<(), ParseError> {
+    let Some(functions) = modules::functions_of(&import.module) else {
+        let message = format!("flowrun does not support module `{}` yet", import.module);
+        return Err(ParseError { message, loc: import.loc });
+    };
+    let ImportNames::Some(names) = &import.names else { return Ok(()) };
+    match names.iter().find(|name| !functions.contains(&name.as_str())) {
+        Some(missing) => {
+            let message = format!("flowrun's `{}` has no function `{missing}`", import.module);
+            Err(ParseError { message, loc: import.loc })
+        }
+        None => Ok(()),
+    }
+}
+
+/// The names in scope while walking the tree.
+struct Resolver<'a> {
+    names: Vec<&'a str>,
+    imports: &'a [Import],
+}
+
+impl<'a> Resolver<'a> {
+    /// True when a call to `name` reaches a function: a built-in, a declared or bound
+    /// function, or an imported module function (`capitalize`, `Strings::capitalize`).
+    fn is_function(&self, name: &str) -> bool {
+        if funcs::is_builtin(name) || self.names.contains(&name) {
+            return true;
+        }
+        let (prefix, function) = match name.rsplit_once("::") {
+            Some((prefix, function)) => (Some(prefix), function),
+            None => (None, name),
+        };
+        self.imports.iter().any(|import| {
+            let has = modules::functions_of(&import.module).is_some_and(|f| f.contains(&function));
+            let short = import.module.rsplit("::").next().unwrap_or(&import.module);
+            let visible = match (prefix, &import.names) {
+                (Some(prefix), _) => prefix == import.module || prefix == short,
+                (None, ImportNames::All) => true,
+                (None, ImportNames::Some(names)) => names.iter().any(|n| n == function),
+                (None, ImportNames::Qualified) => false,
+            };
+            has && visible
+        })
+    }
+
+    /// Checks declarations in order, leaving their names in scope.
+    fn decls(&mut self, decls: &'a [Decl]) -> Result<(), ParseError> {
+        for decl in decls {
+            match decl {
+                Decl::Var { name, value } => {
+                    self.node(value)?;
+                    self.names.push(name);
+                }
+                Decl::Fun { name, lambda } => {
+                    // Functions may call themselves.
+                    self.names.push(name);
+                    let depth = self.names.len();
+                    self.names.extend(lambda.params.iter().map(|p| &**p));
+                    self.node(&lambda.body)?;
+                    self.names.truncate(depth);
+                }
             }
-            Decl::Fun { name, lambda } => {
-                // Functions may call themselves.
-                names.push(name);
-                let depth = names.len();
-                names.extend(lambda.params.iter().map(|p| &**p));
-                check_node(&lambda.body, names)?;
-                names.truncate(depth);
+        }
+        Ok(())
+    }
+
+    fn node(&mut self, node: &'a Node) -> Result<(), ParseError> {
+        match &*node.kind {
+            NodeKind::Null
+            | NodeKind::Bool(_)
+            | NodeKind::Number(_)
+            | NodeKind::Str(_)
+            | NodeKind::Temporal(_)
+            | NodeKind::Regex(_) => Ok(()),
+            NodeKind::Name(name) => {
+                let known = self.names.contains(&&**name) || MULE_BINDINGS.contains(&&**name);
+                if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
+            }
+            NodeKind::Interpolated(parts) => parts.iter().try_for_each(|part| self.node(part)),
+            NodeKind::Array(members) | NodeKind::Object(members) => {
+                members.iter().try_for_each(|member| self.member(member))
+            }
+            NodeKind::Select { target, selector } => {
+                self.node(target)?;
+                match selector {
+                    Selector::Dynamic(index) => self.node(index),
+                    _ => Ok(()),
+                }
+            }
+            NodeKind::Binary { lhs, rhs, .. } => {
+                self.node(lhs)?;
+                self.node(rhs)
+            }
+            NodeKind::Neg(inner) | NodeKind::Not(inner) | NodeKind::Is { value: inner, .. } => {
+                self.node(inner)
+            }
+            NodeKind::If { cond, then, otherwise } => {
+                self.node(cond)?;
+                self.node(then)?;
+                self.node(otherwise)
+            }
+            NodeKind::Default { value, fallback } => {
+                self.node(value)?;
+                self.node(fallback)
+            }
+            NodeKind::Call { name, name_loc, args } => {
+                let known = self.is_function(name);
+                if !known {
+                    return Err(unresolved(name, *name_loc));
+                }
+                args.iter().try_for_each(|arg| self.node(arg))
+            }
+            NodeKind::As { value, props, .. } => {
+                self.node(value)?;
+                props.as_ref().map_or(Ok(()), |p| self.node(p))
+            }
+            NodeKind::Do { decls, body } => {
+                let depth = self.names.len();
+                let result = self.decls(decls).and_then(|()| self.node(body));
+                self.names.truncate(depth);
+                result
+            }
+            NodeKind::Match { value, cases } => {
+                self.node(value)?;
+                cases.iter().try_for_each(|case| self.case(case))
+            }
+            NodeKind::Lambda(lambda) => {
+                let depth = self.names.len();
+                self.names.extend(lambda.params.iter().map(|p| &**p));
+                for default in lambda.defaults.iter().flatten() {
+                    self.node(default)?;
+                }
+                let result = self.node(&lambda.body);
+                self.names.truncate(depth);
+                result
             }
         }
     }
-    Ok(())
+
+    fn case(&mut self, case: &'a Case) -> Result<(), ParseError> {
+        let depth = self.names.len();
+        self.names.push("$");
+        let bind = match &case.pattern {
+            Pattern::Equals { bind, value } => {
+                self.node(value)?;
+                bind.as_deref()
+            }
+            Pattern::Is { bind, .. } | Pattern::Any { bind } => bind.as_deref(),
+            Pattern::Guard { bind, .. } | Pattern::Matches { bind, .. } => Some(&**bind),
+        };
+        self.names.extend(bind);
+        let mut result = self.node(&case.body);
+        if let (Ok(()), Pattern::Guard { cond, .. }) = (&result, &case.pattern) {
+            result = self.node(cond);
+        }
+        self.names.truncate(depth);
+        result
+    }
+
+    fn member(&mut self, member: &'a Member) -> Result<(), ParseError> {
+        match member {
+            Member::Item(node) | Member::Spread(node) => self.node(node),
+            Member::Pair { key, value } => {
+                self.node(key)?;
+                self.node(value)
+            }
+            Member::Conditional { member, cond } => {
+                self.member(member)?;
+                self.node(cond)
+            }
+        }
+    }
 }
 
 fn unresolved(name: &str, loc: Loc) -> ParseError {
@@ -49,110 +208,4 @@ fn unresolved(name: &str, loc: Loc) -> ParseError {
         return ParseError { message: format!("`{name}` is not supported by flowrun yet"), loc };
     }
     ParseError { message: format!("Unable to resolve reference of: `{name}`."), loc }
-}
-
-fn check_node<'a>(node: &'a Node, names: &mut Vec<&'a str>) -> Result<(), ParseError> {
-    match &*node.kind {
-        NodeKind::Null
-        | NodeKind::Bool(_)
-        | NodeKind::Number(_)
-        | NodeKind::Str(_)
-        | NodeKind::Temporal(_) => Ok(()),
-        NodeKind::Name(name) => {
-            let known = names.contains(&&**name) || MULE_BINDINGS.contains(&&**name);
-            if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
-        }
-        NodeKind::Interpolated(parts) => parts.iter().try_for_each(|part| check_node(part, names)),
-        NodeKind::Array(members) | NodeKind::Object(members) => {
-            members.iter().try_for_each(|member| check_member(member, names))
-        }
-        NodeKind::Select { target, selector } => {
-            check_node(target, names)?;
-            match selector {
-                Selector::Dynamic(index) => check_node(index, names),
-                _ => Ok(()),
-            }
-        }
-        NodeKind::Binary { lhs, rhs, .. } => {
-            check_node(lhs, names)?;
-            check_node(rhs, names)
-        }
-        NodeKind::Neg(inner) | NodeKind::Not(inner) | NodeKind::Is { value: inner, .. } => {
-            check_node(inner, names)
-        }
-        NodeKind::If { cond, then, otherwise } => {
-            check_node(cond, names)?;
-            check_node(then, names)?;
-            check_node(otherwise, names)
-        }
-        NodeKind::Default { value, fallback } => {
-            check_node(value, names)?;
-            check_node(fallback, names)
-        }
-        NodeKind::Call { name, name_loc, args } => {
-            let known = funcs::is_builtin(name) || names.contains(&&**name);
-            if !known {
-                return Err(unresolved(name, *name_loc));
-            }
-            args.iter().try_for_each(|arg| check_node(arg, names))
-        }
-        NodeKind::As { value, props, .. } => {
-            check_node(value, names)?;
-            props.as_ref().map_or(Ok(()), |p| check_node(p, names))
-        }
-        NodeKind::Do { decls, body } => {
-            let depth = names.len();
-            let result = check_decls(decls, names).and_then(|()| check_node(body, names));
-            names.truncate(depth);
-            result
-        }
-        NodeKind::Match { value, cases } => {
-            check_node(value, names)?;
-            cases.iter().try_for_each(|case| check_case(case, names))
-        }
-        NodeKind::Lambda(lambda) => {
-            let depth = names.len();
-            names.extend(lambda.params.iter().map(|p| &**p));
-            for default in lambda.defaults.iter().flatten() {
-                check_node(default, names)?;
-            }
-            let result = check_node(&lambda.body, names);
-            names.truncate(depth);
-            result
-        }
-    }
-}
-
-fn check_case<'a>(case: &'a Case, names: &mut Vec<&'a str>) -> Result<(), ParseError> {
-    let depth = names.len();
-    names.push("$");
-    let bind = match &case.pattern {
-        Pattern::Equals { bind, value } => {
-            check_node(value, names)?;
-            bind.as_deref()
-        }
-        Pattern::Is { bind, .. } | Pattern::Any { bind } => bind.as_deref(),
-        Pattern::Guard { bind, .. } => Some(&**bind),
-    };
-    names.extend(bind);
-    let mut result = check_node(&case.body, names);
-    if let (Ok(()), Pattern::Guard { cond, .. }) = (&result, &case.pattern) {
-        result = check_node(cond, names);
-    }
-    names.truncate(depth);
-    result
-}
-
-fn check_member<'a>(member: &'a Member, names: &mut Vec<&'a str>) -> Result<(), ParseError> {
-    match member {
-        Member::Item(node) | Member::Spread(node) => check_node(node, names),
-        Member::Pair { key, value } => {
-            check_node(key, names)?;
-            check_node(value, names)
-        }
-        Member::Conditional { member, cond } => {
-            check_member(member, names)?;
-            check_node(cond, names)
-        }
-    }
 }

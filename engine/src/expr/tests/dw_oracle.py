@@ -21,6 +21,8 @@ oracle then runs it once more with `output application/json` added, and "output"
 JSON text (flowrun's test writes its native value as JSON to compare).
 A case may carry "flowrun": {...} with flowrun's own, deliberately different expectation
 and "why": the reason; the oracle check then still compares against "expect".
+
+The check also runs the `script => compact JSON` examples of ../DESIGN.md.
 """
 
 import json
@@ -29,6 +31,7 @@ import sys
 from pathlib import Path
 
 CORPUS = Path(__file__).with_name("corpus.json")
+DESIGN = Path(__file__).parent.parent / "DESIGN.md"
 
 
 def oracle_inputs(inputs):
@@ -70,6 +73,15 @@ def run_case(dw, case):
     return {"output": result.get_string()}
 
 
+def design_examples():
+    text = DESIGN.read_text()
+    block = text.split("## Examples", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    for line in block.splitlines():
+        if line.strip():
+            script, expected = line.rsplit("=>", 1)
+            yield script.strip(), expected.strip()
+
+
 def main(argv):
     import dataweave
 
@@ -89,6 +101,15 @@ def main(argv):
         else:
             n_failed += 1
             print(f"MISMATCH {case['name']}:\n  corpus: {case.get('expect')!r}\n  engine: {got!r}")
+    if not (update or update_all):
+        for script, expected in design_examples():
+            result = dw.run("output application/json indent=false\n---\n" + script, {})
+            got = result.get_string() if result.success else "error: " + str(result.error)
+            if got == expected:
+                n_passed += 1
+            else:
+                n_failed += 1
+                print(f"MISMATCH DESIGN.md example {script}:\n  doc:    {expected!r}\n  engine: {got!r}")
     if update or update_all:
         CORPUS.write_text(json.dumps(cases, indent=2, ensure_ascii=False) + "\n")
         print(f"updated {CORPUS}")

@@ -1,0 +1,106 @@
+//! `as` and `is`: coercions between types and type tests, with DataWeave's rules and
+//! messages (`Cannot coerce String (abc) to Number`).
+
+use bigdecimal::BigDecimal;
+
+use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
+use crate::expr::{num, time};
+use crate::value::{TemporalKind, Value};
+
+/// `value as Type {props}`.
+pub(crate) fn coerce_as(
+    value: Value,
+    type_name: &str,
+    props: Option<&Value>,
+) -> Result<Value, String> {
+    let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
+    let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
+    if let Some(kind) = time::kind_named(type_name) {
+        return coerce_temporal(value, kind, format);
+    }
+    let coerced = match (type_name, &value) {
+        ("String", Value::Temporal(t)) if format.is_some() => {
+            let formatted = time::format(t, format.unwrap_or_default());
+            let caused_by = |reason: String| {
+                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
+            };
+            Some(Value::string(formatted.map_err(caused_by)?))
+        }
+        ("String", Value::Number(n)) if format.is_some() => {
+            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+        }
+        ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
+            let seconds = time::epoch_seconds(t);
+            let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
+            let number = match unit {
+                Some("milliseconds") => BigDecimal::from(seconds * 1000 + millis),
+                _ => BigDecimal::from(seconds),
+            };
+            Some(Value::Number(number))
+        }
+        _ => None,
+    };
+    if let Some(coerced) = coerced {
+        return Ok(coerced);
+    }
+    let coerced = match type_name {
+        "String" => coerce_string(&value).map(Value::string),
+        "Number" => coerce_number(&value).map(Value::Number),
+        "Boolean" => match &value {
+            Value::Bool(_) => Some(value.clone()),
+            Value::String(s) if s.eq_ignore_ascii_case("true") => Some(Value::Bool(true)),
+            Value::String(s) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
+            _ => None,
+        },
+        "Array" => matches!(value, Value::Array(_)).then(|| value.clone()),
+        "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
+        "Null" => matches!(value, Value::Null).then_some(Value::Null),
+        "Any" => Some(value.clone()),
+        other => return Err(format!("flowrun does not support `as {other}` yet")),
+    };
+    coerced.ok_or_else(|| match value {
+        // Unlike other messages, `as` names a null without its value.
+        Value::Null => format!("Cannot coerce Null to {type_name}"),
+        other => cannot_coerce(&other, type_name),
+    })
+}
+
+/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
+fn coerce_temporal(
+    value: Value,
+    kind: TemporalKind,
+    format: Option<&str>,
+) -> Result<Value, String> {
+    let converted = match (&value, format) {
+        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
+        (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
+        (Value::Temporal(t), _) => time::convert(*t, kind),
+        _ => None,
+    };
+    let type_name = time::type_name(kind);
+    converted.map(Value::Temporal).ok_or_else(|| match &value {
+        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
+        other => {
+            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
+        }
+    })
+}
+
+/// `value is Type`.
+pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
+    let matches = match type_name {
+        "String" => matches!(value, Value::String(_)),
+        "Number" => matches!(value, Value::Number(_)),
+        "Boolean" => matches!(value, Value::Bool(_)),
+        "Null" => matches!(value, Value::Null),
+        "Array" => matches!(value, Value::Array(_)),
+        "Object" => matches!(value, Value::Object(_)),
+        "Binary" => matches!(value, Value::Binary(_)),
+        name if time::kind_named(name).is_some() => {
+            matches!(value, Value::Temporal(t) if Some(t.kind) == time::kind_named(name))
+        }
+        "Any" => true,
+        other => return Err(format!("flowrun does not support `is {other}` yet")),
+    };
+    Ok(matches)
+}

@@ -1,0 +1,162 @@
+//! The script header: `%dw`, `output`, `import`, `var` and `fun` directives before `---`.
+//!
+//! Directives are line-based in DataWeave, so `output` and `import` are read from their
+//! line's text; `var` and `fun` values are ordinary expressions.
+
+use std::sync::Arc;
+
+use crate::expr::ast::{Decl, Import, ImportNames, Lambda, Loc, Output, Script};
+use crate::expr::lex::{Tok, Token};
+use crate::expr::parse::{PResult, ParseError, Parser};
+
+/// The index of the `---` that ends the header: the first one outside any brackets (a
+/// `do { ... --- ... }` block has its own).
+pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (idx, token) in tokens.iter().enumerate() {
+        match token.tok {
+            Tok::Punct("(" | "[" | "{") => depth += 1,
+            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            Tok::Punct("---") if depth == 0 => return Some(idx),
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Parser<'_> {
+    pub(super) fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
+        let sep_start = self.tokens[sep_idx].start;
+        while self.pos < sep_idx {
+            let token = self.peek().clone();
+            match &token.tok {
+                Tok::Punct("%") => self.skip_line(sep_start),
+                Tok::Ident(word) if word == "output" => {
+                    script.output = Some(self.output_directive(&token, sep_start)?);
+                }
+                Tok::Ident(word) if word == "var" => {
+                    self.bump();
+                    script.decls.push(self.var_decl()?);
+                }
+                Tok::Ident(word) if word == "fun" => {
+                    self.bump();
+                    script.decls.push(self.fun_decl()?);
+                }
+                Tok::Ident(word) if word == "import" => {
+                    script.imports.push(self.import(&token, sep_start));
+                }
+                Tok::Ident(word) if ["ns", "type", "input"].contains(&word.as_str()) => {
+                    self.skip_line(sep_start);
+                }
+                _ => return Err(self.unexpected("a header directive or '---'")),
+            }
+        }
+        if self.pos > sep_idx {
+            // A declaration ran past the separator, such as `var x = ---`.
+            let token = &self.tokens[sep_idx];
+            let loc = Loc { start: token.start, end: token.end };
+            return Err(ParseError {
+                message: "Invalid input '---', expected an expression".into(),
+                loc,
+            });
+        }
+        self.pos = sep_idx + 1;
+        Ok(())
+    }
+
+    /// Where the header line holding the current token ends (a newline or the `---`).
+    fn line_end(&self, sep_start: usize) -> usize {
+        let start = self.peek().start;
+        self.src[start..sep_start].find('\n').map_or(sep_start, |idx| start + idx)
+    }
+
+    fn skip_line(&mut self, sep_start: usize) {
+        let end = self.line_end(sep_start);
+        while self.peek().start < end && self.peek().tok != Tok::Eof {
+            self.pos += 1;
+        }
+    }
+
+    fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
+        let end = self.line_end(sep_start);
+        let text = &self.src[keyword.end..end];
+        // Properties are separated by commas; whitespace alone is accepted too.
+        let mut words =
+            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
+        let loc = Loc { start: keyword.start, end };
+        let Some(mime) = words.next() else {
+            self.bump();
+            return Err(self.unexpected("a media type after 'output'"));
+        };
+        let mut props = Vec::new();
+        for word in words {
+            let (name, value) = word.split_once('=').unwrap_or((word, "true"));
+            props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
+        }
+        self.skip_line(sep_start);
+        Ok(Output { mime: expand_format_id(mime), props, loc })
+    }
+
+    /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
+    fn import(&mut self, keyword: &Token, sep_start: usize) -> Import {
+        let end = self.line_end(sep_start);
+        let text = self.src[keyword.end..end].trim();
+        let (names, module) = match text.split_once(" from ") {
+            Some(("*", module)) => (ImportNames::All, module),
+            Some((names, module)) => {
+                let names = names.split(',').map(|n| n.trim().to_owned()).collect();
+                (ImportNames::Some(names), module)
+            }
+            None => (ImportNames::Qualified, text),
+        };
+        self.skip_line(sep_start);
+        let loc = Loc { start: keyword.start, end };
+        Import { module: module.trim().to_owned(), names, loc }
+    }
+
+    pub(super) fn var_decl(&mut self) -> PResult<Decl> {
+        let name = self.ident("a variable name")?;
+        self.skip_type_annotation();
+        self.expect_punct("=", "after the variable name")?;
+        let value = self.expr()?;
+        Ok(Decl::Var { name, value })
+    }
+
+    pub(super) fn fun_decl(&mut self) -> PResult<Decl> {
+        let name = self.ident("a function name")?;
+        self.expect_punct("(", "to open the parameter list")?;
+        let mut params = Vec::new();
+        let mut defaults = Vec::new();
+        while !self.at_punct(")") {
+            params.push(self.ident("a parameter name")?);
+            self.skip_type_annotation();
+            defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
+            if !self.eat_punct(",") {
+                break;
+            }
+        }
+        self.expect_punct(")", "to close the parameter list")?;
+        self.skip_type_annotation();
+        self.expect_punct("=", "before the function body")?;
+        let body = self.expr()?;
+        Ok(Decl::Fun { name, lambda: Arc::new(Lambda { params, defaults, body }) })
+    }
+}
+
+/// Expands DataWeave's short format ids (`json`) to media types.
+fn expand_format_id(mime: &str) -> String {
+    let full = match mime {
+        "json" => "application/json",
+        "java" => "application/java",
+        "text" => "text/plain",
+        "xml" => "application/xml",
+        "csv" => "application/csv",
+        "dw" => "application/dw",
+        "yaml" => "application/yaml",
+        "urlencoded" => "application/x-www-form-urlencoded",
+        "multipart" => "multipart/form-data",
+        "ndjson" => "application/x-ndjson",
+        other => other,
+    };
+    full.to_owned()
+}

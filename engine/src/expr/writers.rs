@@ -1,0 +1,252 @@
+//! The writers an `output` directive selects, other than JSON ([`json`](super::json)):
+//! `text/plain`, `application/csv`, `application/x-www-form-urlencoded` and `application/dw`.
+//!
+//! Each turns a finished value into text, with the reference engine's defaults and
+//! messages. A writer failure is a [`WriteError`], which the caller decorates with the
+//! script excerpt the way DataWeave does.
+
+use crate::expr::eval::{cannot_coerce, coerce_string, dw_repr, type_name};
+use crate::expr::json;
+use crate::value::Value;
+
+/// Why a value could not be written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct WriteError {
+    /// DataWeave's message.
+    pub(crate) message: String,
+    /// The writer's name in DataWeave's messages (`TextPlain`, `CSV`).
+    pub(crate) writer: &'static str,
+    /// True when DataWeave prints the script excerpt before `while writing` as well.
+    pub(crate) excerpt_first: bool,
+}
+
+/// `text/plain`: strings, numbers, booleans and dates as text; null writes nothing.
+pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
+    match value {
+        Value::Null => Ok(String::new()),
+        Value::Array(_) | Value::Object(_) => Err(WriteError {
+            message: format!(
+                "Text plain writer is unable to write {ty}.\nReason:\nCannot coerce {ty} to String",
+                ty = type_name(value)
+            ),
+            writer: "TextPlain",
+            excerpt_first: true,
+        }),
+        other => Ok(coerce_string(other).unwrap_or_default()),
+    }
+}
+
+/// `application/dw`: DataWeave's own notation, as `log` and the reference engine's default
+/// output print values (`{\n  a: [\n    1, \n    2\n  ]\n}`).
+pub(crate) fn dw(value: &Value) -> String {
+    let mut out = String::new();
+    write_dw(&mut out, value, 0);
+    out
+}
+
+fn write_dw(out: &mut String, value: &Value, depth: usize) {
+    let indent = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    match value {
+        Value::Array(items) if items.is_empty() => out.push_str("[]"),
+        Value::Object(pairs) if pairs.is_empty() => out.push_str("{}"),
+        Value::Array(items) => {
+            out.push('[');
+            for (idx, item) in items.iter().enumerate() {
+                // DataWeave leaves a space after the comma of an array element.
+                out.push_str(if idx > 0 { ", " } else { "" });
+                indent(out, depth + 1);
+                write_dw(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push(']');
+        }
+        Value::Object(pairs) => {
+            out.push('{');
+            for (idx, (key, item)) in pairs.iter().enumerate() {
+                out.push_str(if idx > 0 { "," } else { "" });
+                indent(out, depth + 1);
+                out.push_str(&dw_key(key));
+                out.push_str(": ");
+                write_dw(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push('}');
+        }
+        Value::String(text) => out.push_str(&dw_string(text)),
+        other => out.push_str(&dw_repr(other)),
+    }
+}
+
+/// A string literal as DataWeave writes it: JSON escapes, and `$` escaped too.
+fn dw_string(text: &str) -> String {
+    let mut out = String::new();
+    json::write_string(&mut out, text);
+    out.replace('$', "\\$")
+}
+
+fn dw_key(key: &str) -> String {
+    let mut chars = key.chars();
+    let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_');
+    if plain { key.to_owned() } else { dw_string(key) }
+}
+
+/// The CSV writer's properties.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CsvOptions {
+    /// Write the keys of the first row as a header line (`header`, default true).
+    pub(crate) header: bool,
+    /// Field separator (`separator`, default `,`).
+    pub(crate) separator: char,
+    /// Wrap every value in quotes (`quoteValues`, default false).
+    pub(crate) quote_values: bool,
+}
+
+impl CsvOptions {
+    /// Options from `output` properties; unknown ones are ignored.
+    pub(crate) fn from_props(props: &[(String, String)]) -> CsvOptions {
+        let mut options = CsvOptions { header: true, separator: ',', quote_values: false };
+        for (name, value) in props {
+            match name.as_str() {
+                "header" => options.header = value != "false",
+                "separator" => options.separator = value.chars().next().unwrap_or(','),
+                "quoteValues" => options.quote_values = value == "true",
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+/// `application/csv`: an array of objects (or one object), one line per object.
+///
+/// As in the reference engine, the header comes from the first object, later rows are
+/// written by position, and special characters are escaped with a backslash.
+pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteError> {
+    let rows: Vec<&Value> = match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Object(_) => vec![value],
+        other => {
+            let message = format!(
+                "CSV Structure should be either an `Array<Object>` or an `Object` but got {}",
+                type_name(other)
+            );
+            return Err(WriteError { message, writer: "CSV", excerpt_first: false });
+        }
+    };
+    let mut out = String::new();
+    for (idx, row) in rows.iter().enumerate() {
+        let Value::Object(pairs) = row else {
+            let message = format!("CSV rows must be objects, not {}", type_name(row));
+            return Err(WriteError { message, writer: "CSV", excerpt_first: false });
+        };
+        if idx == 0 && options.header {
+            let keys: Vec<String> = pairs.iter().map(|(k, _)| escape_csv(k, options)).collect();
+            push_line(&mut out, &keys, options.separator);
+        }
+        let mut fields = Vec::with_capacity(pairs.len());
+        for (_, field) in pairs.iter() {
+            fields.push(csv_field(field, options)?);
+        }
+        push_line(&mut out, &fields, options.separator);
+    }
+    Ok(out)
+}
+
+fn csv_field(value: &Value, options: &CsvOptions) -> Result<String, WriteError> {
+    let text = match value {
+        Value::Null => String::new(),
+        other => coerce_string(other).ok_or_else(|| WriteError {
+            message: cannot_coerce(other, "String"),
+            writer: "CSV",
+            excerpt_first: false,
+        })?,
+    };
+    let escaped = escape_csv(&text, options);
+    Ok(if options.quote_values { format!("\"{escaped}\"") } else { escaped })
+}
+
+fn escape_csv(text: &str, options: &CsvOptions) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c == options.separator || matches!(c, '"' | '\\' | '\n' | '\r') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn push_line(out: &mut String, fields: &[String], separator: char) {
+    out.push_str(&fields.join(&separator.to_string()));
+    out.push('\n');
+}
+
+/// `application/x-www-form-urlencoded`: `key=value` pairs joined by `&`, encoded as Java's
+/// `URLEncoder` does; a null value writes the key alone, an array repeats the key.
+pub(crate) fn urlencoded(value: &Value) -> Result<String, WriteError> {
+    let Value::Object(pairs) = value else {
+        let message = format!("Cannot write {} as a form: an Object is needed", type_name(value));
+        return Err(WriteError { message, writer: "UrlEncoded", excerpt_first: false });
+    };
+    let mut parts = Vec::new();
+    for (key, field) in pairs.iter() {
+        let values: Vec<&Value> = match field {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for value in values {
+            let part = match value {
+                Value::Null => url_encode(key),
+                other => {
+                    let text = coerce_string(other).ok_or_else(|| WriteError {
+                        message: cannot_coerce(other, "String"),
+                        writer: "UrlEncoded",
+                        excerpt_first: false,
+                    })?;
+                    format!("{}={}", url_encode(key), url_encode(&text))
+                }
+            };
+            parts.push(part);
+        }
+    }
+    Ok(parts.join("&"))
+}
+
+/// Java's `URLEncoder.encode` with UTF-8: letters, digits and `.-*_` stay, a space becomes
+/// `+`, every other byte `%XX`.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => {
+                out.push(char::from(byte));
+            }
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_escapes_with_backslashes() {
+        let row = Value::object([("a", Value::string("x,y")), ("b", Value::string("q\"r\n"))]);
+        let options = CsvOptions::from_props(&[]);
+        assert_eq!(csv(&Value::array([row]), &options).expect("writes"), "a,b\nx\\,y,q\\\"r\\\n\n");
+    }
+
+    #[test]
+    fn urlencoded_follows_java() {
+        let form = Value::object([("a b", Value::string("~*.-_!é")), ("n", Value::Null)]);
+        assert_eq!(urlencoded(&form).expect("writes"), "a+b=%7E*.-_%21%C3%A9&n");
+    }
+}
