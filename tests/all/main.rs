@@ -8,6 +8,7 @@
 
 mod cli;
 mod rotate;
+mod secure_cli;
 mod secure_jdk;
 mod support;
 mod tidy;
