@@ -23,6 +23,7 @@
 pub mod crypto;
 pub mod encoding;
 mod provider;
+mod simple_file;
 pub mod tool;
 
 use flowrun_engine::plugin::{Kind, Registry};

@@ -22,7 +22,7 @@
 //! Every error names the file and, where there is one, the property; none contains a key or a
 //! decrypted value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -39,7 +39,7 @@ use flowrun_engine::secret::{Secret, SecretStore};
 use flowrun_engine::xml::{Element, ns};
 
 use crate::secure_properties::crypto::{self, Algorithm, Mode};
-use crate::secure_properties::encoding;
+use crate::secure_properties::{encoding, simple_file};
 
 /// The prefix that selects secure properties in placeholders.
 const PREFIX: &str = "secure::";
@@ -131,6 +131,8 @@ pub(crate) enum SecureFileError {
     FileLevelDecrypt { path: PathBuf, source: crypto::Error },
     #[error(transparent)]
     Parse(#[from] PropertyFileError),
+    #[error("cannot decrypt `{path}`: {source}", path = path.display())]
+    Cipher { path: PathBuf, source: crypto::Error },
     #[error("cannot decrypt `{key}` in `{path}`: {source}", path = path.display())]
     Decrypt { path: PathBuf, key: String, source: crypto::Error },
 }
@@ -193,23 +195,11 @@ impl PropertyProviderKind for SecurePropertiesKind {
             ));
         }
 
-        let keys = store(cx.secrets, loaded.values);
+        // The first definition wins across configs, as in Mule 4.
+        let keys = cx.secrets.insert_new(loaded.values).into_iter().collect();
         let description = format!("secure-properties file `{}`", path.display());
         Some(Arc::new(SecureProperties { store: cx.secrets.clone(), keys, description }))
     }
-}
-
-/// Puts the values into the app's store and returns the names this config answers: those
-/// that no earlier config defined (the first definition wins across configs).
-pub(crate) fn store(secrets: &SecretStore, values: Vec<(String, Secret)>) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    for (key, value) in values {
-        if !secrets.contains(&key) {
-            secrets.set(&key, value);
-            keys.insert(key);
-        }
-    }
-    keys
 }
 
 fn report_file_error(cx: &mut BuildContext<'_>, span: Span, error: &SecureFileError) {
@@ -339,17 +329,28 @@ pub(crate) fn load_file(path: &Path, settings: &Settings) -> Result<Loaded, Vec<
     let entries = read_entries(path, settings).map_err(|err| vec![err])?;
 
     // The last definition in a file wins; replaced plain values are zeroed as they drop.
-    let mut latest: BTreeMap<String, usize> = BTreeMap::new();
-    for (entry_idx, entry) in entries.iter().enumerate() {
-        latest.insert(entry.key.clone(), entry_idx);
-    }
-    let key = settings.key.expose().as_bytes();
-    let mut values = Vec::with_capacity(latest.len());
+    let is_last: Vec<bool> = {
+        let mut last_idx: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+        for (entry_idx, entry) in entries.iter().enumerate() {
+            last_idx.insert(&entry.key, entry_idx);
+        }
+        (0..entries.len())
+            .map(|entry_idx| last_idx[entries[entry_idx].key.as_str()] == entry_idx)
+            .collect()
+    };
+    let decrypter = crypto::Decrypter::new(
+        settings.algorithm,
+        settings.mode,
+        settings.key.expose().as_bytes(),
+        settings.use_random_iv,
+    )
+    .map_err(|source| vec![SecureFileError::Cipher { path: path.to_owned(), source }])?;
+    let mut values = Vec::with_capacity(entries.len());
     let mut errors = Vec::new();
     let mut n_plain = 0;
-    for (entry_idx, entry) in entries.into_iter().enumerate() {
+    for (entry, is_last) in entries.into_iter().zip(is_last) {
         let raw = Zeroizing::new(entry.value);
-        if latest.get(&entry.key) != Some(&entry_idx) {
+        if !is_last {
             continue;
         }
         let inner = if settings.file_level { None } else { encoding::unwrap_encrypted(&raw) };
@@ -358,14 +359,7 @@ pub(crate) fn load_file(path: &Path, settings: &Settings) -> Result<Loaded, Vec<
             values.push((entry.key, Secret::new(raw.as_str())));
             continue;
         };
-        let decrypted = crypto::decrypt_value(
-            settings.algorithm,
-            settings.mode,
-            key,
-            settings.use_random_iv,
-            inner,
-        );
-        match decrypted {
+        match decrypter.decrypt_value(inner) {
             Ok(secret) => values.push((entry.key, secret)),
             Err(source) => errors.push(SecureFileError::Decrypt {
                 path: path.to_owned(),
@@ -413,6 +407,9 @@ fn read_entries(path: &Path, settings: &Settings) -> Result<Vec<PropertyEntry>, 
     } else {
         settings.charset.decode(path, &bytes)?
     };
+    if let Some(entries) = simple_file::read_simple(path, &text) {
+        return Ok(entries);
+    }
     Ok(read_properties_file(path, &text)?)
 }
 
@@ -462,7 +459,7 @@ impl Charset {
 /// A loaded secure properties file: answers `secure::name` with the store's current value.
 struct SecureProperties {
     store: SecretStore,
-    keys: BTreeSet<String>,
+    keys: HashSet<String>,
     description: String,
 }
 
