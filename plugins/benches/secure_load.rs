@@ -4,8 +4,8 @@
 //!
 //! Each iteration loads a whole app whose only other content is one flow with one step, so
 //! the figure is the provider's work plus a negligible XML parse. Blowfish is measured too
-//! (its key schedule is far heavier than AES's), and so is a nested YAML file, which needs the
-//! general YAML parser.
+//! (its key schedule is far heavier than AES's), a nested YAML file, and a CRLF one, which
+//! the one-pass reader declines so that it goes through the general YAML parser.
 //!
 //! Run with `cargo bench -p flowrun-plugins --bench secure_load`.
 
@@ -29,6 +29,8 @@ fn secure_load(c: &mut Criterion) {
         ("blowfish_cbc_yaml", Algorithm::Blowfish, "mulesoft", "b.yaml"),
         // Nested keys take the general YAML parser instead of the one-line-per-value reader.
         ("aes_cbc_nested_yaml", Algorithm::Aes, "MyEncryptionKey1", "nested.yaml"),
+        // CRLF line endings send the file to the general YAML parser.
+        ("aes_cbc_crlf_yaml", Algorithm::Aes, "MyEncryptionKey1", "crlf.yaml"),
     ];
     let mut group = c.benchmark_group("secure_properties_load_10k");
     group.sample_size(20);
@@ -51,19 +53,21 @@ fn secure_load(c: &mut Criterion) {
 }
 
 /// Writes `N_PROPERTIES` values of 20 to 40 bytes, encrypted with a fixed IV, one per line
-/// (`nested.yaml`: each under its own parent key).
+/// (`nested.yaml`: each under its own parent key; `crlf.yaml`: CRLF line endings).
 fn write_secure_file(path: &Path, algorithm: Algorithm, key: &str) {
     let is_yaml = path.extension().is_some_and(|e| e == "yaml");
     let nested = path.file_name().is_some_and(|name| name == "nested.yaml");
+    let line_end =
+        if path.file_name().is_some_and(|name| name == "crlf.yaml") { "\r\n" } else { "\n" };
     let mut text = String::with_capacity(N_PROPERTIES * 64);
     for idx in 0..N_PROPERTIES {
         let plaintext = format!("secret value number {idx}{}", "x".repeat(idx % 16));
         let value = crypto::encrypt_value(algorithm, Mode::Cbc, key.as_bytes(), false, &plaintext)
             .expect("valid bench key");
         if nested {
-            text.push_str(&format!("p{idx}:\n  value: \"{value}\"\n"));
+            text.push_str(&format!("p{idx}:{line_end}  value: \"{value}\"{line_end}"));
         } else if is_yaml {
-            text.push_str(&format!("p{idx}.value: \"{value}\"\n"));
+            text.push_str(&format!("p{idx}.value: \"{value}\"{line_end}"));
         } else {
             text.push_str(&format!("p{idx}.value={value}\n"));
         }
