@@ -4,7 +4,7 @@
 //! The general YAML parser costs about 2 µs a line, more than decrypting the value, so a
 //! 10,000-property file would miss the load-time budget on YAML alone. [`read_simple`] accepts
 //! only lines whose meaning is the same for every YAML and `.properties` reader and returns
-//! `None` for anything else (nesting, escapes, non-ASCII text, CRLF, duplicate YAML keys, ...),
+//! `None` for anything else (escapes, single quotes, non-ASCII text, duplicate YAML keys, ...),
 //! so the provider then falls back to [`flowrun_engine::props::read_properties_file`]. Both
 //! readers give the same entries for every file this one accepts; the tests check that.
 
@@ -16,8 +16,15 @@ use flowrun_engine::props::PropertyEntry;
 /// The entries of a file in the simple shape, or `None` when the file needs the full parser.
 /// The format is chosen by the extension, as for the full parser.
 pub(crate) fn read_simple(path: &Path, text: &str) -> Option<Vec<PropertyEntry>> {
-    let is_simple_text = text.bytes().all(|b| b == b'\n' || (b' '..=b'~').contains(&b));
-    if !is_simple_text || text.is_empty() {
+    // Printable ASCII and line breaks; `\r` only as part of CRLF, which `str::lines` strips
+    // and both formats read as one line break.
+    let bytes = text.as_bytes();
+    let is_simple_byte = |(idx, &b): (usize, &u8)| match b {
+        b'\n' | b' '..=b'~' => true,
+        b'\r' => bytes.get(idx + 1) == Some(&b'\n'),
+        _ => false,
+    };
+    if text.is_empty() || !bytes.iter().enumerate().all(is_simple_byte) {
         return None;
     }
     match path.extension().and_then(|e| e.to_str())? {
@@ -154,7 +161,8 @@ mod tests {
         check("s.yaml", "  a: \"x\"\n", false);
         check("s.yaml", "a: [\"x\"]\n", false);
         check("s.yaml", "a: \"x\\ty\"\n", false);
-        check("s.yaml", "a: \"x\"\r\n", false);
+        check("s.yaml", "a: \"x\"\r\nb:\r\n  c: \"y\"\r\n", true);
+        check("s.yaml", "a: \"x\"\rb: \"y\"\n", false);
         check("s.yaml", "a: \"x\"\na: \"y\"\n", false);
         check("s.yaml", "true: \"x\"\n", false);
         check("s.yaml", "a: 'x'\n", false);
@@ -173,7 +181,8 @@ mod tests {
         check("s.properties", "a:x\n", false);
         check("s.properties", "a=x\\\n  y\n", false);
         check("s.properties", "  a=x\n", false);
-        check("s.properties", "a=x\r\n", false);
+        check("s.properties", "a=x\r\nb=y  \r\n", true);
+        check("s.properties", "a=x\rb=y\n", false);
         check("s.txt", "a=x\n", false);
     }
 }
