@@ -597,6 +597,20 @@ fn bad_input_fails_validate_with_one_clear_message() {
             expected: vec!["error: Couldn't find configuration property value for key ${env}"],
         },
         Bad {
+            name: "key from another properties file",
+            files: vec![
+                ("s.yaml", good.clone().into_bytes()),
+                ("keys.yaml", b"the.key: \"MyEncryptionKey1\"\n".to_vec()),
+            ],
+            configs: vec![
+                r#"<configuration-properties file="keys.yaml"/>"#.to_owned(),
+                SecureConfig { key: "${the.key}", ..aes() }.xml(),
+            ],
+            uses: "x",
+            args: vec![],
+            expected: vec!["error: Couldn't find configuration property value for key ${the.key}"],
+        },
+        Bad {
             name: "unknown secure property",
             files: vec![("s.yaml", good.clone().into_bytes())],
             configs: vec![aes().xml()],
@@ -635,6 +649,14 @@ fn bad_input_fails_validate_with_one_clear_message() {
             ],
         },
     ];
+
+    // `flowrun run` loads the same way and stops before serving anything.
+    project.write("s.yaml", good.as_bytes());
+    let app = project.app(&[aes().xml()], &[("v", "${secure::db.pw}")]);
+    let output = project.run(&["run", &app, "-Dk=MyEncryptionKey2"], &[]);
+    let stderr = expect_exit(&output, 2);
+    assert!(stderr.contains("cannot decrypt `db.pw` in `"), "{stderr}");
+    assert_clean(&output, &[SECRET, "MyEncryptionKey2"]);
 
     let mut failures = Vec::new();
     for case in &cases {
