@@ -338,6 +338,25 @@ fn bad_input_fails_validate_with_one_clear_message() {
             ],
         },
         Bad {
+            name: "wrong key for several values",
+            files: vec![(
+                "s.yaml",
+                format!(
+                    "{good}  user: \"{}\"\n  host: \"{}\"\n",
+                    value(Algorithm::Aes, Mode::Cbc, KEY, "u"),
+                    value(Algorithm::Aes, Mode::Cbc, KEY, "h")
+                )
+                .into_bytes(),
+            )],
+            configs: vec![aes().xml()],
+            uses: "x",
+            args: vec!["-Dk=MyEncryptionKey2".into()],
+            expected: vec![
+                "error: cannot decrypt `db.pw` in `",
+                "= 2 more values of this file do not decrypt either: `db.user`, `db.host`",
+            ],
+        },
+        Bad {
             name: "wrong mode",
             files: vec![("s.yaml", good.clone().into_bytes())],
             configs: vec![SecureConfig::new("AES", "CFB").xml()],

@@ -178,9 +178,7 @@ impl PropertyProviderKind for SecurePropertiesKind {
         let loaded = match load_file(&path, &settings) {
             Ok(loaded) => loaded,
             Err(errors) => {
-                for error in errors {
-                    report_file_error(cx, file_attr.value_span, &error);
-                }
+                report_file_errors(cx, file_attr.value_span, errors);
                 return None;
             }
         };
@@ -202,10 +200,32 @@ impl PropertyProviderKind for SecurePropertiesKind {
     }
 }
 
-fn report_file_error(cx: &mut BuildContext<'_>, span: Span, error: &SecureFileError) {
-    let mut diagnostic = Diagnostic::error(span, error.to_string());
-    if let Some(note) = error.note() {
+/// Reports the first error of a file, and names the other values that failed in a note: a
+/// wrong key fails every value, and one error per value would bury the message.
+fn report_file_errors(cx: &mut BuildContext<'_>, span: Span, errors: Vec<SecureFileError>) {
+    const N_NAMED: usize = 5;
+
+    let n_more = errors.len().saturating_sub(1);
+    let mut errors = errors.into_iter();
+    let Some(first) = errors.next() else { return };
+    let mut diagnostic = Diagnostic::error(span, first.to_string());
+    if let Some(note) = first.note() {
         diagnostic = diagnostic.with_note(note);
+    }
+    if n_more > 0 {
+        let names: Vec<String> = errors
+            .filter_map(|error| match error {
+                SecureFileError::Decrypt { key, .. } => Some(format!("`{key}`")),
+                _ => None,
+            })
+            .take(N_NAMED)
+            .collect();
+        let ellipsis = if n_more > N_NAMED { ", ..." } else { "" };
+        let (values, verb) = if n_more == 1 { ("value", "does") } else { ("values", "do") };
+        diagnostic = diagnostic.with_note(format!(
+            "{n_more} more {values} of this file {verb} not decrypt either: {}{ellipsis}",
+            names.join(", ")
+        ));
     }
     cx.report(diagnostic);
 }
@@ -349,14 +369,14 @@ pub(crate) fn load_file(path: &Path, settings: &Settings) -> Result<Loaded, Vec<
     let mut errors = Vec::new();
     let mut n_plain = 0;
     for (entry, is_last) in entries.into_iter().zip(is_last) {
-        let raw = Zeroizing::new(entry.value);
+        let mut raw = Zeroizing::new(entry.value);
         if !is_last {
             continue;
         }
         let inner = if settings.file_level { None } else { encoding::unwrap_encrypted(&raw) };
         let Some(inner) = inner else {
             n_plain += usize::from(!settings.file_level);
-            values.push((entry.key, Secret::new(raw.as_str())));
+            values.push((entry.key, Secret::new(std::mem::take(&mut *raw))));
             continue;
         };
         match decrypter.decrypt_value(inner) {
