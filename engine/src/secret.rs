@@ -87,6 +87,21 @@ impl SecretStore {
         }
     }
 
+    /// Adds each secret whose name the store does not have yet, under one lock, and returns
+    /// the names added, in order. The other values are dropped, which zeroes them. Property
+    /// providers use it: the first definition of a name wins across providers.
+    pub fn insert_new(&self, values: Vec<(String, Secret)>) -> Vec<String> {
+        let mut cells = self.cells.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut added = Vec::with_capacity(values.len());
+        for (name, value) in values {
+            if let std::collections::btree_map::Entry::Vacant(slot) = cells.entry(name) {
+                added.push(slot.key().clone());
+                slot.insert(Arc::new(RwLock::new(value)));
+            }
+        }
+        added
+    }
+
     /// A live reference to a secret, if it exists.
     pub fn get(&self, name: &str) -> Option<SecretRef> {
         let cells = self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -124,5 +139,15 @@ mod tests {
         store.set("ai.key", Secret::new("new"));
         assert_eq!(reader.get().expose(), "new");
         assert_eq!(format!("{store:?}"), "{\"ai.key\"}");
+    }
+
+    #[test]
+    fn insert_new_keeps_the_first_definition() {
+        let store = SecretStore::default();
+        store.set("a", Secret::new("first"));
+        let values =
+            vec![("a".to_owned(), Secret::new("second")), ("b".to_owned(), Secret::new("b"))];
+        assert_eq!(store.insert_new(values), ["b"]);
+        assert_eq!(store.get("a").expect("a").get().expose(), "first");
     }
 }

@@ -8,6 +8,8 @@
 
 mod cli;
 mod rotate;
+mod secure_cli;
 mod secure_jdk;
+mod secure_jdk_app;
 mod support;
 mod tidy;

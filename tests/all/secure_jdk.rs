@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flowrun_plugins::secure_properties::crypto::{self, Algorithm, Mode};
 
@@ -235,6 +236,13 @@ fn judge(case: &Case, answer: &str) -> Option<String> {
 
 /// Compiles the oracle and runs the whole table through one JVM.
 fn ask_oracle(cases: &[Case]) -> Vec<String> {
+    let requests: Vec<String> = cases.iter().map(|case| case.request.clone()).collect();
+    oracle(&requests)
+}
+
+/// Compiles the oracle and sends it `requests` (one line each, see `SecureOracle.java`) in one
+/// JVM; returns one answer per request.
+pub fn oracle(requests: &[String]) -> Vec<String> {
     let class_dir = compile_oracle();
     let mut child = Command::new("java")
         .arg("-cp")
@@ -246,8 +254,8 @@ fn ask_oracle(cases: &[Case]) -> Vec<String> {
         .unwrap_or_else(|error| panic!("cannot run `java` ({error}): {INSTALL_HINT}"));
 
     let mut input = String::new();
-    for case in cases {
-        input.push_str(&case.request);
+    for request in requests {
+        input.push_str(request);
         input.push('\n');
     }
     let mut stdin = child.stdin.take().expect("piped stdin");
@@ -260,14 +268,17 @@ fn ask_oracle(cases: &[Case]) -> Vec<String> {
 
     let _ = std::fs::remove_dir_all(&class_dir);
     assert!(status.success(), "the oracle exited with {status}");
-    assert_eq!(answers.len(), cases.len(), "the oracle answered a different number of lines");
+    assert_eq!(answers.len(), requests.len(), "the oracle answered a different number of lines");
     answers
 }
 
 fn compile_oracle() -> PathBuf {
+    // Tests run in parallel and each removes its own class directory when done.
+    static N_COMPILED: AtomicUsize = AtomicUsize::new(0);
+    let n_compiled = N_COMPILED.fetch_add(1, Ordering::Relaxed);
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/jdk/SecureOracle.java");
-    let class_dir =
-        std::env::temp_dir().join(format!("flowrun-secure-oracle-{}", std::process::id()));
+    let class_dir = std::env::temp_dir()
+        .join(format!("flowrun-secure-oracle-{}-{n_compiled}", std::process::id()));
     std::fs::create_dir_all(&class_dir).expect("create the oracle's class directory");
     let output = Command::new("javac")
         .arg("-d")
@@ -300,11 +311,11 @@ fn answer_decrypt(result: Result<Vec<u8>, crypto::Error>) -> String {
 }
 
 /// Hex for a request field: `-` stands for no bytes.
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     if bytes.is_empty() { "-".to_owned() } else { hex_or_empty(bytes) }
 }
 
-fn hex_or_empty(bytes: &[u8]) -> String {
+pub fn hex_or_empty(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut text, byte| {
         let _ = write!(text, "{byte:02x}");
         text

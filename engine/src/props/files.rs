@@ -189,7 +189,9 @@ fn flatten_yaml(
 
 fn read_java_properties(path: &Path, text: &str) -> Result<Vec<PropertyEntry>, PropertyFileError> {
     let mut entries = Vec::new();
-    java_properties::PropertiesIter::new(text.as_bytes())
+    // `PropertiesIter::new` would read the bytes as ISO-8859-1, as `Properties.load(InputStream)`
+    // does; the text here is already decoded, as with Mule's `Properties.load(Reader)`.
+    java_properties::PropertiesIter::new_with_encoding(text.as_bytes(), encoding_rs::UTF_8)
         .read_into(|key, value| entries.push(PropertyEntry { key, value }))
         .map_err(|err| PropertyFileError::Properties {
             path: path.to_owned(),
@@ -262,5 +264,7 @@ mod tests {
         let got = read("a.properties", "# c\na=1\nb : two \\\n  three\nc  x\n").expect("valid");
         let want = [("a", "1"), ("b", "two three"), ("c", "x")];
         assert_eq!(got, want.map(|(k, v)| (k.to_owned(), v.to_owned())));
+        let got = read("a.properties", "name=Jos\u{e9} \\u20ac\n").expect("valid");
+        assert_eq!(got, [("name".to_owned(), "Jos\u{e9} \u{20ac}".to_owned())]);
     }
 }

@@ -141,6 +141,11 @@ pub fn decode_base64_strict_str(text: &str) -> Result<Vec<u8>, Error> {
 ///
 /// [`Error::BadInputCharacter`] with Mule's byte index and signed byte value.
 pub fn decode_base64_lenient(text: &str) -> Result<Vec<u8>, Error> {
+    // Canonical Base64, which is what encoders write, decodes the same in every decoder; the
+    // table-driven one is several times faster than the byte-by-byte loop below.
+    if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(text) {
+        return Ok(bytes);
+    }
     let mut output = Vec::with_capacity(text.len() / 4 * 3 + 3);
     let mut quartet = [0u8; 4];
     let mut n_held = 0;
