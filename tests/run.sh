@@ -18,4 +18,13 @@ if ! command -v javac >/dev/null 2>&1; then
     exit 1
 fi
 
+# MuleSoft's own DataWeave engine is the oracle for the expression corpus.
+if ! python3 -c "import dataweave" >/dev/null 2>&1; then
+    echo "installing MuleSoft's DataWeave engine (pip install dataweave-native)..." >&2
+    python3 -m pip install --quiet --disable-pip-version-check dataweave-native
+fi
+
 cargo test --workspace "$@"
+if [ "$#" -eq 0 ]; then
+    python3 engine/src/expr/tests/dw_oracle.py
+fi
