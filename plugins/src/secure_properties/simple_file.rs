@@ -185,4 +185,69 @@ mod tests {
         check("s.properties", "a=x\rb=y\n", false);
         check("s.txt", "a=x\n", false);
     }
+
+    /// Random files built from fragments near the edges of the simple shape: whenever the
+    /// simple reader accepts one, the full parser must give the same entries.
+    #[test]
+    fn random_files_agree_with_the_full_parser() {
+        const YAML_LINES: [&str; 16] = [
+            "a: \"x\"",
+            "b.c: \"![AbC+/==]\"",
+            "  d: \"y z \"",
+            "    e: \"\"",
+            "f:",
+            "  g:",
+            "",
+            "# note",
+            "  # indented note",
+            "h: \"it's: #1\"",
+            "true: \"t\"",
+            "a: \"dup\"",
+            "i:  \"two spaces\"",
+            "j: 'single'",
+            "k: \"x\" ",
+            "  a: \"nested dup\"",
+        ];
+        const PROPERTIES_LINES: [&str; 10] = [
+            "a=x",
+            "b.c=![AbC+/==]",
+            "d=  y z  ",
+            "e=",
+            "# note",
+            "! note",
+            "",
+            "a=again",
+            "f = spaced",
+            "g:colon",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let (mut n_simple, mut n_total) = (0, 0);
+        for (name, lines) in [("s.yaml", &YAML_LINES[..]), ("s.properties", &PROPERTIES_LINES[..])]
+        {
+            for _ in 0..3000 {
+                let n_lines = 1 + next(6);
+                let line_end = if next(4) == 0 { "\r\n" } else { "\n" };
+                let text: String = (0..n_lines)
+                    .map(|_| format!("{}{line_end}", lines[next(lines.len())]))
+                    .collect();
+                let path = Path::new(name);
+                n_total += 1;
+                let Some(simple) = read_simple(path, &text) else { continue };
+                n_simple += 1;
+                match read_properties_file(path, &text) {
+                    Ok(full) => assert_eq!(simple, full, "{name}: {text:?}"),
+                    Err(err) => {
+                        panic!("{name}: {text:?}: simple reader accepted, full parser: {err}")
+                    }
+                }
+            }
+        }
+        assert!(n_simple * 5 > n_total, "only {n_simple} of {n_total} files took the simple path");
+    }
 }
