@@ -6,10 +6,21 @@
 //! `INFO  2026-05-01 12:00:00,123 [main] flowrun: message`.
 
 use std::fmt::{self, Write as _};
+use std::sync::OnceLock;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::EnvFilter;
+
+use flowrun_engine::secret::SecretStore;
+
+/// The loaded app's secrets, masked in every line written.
+static SECRETS: OnceLock<SecretStore> = OnceLock::new();
+
+/// Masks the values of `secrets` in every log line from now on.
+pub(crate) fn mask_secrets(secrets: &SecretStore) {
+    let _ = SECRETS.set(secrets.clone());
+}
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -85,11 +96,15 @@ where
             (None, Some(flow)) => format!("{flow}.CPU_LITE @{thread_name}"),
             _ => thread_name.to_owned(),
         };
-        write!(writer, "{level:<5} {now} [{thread_label}] ")?;
+        let mut line = format!("{level:<5} {now} [{thread_label}] ");
         if let (Some(processor), Some(id)) = (&fields.processor, &fields.event) {
-            write!(writer, "[processor: {processor}; event: {id}] ")?;
+            let _ = write!(line, "[processor: {processor}; event: {id}] ");
         }
         let category = fields.category.as_deref().unwrap_or_else(|| event.metadata().target());
-        writeln!(writer, "{category}: {}{}", fields.message, fields.rest)
+        let _ = write!(line, "{category}: {}{}", fields.message, fields.rest);
+        match SECRETS.get() {
+            Some(secrets) => writeln!(writer, "{}", secrets.redact(&line)),
+            None => writeln!(writer, "{line}"),
+        }
     }
 }

@@ -123,7 +123,13 @@ fn secure(args: &[String]) -> ExitCode {
 
 fn with_runtime<F: std::future::Future<Output = ExitCode>>(body: impl FnOnce() -> F) -> ExitCode {
     logging::init();
-    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Expressions recurse per nesting level; 8 MiB leaves room for the deepest script the
+    // language accepts (256 nested calls), even in a debug build.
+    match tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(8 << 20)
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime.block_on(body()),
         Err(err) => {
             eprintln!("error: cannot start the async runtime: {err}");
@@ -155,6 +161,7 @@ fn load(app: &AppArgs) -> Option<App> {
     let registry = flowrun_plugins::registry();
     match model::load(&app.paths, &registry, &options) {
         Ok(loaded) => {
+            logging::mask_secrets(&loaded.secrets);
             for warning in &loaded.warnings {
                 eprintln!("{}", warning.render(&loaded.sources));
             }

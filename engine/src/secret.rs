@@ -73,7 +73,29 @@ pub struct SecretStore {
     cells: Arc<RwLock<BTreeMap<String, Arc<RwLock<Secret>>>>>,
 }
 
+/// Secrets shorter than this are not masked by [`SecretStore::redact`]: masking every `1` or
+/// `ab` in a log line would destroy the line and reveal the secret's shape anyway.
+pub const MIN_REDACTED_LEN: usize = 4;
+
 impl SecretStore {
+    /// `text` with every occurrence of a secret's current value replaced by `****`.
+    ///
+    /// This is the last line of defence for text that leaves the process (log lines, error
+    /// descriptions): a flow may put a secret into a URL or a message, and the text built from
+    /// it must not show it. Values shorter than [`MIN_REDACTED_LEN`] are left alone.
+    pub fn redact<'t>(&self, text: &'t str) -> std::borrow::Cow<'t, str> {
+        let cells = self.cells.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut out = std::borrow::Cow::Borrowed(text);
+        for cell in cells.values() {
+            let secret = cell.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let value = secret.expose();
+            if value.len() >= MIN_REDACTED_LEN && out.contains(value) {
+                out = std::borrow::Cow::Owned(out.replace(value, "****"));
+            }
+        }
+        out
+    }
+
     /// Sets a secret. Existing references see the new value on their next read.
     pub fn set(&self, name: &str, value: Secret) {
         let mut cells = self.cells.write().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -129,6 +151,17 @@ mod tests {
     fn secrets_do_not_print() {
         let secret = Secret::new("sk-live-123");
         assert_eq!(format!("{secret} {secret:?}"), "**** Secret(****)");
+    }
+
+    #[test]
+    fn redact_masks_current_values() {
+        let store = SecretStore::default();
+        store.set("token", Secret::new("top-secret"));
+        store.set("tiny", Secret::new("ab"));
+        assert_eq!(store.redact("GET /x/top-secret?ab=1"), "GET /x/****?ab=1");
+        store.set("token", Secret::new("rotated-value"));
+        assert_eq!(store.redact("top-secret rotated-value"), "top-secret ****");
+        assert!(matches!(store.redact("nothing here"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

@@ -221,3 +221,36 @@ fn properties_file_keeps_the_key_off_the_command_line() {
     );
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn secrets_are_masked_in_logs_and_errors() {
+    let dir = TempDir::new("cli-mask");
+    std::fs::write(dir.0.join("s.yaml"), "api:\n  token: \"top-secret-token\"\n").expect("write");
+    let closed_port = crate::support::free_port();
+    let app = format!(
+        r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:http="http://www.mulesoft.org/schema/mule/http"
+      xmlns:secure-properties="http://www.mulesoft.org/schema/mule/secure-properties">
+  <secure-properties:config name="S" file="s.yaml" key="MyEncryptionKey1">
+    <secure-properties:encrypt/>
+  </secure-properties:config>
+  <http:request-config name="R"><http:request-connection host="127.0.0.1" port="{closed_port}"/></http:request-config>
+  <flow name="f">
+    <logger message="token is ${{secure::api.token}}"/>
+    <http:request config-ref="R" path="/x/${{secure::api.token}}"/>
+  </flow>
+</mule>"#
+    );
+    let path = write_app(&dir, "m.xml", &app);
+    let mut command = crate::support::process::flowrun();
+    command
+        .env("FLOWRUN_LOG", "trace")
+        .current_dir(repo_root())
+        .args(["call", &path, "--flow", "f"]);
+    let output = command.output().expect("run flowrun");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("token is ****"), "{stderr}");
+    assert!(stderr.contains("/x/****"), "{stderr}");
+    assert!(!stderr.contains("top-secret-token"), "{stderr}");
+}

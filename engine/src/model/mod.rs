@@ -331,7 +331,8 @@ fn load_sources(
     if diagnostics.has_errors() {
         return Err(LoadError { sources, diagnostics: diagnostics.items });
     }
-    let shared = Arc::new(AppShared { name: app_name.clone(), properties });
+    let shared =
+        Arc::new(AppShared { name: app_name.clone(), properties, secrets: secrets.clone() });
     Ok(App {
         name: app_name,
         sources,

@@ -11,6 +11,7 @@ use tracing::Instrument;
 use crate::event::{Event, MuleError};
 use crate::plugin::{Processor, Source, StepContext};
 use crate::props::Properties;
+use crate::secret::SecretStore;
 
 /// The category Mule's default error handler logs under.
 pub const ERROR_HANDLER_CATEGORY: &str =
@@ -46,6 +47,8 @@ pub struct AppShared {
     pub name: String,
     /// The app's properties, for `p()`.
     pub properties: Arc<Properties>,
+    /// The app's secrets, masked in error descriptions.
+    pub secrets: SecretStore,
 }
 
 /// A handle that runs one flow; sources keep one per flow they start.
@@ -110,6 +113,13 @@ impl FlowRunner {
                 Ok(next) => event = next,
                 Err(mut error) => {
                     error.failing_component = Some(step.path.clone());
+                    // A description can quote a URL or a value built from a secret; it is
+                    // logged and may be sent to an HTTP client, so mask secrets now.
+                    if let std::borrow::Cow::Owned(masked) =
+                        self.app.secrets.redact(&error.description)
+                    {
+                        error.description = masked;
+                    }
                     log_unhandled(&error, step, &cx, &before.correlation_id);
                     return Err(Box::new(FlowFailure { error, event: before }));
                 }
