@@ -11,8 +11,8 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
-    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
-    describe, dw_equal, type_name, typed_call_error,
+    self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
+    coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
 use crate::expr::{json, modules, num, time, writers};
 use crate::value::Value;
@@ -385,16 +385,20 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
         ("filter", Value::Array(items)) => {
             let mut out = Vec::new();
             for (idx, item) in items.iter().enumerate() {
-                if truthy(eval.apply(lambda, vec![item.clone(), index(idx)])?) {
+                let keep = eval.apply(lambda, vec![item.clone(), index(idx)])?;
+                if criterion(keep).map_err(|value| Fail::plain(cannot_coerce(&value, "Boolean")))? {
                     out.push(item.clone());
                 }
             }
             Value::array(out)
         }
-        ("filter", Value::String(text)) => {
+        ("filter", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            // Scalars are filtered as their text, character by character.
+            let text = coerce_string(subject).unwrap_or_default();
             let mut out = String::new();
             for (idx, c) in text.chars().enumerate() {
-                if truthy(eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?) {
+                let keep = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+                if criterion(keep).map_err(|value| Fail::plain(if_condition_error(&value)))? {
                     out.push(c);
                 }
             }
@@ -460,6 +464,23 @@ fn describe_fun(lambda: &Lambda) -> String {
 
 fn index(idx: usize) -> Value {
     Value::Number(BigDecimal::from(u64::try_from(idx).unwrap_or(u64::MAX)))
+}
+
+/// A filter's verdict, which must be a Boolean; the other value is given back for the error.
+fn criterion(value: Value) -> Result<bool, Value> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        other => Err(other),
+    }
+}
+
+/// DataWeave's message for a string filter whose criterion is not a Boolean.
+fn if_condition_error(value: &Value) -> String {
+    format!(
+        "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
+        type_name(value),
+        eval::dw_repr(value)
+    )
 }
 
 fn truthy(value: Value) -> bool {
