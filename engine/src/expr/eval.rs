@@ -810,7 +810,7 @@ fn select_index(value: &Value, index: &BigDecimal) -> Value {
     match value {
         Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
         Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))

@@ -405,6 +405,30 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             Value::string(out)
         }
         ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
+        ("reduce", Value::String(text)) => {
+            // A string is reduced character by character.
+            let chars: Vec<Value> = text.chars().map(|c| Value::string(c.to_string())).collect();
+            return reduce(eval, lambda, &chars).map(Some);
+        }
+        ("groupBy", Value::String(text)) => {
+            let mut groups: Vec<(Arc<str>, String)> = Vec::new();
+            for (idx, c) in text.chars().enumerate() {
+                let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+                let key: Arc<str> = coerce_string(&key)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
+                    .into();
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, chars)) => chars.push(c),
+                    None => groups.push((key, c.to_string())),
+                }
+            }
+            Value::Object(Arc::new(
+                groups.into_iter().map(|(k, s)| (k, Value::string(s))).collect(),
+            ))
+        }
+        ("distinctBy" | "orderBy" | "groupBy", Value::Object(pairs)) => {
+            return object_by_key(eval, name, lambda, pairs).map(Some);
+        }
         ("mapObject" | "filterObject" | "pluck", Value::Object(pairs)) => {
             return object_higher_order(eval, name, lambda, pairs).map(Some);
         }
@@ -466,10 +490,12 @@ fn index(idx: usize) -> Value {
     Value::Number(BigDecimal::from(u64::try_from(idx).unwrap_or(u64::MAX)))
 }
 
-/// A filter's verdict, which must be a Boolean; the other value is given back for the error.
+/// A filter's verdict, which must be a Boolean (or the text `true`/`false`); the other value
+/// is given back for the error.
 fn criterion(value: Value) -> Result<bool, Value> {
     match value {
         Value::Bool(b) => Ok(b),
+        Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
         other => Err(other),
     }
 }
@@ -529,6 +555,39 @@ fn object_higher_order(
         }
     }
     Ok(if name == "pluck" { Value::array(out_items) } else { Value::Object(Arc::new(out_pairs)) })
+}
+
+/// `distinctBy`, `orderBy` and `groupBy` over an object's pairs, the criterion seeing
+/// `(value, key)`; the results are objects.
+fn object_by_key(
+    eval: &mut Eval<'_>,
+    name: &str,
+    lambda: &Closure,
+    pairs: &[(Arc<str>, Value)],
+) -> EResult<Value> {
+    let mut keyed = Vec::with_capacity(pairs.len());
+    for (key, value) in pairs.iter() {
+        let criterion = eval.apply(lambda, vec![value.clone(), Value::String(key.clone())])?;
+        keyed.push((criterion, Value::object([(key.clone(), value.clone())])));
+    }
+    let regroup = |items: &[Value]| {
+        let pairs = items.iter().filter_map(|item| match item {
+            Value::Object(pair) => pair.first().cloned(),
+            _ => None,
+        });
+        Value::Object(Arc::new(pairs.collect()))
+    };
+    Ok(match by_key(name, keyed)? {
+        Value::Array(items) => regroup(&items),
+        Value::Object(groups) => {
+            let groups = groups.iter().map(|(key, items)| match items {
+                Value::Array(items) => (key.clone(), regroup(items)),
+                other => (key.clone(), other.clone()),
+            });
+            Value::Object(Arc::new(groups.collect()))
+        }
+        other => other,
+    })
 }
 
 fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
@@ -768,8 +827,10 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     if matches!(lhs, Value::Null) {
         return Ok(Value::Null);
     }
-    let (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(separator)) =
-        (lhs, coerce_string(rhs))
+    let (
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_),
+        Some(separator),
+    ) = (lhs, coerce_string(rhs))
     else {
         let args = [describe(lhs), describe(rhs)];
         return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
