@@ -810,7 +810,7 @@ fn select_index(value: &Value, index: &BigDecimal) -> Value {
     match value {
         Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
         Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))
@@ -839,7 +839,8 @@ fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String
             }
             Value::array(part)
         })),
-        Value::String(text) => {
+        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+            let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             Ok(slice(chars.len()).map_or(Value::Null, |(a, b, reverse)| {
                 let part: String = if reverse {
@@ -850,10 +851,34 @@ fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String
                 Value::string(part)
             }))
         }
-        Value::Null => Ok(Value::Null),
-        other => Err(cannot_coerce(other, "Array")),
+        other => {
+            let range = Value::array([Value::Number(from.into()), Value::Number(to.into())]);
+            let args = [describe(other), format!("Range ({})", dw_repr(&range))];
+            Err(call_error("Dynamic Selector", &args, DYNAMIC_SELECTOR_COMBINATIONS))
+        }
     }
 }
+
+/// The signatures of `[...]` selection, as DataWeave lists them.
+const DYNAMIC_SELECTOR_COMBINATIONS: &[&str] = &[
+    "(Array, Range)",
+    "(Array, Number)",
+    "(Array, Name)",
+    "(Array, String)",
+    "(Binary, Range)",
+    "(Binary, Number)",
+    "(Date, Name)",
+    "(DateTime, Name)",
+    "(LocalDateTime, Name)",
+    "(LocalTime, Name)",
+    "(Object, Name)",
+    "(Object, Number)",
+    "(Object, String)",
+    "(Period, Name)",
+    "(String, Range)",
+    "(String, Number)",
+    "(Time, Name)",
+];
 
 fn as_index(value: &Value) -> Option<i64> {
     match value {
@@ -905,6 +930,15 @@ fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
     match (lhs, rhs) {
         (Value::String(a), Value::String(b)) => Ok(a.cmp(b)),
         (Value::Bool(a), Value::Bool(b)) => Ok(a.cmp(b)),
+        // A String compared with a Boolean is read as a Boolean, as DataWeave does.
+        (Value::String(_), Value::Bool(_)) | (Value::Bool(_), Value::String(_)) => {
+            let boolean = |value: &Value| match value {
+                Value::Bool(b) => Ok(*b),
+                Value::String(s) if &**s == "true" || &**s == "false" => Ok(&**s == "true"),
+                other => Err(Fail::unplaced(cannot_coerce(other, "Boolean"))),
+            };
+            Ok(boolean(lhs)?.cmp(&boolean(rhs)?))
+        }
         (Value::Temporal(a), Value::Temporal(b)) if time::compare(a, b).is_some() => {
             Ok(time::compare(a, b).unwrap_or(Ordering::Equal))
         }
@@ -930,8 +964,11 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
         (BinOp::Sub, Value::Array(items)) => {
             return Ok(Value::array(items.iter().filter(|item| !dw_equal(item, &right)).cloned()));
         }
-        (BinOp::Sub, Value::Object(pairs)) if matches!(right, Value::String(_)) => {
-            let key = right.as_str().unwrap_or_default();
+        (BinOp::Sub, Value::Object(pairs))
+            if matches!(right, Value::String(_) | Value::Number(_) | Value::Bool(_)) =>
+        {
+            let key = coerce_string(&right).unwrap_or_default();
+            let key = key.as_str();
             return Ok(Value::Object(Arc::new(
                 pairs.iter().filter(|(k, _)| &**k != key).cloned().collect(),
             )));
@@ -1029,10 +1066,11 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// `Cannot coerce String (abc) to Number`; containers are named without their content.
+/// `Cannot coerce String (abc) to Number`; when the target is a String, containers are
+/// named without their content, as DataWeave does.
 pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
     match value {
-        Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
+        Value::Array(_) | Value::Object(_) | Value::Binary(_) if target == "String" => {
             format!("Cannot coerce {} to {target}", type_name(value))
         }
         Value::String(s) => format!("Cannot coerce String ({s}) to {target}"),

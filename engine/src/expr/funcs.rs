@@ -11,8 +11,8 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
-    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
-    describe, dw_equal, type_name, typed_call_error,
+    self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
+    coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
 use crate::expr::{json, modules, num, time, writers};
 use crate::value::Value;
@@ -385,22 +385,50 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
         ("filter", Value::Array(items)) => {
             let mut out = Vec::new();
             for (idx, item) in items.iter().enumerate() {
-                if truthy(eval.apply(lambda, vec![item.clone(), index(idx)])?) {
+                let keep = eval.apply(lambda, vec![item.clone(), index(idx)])?;
+                if criterion(keep).map_err(|value| Fail::plain(cannot_coerce(&value, "Boolean")))? {
                     out.push(item.clone());
                 }
             }
             Value::array(out)
         }
-        ("filter", Value::String(text)) => {
+        ("filter", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            // Scalars are filtered as their text, character by character.
+            let text = coerce_string(subject).unwrap_or_default();
             let mut out = String::new();
             for (idx, c) in text.chars().enumerate() {
-                if truthy(eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?) {
+                let keep = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+                if criterion(keep).map_err(|value| Fail::plain(if_condition_error(&value)))? {
                     out.push(c);
                 }
             }
             Value::string(out)
         }
         ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
+        ("reduce", Value::String(text)) => {
+            // A string is reduced character by character.
+            let chars: Vec<Value> = text.chars().map(|c| Value::string(c.to_string())).collect();
+            return reduce(eval, lambda, &chars).map(Some);
+        }
+        ("groupBy", Value::String(text)) => {
+            let mut groups: Vec<(Arc<str>, String)> = Vec::new();
+            for (idx, c) in text.chars().enumerate() {
+                let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+                let key: Arc<str> = coerce_string(&key)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
+                    .into();
+                match groups.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, chars)) => chars.push(c),
+                    None => groups.push((key, c.to_string())),
+                }
+            }
+            Value::Object(Arc::new(
+                groups.into_iter().map(|(k, s)| (k, Value::string(s))).collect(),
+            ))
+        }
+        ("distinctBy" | "orderBy" | "groupBy", Value::Object(pairs)) => {
+            return object_by_key(eval, name, lambda, pairs).map(Some);
+        }
         ("mapObject" | "filterObject" | "pluck", Value::Object(pairs)) => {
             return object_higher_order(eval, name, lambda, pairs).map(Some);
         }
@@ -462,6 +490,25 @@ fn index(idx: usize) -> Value {
     Value::Number(BigDecimal::from(u64::try_from(idx).unwrap_or(u64::MAX)))
 }
 
+/// A filter's verdict, which must be a Boolean (or the text `true`/`false`); the other value
+/// is given back for the error.
+fn criterion(value: Value) -> Result<bool, Value> {
+    match value {
+        Value::Bool(b) => Ok(b),
+        Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
+        other => Err(other),
+    }
+}
+
+/// DataWeave's message for a string filter whose criterion is not a Boolean.
+fn if_condition_error(value: &Value) -> String {
+    format!(
+        "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
+        type_name(value),
+        eval::dw_repr(value)
+    )
+}
+
 fn truthy(value: Value) -> bool {
     matches!(value, Value::Bool(true))
 }
@@ -508,6 +555,39 @@ fn object_higher_order(
         }
     }
     Ok(if name == "pluck" { Value::array(out_items) } else { Value::Object(Arc::new(out_pairs)) })
+}
+
+/// `distinctBy`, `orderBy` and `groupBy` over an object's pairs, the criterion seeing
+/// `(value, key)`; the results are objects.
+fn object_by_key(
+    eval: &mut Eval<'_>,
+    name: &str,
+    lambda: &Closure,
+    pairs: &[(Arc<str>, Value)],
+) -> EResult<Value> {
+    let mut keyed = Vec::with_capacity(pairs.len());
+    for (key, value) in pairs.iter() {
+        let criterion = eval.apply(lambda, vec![value.clone(), Value::String(key.clone())])?;
+        keyed.push((criterion, Value::object([(key.clone(), value.clone())])));
+    }
+    let regroup = |items: &[Value]| {
+        let pairs = items.iter().filter_map(|item| match item {
+            Value::Object(pair) => pair.first().cloned(),
+            _ => None,
+        });
+        Value::Object(Arc::new(pairs.collect()))
+    };
+    Ok(match by_key(name, keyed)? {
+        Value::Array(items) => regroup(&items),
+        Value::Object(groups) => {
+            let groups = groups.iter().map(|(key, items)| match items {
+                Value::Array(items) => (key.clone(), regroup(items)),
+                other => (key.clone(), other.clone()),
+            });
+            Value::Object(Arc::new(groups.collect()))
+        }
+        other => other,
+    })
 }
 
 fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
@@ -747,8 +827,10 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     if matches!(lhs, Value::Null) {
         return Ok(Value::Null);
     }
-    let (Value::String(_) | Value::Number(_) | Value::Bool(_), Some(separator)) =
-        (lhs, coerce_string(rhs))
+    let (
+        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_),
+        Some(separator),
+    ) = (lhs, coerce_string(rhs))
     else {
         let args = [describe(lhs), describe(rhs)];
         return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));

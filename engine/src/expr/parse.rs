@@ -298,6 +298,20 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> PResult<Node> {
         let start = self.peek().start;
+        let negative_literal = self.at_punct("-")
+            && matches!(self.peek_at(1), Tok::Num(_))
+            && self.tokens.get(self.pos + 1).is_some_and(|t| t.start == self.peek().end);
+        if negative_literal {
+            // `-3["a"]` selects from the literal -3: a sign written against its digits is
+            // part of the number, as in DataWeave.
+            self.bump();
+            let token = self.bump();
+            let loc = Loc { start: token.start, end: token.end };
+            let Tok::Num(text) = &token.tok else { return Err(self.unexpected("a number")) };
+            let number = -number_literal(text, loc)?;
+            let literal = Node::new(NodeKind::Number(number), self.loc_from(start));
+            return self.selectors(literal);
+        }
         if self.eat_punct("-") {
             let operand = self.unary()?;
             let loc = self.loc_from(start);
@@ -386,9 +400,7 @@ impl Parser<'_> {
         let kind = match &token.tok {
             Tok::Num(text) => {
                 self.bump();
-                let number = BigDecimal::from_str(text)
-                    .map_err(|_| ParseError { message: format!("Invalid number '{text}'"), loc })?;
-                NodeKind::Number(number)
+                NodeKind::Number(number_literal(text, loc)?)
             }
             Tok::Str(parts) => {
                 self.bump();
@@ -607,8 +619,8 @@ impl Parser<'_> {
         }
         let inner = self.expr()?;
         self.expect_punct(")", "for the enclosed expression.")?;
-        // Keep the parentheses in the span, as DataWeave's excerpts do.
-        Ok(Node { kind: inner.kind, loc: self.loc_from(start) })
+        // Errors quote the expression inside the parentheses, as DataWeave's excerpts do.
+        Ok(inner)
     }
 
     /// After `(`: the number of parameters if a lambda `(a, b: T, c = 1) ->` follows.
@@ -748,6 +760,11 @@ impl Parser<'_> {
         let value = self.expr()?;
         Ok(Member::Pair { key, value })
     }
+}
+
+fn number_literal(text: &str, loc: Loc) -> PResult<BigDecimal> {
+    BigDecimal::from_str(text)
+        .map_err(|_| ParseError { message: format!("Invalid number '{text}'"), loc })
 }
 
 /// Compiles a regular expression literal; a bad one is a load error at the literal.
