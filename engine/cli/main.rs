@@ -91,9 +91,12 @@ fn main() -> ExitCode {
     // `flowrun app.xml` means `flowrun run app.xml`.
     let first = args.get(1).map(String::as_str);
     let is_flag = first.is_some_and(|a| a.starts_with('-') && !a.starts_with("-D"));
+    // A bare word that is not a file (`flowrun frob`) is a mistyped subcommand, not an app.
+    let looks_like_app = |arg: &str| arg.contains(['.', '/']) || std::path::Path::new(arg).exists();
     if let Some(first) = first
         && !is_flag
         && !SUBCOMMANDS.contains(&first)
+        && looks_like_app(first)
     {
         args.insert(1, "run".to_owned());
     }

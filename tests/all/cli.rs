@@ -254,3 +254,51 @@ fn secrets_are_masked_in_logs_and_errors() {
     assert!(stderr.contains("/x/****"), "{stderr}");
     assert!(!stderr.contains("top-secret-token"), "{stderr}");
 }
+
+#[test]
+fn a_broken_configuration_reports_one_error_not_a_cascade() {
+    let dir = TempDir::new("cli-cascade");
+    let app = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:http="http://www.mulesoft.org/schema/mule/http">
+  <http:listener-config name="L"><http:listener-connection host="127.0.0.1" port="${port}"/></http:listener-config>
+  <flow name="a"><http:listener config-ref="L" path="/a"/></flow>
+  <flow name="b"><http:listener config-ref="L" path="/b"/></flow>
+</mule>
+"#;
+    let path = write_app(&dir, "c.xml", app);
+    let output = run_flowrun(&repo_root(), &["validate", &path, "-Dport=abc"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 1 error"), "{stderr}");
+    assert!(!stderr.contains("names `L`, but nothing has that name"), "{stderr}");
+}
+
+#[test]
+fn xml_structure_errors_are_located() {
+    let dir = TempDir::new("cli-xml");
+    let path = write_app(
+        &dir,
+        "open.xml",
+        "<mule xmlns=\"http://www.mulesoft.org/schema/mule/core\">\n  <flow name=\"f\"/>\n",
+    );
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("open.xml:3:1: error: `<mule>` is not closed"), "{stderr}");
+
+    let path = write_app(
+        &dir,
+        "tail.xml",
+        "<mule xmlns=\"http://www.mulesoft.org/schema/mule/core\"/>\ngarbage\n",
+    );
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("tail.xml:2:1: error: text after the root element"), "{stderr}");
+
+    let path = write_app(&dir, "bare.xml", "<mule/>\n");
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("bare.xml:1:2: error: the root element `mule` has no namespace"),
+        "{stderr}"
+    );
+}

@@ -153,7 +153,9 @@ pub fn load(
             .map_err(|err| LoadError::single(format!("cannot read `{}`: {err}", file.display())))?;
         file_ids.push(sources.add(file.clone(), text));
         if let Some(dir) = file.parent() {
-            let dir = dir.to_path_buf();
+            // `app.xml` has the parent ``; say `.` so that messages name a folder.
+            let dir =
+                if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir.to_path_buf() };
             if !search_path.dirs.contains(&dir) {
                 search_path.dirs.insert(0, dir);
             }
@@ -182,6 +184,19 @@ pub fn load_str(
     let file_id = sources.add(path.to_path_buf(), text.to_owned());
     let dirs = path.parent().map(|p| vec![p.to_path_buf()]).unwrap_or_default();
     load_sources(sources, &[file_id], SearchPath { dirs }, registry, options)
+}
+
+/// The error for a root element that is not Mule's `<mule>`.
+fn root_error(root: &Element) -> Diagnostic {
+    let message = if &*root.name == "mule" && root.ns.is_empty() {
+        "the root element `mule` has no namespace".to_owned()
+    } else if &*root.name == "mule" {
+        format!("the root element `mule` is in namespace `{}`, not Mule's core namespace", root.ns)
+    } else {
+        format!("the root element is `{}`, expected `mule`", root.qname)
+    };
+    Diagnostic::error(root.span, message)
+        .with_note(format!("declare it as <mule xmlns=\"{}\" ...>", ns::CORE))
 }
 
 fn app_name_of(path: &Path) -> String {
@@ -236,13 +251,7 @@ fn load_sources(
     for &file_id in file_ids {
         match xml::parse(&sources.file(file_id).text, file_id) {
             Ok(root) if root.is(ns::CORE, "mule") => roots.push(root),
-            Ok(root) => diagnostics.push(
-                Diagnostic::error(
-                    root.span,
-                    format!("the root element is `{}`, expected `mule`", root.qname),
-                )
-                .with_note(format!("declare it as <mule xmlns=\"{}\" ...>", ns::CORE)),
-            ),
+            Ok(root) => diagnostics.push(root_error(&root)),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
     }
@@ -280,7 +289,8 @@ fn load_sources(
         // Configurations first, so that flows can refer to any of them.
         for root in &roots {
             for element in &root.children {
-                if let Some(name) = element.attr("name") {
+                let is_property = element.is(ns::CORE, "global-property");
+                if let (false, Some(name)) = (is_property, element.attr("name")) {
                     check_unique_name(
                         &mut names,
                         &name.value,
@@ -290,6 +300,16 @@ fn load_sources(
                     );
                 }
                 let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else {
+                    let unknown = registry.get(&element.ns, &element.name).is_none()
+                        && !element.is(ns::CORE, "flow")
+                        && !is_property;
+                    if let (true, Some(name)) = (unknown, element.attr_value("name")) {
+                        // Already reported as unknown; steps referring to it add nothing.
+                        globals.insert(
+                            name.to_owned(),
+                            BuiltGlobal { handle: None, qname: element.qname.clone() },
+                        );
+                    }
                     continue;
                 };
                 let mut cx = BuildContext {
@@ -301,11 +321,17 @@ fn load_sources(
                     app_name: &app_name,
                     flow_name: None,
                 };
-                let Some(handle) = kind.build(element, &mut cx) else { continue };
+                let built = kind.build(element, &mut cx);
                 let Some(name) = element.attr_value("name") else { continue };
-                global_order.push((name.to_owned(), handle.clone()));
-                globals
-                    .insert(name.to_owned(), BuiltGlobal { handle, qname: element.qname.clone() });
+                if let Some(handle) = &built {
+                    global_order.push((name.to_owned(), handle.clone()));
+                }
+                // A configuration that failed to build is still known by name, so that the
+                // steps referring to it do not add "names nothing" errors to the real one.
+                globals.insert(
+                    name.to_owned(),
+                    BuiltGlobal { handle: built, qname: element.qname.clone() },
+                );
             }
         }
         for root in &roots {

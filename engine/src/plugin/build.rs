@@ -15,7 +15,8 @@ use crate::xml::{Attribute, Element};
 /// A configuration built so far, under its `name`.
 #[derive(Clone)]
 pub(crate) struct BuiltGlobal {
-    pub(crate) handle: GlobalHandle,
+    /// `None` when the configuration failed to build (its errors are already reported).
+    pub(crate) handle: Option<GlobalHandle>,
     /// `http:request-config` and the like, for messages.
     pub(crate) qname: Arc<str>,
 }
@@ -66,7 +67,9 @@ impl BuildContext<'_> {
             let mut known: Vec<&str> = self
                 .globals
                 .iter()
-                .filter(|(_, g)| g.handle.object.clone().downcast::<T>().is_ok())
+                .filter(|(_, g)| {
+                    g.handle.as_ref().is_some_and(|h| h.object.clone().downcast::<T>().is_ok())
+                })
                 .map(|(name, _)| name.as_str())
                 .collect();
             known.sort_unstable();
@@ -84,7 +87,11 @@ impl BuildContext<'_> {
             );
             return None;
         };
-        match global.handle.object.clone().downcast::<T>() {
+        let Some(handle) = &global.handle else {
+            // It failed to build, and said why; this reference adds nothing.
+            return None;
+        };
+        match handle.object.clone().downcast::<T>() {
             Ok(config) => Some(config),
             Err(_) => {
                 let message = format!(

@@ -194,7 +194,18 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                 let unescaped = quick_xml::escape::unescape(&raw).map_err(|err| {
                     err_at(format!("malformed XML text: {err}"), reader.buffer_position())
                 })?;
-                push_text(&mut stack, &unescaped, offset_of(text, &content), file);
+                let pos = offset_of(text, &content);
+                if stack.is_empty() && !unescaped.trim().is_empty() {
+                    let lead = unescaped.len() - unescaped.trim_start().len();
+                    let at = Span::new(file, pos + lead, pos + lead + 1);
+                    let message = if root.is_some() {
+                        "text after the root element"
+                    } else {
+                        "text before the root element"
+                    };
+                    return Err(Diagnostic::error(at, message));
+                }
+                push_text(&mut stack, &unescaped, pos, file);
             }
             XmlEvent::CData(content) => {
                 let raw = content.decode().map_err(|err| {
@@ -215,7 +226,21 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                 })?;
                 push_text(&mut stack, &resolved, pos, file);
             }
-            XmlEvent::Eof => break,
+            XmlEvent::Eof => {
+                if let Some(open) = stack.last() {
+                    let end = Span::new(file, text.len(), text.len());
+                    return Err(Diagnostic::error(
+                        end,
+                        format!("`<{}>` is not closed", open.qname),
+                    )
+                    .with_note(format!(
+                        "add `</{}>`; the element starts at {}",
+                        open.qname,
+                        line_col(text, open.span.start)
+                    )));
+                }
+                break;
+            }
             XmlEvent::Comment(_) | XmlEvent::Decl(_) | XmlEvent::PI(_) | XmlEvent::DocType(_) => {}
         }
     }
@@ -389,6 +414,14 @@ fn resolve_entity(name: &str) -> Option<String> {
     Some(predefined.to_owned())
 }
 
+/// `line L, column C` of a byte offset, for notes that point at a second place.
+fn line_col(text: &str, offset: usize) -> String {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("line {line}, column {column}")
+}
+
 /// Byte offset of `slice` inside `text`; `slice` must borrow from `text`.
 fn offset_of(text: &str, slice: &[u8]) -> usize {
     let base = text.as_ptr() as usize;
@@ -433,6 +466,17 @@ mod tests {
         let err = parse("<mule>\n  <x:flow/></mule>", FileId(0)).expect_err("undeclared");
         assert!(err.message.contains("undeclared namespace prefix `x`"), "{}", err.message);
         assert_eq!(err.span.map(|s| s.start), Some(10));
+    }
+
+    #[test]
+    fn unclosed_root_and_stray_text_are_errors() {
+        let err = parse("<mule>\n  <flow name=\"f\"/>\n", FileId(0)).expect_err("unclosed");
+        assert_eq!(err.message, "`<mule>` is not closed");
+        let err = parse("<mule/>\ngarbage", FileId(0)).expect_err("trailing text");
+        assert_eq!(
+            (err.message.as_str(), err.span.map(|s| s.start)),
+            ("text after the root element", Some(8))
+        );
     }
 
     #[test]
