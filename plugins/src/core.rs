@@ -272,6 +272,18 @@ impl Processor for Logger {
         cx: &'a StepContext<'a>,
     ) -> BoxFuture<'a, Result<Event, MuleError>> {
         Box::pin(async move {
+            // Rendering the message costs more than the rest of the step: skip it when the
+            // line would be filtered out anyway.
+            let enabled = match self.level {
+                Level::Error => tracing::enabled!(target: "flowrun::mule", tracing::Level::ERROR),
+                Level::Warn => tracing::enabled!(target: "flowrun::mule", tracing::Level::WARN),
+                Level::Info => tracing::enabled!(target: "flowrun::mule", tracing::Level::INFO),
+                Level::Debug => tracing::enabled!(target: "flowrun::mule", tracing::Level::DEBUG),
+                Level::Trace => tracing::enabled!(target: "flowrun::mule", tracing::Level::TRACE),
+            };
+            if !enabled {
+                return Ok(event);
+            }
             let text = match &self.message {
                 Some(template) => {
                     let scope = Scope::of(&event, cx.properties);
