@@ -27,8 +27,10 @@ SHARED=${SHARED:-1}
 HYPER_PORT=${HYPER_PORT:-18081}
 FLOWRUN_PORT=${FLOWRUN_PORT:-18082}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
-BIN=$CARGO_TARGET_DIR/release
 WORK=$(mktemp -d)
+# The binaries are copied here after the build, so that a concurrent build into a shared target
+# folder cannot swap them mid-run.
+BIN=$WORK/bin
 SERVER_PID=""
 RPS="-"
 
@@ -162,6 +164,9 @@ throughput() {
 
 log "building (release)..."
 cargo build --release --quiet -p flowrun -p flowrun-bench
+mkdir -p "$BIN"
+cp "$CARGO_TARGET_DIR/release/flowrun" "$CARGO_TARGET_DIR/release/hello-hyper" \
+    "$CARGO_TARGET_DIR/release/startup" "$BIN/"
 install_wrk
 
 echo "flowrun benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
