@@ -4,17 +4,26 @@
 #   2. throughput: wrk on loopback against the bare `hello-hyper` server and against flowrun
 #      running bench/flows/throughput.xml, in the same run, with the ratio of the two.
 #
-#   bench/run.sh                                  # everything, about 3 minutes
-#   DURATION=5s ROUNDS=1 STARTUP_RUNS=10 bench/run.sh   # a quick look
+#   bench/run.sh                                          # everything, about 4 minutes
+#   DURATION=3s ROUNDS=1 STARTUP_RUNS=10 bench/run.sh     # a quick look
 #
-# Settings (environment): DURATION (wrk -d, default 10s), CONNECTIONS (wrk -c, default 64),
-# ROUNDS (measured rounds per server in the pinned layout, the median is reported; default 3),
-# STARTUP_RUNS (default 30), SHARED (1 also measures the unpinned layout; default 1).
+# Settings (environment):
+#   DURATION      wrk -d, default 10s
+#   CONNECTIONS   wrk -c, default 64
+#   ROUNDS        rounds per server in the pinned layout, default 3; the best round counts
+#   SHARED_ROUNDS rounds in the unpinned layout, default 1; 0 skips it
+#   STARTUP_RUNS  default 30
+#   QUIET_MAX     the machine counts as quiet below this CPU use in percent, default 10
+#   QUIET_WAIT    how many seconds to wait for quiet before each round, default 120
 #
 # The machine has two cores. The main figures pin the server to CPU 0 and wrk (one thread) to
 # CPU 1, so the load generator never takes CPU time from the server it measures; the servers'
 # tokio runtimes then see one CPU and start one worker. The "shared" layout leaves both
 # unpinned (wrk -t2, servers with two workers), as the issue's `wrk -t2 -c64` reads.
+#
+# Other work on the machine (a compile) only ever slows a round down, so each server's best
+# round is its figure, the rounds of the three servers are interleaved, and each round waits
+# until the machine is quiet; a round that started on a busy machine is marked with `*`.
 # Nothing here leaves the loopback interface.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,17 +31,19 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
 ROUNDS=${ROUNDS:-3}
+SHARED_ROUNDS=${SHARED_ROUNDS:-1}
 STARTUP_RUNS=${STARTUP_RUNS:-30}
-SHARED=${SHARED:-1}
-HYPER_PORT=${HYPER_PORT:-18081}
-FLOWRUN_PORT=${FLOWRUN_PORT:-18082}
+QUIET_MAX=${QUIET_MAX:-10}
+QUIET_WAIT=${QUIET_WAIT:-120}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
 WORK=$(mktemp -d)
 # The binaries are copied here after the build, so that a concurrent build into a shared target
 # folder cannot swap them mid-run.
 BIN=$WORK/bin
 SERVER_PID=""
+PORT=""
 RPS="-"
+BUSY_MARK=""
 
 cleanup() {
     stop_server
@@ -51,26 +62,59 @@ install_wrk() {
     }
 }
 
-# start_server NAME CPUS PORT COMMAND...: starts COMMAND in the background (pinned with
-# `taskset -c CPUS` unless CPUS is "all"), its stderr in $WORK/NAME.err, and waits until
-# GET /bench answers. Fails if it does not within 10 s.
+# cpu_busy: percent of all CPUs' time spent busy over the next second, from /proc/stat.
+cpu_busy() {
+    local before after
+    before=$(head -1 /proc/stat)
+    sleep 1
+    after=$(head -1 /proc/stat)
+    # Fields after "cpu": user nice system idle iowait irq softirq steal.
+    printf '%s\n%s\n' "$before" "$after" | awk '
+        { busy[NR] = $2 + $3 + $4 + $7 + $8 + $9; total[NR] = busy[NR] + $5 + $6 }
+        END { printf "%.0f\n", 100 * (busy[2] - busy[1]) / (total[2] - total[1]) }'
+}
+
+# wait_quiet: waits up to QUIET_WAIT seconds for the machine to be quiet; sets BUSY_MARK to
+# "*" when it never was.
+wait_quiet() {
+    local busy
+    BUSY_MARK=""
+    for _ in $(seq 1 "$QUIET_WAIT"); do
+        busy=$(cpu_busy)
+        [ "$busy" -lt "$QUIET_MAX" ] && return 0
+        log "    machine busy (${busy}% CPU), waiting..."
+    done
+    log "    machine still busy after ${QUIET_WAIT}s; measuring anyway (marked *)"
+    BUSY_MARK="*"
+}
+
+# pick_port: sets PORT to a loopback port nothing listens on.
+pick_port() {
+    while :; do
+        PORT=$((20000 + RANDOM % 40000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || return 0
+    done
+}
+
+# start_server NAME CPUS COMMAND...: picks a port, starts COMMAND with every `@PORT@` in its
+# words replaced by it, in the background (pinned with `taskset -c CPUS` unless CPUS is
+# "all"), its stderr in $WORK/NAME.err, and waits until GET /bench answers (10 s at most).
 start_server() {
-    local name=$1 cpus=$2 port=$3
-    shift 3
-    if [ "$cpus" = all ]; then
-        "$@" >/dev/null 2>"$WORK/$name.err" &
-    else
-        taskset -c "$cpus" "$@" >/dev/null 2>"$WORK/$name.err" &
-    fi
+    local name=$1 cpus=$2
+    shift 2
+    pick_port
+    local command=("${@//@PORT@/$PORT}")
+    [ "$cpus" = all ] || command=(taskset -c "$cpus" "${command[@]}")
+    "${command[@]}" >/dev/null 2>"$WORK/$name.err" &
     SERVER_PID=$!
     for _ in $(seq 1 1000); do
-        if curl -sf -o "$WORK/$name.body" "http://127.0.0.1:$port/bench"; then
+        if curl -sf -o "$WORK/$name.body" "http://127.0.0.1:$PORT/bench"; then
             return 0
         fi
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.01
     done
-    log "$name did not answer GET /bench on port $port:"
+    log "$name did not answer GET /bench on port $PORT:"
     sed 's/^/    /' "$WORK/$name.err" | head -20 >&2
     stop_server
     return 1
@@ -83,38 +127,40 @@ stop_server() {
     SERVER_PID=""
 }
 
-# run_wrk CPUS THREADS PORT: a 1 s warm-up, then the measured run; sets RPS to requests/s,
-# or fails if any response was not 2xx or any socket error happened.
+# run_wrk CPUS THREADS: a 1 s warm-up, then the measured run against the started server; sets
+# RPS to requests/s, or fails if wrk failed, or saw a non-2xx response or a socket error.
 run_wrk() {
-    local cpus=$1 threads=$2 port=$3 pin=()
+    local cpus=$1 threads=$2 pin=()
     [ "$cpus" = all ] || pin=(taskset -c "$cpus")
-    local url="http://127.0.0.1:$port/bench"
+    local url="http://127.0.0.1:$PORT/bench"
     "${pin[@]}" wrk -t"$threads" -c"$CONNECTIONS" -d1s "$url" >/dev/null || return 1
     "${pin[@]}" wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" "$url" >"$WORK/wrk.out" || return 1
     if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk.out"; then
-        log "wrk saw failures against port $port:"
+        log "wrk saw failures:"
         sed 's/^/    /' "$WORK/wrk.out" >&2
         return 1
     fi
     RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk.out")
 }
 
-# measure NAME SERVER_CPUS WRK_CPUS WRK_THREADS PORT COMMAND...: one server, one wrk run.
-# Sets RPS to requests/s, or to "-" when the server did not start or wrk saw failures.
+# measure NAME SERVER_CPUS WRK_CPUS WRK_THREADS COMMAND...: one server, one wrk run. Sets RPS
+# to requests/s (with BUSY_MARK appended), or to "-" when the server did not start or wrk
+# failed.
 measure() {
-    local name=$1 server_cpus=$2 wrk_cpus=$3 threads=$4 port=$5
-    shift 5
+    local name=$1 server_cpus=$2 wrk_cpus=$3 threads=$4
+    shift 4
     RPS="-"
-    if start_server "$name" "$server_cpus" "$port" "$@"; then
-        run_wrk "$wrk_cpus" "$threads" "$port" || RPS="-"
+    if start_server "$name" "$server_cpus" "$@"; then
+        run_wrk "$wrk_cpus" "$threads" || RPS="-"
         stop_server
     fi
+    [ "$RPS" = "-" ] || RPS="$RPS$BUSY_MARK"
     log "    $name: $RPS req/s"
 }
 
-median() {
-    printf '%s\n' "$@" | awk '$1 != "-"' | sort -n |
-        awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
+# best ROUND...: the highest of the rounds, "*" marks dropped; "-" when none succeeded.
+best() {
+    printf '%s\n' "$@" | tr -d '*' | awk '$1 != "-"' | sort -n | tail -1 | grep . || echo "-"
 }
 
 ratio() {
@@ -125,40 +171,39 @@ verdict() {
     awk -v r="$1" 'BEGIN { if (r == "-") print "pending"; else if (r >= 0.5) print "met"; else print "NOT met" }'
 }
 
-hyper_cmd=("$BIN/hello-hyper" "$HYPER_PORT")
-flowrun_app=("$BIN/flowrun" bench/flows/throughput.xml "-Dbench.port=$FLOWRUN_PORT")
+hyper_cmd=("$BIN/hello-hyper" @PORT@)
+flowrun_app=("$BIN/flowrun" bench/flows/throughput.xml "-Dbench.port=@PORT@")
 
 # throughput LAYOUT SERVER_CPUS WRK_CPUS WRK_THREADS N_ROUNDS: interleaves the three servers
-# round by round, so a slow spell of the machine hits all of them alike.
+# round by round, so a slow spell of the machine hits all of them alike, and prints each
+# server's best round and flowrun's ratios to hello-hyper.
 throughput() {
     local layout=$1 server_cpus=$2 wrk_cpus=$3 threads=$4 n_rounds=$5
     local hyper=() warn=() info=()
     for round in $(seq 1 "$n_rounds"); do
-        log "  $layout round $round/$n_rounds"
-        measure hello-hyper "$server_cpus" "$wrk_cpus" "$threads" "$HYPER_PORT" "${hyper_cmd[@]}"
+        log "  $layout, round $round/$n_rounds"
+        wait_quiet
+        measure hello-hyper "$server_cpus" "$wrk_cpus" "$threads" "${hyper_cmd[@]}"
         hyper+=("$RPS")
-        measure flowrun-warn "$server_cpus" "$wrk_cpus" "$threads" "$FLOWRUN_PORT" \
+        measure flowrun-warn "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=warn "${flowrun_app[@]}"
         warn+=("$RPS")
-        measure flowrun-info "$server_cpus" "$wrk_cpus" "$threads" "$FLOWRUN_PORT" \
+        measure flowrun-info "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=info "${flowrun_app[@]}"
         info+=("$RPS")
-        if [ -s "$WORK/flowrun-info.err" ]; then
-            log "    flowrun-info wrote $(wc -l <"$WORK/flowrun-info.err") log lines"
-        fi
+        log "    flowrun-info wrote $(wc -l <"$WORK/flowrun-info.err") log lines"
     done
-    local h w i
-    h=$(median "${hyper[@]}")
-    w=$(median "${warn[@]}")
-    i=$(median "${info[@]}")
-    local rw ri
+    local h w i rw ri
+    h=$(best "${hyper[@]}")
+    w=$(best "${warn[@]}")
+    i=$(best "${info[@]}")
     rw=$(ratio "$w" "$h")
     ri=$(ratio "$i" "$h")
-    echo "throughput, $layout (wrk -t$threads -c$CONNECTIONS -d$DURATION, median of $n_rounds):"
-    printf '  %-34s %8s req/s   (rounds: %s)\n' "hello-hyper" "$h" "${hyper[*]}"
-    printf '  %-34s %8s req/s   (rounds: %s)   ratio %s, target >= 0.50: %s\n' \
+    echo "throughput, $layout (wrk -t$threads -c$CONNECTIONS -d$DURATION, best of $n_rounds):"
+    printf '  %-34s %7s req/s   rounds: %s\n' "hello-hyper" "$h" "${hyper[*]}"
+    printf '  %-34s %7s req/s   rounds: %s   ratio %s, target >= 0.50: %s\n' \
         "flowrun, FLOWRUN_LOG=warn" "$w" "${warn[*]}" "$rw" "$(verdict "$rw")"
-    printf '  %-34s %8s req/s   (rounds: %s)   ratio %s\n' \
+    printf '  %-34s %7s req/s   rounds: %s   ratio %s\n' \
         "flowrun, FLOWRUN_LOG=info (logs)" "$i" "${info[*]}" "$ri"
 }
 
@@ -174,10 +219,12 @@ echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /pr
 echo
 
 log "start-up benchmark..."
+wait_quiet
 RUST_BACKTRACE=0 "$BIN/startup" --runs "$STARTUP_RUNS" 2>"$WORK/startup.err" || {
     echo "startup: pending, flowrun did not start:"
     sed 's/^/    /' "$WORK/startup.err" | head -20
 }
+[ -z "$BUSY_MARK" ] || echo "startup: (* measured on a busy machine)"
 echo
 
 log "throughput benchmark..."
@@ -185,7 +232,7 @@ throughput "pinned: server on CPU 0, wrk on CPU 1" 0 1 1 "$ROUNDS"
 if [ -s "$WORK/flowrun-warn.body" ]; then
     echo "  flowrun answered: $(tr -d '\n' <"$WORK/flowrun-warn.body")"
 fi
-if [ "$SHARED" = 1 ]; then
+if [ "$SHARED_ROUNDS" -gt 0 ]; then
     echo
-    throughput "shared: both unpinned on $(nproc) CPUs" all all 2 1
+    throughput "shared: both unpinned on $(nproc) CPUs" all all 2 "$SHARED_ROUNDS"
 fi
