@@ -4,7 +4,7 @@
 #   2. throughput: wrk on loopback against the bare `hello-hyper` server and against flowrun
 #      running bench/flows/throughput.xml, in the same run, with the ratio of the two.
 #
-#   bench/run.sh                                          # everything, about 4 minutes
+#   bench/run.sh                                          # everything, 2 to 8 minutes
 #   DURATION=3s ROUNDS=1 STARTUP_RUNS=10 bench/run.sh     # a quick look
 #
 # Settings (environment):
@@ -24,6 +24,8 @@
 # Other work on the machine (a compile) only ever slows a round down, so each server's best
 # round is its figure, the rounds of the three servers are interleaved, and each round waits
 # until the machine is quiet; a round that started on a busy machine is marked with `*`.
+# Each run also records the server's CPU time per request (from /proc/PID/stat), which other
+# work barely changes; its ratio is printed next to the requests/s ratio as a cross-check.
 # Nothing here leaves the loopback interface.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +45,9 @@ BIN=$WORK/bin
 SERVER_PID=""
 PORT=""
 RPS="-"
+CPU_US="-"
 BUSY_MARK=""
+CLK_TCK=$(getconf CLK_TCK)
 
 cleanup() {
     stop_server
@@ -127,40 +131,57 @@ stop_server() {
     SERVER_PID=""
 }
 
-# run_wrk CPUS THREADS: a 1 s warm-up, then the measured run against the started server; sets
-# RPS to requests/s, or fails if wrk failed, or saw a non-2xx response or a socket error.
+# cpu_ticks PID: the user plus system CPU time PID has used, in clock ticks.
+cpu_ticks() {
+    # The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# run_wrk CPUS THREADS: a 1 s warm-up, then the measured run against the started server.
+# Sets RPS to requests/s and CPU_US to the server's CPU time per request in microseconds, or
+# fails if wrk failed, or saw a non-2xx response or a socket error.
 run_wrk() {
-    local cpus=$1 threads=$2 pin=()
+    local cpus=$1 threads=$2 pin=() ticks_before ticks_after
     [ "$cpus" = all ] || pin=(taskset -c "$cpus")
     local url="http://127.0.0.1:$PORT/bench"
     "${pin[@]}" wrk -t"$threads" -c"$CONNECTIONS" -d1s "$url" >/dev/null || return 1
+    ticks_before=$(cpu_ticks "$SERVER_PID")
     "${pin[@]}" wrk -t"$threads" -c"$CONNECTIONS" -d"$DURATION" "$url" >"$WORK/wrk.out" || return 1
+    ticks_after=$(cpu_ticks "$SERVER_PID")
     if grep -qE 'Non-2xx|Socket errors' "$WORK/wrk.out"; then
         log "wrk saw failures:"
         sed 's/^/    /' "$WORK/wrk.out" >&2
         return 1
     fi
     RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk.out")
+    CPU_US=$(awk -v ticks=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" \
+        '/ requests in / { printf "%.1f", ticks / hz * 1e6 / $1 }' "$WORK/wrk.out")
 }
 
 # measure NAME SERVER_CPUS WRK_CPUS WRK_THREADS COMMAND...: one server, one wrk run. Sets RPS
-# to requests/s (with BUSY_MARK appended), or to "-" when the server did not start or wrk
+# and CPU_US (with BUSY_MARK appended), or both to "-" when the server did not start or wrk
 # failed.
 measure() {
     local name=$1 server_cpus=$2 wrk_cpus=$3 threads=$4
     shift 4
     RPS="-"
+    CPU_US="-"
     if start_server "$name" "$server_cpus" "$@"; then
-        run_wrk "$wrk_cpus" "$threads" || RPS="-"
+        run_wrk "$wrk_cpus" "$threads" || { RPS="-"; CPU_US="-"; }
         stop_server
     fi
-    [ "$RPS" = "-" ] || RPS="$RPS$BUSY_MARK"
-    log "    $name: $RPS req/s"
+    [ "$RPS" = "-" ] || { RPS="$RPS$BUSY_MARK"; CPU_US="$CPU_US$BUSY_MARK"; }
+    log "    $name: $RPS req/s, $CPU_US us CPU/request"
 }
 
 # best ROUND...: the highest of the rounds, "*" marks dropped; "-" when none succeeded.
 best() {
-    printf '%s\n' "$@" | tr -d '*' | awk '$1 != "-"' | sort -n | tail -1 | grep . || echo "-"
+    printf '%s\n' "$@" | tr -d '*' | awk '$1 != "-"' | sort -g | tail -1 | grep . || echo "-"
+}
+
+# least ROUND...: the lowest of the rounds, "*" marks dropped; "-" when none succeeded.
+least() {
+    printf '%s\n' "$@" | tr -d '*' | awk '$1 != "-"' | sort -g | head -1 | grep . || echo "-"
 }
 
 ratio() {
@@ -179,32 +200,55 @@ flowrun_app=("$BIN/flowrun" bench/flows/throughput.xml "-Dbench.port=@PORT@")
 # server's best round and flowrun's ratios to hello-hyper.
 throughput() {
     local layout=$1 server_cpus=$2 wrk_cpus=$3 threads=$4 n_rounds=$5
-    local hyper=() warn=() info=()
+    local hyper=() warn=() info=() hyper_cpu=() warn_cpu=() info_cpu=()
     for round in $(seq 1 "$n_rounds"); do
         log "  $layout, round $round/$n_rounds"
         wait_quiet
         measure hello-hyper "$server_cpus" "$wrk_cpus" "$threads" "${hyper_cmd[@]}"
         hyper+=("$RPS")
+        hyper_cpu+=("$CPU_US")
         measure flowrun-warn "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=warn "${flowrun_app[@]}"
         warn+=("$RPS")
+        warn_cpu+=("$CPU_US")
         measure flowrun-info "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=info "${flowrun_app[@]}"
         info+=("$RPS")
+        info_cpu+=("$CPU_US")
         log "    flowrun-info wrote $(wc -l <"$WORK/flowrun-info.err") log lines"
     done
-    local h w i rw ri
-    h=$(best "${hyper[@]}")
-    w=$(best "${warn[@]}")
-    i=$(best "${info[@]}")
-    rw=$(ratio "$w" "$h")
-    ri=$(ratio "$i" "$h")
     echo "throughput, $layout (wrk -t$threads -c$CONNECTIONS -d$DURATION, best of $n_rounds):"
-    printf '  %-34s %7s req/s   rounds: %s\n' "hello-hyper" "$h" "${hyper[*]}"
-    printf '  %-34s %7s req/s   rounds: %s   ratio %s, target >= 0.50: %s\n' \
-        "flowrun, FLOWRUN_LOG=warn" "$w" "${warn[*]}" "$rw" "$(verdict "$rw")"
-    printf '  %-34s %7s req/s   rounds: %s   ratio %s\n' \
-        "flowrun, FLOWRUN_LOG=info (logs)" "$i" "${info[*]}" "$ri"
+    local h hc
+    h=$(best "${hyper[@]}")
+    hc=$(least "${hyper_cpu[@]}")
+    report_line "hello-hyper" "$h" "$hc" "" "" "${hyper[*]}"
+    report_line "flowrun, FLOWRUN_LOG=warn" "$(best "${warn[@]}")" "$(least "${warn_cpu[@]}")" \
+        "$h" "$hc" "${warn[*]}" target
+    report_line "flowrun, FLOWRUN_LOG=info (logs)" "$(best "${info[@]}")" \
+        "$(least "${info_cpu[@]}")" "$h" "$hc" "${info[*]}"
+}
+
+# report_line NAME RPS CPU_US BASE_RPS BASE_CPU_US ROUNDS [TARGET]: one server's figures; with
+# a baseline, the ratios to it: requests/s over the baseline's, and the baseline's CPU time per
+# request over this server's (what the throughput ratio is when CPU is the only limit). With
+# TARGET, whether the requests/s ratio meets it, and a warning when the two ratios disagree,
+# which happens when other work on the machine slowed some rounds.
+report_line() {
+    local name=$1 rps=$2 cpu=$3 base_rps=$4 base_cpu=$5 rounds=$6 target=${7:-}
+    printf '  %-33s %7s req/s  %6s us CPU/req' "$name" "$rps" "$cpu"
+    local by_rps by_cpu
+    if [ -n "$base_rps" ]; then
+        by_rps=$(ratio "$rps" "$base_rps")
+        by_cpu=$(ratio "$base_cpu" "$cpu")
+        printf '  ratio %s (by CPU %s)' "$by_rps" "$by_cpu"
+    fi
+    [ -z "$target" ] || printf ', target >= 0.50: %s' "$(verdict "$by_rps")"
+    printf '\n  %-33s rounds (req/s): %s\n' "" "$rounds"
+    if [ -n "$target" ] && awk -v a="$by_rps" -v b="$by_cpu" \
+        'BEGIN { exit !(a != "-" && b != "-" && (a - b > 0.1 || b - a > 0.1)) }'; then
+        printf '  %-33s warning: the two ratios differ by more than 0.1, so other work slowed\n' ""
+        printf '  %-33s some rounds; rerun on a quiet machine before trusting the verdict\n' ""
+    fi
 }
 
 log "building (release)..."
