@@ -46,6 +46,7 @@ SERVER_PID=""
 PORT=""
 RPS="-"
 CPU_US="-"
+CPU_USE="-"
 BUSY_MARK=""
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -156,6 +157,10 @@ run_wrk() {
     RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$WORK/wrk.out")
     CPU_US=$(awk -v ticks=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" \
         '/ requests in / { printf "%.1f", ticks / hz * 1e6 / $1 }' "$WORK/wrk.out")
+    # How much of a core the server used; below 100% per worker it was not the bottleneck.
+    CPU_USE=$(awk -v ticks=$((ticks_after - ticks_before)) -v hz="$CLK_TCK" \
+        '/ requests in / { sub(/s,$/, "", $4); printf "%.0f%%", 100 * ticks / hz / $4 }' \
+        "$WORK/wrk.out")
 }
 
 # measure NAME SERVER_CPUS WRK_CPUS WRK_THREADS COMMAND...: one server, one wrk run. Sets RPS
@@ -166,12 +171,13 @@ measure() {
     shift 4
     RPS="-"
     CPU_US="-"
+    CPU_USE="-"
     if start_server "$name" "$server_cpus" "$@"; then
         run_wrk "$wrk_cpus" "$threads" || { RPS="-"; CPU_US="-"; }
         stop_server
     fi
     [ "$RPS" = "-" ] || { RPS="$RPS$BUSY_MARK"; CPU_US="$CPU_US$BUSY_MARK"; }
-    log "    $name: $RPS req/s, $CPU_US us CPU/request"
+    log "    $name: $RPS req/s, $CPU_US us CPU/request, server CPU use $CPU_USE"
 }
 
 # best ROUND...: the highest of the rounds, "*" marks dropped; "-" when none succeeded.
@@ -201,40 +207,45 @@ flowrun_app=("$BIN/flowrun" bench/flows/throughput.xml "-Dbench.port=@PORT@")
 throughput() {
     local layout=$1 server_cpus=$2 wrk_cpus=$3 threads=$4 n_rounds=$5
     local hyper=() warn=() info=() hyper_cpu=() warn_cpu=() info_cpu=()
+    local hyper_use=() warn_use=() info_use=()
     for round in $(seq 1 "$n_rounds"); do
         log "  $layout, round $round/$n_rounds"
         wait_quiet
         measure hello-hyper "$server_cpus" "$wrk_cpus" "$threads" "${hyper_cmd[@]}"
         hyper+=("$RPS")
         hyper_cpu+=("$CPU_US")
+        hyper_use+=("$CPU_USE")
         measure flowrun-warn "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=warn "${flowrun_app[@]}"
         warn+=("$RPS")
         warn_cpu+=("$CPU_US")
+        warn_use+=("$CPU_USE")
         measure flowrun-info "$server_cpus" "$wrk_cpus" "$threads" \
             env FLOWRUN_LOG=info "${flowrun_app[@]}"
         info+=("$RPS")
         info_cpu+=("$CPU_US")
+        info_use+=("$CPU_USE")
         log "    flowrun-info wrote $(wc -l <"$WORK/flowrun-info.err") log lines"
     done
     echo "throughput, $layout (wrk -t$threads -c$CONNECTIONS -d$DURATION, best of $n_rounds):"
     local h hc
     h=$(best "${hyper[@]}")
     hc=$(least "${hyper_cpu[@]}")
-    report_line "hello-hyper" "$h" "$hc" "" "" "${hyper[*]}"
+    report_line "hello-hyper" "$h" "$hc" "" "" "${hyper[*]}" "${hyper_use[*]}"
     report_line "flowrun, FLOWRUN_LOG=warn" "$(best "${warn[@]}")" "$(least "${warn_cpu[@]}")" \
-        "$h" "$hc" "${warn[*]}" target
+        "$h" "$hc" "${warn[*]}" "${warn_use[*]}" target
     report_line "flowrun, FLOWRUN_LOG=info (logs)" "$(best "${info[@]}")" \
-        "$(least "${info_cpu[@]}")" "$h" "$hc" "${info[*]}"
+        "$(least "${info_cpu[@]}")" "$h" "$hc" "${info[*]}" "${info_use[*]}"
 }
 
-# report_line NAME RPS CPU_US BASE_RPS BASE_CPU_US ROUNDS [TARGET]: one server's figures; with
+# report_line NAME RPS CPU_US BASE_RPS BASE_CPU_US ROUNDS USES [TARGET]: one server's figures
+# with its rounds' requests/s and CPU use (100% is one core busy all the run long); with
 # a baseline, the ratios to it: requests/s over the baseline's, and the baseline's CPU time per
 # request over this server's (what the throughput ratio is when CPU is the only limit). With
 # TARGET, whether the requests/s ratio meets it, and a warning when the two ratios disagree,
 # which happens when other work on the machine slowed some rounds.
 report_line() {
-    local name=$1 rps=$2 cpu=$3 base_rps=$4 base_cpu=$5 rounds=$6 target=${7:-}
+    local name=$1 rps=$2 cpu=$3 base_rps=$4 base_cpu=$5 rounds=$6 uses=$7 target=${8:-}
     printf '  %-33s %7s req/s  %6s us CPU/req' "$name" "$rps" "$cpu"
     local by_rps by_cpu
     if [ -n "$base_rps" ]; then
@@ -244,6 +255,7 @@ report_line() {
     fi
     [ -z "$target" ] || printf ', target >= 0.50: %s' "$(verdict "$by_rps")"
     printf '\n  %-33s rounds (req/s): %s\n' "" "$rounds"
+    printf '  %-33s server CPU use: %s\n' "" "$uses"
     if [ -n "$target" ] && awk -v a="$by_rps" -v b="$by_cpu" \
         'BEGIN { exit !(a != "-" && b != "-" && (a - b > 0.1 || b - a > 0.1)) }'; then
         printf '  %-33s warning: the two ratios differ by more than 0.1, so other work slowed\n' ""
