@@ -6,7 +6,7 @@
 //! language then parses them according to their media type.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bigdecimal::BigDecimal;
 use bytes::Bytes;
@@ -137,28 +137,34 @@ pub struct MediaType {
     /// Subtype, lowercase (`json`).
     pub sub: Arc<str>,
     /// Parameters in order, such as `("charset", "UTF-8")`.
-    pub params: Vec<(String, String)>,
+    ///
+    /// Shared, because media types are copied with every value and rarely changed.
+    pub params: Arc<Vec<(String, String)>>,
 }
 
 impl MediaType {
     /// `*/*`: nothing is known about the value.
     pub fn any() -> MediaType {
-        MediaType::new("*", "*")
+        static ANY: OnceLock<MediaType> = OnceLock::new();
+        ANY.get_or_init(|| MediaType::new("*", "*")).clone()
     }
 
     /// `application/java`: a native value handed from step to step.
     pub fn java() -> MediaType {
-        MediaType::new("application", "java")
+        static JAVA: OnceLock<MediaType> = OnceLock::new();
+        JAVA.get_or_init(|| MediaType::new("application", "java")).clone()
     }
 
     /// `application/json`.
     pub fn json() -> MediaType {
-        MediaType::new("application", "json")
+        static JSON: OnceLock<MediaType> = OnceLock::new();
+        JSON.get_or_init(|| MediaType::new("application", "json")).clone()
     }
 
     /// `text/plain`.
     pub fn text() -> MediaType {
-        MediaType::new("text", "plain")
+        static TEXT: OnceLock<MediaType> = OnceLock::new();
+        TEXT.get_or_init(|| MediaType::new("text", "plain")).clone()
     }
 
     /// A media type without parameters.
@@ -166,7 +172,7 @@ impl MediaType {
         MediaType {
             primary: primary.to_ascii_lowercase().into(),
             sub: sub.to_ascii_lowercase().into(),
-            params: Vec::new(),
+            params: Arc::default(),
         }
     }
 
@@ -190,7 +196,8 @@ impl MediaType {
             }
             let (name, value) = param.split_once('=')?;
             let value = value.trim().trim_matches('"');
-            media_type.params.push((name.trim().to_ascii_lowercase(), value.to_owned()));
+            Arc::make_mut(&mut media_type.params)
+                .push((name.trim().to_ascii_lowercase(), value.to_owned()));
         }
         Some(media_type)
     }
@@ -207,8 +214,9 @@ impl MediaType {
 
     /// This media type with `charset` set to `charset`.
     pub fn with_charset(mut self, charset: &str) -> MediaType {
-        self.params.retain(|(n, _)| n != "charset");
-        self.params.push(("charset".into(), charset.into()));
+        let params = Arc::make_mut(&mut self.params);
+        params.retain(|(n, _)| n != "charset");
+        params.push(("charset".into(), charset.into()));
         self
     }
 
@@ -242,7 +250,7 @@ impl MediaType {
 impl fmt::Display for MediaType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.primary, self.sub)?;
-        for (name, value) in &self.params {
+        for (name, value) in self.params.iter() {
             write!(f, "; {name}={value}")?;
         }
         Ok(())

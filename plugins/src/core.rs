@@ -79,13 +79,13 @@ struct SetVariable {
 impl Processor for SetVariable {
     fn process<'a>(
         &'a self,
-        mut event: Event,
+        event: &'a mut Event,
         cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+    ) -> BoxFuture<'a, Result<(), MuleError>> {
         Box::pin(async move {
-            let value = eval(&self.value, &event, cx, self.label.as_ref())?;
+            let value = eval(&self.value, event, cx, self.label.as_ref())?;
             event.vars.insert(self.name.clone(), value);
-            Ok(event)
+            Ok(())
         })
     }
 }
@@ -134,12 +134,12 @@ struct SetPayload {
 impl Processor for SetPayload {
     fn process<'a>(
         &'a self,
-        mut event: Event,
+        event: &'a mut Event,
         cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+    ) -> BoxFuture<'a, Result<(), MuleError>> {
         Box::pin(async move {
-            event.message.payload = eval(&self.value, &event, cx, self.label.as_ref())?;
-            Ok(event)
+            event.message.payload = eval(&self.value, event, cx, self.label.as_ref())?;
+            Ok(())
         })
     }
 }
@@ -268,9 +268,9 @@ struct Logger {
 impl Processor for Logger {
     fn process<'a>(
         &'a self,
-        event: Event,
+        event: &'a mut Event,
         cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+    ) -> BoxFuture<'a, Result<(), MuleError>> {
         Box::pin(async move {
             // Rendering the message costs more than the rest of the step: skip it when the
             // line would be filtered out anyway.
@@ -282,11 +282,11 @@ impl Processor for Logger {
                 Level::Trace => tracing::enabled!(target: "flowrun::mule", tracing::Level::TRACE),
             };
             if !enabled {
-                return Ok(event);
+                return Ok(());
             }
             let text = match &self.message {
                 Some(template) => {
-                    let scope = Scope::of(&event, cx.properties);
+                    let scope = Scope::of(event, cx.properties);
                     template.render(&scope).map_err(|err| {
                         MuleError::expression(format!(
                             "\"{}\n\nTrace:\n  at main (Unknown)\"",
@@ -294,7 +294,7 @@ impl Processor for Logger {
                         ))
                     })?
                 }
-                None => describe_message(&event),
+                None => describe_message(event),
             };
             let category = self.category.as_str();
             let processor = cx.processor_path;
@@ -317,7 +317,7 @@ impl Processor for Logger {
                     tracing::trace!(target: "flowrun::mule", category, processor, event = id, app, flow, "{text}")
                 }
             }
-            Ok(event)
+            Ok(())
         })
     }
 }

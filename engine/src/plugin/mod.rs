@@ -236,12 +236,16 @@ pub trait Source: Send + Sync {
 
 /// A step of a flow.
 pub trait Processor: Send + Sync {
-    /// Runs the step on an event and returns the next event, or a Mule error.
+    /// Runs the step on an event, changing it in place.
+    ///
+    /// On error the step must leave the event as it found it: Mule's error handling sees the
+    /// event as it was when the failing step started. Steps therefore compute first and
+    /// change the event last.
     fn process<'a>(
         &'a self,
-        event: Event,
+        event: &'a mut Event,
         cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>>;
+    ) -> BoxFuture<'a, Result<(), MuleError>>;
 }
 
 /// What a step can see of where it runs.

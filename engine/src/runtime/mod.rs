@@ -108,21 +108,16 @@ impl FlowRunner {
                 properties: self.app.properties.as_ref(),
             };
             let span = tracing::debug_span!("step", kind = %step.qname, path = %step.path);
-            let before = event.clone();
-            match step.processor.process(event, &cx).instrument(span).await {
-                Ok(next) => event = next,
-                Err(mut error) => {
-                    error.failing_component = Some(step.path.clone());
-                    // A description can quote a URL or a value built from a secret; it is
-                    // logged and may be sent to an HTTP client, so mask secrets now.
-                    if let std::borrow::Cow::Owned(masked) =
-                        self.app.secrets.redact(&error.description)
-                    {
-                        error.description = masked;
-                    }
-                    log_unhandled(&error, step, &cx, &before.correlation_id);
-                    return Err(Box::new(FlowFailure { error, event: before }));
+            if let Err(mut error) = step.processor.process(&mut event, &cx).instrument(span).await {
+                error.failing_component = Some(step.path.clone());
+                // A description can quote a URL or a value built from a secret; it is
+                // logged and may be sent to an HTTP client, so mask secrets now.
+                if let std::borrow::Cow::Owned(masked) = self.app.secrets.redact(&error.description)
+                {
+                    error.description = masked;
                 }
+                log_unhandled(&error, step, &cx, &event.correlation_id);
+                return Err(Box::new(FlowFailure { error, event }));
             }
         }
         Ok(event)

@@ -278,11 +278,11 @@ struct Incoming {
 impl Processor for HttpRequest {
     fn process<'a>(
         &'a self,
-        event: Event,
+        event: &'a mut Event,
         cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+    ) -> BoxFuture<'a, Result<(), MuleError>> {
         Box::pin(async move {
-            let outgoing = self.prepare(&event, cx.properties)?;
+            let outgoing = self.prepare(event, cx.properties)?;
             let incoming = self.send(&outgoing).await?;
             if !self.settings.validator.accepts(incoming.status) {
                 let method = outgoing.method.as_str();
@@ -456,15 +456,16 @@ impl HttpRequest {
     }
 
     /// Puts the response in the message, or with `target` in a variable.
+    /// Puts the response where it belongs: in the message, or in `vars.<target>`.
     fn apply(
         &self,
-        mut event: Event,
+        event: &mut Event,
         response: Message,
         properties: &dyn PropertyLookup,
-    ) -> Result<Event, MuleError> {
+    ) -> Result<(), MuleError> {
         let Some(target) = &self.settings.target else {
             event.message = response;
-            return Ok(event);
+            return Ok(());
         };
         let value = match &self.exprs.target_value {
             None => response.payload,
@@ -475,7 +476,7 @@ impl HttpRequest {
             }
         };
         event.vars.insert(target.clone(), value);
-        Ok(event)
+        Ok(())
     }
 }
 

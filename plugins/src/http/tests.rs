@@ -76,11 +76,11 @@ struct Capture {
 impl Processor for Capture {
     fn process<'a>(
         &'a self,
-        event: Event,
+        event: &'a mut Event,
         _cx: &'a StepContext<'a>,
-    ) -> BoxFuture<'a, Result<Event, MuleError>> {
+    ) -> BoxFuture<'a, Result<(), MuleError>> {
         CAPTURED.lock().unwrap().insert(self.key.clone(), event.clone());
-        Box::pin(async move { Ok(event) })
+        Box::pin(async move { Ok(()) })
     }
 }
 
