@@ -298,6 +298,49 @@ async fn listener_answers_404_and_405_in_text() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listener_bodies_are_decoded_by_their_charset() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="json"><http:listener config-ref="listener" path="/json"/>
+               <set-payload value="#[payload.name ++ ' ' ++ sizeOf(payload.name)]"/></flow>
+           <flow name="text"><http:listener config-ref="listener" path="/text"/>
+               <set-payload value="#[payload ++ ' ' ++ sizeOf(payload)]"/></flow>"##
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let send = |path: &'static str, content_type: &'static str, body: Vec<u8>| {
+        let request = client.post(format!("{base}{path}")).header("content-type", content_type);
+        async move {
+            let response = request.body(body).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+
+    let latin1 = b"{\"name\": \"caf\xe9\"}".to_vec();
+    let json = send("/json", "application/json; charset=ISO-8859-1", latin1).await;
+    assert_eq!(json, (200, "café 4".into()));
+    let text = send("/text", "text/plain; charset=iso-8859-1", b"caf\xe9".to_vec()).await;
+    assert_eq!(text, (200, "café 4".into()));
+    let ascii = send("/text", "text/plain; charset=US-ASCII", b"cafe".to_vec()).await;
+    assert_eq!(ascii, (200, "cafe 4".into()));
+    let utf16: Vec<u8> = "café".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf16 = send("/text", "text/plain; charset=UTF-16", utf16).await;
+    assert_eq!(utf16, (200, "café 4".into()));
+    let utf8 = send("/json", "application/json", r#"{"name": "café"}"#.into()).await;
+    assert_eq!(utf8, (200, "café 4".into()));
+
+    let (status, body) = send("/text", "text/plain; charset=klingon", b"x".to_vec()).await;
+    assert_eq!(status, 500);
+    assert!(
+        body.contains(
+            "unknown charset `klingon` in the media type `text/plain; charset=klingon` of `payload`"
+        ),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listener_rejects_an_unparseable_content_type() {
     let (app, base) = start(&format!(
         r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/"/></flow>"#
