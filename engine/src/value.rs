@@ -128,6 +128,19 @@ impl Value {
             }
         }
     }
+
+    /// Reads a value given as text on the command line (`--attribute KEY=VALUE`): a JSON
+    /// object or array when the text starts with `{` or `[` and parses as one, so that
+    /// `uriParams={"id":"7"}` gives `attributes.uriParams.id`; otherwise the text as a String.
+    pub fn from_argument(text: &str) -> Value {
+        if text.trim_start().starts_with(['{', '['])
+            && let Ok(json @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
+                serde_json::from_str(text)
+        {
+            return Value::from_json(&json);
+        }
+        Value::string(text)
+    }
 }
 
 /// A media type such as `application/json; charset=UTF-8`.
@@ -320,6 +333,17 @@ impl TypedValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_read_json_structures_only() {
+        let object = Value::from_argument(r#"{"id": "7", "n": [1]}"#);
+        let expected_n = Value::array([Value::Number(1.into())]);
+        assert_eq!(object, Value::object([("id", Value::string("7")), ("n", expected_n)]));
+        assert_eq!(Value::from_argument("[]"), Value::array([]));
+        for text in ["{not json", "[1,", "7", "\"quoted\"", "true", "text", ""] {
+            assert_eq!(Value::from_argument(text), Value::string(text), "{text}");
+        }
+    }
 
     #[test]
     fn text_is_decoded_by_its_charset() {
