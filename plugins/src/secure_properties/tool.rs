@@ -42,6 +42,10 @@
 //! - Output files are written to a temporary file and renamed into place, so a failure never
 //!   leaves a half-written file; a file of decrypted values is created readable by its owner only.
 //! - Bad Base64 exits with 1 and the JDK's message instead of a Java stack trace.
+//! - `file` mode writes what MuleSoft's tool writes, but prints a warning on standard error for
+//!   each input line that this rewrite drops or changes (list items, block scalars, flow
+//!   collections, continuation lines, typed YAML values), naming the key but never the value;
+//!   for `.yaml` files it also warns when the output no longer has the keys of the input.
 
 use std::fs;
 use std::io::{self, Write};
