@@ -27,7 +27,7 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
         }
     };
     let attributes =
-        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::string(v.as_str()))));
+        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::from_argument(v))));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
     match runner.run(Event::new(message)).await {
         Ok(event) => {

@@ -138,6 +138,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     /// Extra lines: what was expected, how to fix it.
     pub notes: Vec<String>,
+    /// Notes about other places, such as the first definition of something defined twice;
+    /// each is rendered after the plain notes as `  = path:line:column: note`.
+    pub related: Vec<(Span, String)>,
 }
 
 impl Diagnostic {
@@ -148,6 +151,7 @@ impl Diagnostic {
             message: message.into(),
             span: span.into(),
             notes: Vec::new(),
+            related: Vec::new(),
         }
     }
 
@@ -159,6 +163,12 @@ impl Diagnostic {
     /// Adds a note line.
     pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Adds a note about another place.
+    pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
+        self.related.push((span, note.into()));
         self
     }
 
@@ -176,6 +186,9 @@ impl Diagnostic {
         for note in &self.notes {
             out.push_str("\n  = ");
             out.push_str(note);
+        }
+        for (span, note) in &self.related {
+            out.push_str(&format!("\n  = {}: {note}", sources.location(*span)));
         }
         out
     }
@@ -217,5 +230,18 @@ mod tests {
         assert_eq!((loc.line, loc.column), (2, 3));
         assert_eq!(map.location(Span::new(id, 0, 1)).to_string(), "a.xml:1:1");
         assert_eq!(map.location(Span::new(id, 7, 8)).to_string(), "a.xml:3:1");
+    }
+
+    #[test]
+    fn related_notes_render_with_their_place() {
+        let mut map = SourceMap::default();
+        let id = map.add("a.xml".into(), "ab\ncd".into());
+        let diagnostic = Diagnostic::error(Span::new(id, 3, 4), "defined twice")
+            .with_note("rename one")
+            .with_related(Span::new(id, 1, 2), "first defined here");
+        assert_eq!(
+            diagnostic.render(&map),
+            "a.xml:2:1: error: defined twice\n  = rename one\n  = a.xml:1:2: first defined here"
+        );
     }
 }

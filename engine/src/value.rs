@@ -5,6 +5,7 @@
 //! over HTTP stay [`Value::Binary`] until an expression reads them; the expression
 //! language then parses them according to their media type.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
@@ -127,6 +128,19 @@ impl Value {
             }
         }
     }
+
+    /// Reads a value given as text on the command line (`--attribute KEY=VALUE`): a JSON
+    /// object or array when the text starts with `{` or `[` and parses as one, so that
+    /// `uriParams={"id":"7"}` gives `attributes.uriParams.id`; otherwise the text as a String.
+    pub fn from_argument(text: &str) -> Value {
+        if text.trim_start().starts_with(['{', '['])
+            && let Ok(json @ (serde_json::Value::Object(_) | serde_json::Value::Array(_))) =
+                serde_json::from_str(text)
+        {
+            return Value::from_json(&json);
+        }
+        Value::string(text)
+    }
 }
 
 /// A media type such as `application/json; charset=UTF-8`.
@@ -245,7 +259,48 @@ impl MediaType {
     pub fn essence(&self) -> String {
         format!("{}/{}", self.primary, self.sub)
     }
+
+    /// Decodes `bytes` as text in this media type's `charset` (UTF-8 when there is none),
+    /// as Java does: bytes that are not valid in the charset become U+FFFD.
+    ///
+    /// Names follow Java rather than the WHATWG table: `ISO-8859-1` is Latin-1 (not
+    /// windows-1252), `US-ASCII` is 7-bit, and `UTF-16` without a byte order mark is big-endian.
+    ///
+    /// # Errors
+    ///
+    /// [`UnknownCharset`] when the `charset` names no encoding we know.
+    pub fn decode_text<'b>(&self, bytes: &'b [u8]) -> Result<Cow<'b, str>, UnknownCharset> {
+        let Some(label) = self.charset() else {
+            return Ok(String::from_utf8_lossy(bytes));
+        };
+        let name = label.trim().trim_matches('"').to_ascii_lowercase();
+        let unknown = || UnknownCharset(label.to_owned());
+        let text = match name.as_str() {
+            "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin1" | "l1" | "cp819" => {
+                Cow::Owned(bytes.iter().map(|&byte| char::from(byte)).collect())
+            }
+            "us-ascii" | "ascii" | "iso646-us" => Cow::Owned(
+                bytes
+                    .iter()
+                    .map(|&byte| if byte.is_ascii() { char::from(byte) } else { '\u{FFFD}' })
+                    .collect(),
+            ),
+            "utf-16" | "utf16" => encoding_rs::UTF_16BE.decode(bytes).0,
+            _ => {
+                encoding_rs::Encoding::for_label_no_replacement(name.as_bytes())
+                    .ok_or_else(unknown)?
+                    .decode(bytes)
+                    .0
+            }
+        };
+        Ok(text)
+    }
 }
+
+/// A `charset` parameter that names no encoding flowrun can decode.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown charset `{0}`")]
+pub struct UnknownCharset(pub String);
 
 impl fmt::Display for MediaType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -286,6 +341,40 @@ impl TypedValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arguments_read_json_structures_only() {
+        let object = Value::from_argument(r#"{"id": "7", "n": [1]}"#);
+        let expected_n = Value::array([Value::Number(1.into())]);
+        assert_eq!(object, Value::object([("id", Value::string("7")), ("n", expected_n)]));
+        assert_eq!(Value::from_argument("[]"), Value::array([]));
+        for text in ["{not json", "[1,", "7", "\"quoted\"", "true", "text", ""] {
+            assert_eq!(Value::from_argument(text), Value::string(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn text_is_decoded_by_its_charset() {
+        let decode = |media_type: &str, bytes: &[u8]| {
+            let media_type = MediaType::parse(media_type).expect("valid media type");
+            media_type.decode_text(bytes).map(Cow::into_owned)
+        };
+        assert_eq!(decode("text/plain", "café".as_bytes()), Ok("café".into()));
+        assert_eq!(
+            decode("text/plain; charset=ISO-8859-1", b"caf\xe9 \x80"),
+            Ok("café \u{80}".into())
+        );
+        assert_eq!(decode("text/plain; charset=latin1", b"caf\xe9"), Ok("café".into()));
+        assert_eq!(decode("text/plain; charset=US-ASCII", b"caf\xe9"), Ok("caf\u{FFFD}".into()));
+        assert_eq!(decode("text/plain; charset=UTF-16", b"\0c\0\xe9"), Ok("cé".into()));
+        assert_eq!(decode("text/plain; charset=UTF-16", b"\xff\xfec\0\xe9\0"), Ok("cé".into()));
+        assert_eq!(decode("text/plain; charset=UTF-16LE", b"c\0\xe9\0"), Ok("cé".into()));
+        assert_eq!(decode("text/plain; charset=windows-1252", b"\x80"), Ok("€".into()));
+        assert_eq!(
+            decode("text/plain; charset=klingon", b"x"),
+            Err(UnknownCharset("klingon".into()))
+        );
+    }
 
     #[test]
     fn media_type_parses_parameters() {

@@ -302,3 +302,36 @@ fn xml_structure_errors_are_located() {
         "{stderr}"
     );
 }
+
+#[test]
+fn validate_finds_listener_clashes_that_run_would_hit() {
+    let dir = TempDir::new("cli-listener-clash");
+    let a = write_app(
+        &dir,
+        "a.xml",
+        &format!(
+            "{HEADER}\n  <web:listener-config name=\"api\"><web:listener-connection host=\"127.0.0.1\" port=\"18081\"/></web:listener-config>\n  <web:listener-config name=\"api2\"><web:listener-connection host=\"127.0.0.1\" port=\"18081\"/></web:listener-config>\n  <flow name=\"one\"><web:listener config-ref=\"api\" path=\"/items\"/></flow>\n</mule>\n"
+        ),
+    );
+    let b = write_app(
+        &dir,
+        "b.xml",
+        &format!(
+            "{HEADER}\n  <flow name=\"two\"><web:listener config-ref=\"api\" path=\"items\" allowedMethods=\"GET\"/></flow>\n</mule>\n"
+        ),
+    );
+    let output = run_flowrun(&repo_root(), &["validate", &a, &b]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = [
+        "a.xml:4:84: error: `api2` listens on 127.0.0.1:18081, which `api` already listens on",
+        "a.xml:3:83: `api` listens on 127.0.0.1:18081 here",
+        "b.xml:3:57: error: `api`: a listener for path `/items` and methods GET is already \
+         registered (as `/items` with methods (all))",
+        "a.xml:5:57: the first listener for this path, in flow `one`",
+        "error: the app did not load: 2 errors",
+    ];
+    for line in expected {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+}

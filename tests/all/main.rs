@@ -6,6 +6,7 @@
 
 #![allow(unreachable_pub, reason = "helpers are `pub` for the test modules of this one binary")]
 
+mod call_attributes;
 mod cli;
 mod rotate;
 mod secure_cli;

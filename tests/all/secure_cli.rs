@@ -100,6 +100,60 @@ fn tool_errors_have_mules_exit_codes_and_hide_the_key() {
 }
 
 #[test]
+fn file_mode_warns_about_mangled_lines_without_showing_values() {
+    let project = Project::new("secure-cli-warnings");
+    let yaml = format!(
+        "list:\n  - {SECRET}\nblock: |\n  {SECRET}\ndb: [\n  {SECRET}\n]\nn: 5\nok: \"{SECRET}\"\n"
+    );
+    project.write("in.yaml", yaml.as_bytes());
+    let output =
+        project.run(&["secure", "file", "encrypt", "AES", "CBC", KEY, "in.yaml", "out.yaml"], &[]);
+    let stderr = expect_exit(&output, 0);
+    assert_clean(&output, &[SECRET]);
+    let expected = [
+        "warning: in.yaml:2: this YAML list item (`- ...`) has no `key: value` separator; \
+         MuleSoft's tool drops it, and so does flowrun",
+        "warning: in.yaml:3: `block` starts a block scalar (`|`); MuleSoft's tool encrypts the \
+         indicator `|` as the value and not the block's lines, and so does flowrun",
+        "warning: in.yaml:4: this line belongs to the block scalar of `block`; MuleSoft's tool \
+         drops it, and so does flowrun",
+        "warning: in.yaml:5: `db` opens a flow collection (`[`) over several lines; MuleSoft's \
+         tool encrypts the opening line as one string, and so does flowrun",
+        "warning: in.yaml:6: this line belongs to the flow collection of `db`; MuleSoft's tool \
+         drops it, and so does flowrun",
+        "warning: in.yaml:7: this line belongs to the flow collection of `db`; MuleSoft's tool \
+         drops it, and so does flowrun",
+        "warning: in.yaml:8: the value of `n` is a YAML number; encrypted it becomes a string, \
+         so decrypting the file gives it back in double quotes, as MuleSoft's tool does",
+        "warning: out.yaml: the output does not have the keys of the input: it lost `db.0`, \
+         `list.0`",
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), expected, "{stderr}");
+    let decrypted = project
+        .run(&["secure", "file", "decrypt", "AES", "CBC", KEY, "out.yaml", "back.yaml"], &[]);
+    expect_exit(&decrypted, 0);
+    assert!(project.read("back.yaml").contains("n: \"5\"\n"));
+
+    let properties = format!("a={SECRET}\\\n  {SECRET}\nd : {SECRET}\nok={SECRET}\n");
+    project.write("in.properties", properties.as_bytes());
+    let output = project.run(
+        &["secure", "file", "encrypt", "AES", "CBC", KEY, "in.properties", "out.properties"],
+        &[],
+    );
+    let stderr = expect_exit(&output, 0);
+    assert_clean(&output, &[SECRET]);
+    let expected = [
+        "warning: in.properties:1: the value of `a` continues on the next line (`\\`); \
+         MuleSoft's tool encrypts only this line's part, backslash included, and so does flowrun",
+        "warning: in.properties:2: this line continues the value of `a`; MuleSoft's tool drops \
+         it, and so does flowrun",
+        "warning: in.properties:3: `d` uses `:` as its separator; MuleSoft's tool splits only at \
+         `=` and drops the line, and so does flowrun",
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), expected, "{stderr}");
+}
+
+#[test]
 fn tool_files_load_in_an_app_yaml_and_properties() {
     let project = Project::new("secure-cli-files");
     let yaml = "db:\n  user: \"admin\"\n  password: \"s3cr3t-Plaintext-42\"\nnote: \"caf\u{e9} \u{2713}\"\n";

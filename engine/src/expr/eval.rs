@@ -15,7 +15,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::{coerce, funcs, json, num, time};
-use crate::value::{TypedValue, Value};
+use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -128,16 +128,27 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     let media_type = &input.media_type;
     match &input.value {
         Value::Binary(bytes) if media_type.is_json() => {
-            json::read(bytes, name).map_err(Fail::plain)
+            json::read(decode_text(media_type, bytes, name)?.as_bytes(), name).map_err(Fail::plain)
         }
         Value::String(text) if media_type.is_json() => {
             json::read(text.as_bytes(), name).map_err(Fail::plain)
         }
         Value::Binary(bytes) if media_type.is_text() => {
-            Ok(Value::string(String::from_utf8_lossy(bytes).as_ref()))
+            Ok(Value::string(decode_text(media_type, bytes, name)?.as_ref()))
         }
         other => Ok(other.clone()),
     }
+}
+
+/// Bytes as text in their media type's charset, or an error naming a charset we cannot read.
+fn decode_text<'b>(
+    media_type: &MediaType,
+    bytes: &'b [u8],
+    name: &str,
+) -> EResult<std::borrow::Cow<'b, str>> {
+    media_type.decode_text(bytes).map_err(|error| {
+        Fail::plain(format!("{error} in the media type `{media_type}` of `{name}`"))
+    })
 }
 
 /// The evaluation state of one run.

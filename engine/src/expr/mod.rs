@@ -415,7 +415,11 @@ impl Template {
 pub fn to_text(value: &TypedValue) -> String {
     match &value.value {
         Value::String(s) => s.to_string(),
-        Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        // An unknown charset reads as UTF-8 here; expressions that read the value report it.
+        Value::Binary(bytes) => match value.media_type.decode_text(bytes) {
+            Ok(text) => text.into_owned(),
+            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        },
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),

@@ -104,6 +104,17 @@ impl BuildContext<'_> {
         }
     }
 
+    /// The configurations of type `T` built so far in this load, by name (in name order); a
+    /// configuration kind uses it to find clashes with the ones declared before it.
+    pub fn globals_of<T: Send + Sync + 'static>(&self) -> Vec<(&str, Arc<T>)> {
+        self.globals
+            .iter()
+            .filter_map(|(name, global)| {
+                Some((name.as_str(), global.handle.as_ref()?.object.clone().downcast::<T>().ok()?))
+            })
+            .collect()
+    }
+
     /// Compiles an attribute value: `#[...]` is an expression, other text a literal.
     pub fn value_expr(&mut self, attr: &Attribute) -> Option<ValueExpr> {
         ValueExpr::compile(&attr.value, attr.value_span).map_err(|d| self.report(d)).ok()

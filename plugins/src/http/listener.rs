@@ -24,7 +24,7 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 
 use crate::http::attributes::{self, OutputType, RequestInfo, RouteInfo};
-use crate::http::listener_config::{HttpListenerConfig, ServerShared};
+use crate::http::listener_config::{HttpListenerConfig, RouteClaim, ServerShared};
 use crate::http::response::{self, RESPONSE_SCHEMA, ResponseBuilder};
 use crate::http::router::{self, Lookup, Methods, PathPattern, Route};
 
@@ -87,10 +87,23 @@ impl SourceKind for HttpListenerKind {
                 return None;
             }
         };
+        let methods = methods?;
+        let claim = RouteClaim {
+            path_span: path.value_span,
+            flow_name: cx.flow_name.unwrap_or_default().to_owned(),
+        };
+        if let Err((message, first)) = config.claim_route(&pattern, &methods, claim) {
+            let diagnostic = Diagnostic::error(path.value_span, message).with_related(
+                first.path_span,
+                format!("the first listener for this path, in flow `{}`", first.flow_name),
+            );
+            cx.report(diagnostic);
+            return None;
+        }
         Some(Arc::new(HttpListener {
             config,
             pattern,
-            methods: methods?,
+            methods,
             responses: Arc::new(responses?),
             output_type: output_type?,
         }))

@@ -4,11 +4,16 @@
 //! runs before any configuration starts), then [`Global::start`] binds the socket and serves
 //! the routes collected so far. [`Global::stop`] stops accepting, asks open connections to
 //! close once their current request is answered, and waits for them.
+//!
+//! Clashes are found while the app loads, so that `flowrun validate` reports them: each
+//! listener claims its path and methods on its config when it is built, and each config checks
+//! the address of the configs built before it. Registration checks paths again at start.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use flowrun_engine::diag::{Diagnostic, Span};
 use flowrun_engine::plugin::{
     AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Schema,
 };
@@ -23,7 +28,7 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::http::listener::{self, ListenerTarget};
-use crate::http::router::{Route, Router};
+use crate::http::router::{self, Methods, PathPattern, Route, Router};
 
 /// How long [`Global::stop`] waits for requests in flight before dropping them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -83,16 +88,60 @@ impl GlobalKind for HttpListenerConfigKind {
         let connection = element.child(ns::HTTP, "listener-connection")?;
         let host = connection.attr_value("host")?.to_owned();
         let port = listen_port(connection, cx)?;
-        Some(GlobalHandle::new(HttpListenerConfig {
+        let port_span = connection.attr("port").map_or(connection.span, |attr| attr.value_span);
+        let config = HttpListenerConfig {
             name,
             base_path,
             host,
             port,
+            port_span,
+            claimed_routes: Mutex::new(Router::default()),
             pending_routes: Mutex::new(Router::default()),
             running: tokio::sync::Mutex::new(None),
             local_addr: Mutex::new(None),
-        }))
+        };
+        // The clash is reported here, but the config is still built, so that its listeners
+        // do not report a missing config on top.
+        report_address_clash(&config, cx);
+        Some(GlobalHandle::new(config))
     }
+}
+
+/// Reports a config that listens on the address of one built before it: the second server
+/// could not bind. Port 0 asks the system for a free port, so it never clashes.
+fn report_address_clash(config: &HttpListenerConfig, cx: &mut BuildContext<'_>) {
+    if config.port == 0 {
+        return;
+    }
+    let earlier = cx.globals_of::<HttpListenerConfig>();
+    let clash = earlier
+        .iter()
+        .find(|(_, other)| other.port == config.port && hosts_overlap(&other.host, &config.host));
+    let Some((other_name, other)) = clash else { return };
+    let diagnostic = Diagnostic::error(
+        config.port_span,
+        format!(
+            "`{}` listens on {}:{}, which `{other_name}` already listens on; two \
+             `http:listener-config`s cannot share an address",
+            config.name, config.host, config.port
+        ),
+    )
+    .with_note(format!(
+        "give one of them another port, or put the listeners of both on `{other_name}`"
+    ))
+    .with_related(
+        other.port_span,
+        format!("`{other_name}` listens on {}:{} here", other.host, other.port),
+    );
+    cx.report(diagnostic);
+}
+
+/// True when binding both hosts on one port would fail: the same host, or a wildcard address
+/// next to an address of the same family.
+fn hosts_overlap(a: &str, b: &str) -> bool {
+    let is_wildcard = |host: &str| host == "0.0.0.0";
+    let is_ipv4 = |host: &str| host.parse::<std::net::Ipv4Addr>().is_ok() || host == "localhost";
+    a.eq_ignore_ascii_case(b) || (is_wildcard(a) && is_ipv4(b)) || (is_wildcard(b) && is_ipv4(a))
 }
 
 /// Reads `protocol` and `port` of a listener connection; only plain HTTP is served so far.
@@ -134,10 +183,22 @@ pub struct HttpListenerConfig {
     base_path: String,
     host: String,
     port: u16,
+    /// Where the port is set (the connection element when `port` is left out).
+    port_span: Span,
+    /// The routes that listeners claimed while the app was built, with where they did, so
+    /// that a second listener on the same path is a load error that points at the first.
+    claimed_routes: Mutex<Router<RouteClaim>>,
     /// Routes registered since the last start; the server takes them when it starts.
     pending_routes: Mutex<Router<ListenerTarget>>,
     running: tokio::sync::Mutex<Option<RunningServer>>,
     local_addr: Mutex<Option<SocketAddr>>,
+}
+
+/// Where a listener claimed a route: the `path` attribute and the flow.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RouteClaim {
+    pub(crate) path_span: Span,
+    pub(crate) flow_name: String,
 }
 
 struct RunningServer {
@@ -167,6 +228,27 @@ impl HttpListenerConfig {
         &self.base_path
     }
 
+    /// Claims a route for a listener being built.
+    ///
+    /// # Errors
+    ///
+    /// The message and the first claim when another listener of this config has the same
+    /// path and an overlapping method.
+    pub(crate) fn claim_route(
+        &self,
+        pattern: &PathPattern,
+        methods: &Methods,
+        claim: RouteClaim,
+    ) -> Result<(), (String, RouteClaim)> {
+        let mut claimed = self.claimed_routes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = claimed.clash(pattern, methods) {
+            let message = router::clash_message(pattern, methods, existing);
+            return Err((format!("`{}`: {message}", self.name), existing.target.clone()));
+        }
+        let route = Route { pattern: pattern.clone(), methods: methods.clone(), target: claim };
+        claimed.add(route).map_err(|message| (message, RouteClaim::default()))
+    }
+
     /// Adds a listener's route.
     ///
     /// # Errors
@@ -181,9 +263,17 @@ impl HttpListenerConfig {
         if running.is_some() {
             return Ok(());
         }
-        let listener = TcpListener::bind((self.host.as_str(), self.port))
-            .await
-            .map_err(|err| format!("cannot listen on {}:{}: {err}", self.host, self.port))?;
+        let listener = TcpListener::bind((self.host.as_str(), self.port)).await.map_err(|err| {
+            let address = format!("{}:{}", self.host, self.port);
+            if err.kind() == std::io::ErrorKind::AddrInUse {
+                format!(
+                    "cannot listen on {address}: {err}; another program (or another \
+                         `http:listener-config`) is already listening on {address}"
+                )
+            } else {
+                format!("cannot listen on {address}: {err}")
+            }
+        })?;
         let addr =
             listener.local_addr().map_err(|err| format!("cannot read the bound address: {err}"))?;
         *self.local_addr.lock().unwrap_or_else(PoisonError::into_inner) = Some(addr);

@@ -218,20 +218,19 @@ impl<T> Router<T> {
     ///
     /// A message when an existing route has the same path shape and an overlapping method.
     pub(crate) fn add(&mut self, route: Route<T>) -> Result<(), String> {
-        let clash = self.routes.iter().find(|r| {
-            r.pattern.same_shape(&route.pattern) && methods_overlap(&r.methods, &route.methods)
-        });
-        if let Some(existing) = clash {
-            return Err(format!(
-                "a listener for path `{}` and methods {} is already registered (as `{}` with methods {})",
-                route.pattern.as_str(),
-                describe_methods(&route.methods),
-                existing.pattern.as_str(),
-                describe_methods(&existing.methods),
-            ));
+        if let Some(existing) = self.clash(&route.pattern, &route.methods) {
+            return Err(clash_message(&route.pattern, &route.methods, existing));
         }
         self.routes.push(route);
         Ok(())
+    }
+
+    /// The route that a new route with `pattern` and `methods` would clash with: the same path
+    /// shape and an overlapping method.
+    pub(crate) fn clash(&self, pattern: &PathPattern, methods: &Methods) -> Option<&Route<T>> {
+        self.routes
+            .iter()
+            .find(|r| r.pattern.same_shape(pattern) && methods_overlap(&r.methods, methods))
     }
 
     /// Finds the route for a method and a raw (still percent-encoded) request path.
@@ -258,6 +257,21 @@ impl<T> Router<T> {
             None => Lookup::NotFound,
         }
     }
+}
+
+/// Says that a route with `pattern` and `methods` clashes with `existing`.
+pub(crate) fn clash_message<T>(
+    pattern: &PathPattern,
+    methods: &Methods,
+    existing: &Route<T>,
+) -> String {
+    format!(
+        "a listener for path `{}` and methods {} is already registered (as `{}` with methods {})",
+        pattern.as_str(),
+        describe_methods(methods),
+        existing.pattern.as_str(),
+        describe_methods(&existing.methods),
+    )
 }
 
 /// Parses `allowedMethods`: a comma list, trimmed and upper-cased; blank entries dropped.

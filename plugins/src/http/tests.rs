@@ -298,6 +298,49 @@ async fn listener_answers_404_and_405_in_text() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listener_bodies_are_decoded_by_their_charset() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="json"><http:listener config-ref="listener" path="/json"/>
+               <set-payload value="#[payload.name ++ ' ' ++ sizeOf(payload.name)]"/></flow>
+           <flow name="text"><http:listener config-ref="listener" path="/text"/>
+               <set-payload value="#[payload ++ ' ' ++ sizeOf(payload)]"/></flow>"##
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let send = |path: &'static str, content_type: &'static str, body: Vec<u8>| {
+        let request = client.post(format!("{base}{path}")).header("content-type", content_type);
+        async move {
+            let response = request.body(body).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+
+    let latin1 = b"{\"name\": \"caf\xe9\"}".to_vec();
+    let json = send("/json", "application/json; charset=ISO-8859-1", latin1).await;
+    assert_eq!(json, (200, "café 4".into()));
+    let text = send("/text", "text/plain; charset=iso-8859-1", b"caf\xe9".to_vec()).await;
+    assert_eq!(text, (200, "café 4".into()));
+    let ascii = send("/text", "text/plain; charset=US-ASCII", b"cafe".to_vec()).await;
+    assert_eq!(ascii, (200, "cafe 4".into()));
+    let utf16: Vec<u8> = "café".encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf16 = send("/text", "text/plain; charset=UTF-16", utf16).await;
+    assert_eq!(utf16, (200, "café 4".into()));
+    let utf8 = send("/json", "application/json", r#"{"name": "café"}"#.into()).await;
+    assert_eq!(utf8, (200, "café 4".into()));
+
+    let (status, body) = send("/text", "text/plain; charset=klingon", b"x".to_vec()).await;
+    assert_eq!(status, 500);
+    assert!(
+        body.contains(
+            "unknown charset `klingon` in the media type `text/plain; charset=klingon` of `payload`"
+        ),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listener_rejects_an_unparseable_content_type() {
     let (app, base) = start(&format!(
         r#"{LISTENER_CONFIG}<flow name="f"><http:listener config-ref="listener" path="/"/></flow>"#
@@ -474,21 +517,52 @@ async fn listener_serves_requests_concurrently_and_stops_gracefully() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn listener_path_clash_fails_the_start() {
-    let app = load(&format!(
+#[test]
+fn listener_path_clash_is_a_load_error_pointing_at_the_first() {
+    let body = format!(
         r#"{LISTENER_CONFIG}
-           <flow name="a"><http:listener config-ref="listener" path="/x/{{id}}" allowedMethods="GET,POST"/></flow>
-           <flow name="b"><http:listener config-ref="listener" path="/x/{{key}}" allowedMethods="POST"/></flow>
-           <flow name="c"><http:listener config-ref="listener" path="/x/{{key}}" allowedMethods="PUT"/></flow>"#
-    ))
-    .unwrap();
-    let err = app.start().await.unwrap_err();
-    assert_eq!(
-        err,
-        "flow `b`: `listener`: a listener for path `/x/{key}` and methods POST is already registered \
-         (as `/x/{id}` with methods GET, POST)"
+<flow name="a"><http:listener config-ref="listener" path="/x/{{id}}" allowedMethods="GET,POST"/></flow>
+<flow name="b"><http:listener config-ref="listener" path="/x/{{key}}" allowedMethods="POST"/></flow>
+<flow name="c"><http:listener config-ref="listener" path="/x/{{key}}" allowedMethods="PUT"/></flow>"#
     );
+    let Err(err) = load(&body) else { panic!("the app loaded") };
+    assert_eq!(
+        err.to_string(),
+        "test-app.xml:9:59: error: `listener`: a listener for path `/x/{key}` and methods POST is \
+         already registered (as `/x/{id}` with methods GET, POST)\n  \
+         = test-app.xml:8:59: the first listener for this path, in flow `a`"
+    );
+
+    // Another config, or methods that do not overlap, are no clash.
+    let apart = format!(
+        r#"{LISTENER_CONFIG}
+           <http:listener-config name="other"><http:listener-connection host="127.0.0.1" port="0"/></http:listener-config>
+           <flow name="a"><http:listener config-ref="listener" path="/x"/></flow>
+           <flow name="b"><http:listener config-ref="other" path="/x"/></flow>
+           <flow name="c"><http:listener config-ref="listener" path="/y" allowedMethods="GET"/></flow>
+           <flow name="d"><http:listener config-ref="listener" path="/y" allowedMethods="PUT"/></flow>"#
+    );
+    load(&apart).expect("the app loads");
+}
+
+#[test]
+fn listener_configs_on_one_address_are_a_load_error() {
+    let body = r#"
+<http:listener-config name="first"><http:listener-connection host="0.0.0.0" port="8081"/></http:listener-config>
+<http:listener-config name="second"><http:listener-connection host="127.0.0.1" port="8081"/></http:listener-config>
+<http:listener-config name="third"><http:listener-connection host="127.0.0.1" port="8082"/></http:listener-config>"#;
+    let Err(err) = load(body) else { panic!("the app loaded") };
+    assert_eq!(
+        err.to_string(),
+        "test-app.xml:6:86: error: `second` listens on 127.0.0.1:8081, which `first` already \
+         listens on; two `http:listener-config`s cannot share an address\n  \
+         = give one of them another port, or put the listeners of both on `first`\n  \
+         = test-app.xml:5:83: `first` listens on 0.0.0.0:8081 here"
+    );
+    let ephemeral = r#"
+<http:listener-config name="a"><http:listener-connection host="127.0.0.1" port="0"/></http:listener-config>
+<http:listener-config name="b"><http:listener-connection host="127.0.0.1" port="0"/></http:listener-config>"#;
+    load(ephemeral).expect("port 0 never clashes");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -589,6 +663,13 @@ async fn listener_start_fails_when_the_port_is_taken() {
     .unwrap();
     let err = app.start().await.unwrap_err();
     assert!(err.starts_with(&format!("`busy`: cannot listen on 127.0.0.1:{port}: ")), "{err}");
+    assert!(
+        err.ends_with(&format!(
+            "; another program (or another `http:listener-config`) is already listening on \
+             127.0.0.1:{port}"
+        )),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@
 
 pub mod crypto;
 pub mod encoding;
+mod file_warnings;
 mod provider;
 mod simple_file;
 pub mod tool;

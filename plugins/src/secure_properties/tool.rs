@@ -42,6 +42,10 @@
 //! - Output files are written to a temporary file and renamed into place, so a failure never
 //!   leaves a half-written file; a file of decrypted values is created readable by its owner only.
 //! - Bad Base64 exits with 1 and the JDK's message instead of a Java stack trace.
+//! - `file` mode writes what MuleSoft's tool writes, but prints a warning on standard error for
+//!   each input line that this rewrite drops or changes (list items, block scalars, flow
+//!   collections, continuation lines, typed YAML values), naming the key but never the value;
+//!   for `.yaml` files it also warns when the output no longer has the keys of the input.
 
 use std::fs;
 use std::io::{self, Write};
@@ -50,7 +54,7 @@ use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 use crate::secure_properties::crypto::{self, Algorithm, Mode};
-use crate::secure_properties::encoding;
+use crate::secure_properties::{encoding, file_warnings};
 
 /// The environment variable that `KEY` `-` reads.
 pub const KEY_ENV_VAR: &str = "FLOWRUN_SECURE_KEY";
@@ -78,7 +82,7 @@ pub fn run(args: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> i
         return report(stdout.write_all(USAGE.as_bytes()).map_err(ToolError::Output));
     }
 
-    let outcome = parse_request(args).and_then(|request| execute(&request, stdout));
+    let outcome = parse_request(args).and_then(|request| execute(&request, stdout, stderr));
     let Err(error) = outcome else {
         return EXIT_OK;
     };
@@ -272,7 +276,11 @@ fn key_from_env(name: &str) -> Result<Zeroizing<String>, ToolError> {
     }
 }
 
-fn execute(request: &Request, stdout: &mut dyn Write) -> Result<(), ToolError> {
+fn execute(
+    request: &Request,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<(), ToolError> {
     let settings = &request.settings;
     match (&request.target, request.method) {
         (Target::Value(value), _) => {
@@ -290,8 +298,37 @@ fn execute(request: &Request, stdout: &mut dyn Write) -> Result<(), ToolError> {
                 .map_err(|_| ToolError::NotUtf8 { path: input.clone() })?;
             let kind = file_kind(input).ok_or(ToolError::InvalidArguments)?;
             let result = apply_to_file(settings, request.operation, kind, text)?;
-            write_atomically(output, result.as_bytes(), request.operation == Operation::Decrypt)
+            write_atomically(output, result.as_bytes(), request.operation == Operation::Decrypt)?;
+            warn_about_file(request.operation, kind, (input, text), (output, &result), stderr);
+            Ok(())
         }
+    }
+}
+
+/// Prints one warning per input line that the line-based rewrite drops or changes, and one
+/// when a rewritten `.yaml` file no longer has the keys of its input. The output stays as
+/// MuleSoft's tool writes it; the exit code does not change.
+fn warn_about_file(
+    operation: Operation,
+    kind: FileKind,
+    (input, input_text): (&Path, &str),
+    (output, output_text): (&Path, &str),
+    stderr: &mut dyn Write,
+) {
+    let is_yaml = kind == FileKind::Yaml;
+    let line_warnings = file_warnings::scan(input_text, is_yaml, operation == Operation::Encrypt);
+    let mut messages: Vec<String> = line_warnings
+        .into_iter()
+        .map(|warning| {
+            format!("warning: {}:{}: {}", input.display(), warning.line_no, warning.message)
+        })
+        .collect();
+    if is_yaml && let Some(message) = file_warnings::compare_yaml(input_text, output_text) {
+        messages.push(format!("warning: {}: {message}", output.display()));
+    }
+    for message in messages {
+        // Nothing more can be done if standard error is gone.
+        let _ = writeln!(stderr, "{message}");
     }
 }
 
@@ -432,7 +469,7 @@ fn rewrite_value(
 }
 
 /// The line up to a `#` outside double quotes, and not past a closing double quote.
-fn strip_comment(line: &str) -> &str {
+pub(super) fn strip_comment(line: &str) -> &str {
     let mut is_quoted = false;
     let mut previous = '\0';
     for (idx, c) in line.char_indices() {
@@ -465,13 +502,13 @@ fn comment_of(line: &str) -> &str {
 }
 
 /// Java's `String.trim`: strips every char up to U+0020 at both ends.
-fn java_trim(text: &str) -> &str {
+pub(super) fn java_trim(text: &str) -> &str {
     text.trim_matches(|c: char| c <= ' ')
 }
 
 /// Lines as Java's readers split them: at `\n`, `\r\n` or `\r`, with no empty last line for a
 /// final line break.
-fn java_lines(text: &str) -> Vec<&str> {
+pub(super) fn java_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
@@ -701,7 +738,13 @@ mod tests {
         fs::write(&input, yaml).expect("write input");
 
         let code = check(&["file", "encrypt", "Blowfish", "CBC", "mulesoft", &input, &encrypted]);
-        assert_eq!(code, (0, String::new(), String::new()));
+        let warnings = format!(
+            "warning: {input}:6: this YAML list item (`- ...`) has no `key: value` separator; \
+             MuleSoft's tool drops it, and so does flowrun\n\
+             warning: {encrypted}: the output does not have the keys of the input: it lost \
+             `list.0`\n"
+        );
+        assert_eq!(code, (0, String::new(), warnings));
         assert_eq!(
             fs::read_to_string(&encrypted).expect("encrypted file"),
             "properties:\n  example1:\n    value: \"![qCReIPK3jcqD7WR84ISSIQ==]\"\n  \
@@ -709,7 +752,7 @@ mod tests {
              plain: \"![En8lII21ZHrdIaINw0+mSA==]\" # note\n\n"
         );
         let code = check(&["file", "decrypt", "Blowfish", "CBC", "mulesoft", &encrypted, &output]);
-        assert_eq!(code.0, 0);
+        assert_eq!(code, (0, String::new(), String::new()));
         assert_eq!(
             fs::read_to_string(&output).expect("decrypted file"),
             format!("{EXAMPLE_YAML}list:\n\nplain: \"Max the mule\" # note\n\n")
@@ -739,6 +782,43 @@ mod tests {
                 single = enc_single.as_str()
             )
         );
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn file_mode_warns_about_each_mangled_line_without_values() {
+        let dir = scratch_dir("warnings");
+        let (input, output) = (path_arg(&dir, "in.yaml"), path_arg(&dir, "out.yaml"));
+        let yaml = "list:\n  - hunter2\nk: |\n  hunter3\ndb: [\n  hunter4\n]\nn: 5\n";
+        fs::write(&input, yaml).expect("write input");
+        let (code, stdout, stderr) =
+            check(&["file", "encrypt", "AES", "CBC", "1234567890123456", &input, &output]);
+        assert_eq!((code, stdout.as_str()), (0, ""));
+        let lines: Vec<&str> = stderr.lines().collect();
+        let starts = [
+            format!("warning: {input}:2: this YAML list item"),
+            format!("warning: {input}:3: `k` starts a block scalar (`|`)"),
+            format!("warning: {input}:4: this line belongs to the block scalar of `k`"),
+            format!("warning: {input}:5: `db` opens a flow collection (`[`)"),
+            format!("warning: {input}:6: this line belongs to the flow collection of `db`"),
+            format!("warning: {input}:7: this line belongs to the flow collection of `db`"),
+            format!("warning: {input}:8: the value of `n` is a YAML number"),
+            format!("warning: {output}: the output does not have the keys of the input"),
+        ];
+        assert_eq!(lines.len(), starts.len(), "{stderr}");
+        for (line, start) in lines.iter().zip(&starts) {
+            assert!(line.starts_with(start.as_str()), "{line}");
+        }
+        assert!(!stderr.contains("hunter"), "{stderr}");
+
+        let (input, output) = (path_arg(&dir, "in.properties"), path_arg(&dir, "out.properties"));
+        fs::write(&input, "a=hunter2\\\n  hunter3\nd : hunter4\n").expect("write input");
+        let (code, _, stderr) =
+            check(&["file", "encrypt", "AES", "CBC", "1234567890123456", &input, &output]);
+        assert_eq!(code, 0);
+        assert_eq!(stderr.lines().count(), 3, "{stderr}");
+        assert!(stderr.contains(&format!("warning: {input}:3: `d` uses `:` as its separator")));
+        assert!(!stderr.contains("hunter"), "{stderr}");
         let _ = fs::remove_dir_all(&dir);
     }
 
