@@ -14,3 +14,4 @@ mod secure_jdk;
 mod secure_jdk_app;
 mod support;
 mod tidy;
+mod transform;
