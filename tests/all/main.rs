@@ -8,6 +8,7 @@
 
 mod call_attributes;
 mod cli;
+mod dw_cli;
 mod rotate;
 mod secure_cli;
 mod secure_jdk;
