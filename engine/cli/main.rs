@@ -1,9 +1,10 @@
-//! The `flowrun` command line: runs, calls and validates Mule apps, and encrypts values for
-//! secure properties.
+//! The `flowrun` command line: runs, calls and validates Mule apps, evaluates DataWeave
+//! scripts, and encrypts values for secure properties.
 //!
-//! Exit codes: 0 success, 1 a flow failed, 2 invalid configuration or usage.
+//! Exit codes: 0 success, 1 a flow or script failed, 2 invalid configuration or usage.
 
 mod call;
+mod dw;
 mod logging;
 
 use std::collections::BTreeMap;
@@ -36,6 +37,8 @@ enum Command {
     Call(CallArgs),
     /// Load an app and report every problem found.
     Validate(AppArgs),
+    /// Evaluate a DataWeave script, as MuleSoft's DataWeave CLI does.
+    Dw(dw::DwArgs),
     /// Encrypt or decrypt values the way MuleSoft's Secure Properties Tool does.
     #[command(disable_help_flag = true)]
     Secure {
@@ -89,7 +92,7 @@ fn parse_key_value(text: &str) -> Result<(String, String), String> {
     }
 }
 
-const SUBCOMMANDS: &[&str] = &["run", "call", "validate", "secure", "help"];
+const SUBCOMMANDS: &[&str] = &["run", "call", "validate", "dw", "secure", "help"];
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().collect();
@@ -115,6 +118,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Secure { args } => secure(&args),
         Command::Validate(app) => validate(&app),
+        Command::Dw(args) => dw::dw(&args),
         Command::Run(run) => with_runtime(|| serve(&run.app)),
         Command::Call(call) => with_runtime(|| call::call(&call)),
     }

@@ -1,6 +1,6 @@
 //! The built-in steps and connectors of flowrun: core (`set-variable`, `set-payload`,
 //! `logger`), HTTP (`http:listener`, `http:request` and their configurations), secure
-//! properties, and AI connector configuration.
+//! properties, AI connector configuration, and `ee:transform` (DataWeave scripts).
 //!
 //! Each module exposes a `register` function that adds its element kinds to a
 //! [`Registry`]; [`registry`] builds the registry with all of them.
@@ -13,6 +13,7 @@ pub mod ai;
 pub mod core;
 pub mod http;
 pub mod secure_properties;
+pub mod transform;
 
 /// A registry with every built-in element kind.
 pub fn registry() -> Registry {
@@ -21,5 +22,6 @@ pub fn registry() -> Registry {
     http::register(&mut registry);
     ai::register(&mut registry);
     secure_properties::register(&mut registry);
+    transform::register(&mut registry);
     registry
 }

@@ -8,9 +8,11 @@
 
 mod call_attributes;
 mod cli;
+mod dw_cli;
 mod rotate;
 mod secure_cli;
 mod secure_jdk;
 mod secure_jdk_app;
 mod support;
 mod tidy;
+mod transform;

@@ -35,6 +35,7 @@ fn check(case: &Json) -> Result<(), String> {
         error: None,
         correlation_id: "corr-1",
         properties: &NoProperties,
+        inputs: &[],
     };
     let expected_error = expect["error"].as_str();
     let expr = match Expr::compile(script, Span::new(FileId(0), 0, 0)) {
@@ -151,6 +152,7 @@ fn design_examples_hold() {
             error: None,
             correlation_id: "",
             properties: &NoProperties,
+            inputs: &[],
         };
         let value = expr.eval(&scope).expect("example evaluates").value;
         assert_eq!(json::write(&value, false), expected.trim(), "{script}");

@@ -379,7 +379,10 @@ impl Eval<'_> {
                 let attributes = self.attributes()?;
                 Ok(Value::object([("payload", payload), ("attributes", attributes)]))
             }
-            _ => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
+            _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
+                Some((_, typed)) => read_input(typed, name),
+                None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
+            },
         }
     }
 

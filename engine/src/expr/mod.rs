@@ -77,6 +77,9 @@ pub struct Scope<'a> {
     pub correlation_id: &'a str,
     /// Answers `p('name')`.
     pub properties: &'a dyn PropertyLookup,
+    /// Extra inputs visible by name, for scripts compiled with [`Expr::compile_with`] and
+    /// [`ScriptOptions::inputs`] (`flowrun dw -i name=file`); empty inside flows.
+    pub inputs: &'a [(String, TypedValue)],
 }
 
 impl<'a> Scope<'a> {
@@ -89,8 +92,21 @@ impl<'a> Scope<'a> {
             error: event.error.as_deref(),
             correlation_id: &event.correlation_id,
             properties,
+            inputs: &[],
         }
     }
+}
+
+/// How a script is compiled outside a flow (by `flowrun dw`): what [`Expr::compile`] does
+/// for flows is `ScriptOptions::default()`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScriptOptions<'a> {
+    /// Names of extra inputs the script may refer to; their values come from
+    /// [`Scope::inputs`], read like `payload` (JSON parsed, text as a String).
+    pub inputs: &'a [&'a str],
+    /// The `output` to use when the script declares none (`"application/json"`); `None`
+    /// gives a native value, as in Mule.
+    pub default_output: Option<&'a str>,
 }
 
 /// A failed evaluation, with DataWeave's message.
@@ -155,14 +171,34 @@ impl Expr {
     /// A syntax error, an unknown name or an unsupported `output` format, located at the
     /// offending characters.
     pub fn compile(source: &str, span: Span) -> Result<Expr, Diagnostic> {
+        Expr::compile_with(source, span, ScriptOptions::default())
+    }
+
+    /// Compiles DataWeave source as [`Expr::compile`] does, with extra input names and a
+    /// default `output`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Expr::compile`]; an unknown `default_output` is reported at the start of `span`.
+    pub fn compile_with(
+        source: &str,
+        span: Span,
+        options: ScriptOptions<'_>,
+    ) -> Result<Expr, Diagnostic> {
         let to_diagnostic = |err: ParseError| {
             // Diagnostics read like the rest of flowrun's: lowercase, no trailing period.
             let message = lowercase_first(err.message.trim_end_matches('.'));
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;
-        resolve::check(&script).map_err(to_diagnostic)?;
-        let output = output_format(script.output.as_ref()).map_err(to_diagnostic)?;
+        resolve::check(&script, options.inputs).map_err(to_diagnostic)?;
+        let default_output = options.default_output.map(|mime| ast::Output {
+            mime: mime.to_owned(),
+            props: Vec::new(),
+            loc: Loc { start: 0, end: 0 },
+        });
+        let output = output_format(script.output.as_ref().or(default_output.as_ref()))
+            .map_err(to_diagnostic)?;
         let passthrough = passthrough(&script, &output);
         Ok(Expr { source: source.into(), script: Arc::new(script), output, passthrough })
     }
@@ -532,6 +568,32 @@ mod tests {
         let json = json.expect("evaluates");
         assert_eq!(json.media_type.to_string(), "application/json; charset=UTF-8");
         assert_eq!(json.value, Value::Binary(Bytes::from_static(br#"{"a": 1}"#)));
+    }
+
+    #[test]
+    fn named_inputs_and_a_default_output() {
+        let options = ScriptOptions { inputs: &["user"], default_output: Some("application/json") };
+        let expr = Expr::compile_with("{n: user.name, t: tag}", Span::default(), options);
+        assert_eq!(
+            expr.expect_err("`tag` is not an input").message,
+            "unable to resolve reference of: `tag`"
+        );
+        let expr =
+            Expr::compile_with("{n: user.name}", Span::default(), options).expect("compiles");
+        let user = TypedValue::new(
+            Value::Binary(Bytes::from_static(br#"{"name": "ann"}"#)),
+            MediaType::json(),
+        );
+        let inputs = [("user".to_owned(), user)];
+        let event = event("{}");
+        let scope = Scope { inputs: &inputs, ..Scope::of(&event, &OneProperty) };
+        let result = expr.eval(&scope).expect("evaluates");
+        assert_eq!(to_text(&result), "{\n  \"n\": \"ann\"\n}");
+        assert!(result.media_type.is_json());
+        // The script's own `output` wins over the default; without inputs the name is unknown.
+        let text = Expr::compile_with("output text/plain --- user.name", Span::default(), options);
+        assert_eq!(to_text(&text.expect("compiles").eval(&scope).expect("evaluates")), "ann");
+        assert!(Expr::compile("user.name", Span::default()).is_err());
     }
 
     #[test]

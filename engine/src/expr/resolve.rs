@@ -18,12 +18,12 @@ const MULE_BINDINGS: &[&str] =
 const UNSUPPORTED_BINDINGS: &[&str] =
     &["app", "mule", "server", "flow", "authentication", "dataType"];
 
-/// Checks every name of `script`.
-pub(crate) fn check(script: &Script) -> Result<(), ParseError> {
+/// Checks every name of `script`, where `inputs` are extra names bound by the caller.
+pub(crate) fn check<'a>(script: &'a Script, inputs: &[&'a str]) -> Result<(), ParseError> {
     for import in &script.imports {
         check_import(import)?;
     }
-    let mut resolver = Resolver { names: Vec::new(), imports: &script.imports };
+    let mut resolver = Resolver { names: inputs.to_vec(), imports: &script.imports };
     resolver.decls(&script.decls)?;
     resolver.node(&script.body)
 }

@@ -1,0 +1,180 @@
+//! `flowrun dw`: evaluates one DataWeave script outside any app, as MuleSoft's DataWeave CLI
+//! does.
+//!
+//! Each `-i NAME=FILE` binds the file's content to `NAME`, read by the file's extension:
+//! `.json` as JSON, `.txt` as text, `.dwl` as a DataWeave value (the file is evaluated).
+//! `-i payload=FILE` sets `payload`. The result is written as the script's `output`
+//! directive says, `application/json` when it has none, followed by a newline.
+//! A script that does not compile or fails prints DataWeave's message with the line and
+//! column on stderr and exits with 1; an unreadable input or script file exits with 2.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use flowrun_engine::diag::{Diagnostic, Span};
+use flowrun_engine::event::Vars;
+use flowrun_engine::expr::{Expr, Scope, ScriptOptions, to_text};
+use flowrun_engine::props::NoProperties;
+use flowrun_engine::value::{MediaType, TypedValue, Value};
+
+/// The arguments of `flowrun dw`.
+#[derive(Args)]
+pub(crate) struct DwArgs {
+    /// Bind a file to a name: `-i NAME=FILE`, read by the extension (.json, .txt, .dwl).
+    #[arg(short = 'i', long = "input", value_name = "NAME=FILE", value_parser = crate::parse_key_value)]
+    inputs: Vec<(String, String)>,
+    /// Read the script from a file.
+    #[arg(short = 'f', long = "file", value_name = "SCRIPT.dwl", conflicts_with = "script")]
+    file: Option<PathBuf>,
+    /// The script, when not given with `-f`.
+    #[arg(value_name = "SCRIPT", required_unless_present = "file")]
+    script: Option<String>,
+}
+
+/// Runs `flowrun dw`.
+pub(crate) fn dw(args: &DwArgs) -> ExitCode {
+    let (source, name) = match (&args.file, &args.script) {
+        (Some(path), _) => match std::fs::read_to_string(path) {
+            Ok(text) => (text, path.display().to_string()),
+            Err(err) => return usage_error(&format!("cannot read `{}`: {err}", path.display())),
+        },
+        (None, Some(script)) => (script.clone(), "anonymous".to_owned()),
+        (None, None) => return usage_error("give a script, or `-f SCRIPT.dwl`"),
+    };
+    let mut payload = TypedValue::null();
+    let mut inputs = Vec::new();
+    for (input_name, file) in &args.inputs {
+        let value = match read_input(Path::new(file)) {
+            Ok(Ok(value)) => value,
+            Ok(Err(message)) => return script_error(&message),
+            Err(message) => return usage_error(&message),
+        };
+        if input_name == "payload" {
+            payload = value;
+        } else {
+            inputs.push((input_name.clone(), value));
+        }
+    }
+    let names: Vec<&str> = inputs.iter().map(|(name, _)| name.as_str()).collect();
+    let options = ScriptOptions { inputs: &names, default_output: Some("application/json") };
+    let expr = match Expr::compile_with(&source, Span::default(), options) {
+        Ok(expr) => expr,
+        Err(diag) => return script_error(&compile_message(&diag, &source, &name)),
+    };
+    let (attributes, vars) = (TypedValue::null(), Vars::new());
+    let scope = Scope {
+        payload: &payload,
+        attributes: &attributes,
+        vars: &vars,
+        error: None,
+        correlation_id: "",
+        properties: &NoProperties,
+        inputs: &inputs,
+    };
+    match expr.eval(&scope) {
+        Ok(result) => write_result(&result),
+        Err(err) => script_error(&err.message),
+    }
+}
+
+/// Reads one input file by its extension. The outer error is a file that cannot be read
+/// (a usage error); the inner one a `.dwl` input that fails as a script.
+fn read_input(path: &Path) -> Result<Result<TypedValue, String>, String> {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let extension = extension.to_ascii_lowercase();
+    let media_type = match extension.as_str() {
+        "json" => MediaType::json(),
+        "txt" => MediaType::text(),
+        "dwl" => MediaType::new("application", "dw"),
+        _ => {
+            return Err(format!(
+                "cannot tell how to read `{}`: flowrun dw reads .json, .txt and .dwl inputs",
+                path.display()
+            ));
+        }
+    };
+    let bytes =
+        std::fs::read(path).map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
+    if extension != "dwl" {
+        let media_type = media_type.with_charset("UTF-8");
+        return Ok(Ok(TypedValue::new(Value::Binary(bytes.into()), media_type)));
+    }
+    // A `.dwl` input is a DataWeave value: evaluate it, with nothing in scope.
+    let source = String::from_utf8_lossy(&bytes).into_owned();
+    let name = path.display().to_string();
+    let expr = match Expr::compile(&source, Span::default()) {
+        Ok(expr) => expr,
+        Err(diag) => return Ok(Err(compile_message(&diag, &source, &name))),
+    };
+    let (null, vars) = (TypedValue::null(), Vars::new());
+    let scope = Scope {
+        payload: &null,
+        attributes: &null,
+        vars: &vars,
+        error: None,
+        correlation_id: "",
+        properties: &NoProperties,
+        inputs: &[],
+    };
+    Ok(expr.eval(&scope).map_err(|err| err.message))
+}
+
+/// Writes the result to stdout: written formats as their bytes, native values (`output
+/// application/java`) as text.
+fn write_result(result: &TypedValue) -> ExitCode {
+    let mut out = match &result.value {
+        Value::Binary(bytes) => bytes.to_vec(),
+        _ => to_text(result).into_bytes(),
+    };
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: cannot write the result: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// A compile error in DataWeave's layout: the message, the line with the offending part
+/// underlined, and its location (`source` was compiled from offset 0).
+fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
+    let (start, end) = diag.span.map_or((0, 0), |span| (span.start, span.end));
+    let start = start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
+    let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
+    let line = source[..start].matches('\n').count() + 1;
+    let column = source[line_start..start].chars().count() + 1;
+    let n_carets = source[start..end.clamp(start, line_end)].chars().count().max(1);
+    let prefix = format!("{line}| ");
+    let pad = " ".repeat(prefix.len() + column - 1);
+    // flowrun's diagnostics read `unable to ...`; DataWeave's `Unable to ... .`
+    let mut message = diag.message.clone();
+    if let Some(first) = message.get(..1) {
+        message.replace_range(..1, &first.to_uppercase());
+    }
+    if !message.ends_with(['.', '?', '!']) {
+        message.push('.');
+    }
+    format!(
+        "{message}\n\n{prefix}{}\n{pad}{}\nLocation:\n{name} (line: {line}, column:{column})",
+        &source[line_start..line_end],
+        "^".repeat(n_carets)
+    )
+}
+
+fn script_error(message: &str) -> ExitCode {
+    eprintln!("{message}");
+    ExitCode::from(1)
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}

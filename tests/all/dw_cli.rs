@@ -1,0 +1,117 @@
+//! `flowrun dw` through the binary. Every expected output and message was produced by
+//! MuleSoft's DataWeave engine (`dataweave-native`) for the same script and inputs.
+
+use std::process::Output;
+
+use crate::support::openbao::TempDir;
+use crate::support::process::run_flowrun;
+
+const ORDER: &str = r#"{"id": "A1", "items": [{"price": 2.5, "qty": 2}, {"price": 10, "qty": 1}]}"#;
+
+/// A folder with `order.json`, `user.txt` and `cfg.dwl`.
+fn inputs(tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    std::fs::write(dir.0.join("order.json"), ORDER).expect("write order.json");
+    std::fs::write(dir.0.join("user.txt"), "ann").expect("write user.txt");
+    std::fs::write(dir.0.join("cfg.dwl"), r#"{rate: 0.2, name: "x"}"#).expect("write cfg.dwl");
+    dir
+}
+
+fn dw(dir: &TempDir, args: &[&str]) -> Output {
+    let mut all = vec!["dw"];
+    all.extend_from_slice(args);
+    run_flowrun(&dir.0, &all)
+}
+
+#[track_caller]
+fn stdout_of(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+#[test]
+fn named_inputs_are_read_by_their_extension() {
+    let dir = inputs("dw-inputs");
+    let script =
+        "output application/json --- {id: payload.id, who: upper(user), n: sizeOf(payload.items)}";
+    let output = dw(&dir, &["-i", "payload=order.json", "-i", "user=user.txt", script]);
+    assert_eq!(stdout_of(&output), "{\n  \"id\": \"A1\",\n  \"who\": \"ANN\",\n  \"n\": 2\n}\n");
+}
+
+#[test]
+fn a_script_without_output_writes_json() {
+    let dir = inputs("dw-default");
+    let output = dw(&dir, &["-i", "payload=order.json", "payload.items map $.price * $.qty"]);
+    assert_eq!(stdout_of(&output), "[\n  5,\n  10\n]\n");
+}
+
+#[test]
+fn scripts_from_files_follow_their_output_directive() {
+    let dir = inputs("dw-file");
+    let script = "%dw 2.0\noutput text/plain\n---\n\"Order \" ++ payload.id ++ \" by \" ++ user\n";
+    std::fs::write(dir.0.join("order.dwl"), script).expect("write the script");
+    let output = dw(&dir, &["-i", "payload=order.json", "-i", "user=user.txt", "-f", "order.dwl"]);
+    assert_eq!(stdout_of(&output), "Order A1 by ann\n");
+}
+
+#[test]
+fn dwl_inputs_are_dataweave_values() {
+    let dir = inputs("dw-dwl");
+    let output = dw(&dir, &["-i", "cfg=cfg.dwl", "{name: cfg.name, net: 100 * (1 - cfg.rate)}"]);
+    assert_eq!(stdout_of(&output), "{\n  \"name\": \"x\",\n  \"net\": 80\n}\n");
+}
+
+#[test]
+fn compile_errors_print_dataweaves_message_and_exit_1() {
+    let dir = inputs("dw-compile");
+    let output = dw(&dir, &["{a: nope}"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let expected = "Unable to resolve reference of: `nope`.\n\n1| {a: nope}\n       ^^^^\nLocation:\nanonymous (line: 1, column:5)\n";
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+    // In a script file, the location names the file.
+    std::fs::write(
+        dir.0.join("bad.dwl"),
+        "%dw 2.0\noutput application/json\n---\n{id: payload.id +}\n",
+    )
+    .expect("write the script");
+    let output = dw(&dir, &["-f", "bad.dwl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("\n\n4| {id: payload.id +}\n"), "{stderr}");
+    assert!(stderr.ends_with("\nLocation:\nbad.dwl (line: 4, column:18)\n"), "{stderr}");
+}
+
+#[test]
+fn runtime_errors_print_dataweaves_message_and_exit_1() {
+    let dir = inputs("dw-runtime");
+    std::fs::write(dir.0.join("b.json"), r#"{"b": 1}"#).expect("write b.json");
+    let output = dw(&dir, &["-i", "payload=b.json", "payload.a ++ \"x\""]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("You called the function '++' with these arguments: \n  1: Null (null)\n  2: String (\"x\")\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "1| payload.a ++ \"x\"\n             ^^\nTrace:\n  at main (line: 1, column: 11)\n"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_inputs_are_usage_errors() {
+    let dir = inputs("dw-usage");
+    let output = dw(&dir, &["-i", "x=missing.json", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read `missing.json`"));
+    std::fs::write(dir.0.join("data.bin"), "1").expect("write data.bin");
+    let output = dw(&dir, &["-i", "x=data.bin", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("reads .json, .txt and .dwl"));
+    let output = dw(&dir, &[]);
+    assert_eq!(output.status.code(), Some(2), "a script is required");
+}
