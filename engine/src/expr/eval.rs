@@ -497,9 +497,7 @@ impl Eval<'_> {
                 }
                 other => other,
             },
-            Selector::Exists(key) => {
-                Ok(Value::Bool(!matches!(select_key(&value, key), Ok(Value::Null) | Err(_))))
-            }
+            Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
             Selector::Dynamic(index) => match self.eval(index)? {
                 Value::String(key) => select_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
@@ -731,6 +729,16 @@ fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> ER
 }
 
 /// `.key`: the first value with that key; over arrays, that of every object element.
+/// `value.key?`: whether an object (or an object element of an array) has the key, even with
+/// a null value, as DataWeave answers (`{a: null}.a?` is true).
+fn has_key(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Object(pairs) => pairs.iter().any(|(k, _)| &**k == key),
+        Value::Array(items) => items.iter().any(|item| item.get(key).is_some()),
+        other => !matches!(select_key(other, key), Ok(Value::Null) | Err(_)),
+    }
+}
+
 pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
     match value {
         Value::Object(pairs) => {
