@@ -87,8 +87,6 @@ class Node:
     def __init__(self, template, *children):
         self.template = template
         self.children = list(children)
-        # A lambda body keeps a `$` while shrinking (see Gen.body).
-        self.lambda_body = False
 
     def render(self):
         parts = []
@@ -111,6 +109,43 @@ class Node:
     def size(self):
         return sum(1 for _ in self.nodes())
 
+
+
+# Infix functions that take a function on the right; flowrun makes their right operand a
+# lambda when it uses `$`. Other infix functions take values.
+LAMBDA_TAKERS = {"map", "filter", "reduce", "orderBy", "distinctBy", "mapObject", "filterObject"}
+OPERATOR_WORDS = {"and", "or", "is", "as"}
+
+
+def infix_name(node):
+    match = re.match(r"\{0\} ([a-zA-Z]+) ", node.template)
+    return match.group(1) if match and match.group(1) not in OPERATOR_WORDS else None
+
+
+def free_dollar(node):
+    """Whether `$` or `$$` occurs outside the right operands of infix functions."""
+    if node.template in ("$", "$$"):
+        return True
+    children = node.children[:1] if infix_name(node) else node.children
+    return any(free_dollar(child) for child in children)
+
+
+def valid(root):
+    """Keeps cases away from one difference already reported: DataWeave decides from a
+    function's parameter types whether an operand is a lambda (`[1, 2] map 1` is `[1, 1]`,
+    `"ab" filter ("a" startsWith $)` passes `$` to filter), while flowrun makes the right
+    operand of any infix function except `++` and `--` a lambda exactly when it uses `$`
+    outside nested lambdas. So every lambda body has a free `$`, and no other right operand
+    has one."""
+    for node in root.nodes():
+        name = infix_name(node)
+        if name is None:
+            continue
+        wants_lambda = name in LAMBDA_TAKERS
+        if any(free_dollar(child) != wants_lambda for child in node.children[1:]
+               if "$" in child.render() or wants_lambda):
+            return False
+    return True
 
 
 def leaf(text):
@@ -138,18 +173,8 @@ class Gen:
         return options[-1][1]()
 
     def body(self, build):
-        """A lambda body written with `$`. flowrun makes an infix call's right operand a
-        lambda only when it uses `$`, `$$` or `$$$`; DataWeave makes any right operand one
-        (`[1, 2] map 1` is `[1, 1]` there, an error in flowrun). That difference is reported,
-        not deliberate, so bodies without `$` are not generated, to let other bugs surface."""
-        for _ in range(5):
-            node = build()
-            if "$" in node.render():
-                break
-        else:
-            node = leaf("$")
-        node.lambda_body = True
-        return node
+        """A lambda body: an expression that may use `$` (see `valid`)."""
+        return build()
 
     # Negative weights mark leaves.
     def num(self, d, lam=False):
@@ -376,12 +401,11 @@ def shrink_expr(root, still_fails):
         changed = False
         for target in list(root.nodes()):
             for candidate in list(replacements(target)):
-                text = candidate.render()
-                if len(text) >= len(target.render()) or target.lambda_body and "$" not in text:
+                if len(candidate.render()) >= len(target.render()):
                     continue
                 saved = (target.template, target.children)
                 target.template, target.children = candidate.template, candidate.children
-                if still_fails(root):
+                if valid(root) and still_fails(root):
                     changed = True
                     break
                 target.template, target.children = saved
@@ -445,6 +469,8 @@ def main():
         if args.seconds is not None and time.monotonic() - started >= args.seconds:
             break
         expr = Gen(rng).any(rng.randint(1, args.depth))
+        while not valid(expr):
+            expr = Gen(rng).any(rng.randint(1, args.depth))
         payload = gen_payload(rng)
 
         def answers(node, data):
