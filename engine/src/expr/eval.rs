@@ -384,10 +384,12 @@ impl Eval<'_> {
     }
 
     fn payload(&mut self) -> EResult<Value> {
-        if self.payload.is_none() {
-            self.payload = Some(read_input(self.scope.payload, "payload")?);
+        if let Some(payload) = &self.payload {
+            return Ok(payload.clone());
         }
-        Ok(self.payload.clone().unwrap_or(Value::Null))
+        let payload = read_input(self.scope.payload, "payload")?;
+        self.payload = Some(payload.clone());
+        Ok(payload)
     }
 
     fn attributes(&mut self) -> EResult<Value> {
