@@ -35,7 +35,13 @@ fn key_body() -> String {
 /// 1,000 order lines for the `map` benchmark.
 fn orders_body() -> String {
     let lines: Vec<String> = (0..1000)
-        .map(|i| format!(r#"{{"id": {i}, "name": "item {i}", "price": {}.25, "qty": {}}}"#, i % 97, i % 7))
+        .map(|i| {
+            format!(
+                r#"{{"id": {i}, "name": "item {i}", "price": {}.25, "qty": {}}}"#,
+                i % 97,
+                i % 7
+            )
+        })
         .collect();
     format!("[{}]", lines.join(","))
 }
