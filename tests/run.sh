@@ -27,4 +27,5 @@ fi
 cargo test --workspace "$@"
 if [ "$#" -eq 0 ]; then
     python3 engine/src/expr/tests/dw_oracle.py
+    python3 engine/src/expr/tests/dw_fuzz.py --cases 300 --seed 1
 fi

@@ -387,10 +387,12 @@ impl Eval<'_> {
     }
 
     fn payload(&mut self) -> EResult<Value> {
-        if self.payload.is_none() {
-            self.payload = Some(read_input(self.scope.payload, "payload")?);
+        if let Some(payload) = &self.payload {
+            return Ok(payload.clone());
         }
-        Ok(self.payload.clone().unwrap_or(Value::Null))
+        let payload = read_input(self.scope.payload, "payload")?;
+        self.payload = Some(payload.clone());
+        Ok(payload)
     }
 
     fn attributes(&mut self) -> EResult<Value> {
@@ -500,9 +502,7 @@ impl Eval<'_> {
                 }
                 other => other,
             },
-            Selector::Exists(key) => {
-                Ok(Value::Bool(!matches!(select_key(&value, key), Ok(Value::Null) | Err(_))))
-            }
+            Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
             Selector::Dynamic(index) => match self.eval(index)? {
                 Value::String(key) => select_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
@@ -734,6 +734,16 @@ fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> ER
 }
 
 /// `.key`: the first value with that key; over arrays, that of every object element.
+/// `value.key?`: whether an object (or an object element of an array) has the key, even with
+/// a null value, as DataWeave answers (`{a: null}.a?` is true).
+fn has_key(value: &Value, key: &str) -> bool {
+    match value {
+        Value::Object(pairs) => pairs.iter().any(|(k, _)| &**k == key),
+        Value::Array(items) => items.iter().any(|item| item.get(key).is_some()),
+        other => !matches!(select_key(other, key), Ok(Value::Null) | Err(_)),
+    }
+}
+
 pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
     match value {
         Value::Object(pairs) => {

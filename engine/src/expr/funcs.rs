@@ -709,7 +709,9 @@ fn number_fn(name: &str, value: &Value) -> Result<Value, String> {
         "floor" => Value::Number(n.with_scale_round(0, RoundingMode::Floor)),
         "round" => Value::Number(n.with_scale_round(0, RoundingMode::HalfUp)),
         _ => {
-            let even = (n.with_scale_round(0, RoundingMode::Floor) % BigDecimal::from(2)).is_zero();
+            // DataWeave tests the remainder of the number itself: `isEven(2.5)` is false and
+            // `isOdd(2.5)` true (checked against the reference engine).
+            let even = (&n % BigDecimal::from(2)).is_zero();
             Value::Bool(even == (name == "isEven"))
         }
     };
