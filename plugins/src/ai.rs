@@ -8,8 +8,7 @@
 use std::sync::Arc;
 
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Kind, Registry,
-    Schema,
+    AttrSpec, BuildContext, ChildSpec, Global, GlobalHandle, GlobalKind, Kind, Registry, Schema,
 };
 use flowrun_engine::secret::{Secret, SecretRef};
 use flowrun_engine::xml::Element;
@@ -89,20 +88,13 @@ static AI_CONFIG: Schema = Schema {
     text: false,
 };
 
-impl Component for AiConfigKind {
-    fn namespace(&self) -> &'static str {
-        NS
-    }
-    fn name(&self) -> &'static str {
-        "config"
-    }
-    fn summary(&self) -> &'static str {
-        "connection settings for an AI provider, with its API key"
-    }
-    fn schema(&self) -> &'static Schema {
-        &AI_CONFIG
-    }
-}
+flowrun_engine::component!(
+    AiConfigKind,
+    NS,
+    "config",
+    "connection settings for an AI provider, with its API key",
+    &AI_CONFIG
+);
 
 impl GlobalKind for AiConfigKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<GlobalHandle> {

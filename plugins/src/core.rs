@@ -7,8 +7,7 @@ use futures::future::BoxFuture;
 use flowrun_engine::event::{Event, MuleError};
 use flowrun_engine::expr::{Scope, Template, ValueExpr};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
-    StepContext,
+    AttrSpec, BuildContext, Kind, Processor, ProcessorKind, Registry, Schema, StepContext,
 };
 use flowrun_engine::value::{MediaType, TypedValue};
 use flowrun_engine::xml::{Element, ns};
@@ -38,20 +37,13 @@ static SET_VARIABLE: Schema = Schema {
     text: false,
 };
 
-impl Component for SetVariableKind {
-    fn namespace(&self) -> &'static str {
-        ns::CORE
-    }
-    fn name(&self) -> &'static str {
-        "set-variable"
-    }
-    fn summary(&self) -> &'static str {
-        "stores the value of an expression in a flow variable"
-    }
-    fn schema(&self) -> &'static Schema {
-        &SET_VARIABLE
-    }
-}
+flowrun_engine::component!(
+    SetVariableKind,
+    ns::CORE,
+    "set-variable",
+    "stores the value of an expression in a flow variable",
+    &SET_VARIABLE
+);
 
 impl ProcessorKind for SetVariableKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
@@ -103,20 +95,13 @@ static SET_PAYLOAD: Schema = Schema {
     text: false,
 };
 
-impl Component for SetPayloadKind {
-    fn namespace(&self) -> &'static str {
-        ns::CORE
-    }
-    fn name(&self) -> &'static str {
-        "set-payload"
-    }
-    fn summary(&self) -> &'static str {
-        "replaces the payload with the value of an expression"
-    }
-    fn schema(&self) -> &'static Schema {
-        &SET_PAYLOAD
-    }
-}
+flowrun_engine::component!(
+    SetPayloadKind,
+    ns::CORE,
+    "set-payload",
+    "replaces the payload with the value of an expression",
+    &SET_PAYLOAD
+);
 
 impl ProcessorKind for SetPayloadKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
@@ -203,20 +188,13 @@ static LOGGER: Schema = Schema {
     text: false,
 };
 
-impl Component for LoggerKind {
-    fn namespace(&self) -> &'static str {
-        ns::CORE
-    }
-    fn name(&self) -> &'static str {
-        "logger"
-    }
-    fn summary(&self) -> &'static str {
-        "logs a message built from text and expressions"
-    }
-    fn schema(&self) -> &'static Schema {
-        &LOGGER
-    }
-}
+flowrun_engine::component!(
+    LoggerKind,
+    ns::CORE,
+    "logger",
+    "logs a message built from text and expressions",
+    &LOGGER
+);
 
 /// Logger levels, as Mule names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ use flowrun_engine::diag::{Diagnostic, Span};
 use flowrun_engine::event::{Event, MuleError};
 use flowrun_engine::expr::{Expr, Scope, ValueExpr};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Kind, Processor, ProcessorKind, Registry, Schema,
+    AttrSpec, BuildContext, ChildSpec, Kind, Processor, ProcessorKind, Registry, Schema,
     StepContext,
 };
 use flowrun_engine::value::TypedValue;
@@ -73,20 +73,13 @@ static TRANSFORM: Schema = Schema {
 /// `<ee:transform>`.
 struct TransformKind;
 
-impl Component for TransformKind {
-    fn namespace(&self) -> &'static str {
-        ns::EE
-    }
-    fn name(&self) -> &'static str {
-        "transform"
-    }
-    fn summary(&self) -> &'static str {
-        "sets the payload, attributes and variables with DataWeave scripts"
-    }
-    fn schema(&self) -> &'static Schema {
-        &TRANSFORM
-    }
-}
+flowrun_engine::component!(
+    TransformKind,
+    ns::EE,
+    "transform",
+    "sets the payload, attributes and variables with DataWeave scripts",
+    &TRANSFORM
+);
 
 impl ProcessorKind for TransformKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {

@@ -93,6 +93,35 @@ pub trait Component: Send + Sync {
     fn schema(&self) -> &'static Schema;
 }
 
+/// Implements [`Component`] for an element kind from its namespace, local name, one-line
+/// summary and schema, which is all the trait asks for:
+///
+/// ```text
+/// flowrun_engine::component!(LoggerKind, ns::CORE, "logger", "logs a message", &LOGGER);
+/// ```
+#[macro_export]
+macro_rules! component {
+    ($kind:ty, $ns:expr, $name:expr, $summary:expr, $schema:expr $(,)?) => {
+        impl $crate::plugin::Component for $kind {
+            fn namespace(&self) -> &'static str {
+                $ns
+            }
+
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn summary(&self) -> &'static str {
+                $summary
+            }
+
+            fn schema(&self) -> &'static $crate::plugin::Schema {
+                $schema
+            }
+        }
+    };
+}
+
 /// A top-level configuration element referred to by name (`config-ref`).
 pub trait GlobalKind: Component {
     /// Builds the configuration. Problems go to `cx`; `None` means the element is unusable.

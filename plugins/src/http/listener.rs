@@ -12,9 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use flowrun_engine::diag::Diagnostic;
 use flowrun_engine::event::{Event, Message, MuleError};
-use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Schema, Source, SourceKind,
-};
+use flowrun_engine::plugin::{AttrSpec, BuildContext, ChildSpec, Schema, Source, SourceKind};
 use flowrun_engine::runtime::FlowRunner;
 use flowrun_engine::value::TypedValue;
 use flowrun_engine::xml::{Element, ns};
@@ -53,23 +51,13 @@ static LISTENER_SCHEMA: Schema = Schema {
 /// The `http:listener` element kind.
 pub(crate) struct HttpListenerKind;
 
-impl Component for HttpListenerKind {
-    fn namespace(&self) -> &'static str {
-        ns::HTTP
-    }
-
-    fn name(&self) -> &'static str {
-        "listener"
-    }
-
-    fn summary(&self) -> &'static str {
-        "starts the flow for each HTTP request received on a path"
-    }
-
-    fn schema(&self) -> &'static Schema {
-        &LISTENER_SCHEMA
-    }
-}
+flowrun_engine::component!(
+    HttpListenerKind,
+    ns::HTTP,
+    "listener",
+    "starts the flow for each HTTP request received on a path",
+    &LISTENER_SCHEMA
+);
 
 impl SourceKind for HttpListenerKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Source>> {

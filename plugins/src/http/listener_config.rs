@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use flowrun_engine::diag::{Diagnostic, Span};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Schema,
+    AttrSpec, BuildContext, ChildSpec, Global, GlobalHandle, GlobalKind, Schema,
 };
 use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
@@ -63,23 +63,13 @@ static CONFIG_SCHEMA: Schema = Schema {
 /// The `http:listener-config` element kind.
 pub(crate) struct HttpListenerConfigKind;
 
-impl Component for HttpListenerConfigKind {
-    fn namespace(&self) -> &'static str {
-        ns::HTTP
-    }
-
-    fn name(&self) -> &'static str {
-        "listener-config"
-    }
-
-    fn summary(&self) -> &'static str {
-        "an HTTP server that `http:listener` sources receive requests from"
-    }
-
-    fn schema(&self) -> &'static Schema {
-        &CONFIG_SCHEMA
-    }
-}
+flowrun_engine::component!(
+    HttpListenerConfigKind,
+    ns::HTTP,
+    "listener-config",
+    "an HTTP server that `http:listener` sources receive requests from",
+    &CONFIG_SCHEMA
+);
 
 impl GlobalKind for HttpListenerConfigKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<GlobalHandle> {

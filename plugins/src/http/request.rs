@@ -15,7 +15,7 @@ use bytes::Bytes;
 use flowrun_engine::event::{ErrorType, Event, Message, MuleError};
 use flowrun_engine::expr::{self, Scope, ValueExpr};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Processor, ProcessorKind, Schema, StepContext,
+    AttrSpec, BuildContext, ChildSpec, Processor, ProcessorKind, Schema, StepContext,
 };
 use flowrun_engine::props::PropertyLookup;
 use flowrun_engine::value::{MediaType, TypedValue, Value};
@@ -72,23 +72,13 @@ static REQUEST_SCHEMA: Schema = Schema {
 /// The `http:request` element kind.
 pub(crate) struct HttpRequestKind;
 
-impl Component for HttpRequestKind {
-    fn namespace(&self) -> &'static str {
-        ns::HTTP
-    }
-
-    fn name(&self) -> &'static str {
-        "request"
-    }
-
-    fn summary(&self) -> &'static str {
-        "sends an HTTP request and makes the response the message"
-    }
-
-    fn schema(&self) -> &'static Schema {
-        &REQUEST_SCHEMA
-    }
-}
+flowrun_engine::component!(
+    HttpRequestKind,
+    ns::HTTP,
+    "request",
+    "sends an HTTP request and makes the response the message",
+    &REQUEST_SCHEMA
+);
 
 impl ProcessorKind for HttpRequestKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {

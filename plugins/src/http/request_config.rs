@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use flowrun_engine::expr::{Scope, ValueExpr};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, Global, GlobalHandle, GlobalKind, Schema,
+    AttrSpec, BuildContext, ChildSpec, Global, GlobalHandle, GlobalKind, Schema,
 };
 use flowrun_engine::secret::SecretRef;
 use flowrun_engine::xml::{Element, ns};
@@ -110,23 +110,13 @@ static CONFIG_SCHEMA: Schema = Schema {
 /// The `http:request-config` element kind.
 pub(crate) struct HttpRequestConfigKind;
 
-impl Component for HttpRequestConfigKind {
-    fn namespace(&self) -> &'static str {
-        ns::HTTP
-    }
-
-    fn name(&self) -> &'static str {
-        "request-config"
-    }
-
-    fn summary(&self) -> &'static str {
-        "where `http:request` sends requests: protocol, host, port, base path, default headers"
-    }
-
-    fn schema(&self) -> &'static Schema {
-        &CONFIG_SCHEMA
-    }
-}
+flowrun_engine::component!(
+    HttpRequestConfigKind,
+    ns::HTTP,
+    "request-config",
+    "where `http:request` sends requests: protocol, host, port, base path, default headers",
+    &CONFIG_SCHEMA
+);
 
 impl GlobalKind for HttpRequestConfigKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<GlobalHandle> {

@@ -14,8 +14,7 @@ use flowrun_engine::diag::Severity;
 use flowrun_engine::event::{Event, Message, MuleError};
 use flowrun_engine::model::{self, App, LoadError, LoadOptions};
 use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, Component, Kind, Processor, ProcessorKind, Registry, Schema,
-    StepContext,
+    AttrSpec, BuildContext, Kind, Processor, ProcessorKind, Registry, Schema, StepContext,
 };
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 use flowrun_engine::xml::Element;
@@ -48,20 +47,13 @@ static CAPTURE_SCHEMA: Schema =
 /// `<test:capture key="k"/>`: remembers the event it sees and passes it on.
 struct CaptureKind;
 
-impl Component for CaptureKind {
-    fn namespace(&self) -> &'static str {
-        TEST_NS
-    }
-    fn name(&self) -> &'static str {
-        "capture"
-    }
-    fn summary(&self) -> &'static str {
-        "test step that records the event"
-    }
-    fn schema(&self) -> &'static Schema {
-        &CAPTURE_SCHEMA
-    }
-}
+flowrun_engine::component!(
+    CaptureKind,
+    TEST_NS,
+    "capture",
+    "test step that records the event",
+    &CAPTURE_SCHEMA
+);
 
 impl ProcessorKind for CaptureKind {
     fn build(&self, element: &Element, _cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {

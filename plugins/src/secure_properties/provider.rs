@@ -29,9 +29,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use flowrun_engine::diag::{Diagnostic, Span};
-use flowrun_engine::plugin::{
-    AttrSpec, BuildContext, ChildSpec, Component, PropertyProviderKind, Schema,
-};
+use flowrun_engine::plugin::{AttrSpec, BuildContext, ChildSpec, PropertyProviderKind, Schema};
 use flowrun_engine::props::{
     PropertyEntry, PropertyFileError, PropertyProvider, PropertyValue, read_properties_file,
 };
@@ -74,20 +72,13 @@ static CONFIG: Schema = Schema {
     text: false,
 };
 
-impl Component for SecurePropertiesKind {
-    fn namespace(&self) -> &'static str {
-        ns::SECURE_PROPERTIES
-    }
-    fn name(&self) -> &'static str {
-        "config"
-    }
-    fn summary(&self) -> &'static str {
-        "reads encrypted properties, available as ${secure::name}"
-    }
-    fn schema(&self) -> &'static Schema {
-        &CONFIG
-    }
-}
+flowrun_engine::component!(
+    SecurePropertiesKind,
+    ns::SECURE_PROPERTIES,
+    "config",
+    "reads encrypted properties, available as ${secure::name}",
+    &CONFIG
+);
 
 /// How to read and decrypt one secure properties file.
 pub(crate) struct Settings {
