@@ -15,9 +15,7 @@ use std::process::ExitCode;
 use clap::Args;
 
 use flowrun_engine::diag::{Diagnostic, Span};
-use flowrun_engine::event::Vars;
 use flowrun_engine::expr::{Expr, Scope, ScriptOptions, to_text};
-use flowrun_engine::props::NoProperties;
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 
 /// The arguments of `flowrun dw`.
@@ -64,16 +62,7 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         Ok(expr) => expr,
         Err(diag) => return script_error(&compile_message(&diag, &source, &name)),
     };
-    let (attributes, vars) = (TypedValue::null(), Vars::new());
-    let scope = Scope {
-        payload: &payload,
-        attributes: &attributes,
-        vars: &vars,
-        error: None,
-        correlation_id: "",
-        properties: &NoProperties,
-        inputs: &inputs,
-    };
+    let scope = Scope::standalone(&payload, &inputs);
     match expr.eval(&scope) {
         Ok(result) => write_result(&result),
         Err(err) => script_error(&err.message),
@@ -109,17 +98,8 @@ fn read_input(path: &Path) -> Result<Result<TypedValue, String>, String> {
         Ok(expr) => expr,
         Err(diag) => return Ok(Err(compile_message(&diag, &source, &name))),
     };
-    let (null, vars) = (TypedValue::null(), Vars::new());
-    let scope = Scope {
-        payload: &null,
-        attributes: &null,
-        vars: &vars,
-        error: None,
-        correlation_id: "",
-        properties: &NoProperties,
-        inputs: &[],
-    };
-    Ok(expr.eval(&scope).map_err(|err| err.message))
+    let null = TypedValue::null();
+    Ok(expr.eval(&Scope::standalone(&null, &[])).map_err(|err| err.message))
 }
 
 /// Writes the result to stdout: written formats as their bytes, native values (`output

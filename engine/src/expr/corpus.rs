@@ -143,18 +143,7 @@ fn design_examples_hold() {
         let (script, expected) = line.rsplit_once("=>").expect("`script => result`");
         let expr = Expr::compile(script.trim(), Span::default()).expect("example compiles");
         let payload = TypedValue::null();
-        let attributes = TypedValue::null();
-        let vars = Vars::new();
-        let scope = Scope {
-            payload: &payload,
-            attributes: &attributes,
-            vars: &vars,
-            error: None,
-            correlation_id: "",
-            properties: &NoProperties,
-            inputs: &[],
-        };
-        let value = expr.eval(&scope).expect("example evaluates").value;
+        let value = expr.eval(&Scope::standalone(&payload, &[])).expect("example evaluates").value;
         assert_eq!(json::write(&value, false), expected.trim(), "{script}");
         n_examples += 1;
     }

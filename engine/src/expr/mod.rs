@@ -52,7 +52,7 @@ mod resolve;
 mod time;
 mod writers;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
@@ -93,6 +93,22 @@ impl<'a> Scope<'a> {
             correlation_id: &event.correlation_id,
             properties,
             inputs: &[],
+        }
+    }
+
+    /// The scope of a script run outside any flow (`flowrun dw`, tests): `payload` and the
+    /// named `inputs` only, no attributes, variables, error or properties.
+    pub fn standalone(payload: &'a TypedValue, inputs: &'a [(String, TypedValue)]) -> Scope<'a> {
+        static EMPTY: OnceLock<(TypedValue, Vars)> = OnceLock::new();
+        let (null, vars) = EMPTY.get_or_init(|| (TypedValue::null(), Vars::new()));
+        Scope {
+            payload,
+            attributes: null,
+            vars,
+            error: None,
+            correlation_id: "",
+            properties: &crate::props::NoProperties,
+            inputs,
         }
     }
 }
