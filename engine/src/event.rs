@@ -54,7 +54,7 @@ impl Event {
 }
 
 /// A Mule error type such as `HTTP:NOT_FOUND`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ErrorType {
     /// Namespace, uppercase (`HTTP`, `MULE`).
     pub namespace: Arc<str>,
@@ -78,9 +78,31 @@ impl ErrorType {
         ErrorType::new("MULE", "UNKNOWN")
     }
 
-    /// The parent type in Mule's error hierarchy; `None` for types directly under `ANY`.
+    /// `MULE:ANY`, the root of Mule's error hierarchy.
+    pub fn any() -> ErrorType {
+        ErrorType::new("MULE", "ANY")
+    }
+
+    /// Parses `NS:ID`, or a bare `ID`, which means `default_namespace:ID`. Both parts are
+    /// upper-cased, as Mule does. `None` when a part is empty or has characters other than
+    /// letters, digits, `_` and `-`.
+    pub fn parse(text: &str, default_namespace: &str) -> Option<ErrorType> {
+        let text = text.trim();
+        let (namespace, identifier) = text.split_once(':').unwrap_or((default_namespace, text));
+        let valid = |part: &str| {
+            !part.is_empty()
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
+        (valid(namespace) && valid(identifier)).then(|| {
+            ErrorType::new(&namespace.to_ascii_uppercase(), &identifier.to_ascii_uppercase())
+        })
+    }
+
+    /// The parent type in Mule's error hierarchy; `None` for `MULE:ANY` itself. Types that
+    /// Mule does not place elsewhere hang directly under `MULE:ANY`.
     pub fn parent(&self) -> Option<ErrorType> {
         let parent = match (&*self.namespace, &*self.identifier) {
+            ("MULE", "ANY") => return None,
             ("HTTP", "CONNECTIVITY") => ("MULE", "CONNECTIVITY"),
             ("HTTP", "UNAUTHORIZED" | "FORBIDDEN") => ("MULE", "CLIENT_SECURITY"),
             ("HTTP", "RETRY_EXHAUSTED") | ("MULE", "RETRY_EXHAUSTED") => ("MULE", "CONNECTIVITY"),
@@ -88,11 +110,59 @@ impl ErrorType {
             ("MULE", "NOT_PERMITTED") => ("MULE", "SERVER_SECURITY"),
             ("MULE", "COMPOSITE_ROUTING") => ("MULE", "ROUTING"),
             ("MULE", "DUPLICATE_MESSAGE") => ("MULE", "VALIDATION"),
-            _ => return None,
+            _ => ("MULE", "ANY"),
         };
         Some(ErrorType::new(parent.0, parent.1))
     }
+
+    /// Whether an error of this type is caught by a handler for `handled`: the type itself or
+    /// one of its ancestors. `MULE:UNKNOWN` is only caught through `MULE:ANY`, as in Mule.
+    pub fn is_a(&self, handled: &ErrorType) -> bool {
+        if &*handled.namespace == "MULE" && &*handled.identifier == "ANY" {
+            return true;
+        }
+        let mut current = Some(self.clone());
+        while let Some(ty) = current {
+            if &ty == handled {
+                return true;
+            }
+            current = ty.parent();
+        }
+        false
+    }
+
+    /// The error type as a DataWeave value: `namespace`, `identifier` and `parentErrorType`
+    /// (itself such a value, or null under `MULE:ANY`).
+    pub fn to_value(&self) -> Value {
+        let parent = self.parent().map_or(Value::Null, |p| p.to_value());
+        Value::object([
+            ("namespace", Value::string(&*self.namespace)),
+            ("identifier", Value::string(&*self.identifier)),
+            ("parentErrorType", parent),
+        ])
+    }
 }
+
+/// The error types of Mule's core namespace (`MULE:`) that handlers may name.
+pub const CORE_ERROR_TYPES: &[&str] = &[
+    "ANY",
+    "EXPRESSION",
+    "TRANSFORMATION",
+    "CONNECTIVITY",
+    "RETRY_EXHAUSTED",
+    "ROUTING",
+    "COMPOSITE_ROUTING",
+    "SECURITY",
+    "CLIENT_SECURITY",
+    "SERVER_SECURITY",
+    "NOT_PERMITTED",
+    "VALIDATION",
+    "DUPLICATE_MESSAGE",
+    "REDELIVERY_EXHAUSTED",
+    "STREAM_MAXIMUM_SIZE_EXCEEDED",
+    "TIMEOUT",
+    "UNKNOWN",
+];
 
 impl fmt::Display for ErrorType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -129,12 +199,16 @@ impl MuleError {
         MuleError::new(ErrorType::expression(), description)
     }
 
+    /// The `MULE:EXPRESSION` error for an expression that failed, in Mule's wording: the
+    /// DataWeave message, then the expression as written.
+    pub fn expression_failed(message: &str, source: &str) -> MuleError {
+        MuleError::expression(format!(
+            "\"{message}\n\nTrace:\n  at main (Unknown)\" evaluating expression: \"{source}\"."
+        ))
+    }
+
     /// The error as a DataWeave value (`#[error]`).
     pub fn to_value(&self) -> Value {
-        let error_type = Value::object([
-            ("namespace", Value::string(&*self.error_type.namespace)),
-            ("identifier", Value::string(&*self.error_type.identifier)),
-        ]);
         let error_message = match &self.error_message {
             Some(msg) => Value::object([
                 ("payload", msg.payload.value.clone()),
@@ -145,8 +219,9 @@ impl MuleError {
         Value::object([
             ("description", Value::string(self.description.as_str())),
             ("detailedDescription", Value::string(self.description.as_str())),
-            ("errorType", error_type),
+            ("errorType", self.error_type.to_value()),
             ("errorMessage", error_message),
+            ("childErrors", Value::array([])),
         ])
     }
 }

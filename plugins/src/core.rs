@@ -151,9 +151,7 @@ pub fn expression_error(message: &str, value: &ValueExpr) -> MuleError {
         ValueExpr::Expr(expr) => expr.source().to_owned(),
         ValueExpr::Literal(text) => text.to_string(),
     };
-    MuleError::expression(format!(
-        "\"{message}\n\nTrace:\n  at main (Unknown)\" evaluating expression: \"{source}\"."
-    ))
+    MuleError::expression_failed(message, &source)
 }
 
 /// The media type given by `mimeType` and `encoding`, if any; `Some(None)` when neither is set.

@@ -10,6 +10,7 @@ mod call_attributes;
 mod cli;
 mod dw_cli;
 mod rotate;
+mod routing;
 mod secure_cli;
 mod secure_jdk;
 mod secure_jdk_app;

@@ -391,6 +391,14 @@ impl ValueExpr {
         }
     }
 
+    /// The expression as written (without `#[...]`), or the literal text.
+    pub fn source(&self) -> &str {
+        match self {
+            ValueExpr::Literal(text) => text,
+            ValueExpr::Expr(expr) => expr.source(),
+        }
+    }
+
     /// Evaluates the value; a literal is a String.
     pub fn eval(&self, scope: &Scope<'_>) -> Result<TypedValue, EvalError> {
         match self {
@@ -404,6 +412,7 @@ impl ValueExpr {
 #[derive(Clone, Debug)]
 pub struct Template {
     parts: Vec<TemplatePart>,
+    source: Arc<str>,
 }
 
 #[derive(Clone, Debug)]
@@ -442,7 +451,12 @@ impl Template {
         if rest_start < text.len() || parts.is_empty() {
             parts.push(TemplatePart::Text(text[rest_start..].into()));
         }
-        Ok(Template { parts })
+        Ok(Template { parts, source: text.into() })
+    }
+
+    /// The template as written.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// Evaluates every embedded expression and joins the parts into one string.
@@ -460,6 +474,21 @@ impl Template {
         }
         Ok(out)
     }
+}
+
+/// Reads a value the way a script reads an input: JSON text is parsed, text bytes become a
+/// String, anything else is taken as it is.
+///
+/// # Errors
+///
+/// The JSON reader's message, or an unknown charset.
+pub fn read_value(input: &TypedValue) -> Result<Value, EvalError> {
+    eval::read_input(input, "payload").map_err(|fail| EvalError { message: fail.message })
+}
+
+/// DataWeave's name for a value's type, such as `String` or `Object`.
+pub fn type_name(value: &Value) -> &'static str {
+    eval::type_name(value)
 }
 
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain

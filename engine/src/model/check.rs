@@ -2,6 +2,7 @@
 //! or attribute and every missing required one.
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::model::scopes;
 use crate::plugin::{AttrSpec, Kind, Registry, Schema};
 use crate::xml::{Element, ns};
 
@@ -33,6 +34,10 @@ pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &
     for element in &root.children {
         if element.is(ns::CORE, "flow") {
             check_flow(element, registry, diagnostics);
+            continue;
+        }
+        if scopes::is_core_global(element) {
+            scopes::check_global(element, registry, diagnostics);
             continue;
         }
         if element.is(ns::CORE, "global-property") {
@@ -79,30 +84,17 @@ fn check_flow(flow: &Element, registry: &Registry, diagnostics: &mut Diagnostics
     if let Some(text) = &flow.text {
         diagnostics.push(Diagnostic::error(text.span, "`flow` does not take text content"));
     }
-    for (idx, child) in flow.children.iter().enumerate() {
-        match registry.get(&child.ns, &child.name) {
-            Some(Kind::Source(kind)) => {
-                check_element(child, kind.schema(), diagnostics);
-                if idx > 0 {
-                    diagnostics.push(Diagnostic::error(
-                        child.span,
-                        format!(
-                            "`{}` starts a flow, so it must be the flow's first element",
-                            child.qname
-                        ),
-                    ));
-                }
-            }
-            Some(Kind::Processor(kind)) => check_element(child, kind.schema(), diagnostics),
-            Some(Kind::Global(_) | Kind::PropertyProvider(_)) => diagnostics.push(
-                Diagnostic::error(
-                    child.span,
-                    format!("`{}` is a global element, but it is inside a flow", child.qname),
-                )
-                .with_note("move it to the top level of the `<mule>` document"),
-            ),
-            None => diagnostics.push(unknown_element(child, registry, "a flow step")),
-        }
+    let mut body = &flow.children[..];
+    if let Some(first) = flow.children.first()
+        && let Some(Kind::Source(kind)) = registry.get(&first.ns, &first.name)
+    {
+        check_element(first, kind.schema(), diagnostics);
+        body = &flow.children[1..];
+    }
+    let (steps, handler) = scopes::split_handler(body);
+    scopes::check_steps(steps, registry, diagnostics);
+    if let Some(handler) = handler {
+        scopes::check_error_handler(handler, registry, diagnostics);
     }
 }
 
@@ -189,7 +181,11 @@ fn missing_attr(element: &Element, name: &str) -> Diagnostic {
     )
 }
 
-fn unknown_element(element: &Element, registry: &Registry, expected: &str) -> Diagnostic {
+pub(crate) fn unknown_element(
+    element: &Element,
+    registry: &Registry,
+    expected: &str,
+) -> Diagnostic {
     let mut known: Vec<&str> = registry
         .kinds()
         .iter()

@@ -8,6 +8,7 @@
 //! flows.
 
 mod check;
+mod scopes;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,9 +19,10 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, Severity, SourceMap, Span};
 use crate::plugin::build::BuiltGlobal;
 use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
 use crate::props::{ConfigurationProperties, Properties, SearchPath};
-use crate::runtime::{AppShared, Flow, FlowRunner, Step};
+use crate::runtime::{AppShared, Flow, FlowKind, FlowRunner};
 use crate::secret::SecretStore;
 use crate::xml::{self, Element, ns};
+use scopes::{ChainBuilder, ErrorTypes};
 
 /// How to load an app.
 #[derive(Clone, Debug, Default)]
@@ -106,7 +108,7 @@ impl App {
     /// A message naming the flow or configuration that could not start.
     pub async fn start(&self) -> Result<(), String> {
         for flow in &self.flows {
-            if let Some(source) = &flow.source {
+            if let (Some(source), true) = (&flow.source, flow.starts) {
                 let runner = FlowRunner::new(flow.clone(), self.shared.clone());
                 source.register(runner).map_err(|err| format!("flow `{}`: {err}", flow.name))?;
             }
@@ -285,6 +287,7 @@ fn load_sources(
     let mut global_order = Vec::new();
     let mut names: BTreeMap<String, Span> = BTreeMap::new();
     let mut flows = Vec::new();
+    let mut default_error_handler = None;
     {
         // Configurations first, so that flows can refer to any of them.
         for root in &roots {
@@ -302,6 +305,7 @@ fn load_sources(
                 let Some(Kind::Global(kind)) = registry.get(&element.ns, &element.name) else {
                     let unknown = registry.get(&element.ns, &element.name).is_none()
                         && !element.is(ns::CORE, "flow")
+                        && !scopes::is_core_global(element)
                         && !is_property;
                     if let (true, Some(name)) = (unknown, element.attr_value("name")) {
                         // Already reported as unknown; steps referring to it add nothing.
@@ -334,22 +338,78 @@ fn load_sources(
                 );
             }
         }
-        for root in &roots {
-            for element in root.children.iter().filter(|e| e.is(ns::CORE, "flow")) {
-                let mut cx = BuildContext {
+        let error_types = ErrorTypes::collect(&roots, registry);
+        let mut builder = ChainBuilder {
+            registry,
+            sources: &sources,
+            app_name: &app_name,
+            error_types: &error_types,
+            handlers: BTreeMap::new(),
+            on_errors: BTreeMap::new(),
+            flow_refs: Vec::new(),
+        };
+        let top_level = || roots.iter().flat_map(|root| &root.children);
+        macro_rules! context {
+            ($flow_name:expr) => {
+                BuildContext {
                     diagnostics: &mut diagnostics,
                     globals: &globals,
                     properties: &properties,
                     secrets: &secrets,
                     search_path: &search_path,
                     app_name: &app_name,
-                    flow_name: element.attr_value("name"),
-                };
-                if let Some(flow) = build_flow(element, registry, &mut cx, &sources, &app_name) {
-                    flows.push(Arc::new(flow));
+                    flow_name: $flow_name,
                 }
+            };
+        }
+        // Global handlers first: error handlers refer to global `on-error-*`, flows to both.
+        for element in top_level()
+            .filter(|e| e.is(ns::CORE, "on-error-continue") || e.is(ns::CORE, "on-error-propagate"))
+        {
+            let Some(name) = element.attr_value("name") else { continue };
+            let mut cx = context!(None);
+            if let Some(on_error) = builder.on_error(element, name, &mut cx) {
+                builder.on_errors.insert(name.to_owned(), on_error);
             }
         }
+        for element in top_level().filter(|e| e.is(ns::CORE, "error-handler")) {
+            let Some(name) = element.attr_value("name") else {
+                diagnostics.push(Diagnostic::error(
+                    element.span,
+                    "a global `error-handler` needs a `name`, by which flows refer to it",
+                ));
+                continue;
+            };
+            let mut cx = context!(None);
+            if let Some(handler) = builder.error_handler(element, name, &mut cx) {
+                builder.handlers.insert(name.to_owned(), handler);
+            }
+        }
+        for element in top_level().filter(|e| e.is(ns::CORE, "configuration")) {
+            let Some(reference) = element.attr("defaultErrorHandler-ref") else { continue };
+            match builder.handlers.get(&reference.value) {
+                Some(handler) => default_error_handler = Some(handler.clone()),
+                None => diagnostics.push(Diagnostic::error(
+                    reference.value_span,
+                    format!(
+                        "`defaultErrorHandler-ref` names `{}`, but no global `error-handler` has that name",
+                        reference.value
+                    ),
+                )),
+            }
+        }
+        for element in top_level().filter(|e| e.is(ns::CORE, "flow") || e.is(ns::CORE, "sub-flow"))
+        {
+            let mut cx = context!(element.attr_value("name"));
+            if let Some(flow) = build_flow(element, registry, &mut builder, &mut cx) {
+                flows.push(Arc::new(flow));
+            }
+        }
+        let kinds: BTreeMap<String, bool> = top_level()
+            .filter(|e| e.is(ns::CORE, "flow") || e.is(ns::CORE, "sub-flow"))
+            .filter_map(|e| Some((e.attr_value("name")?.to_owned(), &*e.name == "sub-flow")))
+            .collect();
+        scopes::check_flow_refs(&builder.flow_refs, &kinds, &mut diagnostics);
     }
 
     // Report in file order, whatever stage found each problem.
@@ -357,8 +417,14 @@ fn load_sources(
     if diagnostics.has_errors() {
         return Err(LoadError { sources, diagnostics: diagnostics.items });
     }
-    let shared =
-        Arc::new(AppShared { name: app_name.clone(), properties, secrets: secrets.clone() });
+    let by_name = flows.iter().map(|flow| (flow.name.clone(), flow.clone())).collect();
+    let shared = Arc::new(AppShared {
+        name: app_name.clone(),
+        properties,
+        secrets: secrets.clone(),
+        flows: by_name,
+        default_error_handler,
+    });
     Ok(App {
         name: app_name,
         sources,
@@ -501,44 +567,46 @@ fn resolve_placeholders(
 fn build_flow(
     element: &Element,
     registry: &Registry,
+    builder: &mut ChainBuilder<'_>,
     cx: &mut BuildContext<'_>,
-    sources: &SourceMap,
-    app_name: &str,
 ) -> Option<Flow> {
     let name = element.attr_value("name")?.to_owned();
+    let kind = if &*element.name == "sub-flow" { FlowKind::SubFlow } else { FlowKind::Flow };
     let mut source = None;
-    let mut steps = Vec::new();
+    let mut body = &element.children[..];
     let mut ok = true;
-    for (idx, child) in element.children.iter().enumerate() {
-        match registry.get(&child.ns, &child.name) {
-            Some(Kind::Source(kind)) if idx == 0 => match kind.build(child, cx) {
-                Some(built) => source = Some(built),
-                None => ok = false,
-            },
-            Some(Kind::Processor(kind)) => {
-                let path = format!("{name}/processors/{}", steps.len());
-                let Some(processor) = kind.build(child, cx) else {
-                    ok = false;
-                    continue;
-                };
-                let location = sources.location(child.span);
-                let file_name = location
-                    .path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let doc_name = child.doc_name().map(|d| format!(" ({d})")).unwrap_or_default();
-                steps.push(Step {
-                    processor,
-                    element: format!("{path} @ {app_name}:{file_name}:{}{doc_name}", location.line),
-                    path,
-                    dsl: child.start_tag.to_string(),
-                    qname: child.qname.to_string(),
-                });
-            }
-            // The schema check has already reported anything else.
-            _ => ok = false,
-        }
+    if let Some(first) = element.children.first()
+        && let Some(Kind::Source(source_kind)) = registry.get(&first.ns, &first.name)
+    {
+        source = source_kind.build(first, cx);
+        ok &= source.is_some();
+        body = &element.children[1..];
     }
-    ok.then_some(Flow { name, source, steps })
+    let (steps, handler) = scopes::split_handler(body);
+    let chain = builder.chain(steps, &name, cx);
+    let error_handler = match handler {
+        Some(handler) => {
+            let built = builder.error_handler(handler, &format!("{name}/errorHandler"), cx);
+            ok &= built.is_some();
+            built
+        }
+        None => None,
+    };
+    let starts = match element.attr("initialState") {
+        None => true,
+        Some(attr) => match attr.value.trim() {
+            "started" => true,
+            "stopped" => false,
+            other => {
+                cx.error(
+                    attr.value_span,
+                    format!("`initialState` must be `started` or `stopped`, not `{other}`"),
+                );
+                ok = false;
+                true
+            }
+        },
+    };
+    let chain = chain?;
+    ok.then_some(Flow { name, kind, source, chain, error_handler, starts })
 }

@@ -194,6 +194,7 @@ impl Kind {
 #[derive(Default)]
 pub struct Registry {
     kinds: Vec<Kind>,
+    error_types: Vec<(&'static str, &'static [&'static str])>,
 }
 
 impl Registry {
@@ -218,6 +219,21 @@ impl Registry {
     /// All registered kinds.
     pub fn kinds(&self) -> &[Kind] {
         &self.kinds
+    }
+
+    /// Declares the error types a connector raises, such as `HTTP` with `NOT_FOUND`, so that
+    /// error handlers may name them. Apps may not raise errors in such a namespace themselves.
+    pub fn add_error_types(
+        &mut self,
+        namespace: &'static str,
+        identifiers: &'static [&'static str],
+    ) {
+        self.error_types.push((namespace, identifiers));
+    }
+
+    /// The declared connector error types, by namespace.
+    pub fn error_types(&self) -> &[(&'static str, &'static [&'static str])] {
+        &self.error_types
     }
 }
 

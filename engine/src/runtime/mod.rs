@@ -1,44 +1,60 @@
-//! Runs flows: passes an event through each step in turn, and handles what fails.
+//! Runs flows: passes an event through a chain of steps, runs Mule's routers and scopes, and
+//! hands failures to error handlers.
 //!
-//! A flow that fails without an error handler of its own gets Mule's default handler: the
-//! error is logged once at ERROR, in Mule's block layout, and handed back to the source
-//! (the HTTP listener then answers 500 with the error's description).
+//! A flow's steps form a [`Chain`]; routers such as `choice` or `try` hold chains of their
+//! own. When a step fails, the failure climbs out of the chains until a `try` or the flow
+//! has an error handler that takes it (`errors.rs`). A flow without a handler of its own
+//! uses the app's default (`<configuration defaultErrorHandler-ref>`), else Mule's implicit
+//! one: the error is logged once at ERROR, in Mule's block layout, and handed back to the
+//! source (the HTTP listener then answers 500 with the error's description).
 
+mod chain;
+mod errors;
+mod routers;
+
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tracing::Instrument;
 
+pub use chain::{Chain, Step, StepInfo};
+pub use errors::{ErrorHandler, HandlerKind, OnError};
+pub(crate) use routers::{Foreach, Router};
+
 use crate::event::{Event, MuleError};
-use crate::plugin::{Processor, Source, StepContext};
+use crate::plugin::Source;
 use crate::props::Properties;
 use crate::secret::SecretStore;
+
+use chain::{Failure, Run};
 
 /// The category Mule's default error handler logs under.
 pub const ERROR_HANDLER_CATEGORY: &str =
     "org.mule.runtime.core.internal.exception.OnErrorPropagateHandler";
 
+/// Whether a flow is a `flow` or a `sub-flow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowKind {
+    /// A `flow`: may have a source and an error handler.
+    Flow,
+    /// A `sub-flow`: steps only, run inline by `flow-ref`; its errors go to the caller.
+    SubFlow,
+}
+
 /// A flow ready to run.
 pub struct Flow {
     /// The flow's name.
     pub name: String,
+    /// `flow` or `sub-flow`.
+    pub kind: FlowKind,
     /// What starts it, if anything.
     pub source: Option<Arc<dyn Source>>,
     /// The steps, in order.
-    pub steps: Vec<Step>,
-}
-
-/// One step of a flow with what error reports say about it.
-pub struct Step {
-    /// The step.
-    pub processor: Arc<dyn Processor>,
-    /// Mule's processor path, `flow/processors/N` (the source is not counted).
-    pub path: String,
-    /// `path @ app:file.xml:line (doc:name)`, Mule's `Element` line.
-    pub element: String,
-    /// The start tag as written, Mule's `Element DSL` line (raw text: no resolved secrets).
-    pub dsl: String,
-    /// The element's name as written, such as `http:request`.
-    pub qname: String,
+    pub chain: Chain,
+    /// Its own error handler (inline or by `ref`), if it has one.
+    pub error_handler: Option<Arc<ErrorHandler>>,
+    /// Whether the source starts with the app (`initialState="started"`, the default).
+    pub starts: bool,
 }
 
 /// What all flows of an app share.
@@ -49,6 +65,10 @@ pub struct AppShared {
     pub properties: Arc<Properties>,
     /// The app's secrets, masked in error descriptions.
     pub secrets: SecretStore,
+    /// Every flow and sub-flow by name, for `flow-ref`.
+    pub flows: BTreeMap<String, Arc<Flow>>,
+    /// The handler of flows without one (`<configuration defaultErrorHandler-ref>`).
+    pub default_error_handler: Option<Arc<ErrorHandler>>,
 }
 
 /// A handle that runs one flow; sources keep one per flow they start.
@@ -58,7 +78,8 @@ pub struct FlowRunner {
     app: Arc<AppShared>,
 }
 
-/// A failed run: the error and the event as it was when the failing step started.
+/// A failed run: the error and the event as the error handler left it (or, without a
+/// handler that ran steps, as it was when the failing step started).
 #[derive(Debug)]
 pub struct FlowFailure {
     /// The error.
@@ -89,63 +110,26 @@ impl FlowRunner {
         &self.app.properties
     }
 
-    /// Runs the flow's steps on an event.
+    /// Runs the flow on an event, with its error handling.
     ///
     /// # Errors
     ///
-    /// The first step that fails stops the flow; its error is logged and returned.
-    pub async fn run(&self, event: Event) -> Result<Event, Box<FlowFailure>> {
+    /// The error that no handler caught, or that an `on-error-propagate` passed on; it has
+    /// been logged already.
+    pub async fn run(&self, mut event: Event) -> Result<Event, Box<FlowFailure>> {
         let span = tracing::info_span!("flow", name = %self.flow.name, correlation_id = %event.correlation_id);
-        self.run_steps(event).instrument(span).await
-    }
-
-    async fn run_steps(&self, mut event: Event) -> Result<Event, Box<FlowFailure>> {
-        for step in &self.flow.steps {
-            let cx = StepContext {
-                app_name: &self.app.name,
-                flow_name: &self.flow.name,
-                processor_path: &step.path,
-                properties: self.app.properties.as_ref(),
-            };
-            let span = tracing::debug_span!("step", kind = %step.qname, path = %step.path);
-            if let Err(mut error) = step.processor.process(&mut event, &cx).instrument(span).await {
-                error.failing_component = Some(step.path.clone());
-                // A description can quote a URL or a value built from a secret; it is
-                // logged and may be sent to an HTTP client, so mask secrets now.
-                if let std::borrow::Cow::Owned(masked) = self.app.secrets.redact(&error.description)
-                {
-                    error.description = masked;
-                }
-                log_unhandled(&error, step, &cx, &event.correlation_id);
-                return Err(Box::new(FlowFailure { error, event }));
-            }
+        let result = run_flow(&self.flow, &mut event, &self.app).instrument(span).await;
+        match result {
+            Ok(()) => Ok(event),
+            Err(failure) => Err(Box::new(FlowFailure { error: failure.error, event })),
         }
-        Ok(event)
     }
 }
 
-/// Logs an error that no handler caught, in Mule's block layout.
-fn log_unhandled(error: &MuleError, step: &Step, cx: &StepContext<'_>, correlation_id: &str) {
-    let flow_name = cx.flow_name;
-    let line = "*".repeat(80);
-    let block = format!(
-        "\n{line}\n\
-         Message               : {}\n\
-         Element               : {}\n\
-         Element DSL           : {}\n\
-         Error type            : {}\n\
-         FlowStack             : at {flow_name}({})\n\
-         \n  (set debug level logging or '-Dmule.verbose.exceptions=true' for everything)\n\
-         {line}",
-        error.description, step.element, step.dsl, error.error_type, step.element,
-    );
-    tracing::error!(
-        target: "flowrun::mule",
-        category = ERROR_HANDLER_CATEGORY,
-        processor = %step.path,
-        event = %correlation_id,
-        app = cx.app_name,
-        flow = flow_name,
-        "{block}"
-    );
+/// Runs a flow's chain and, when it fails, the flow's error handling.
+async fn run_flow(flow: &Flow, event: &mut Event, app: &AppShared) -> Result<(), Failure> {
+    let run = Run { app, flow_name: &flow.name, depth: 0 };
+    let Err(failure) = chain::run_chain(&flow.chain, event, &run).await else { return Ok(()) };
+    let handler = flow.error_handler.as_deref().or(app.default_error_handler.as_deref());
+    errors::handle(handler, errors::Owner::Flow, failure, event, &run).await
 }

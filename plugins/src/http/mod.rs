@@ -42,4 +42,33 @@ pub fn register(registry: &mut Registry) {
     registry.add(Kind::Source(Box::new(listener::HttpListenerKind)));
     registry.add(Kind::Global(Box::new(request_config::HttpRequestConfigKind)));
     registry.add(Kind::Processor(Box::new(request::HttpRequestKind)));
+    registry.add_error_types("HTTP", ERROR_TYPES);
 }
+
+/// The error types of Mule's HTTP connector, which error handlers may name.
+const ERROR_TYPES: &[&str] = &[
+    "BAD_REQUEST",
+    "UNAUTHORIZED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
+    "NOT_ACCEPTABLE",
+    "UNSUPPORTED_MEDIA_TYPE",
+    "TOO_MANY_REQUESTS",
+    "INTERNAL_SERVER_ERROR",
+    "BAD_GATEWAY",
+    "SERVICE_UNAVAILABLE",
+    "GATEWAY_TIMEOUT",
+    "MULTIPLE_CHOICES",
+    "MOVED_PERMANENTLY",
+    "MOVED_TEMPORARILY",
+    "SEE_OTHER",
+    "NOT_MODIFIED",
+    "TIMEOUT",
+    "CONNECTIVITY",
+    "PARSING",
+    "SECURITY",
+    "CLIENT_SECURITY",
+    "TRANSFORMATION",
+    "RETRY_EXHAUSTED",
+];

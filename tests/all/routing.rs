@@ -1,0 +1,230 @@
+//! Mule's routers, scopes and error handling, through `flowrun call` on the flows of
+//! `tests/apps/routing.xml`, and the load errors of apps that misuse them.
+
+use serde_json::{Value, json};
+
+use crate::support::openbao::TempDir;
+use crate::support::process::run_flowrun;
+use crate::support::repo_root;
+
+/// Result of `flowrun call tests/apps/routing.xml --flow NAME`.
+struct Called {
+    code: Option<i32>,
+    printed: Value,
+    stderr: String,
+}
+
+fn call(flow: &str, payload: Option<&str>) -> Called {
+    let mut args = vec!["call", "tests/apps/routing.xml", "--flow", flow];
+    if let Some(payload) = payload {
+        args.extend(["--payload", payload]);
+    }
+    let output = run_flowrun(&repo_root(), &args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let printed = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    Called { code: output.status.code(), printed, stderr }
+}
+
+/// Calls a flow that must succeed and returns what `flowrun call` printed.
+fn call_ok(flow: &str, payload: Option<&str>) -> Value {
+    let called = call(flow, payload);
+    assert_eq!(called.code, Some(0), "flow `{flow}` failed:\n{}", called.stderr);
+    called.printed
+}
+
+#[test]
+fn choice_takes_the_first_true_route_else_otherwise() {
+    assert_eq!(call_ok("choice-routes", Some(r#"{"kind": "a"}"#))["payload"], "route a");
+    assert_eq!(call_ok("choice-routes", Some(r#"{"kind": "b"}"#))["payload"], "route b");
+    assert_eq!(call_ok("choice-routes", Some(r#"{"kind": "z"}"#))["payload"], "otherwise");
+}
+
+#[test]
+fn choice_without_a_match_passes_the_event_through() {
+    let printed = call_ok("choice-no-match", Some(r#"{"kind": "x"}"#));
+    assert_eq!(printed["payload"], json!({"kind": "x"}));
+    assert_eq!(printed["vars"]["before"], "kept");
+}
+
+#[test]
+fn foreach_counts_from_one_restores_the_payload_and_keeps_variables() {
+    let printed = call_ok("foreach-counts", Some(r#"{"items": ["a", "b", "c"]}"#));
+    assert_eq!(printed["vars"]["seen"], json!(["1:a", "2:b", "3:c"]));
+    assert_eq!(printed["payload"], json!({"items": ["a", "b", "c"]}));
+    assert_eq!(printed["vars"]["counterAfter"], "removed");
+    assert!(printed["vars"].get("rootMessage").is_none(), "{printed}");
+}
+
+#[test]
+fn foreach_batches_the_payload_with_renamed_variables() {
+    let printed = call_ok("foreach-batches", Some("[1, 2, 3, 4, 5]"));
+    assert_eq!(
+        printed["vars"]["batches"],
+        json!([
+            {"n": 1, "items": [1, 2], "rootSize": 5},
+            {"n": 2, "items": [3, 4], "rootSize": 5},
+            {"n": 3, "items": [5], "rootSize": 5},
+        ])
+    );
+    assert_eq!(printed["payload"], json!([1, 2, 3, 4, 5]));
+}
+
+#[test]
+fn on_error_continue_in_try_skips_the_rest_and_the_flow_goes_on() {
+    let called = call("try-continue", Some(r#"{"id": "7"}"#));
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "handled: broken 7 (APP:BROKEN)");
+    assert_eq!(called.printed["vars"]["after"], "ran");
+    // logException defaults to true: the handled error is logged once, as Mule does.
+    assert_eq!(
+        called.stderr.matches("Error type            : APP:BROKEN").count(),
+        1,
+        "{}",
+        called.stderr
+    );
+    assert!(called.stderr.contains("OnErrorContinueHandler"), "{}", called.stderr);
+    assert!(
+        called.stderr.contains("try-continue/processors/0/processors/0 @ routing:routing.xml:"),
+        "{}",
+        called.stderr
+    );
+}
+
+#[test]
+fn an_error_no_try_handler_takes_reaches_the_flow_handler() {
+    let printed = call_ok("try-no-match", None);
+    assert_eq!(printed["payload"], "flow caught not for the try");
+}
+
+#[test]
+fn on_error_propagate_runs_then_fails_the_flow() {
+    let called = call("flow-propagate", None);
+    assert_eq!(called.code, Some(1), "{}", called.stderr);
+    assert!(called.stderr.contains("propagate handler saw propagated"), "{}", called.stderr);
+    assert!(called.stderr.contains("Error type            : APP:BROKEN"), "{}", called.stderr);
+    assert!(called.stderr.contains("Description           : propagated"), "{}", called.stderr);
+    // Logged once, by the propagating handler, not again by the flow.
+    assert_eq!(
+        called.stderr.matches("Message               : propagated").count(),
+        1,
+        "{}",
+        called.stderr
+    );
+}
+
+#[test]
+fn handlers_are_tried_in_order_and_a_parent_type_catches_its_children() {
+    let printed = call_ok("handler-order", Some(r#"{"why": "special"}"#));
+    assert_eq!(printed["payload"], "special connectivity handler");
+    let printed = call_ok("handler-order", Some(r#"{"why": "ordinary"}"#));
+    assert_eq!(printed["payload"], "connectivity handler, parent CONNECTIVITY");
+}
+
+#[test]
+fn a_failing_expression_is_mule_expression() {
+    let called = call("expression-error", Some("{}"));
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "EXPRESSION");
+    // logException="false": nothing logged at ERROR.
+    assert!(!called.stderr.contains("ERROR"), "{}", called.stderr);
+}
+
+#[test]
+fn flow_ref_to_a_sub_flow_shares_the_event() {
+    let printed = call_ok("ref-sub-flow", None);
+    assert_eq!(printed["payload"], "HELLO");
+    assert_eq!(printed["vars"]["shouted"], "yes");
+}
+
+#[test]
+fn flow_ref_with_target_only_sets_the_variable() {
+    let printed = call_ok("ref-target", None);
+    assert_eq!(printed["payload"], "original");
+    assert_eq!(printed["vars"]["result"], "ORIGINAL");
+    assert!(printed["vars"].get("shouted").is_none(), "{printed}");
+}
+
+#[test]
+fn errors_in_a_referenced_flow_go_to_its_handler_first() {
+    let printed = call_ok("ref-flow-with-handler", None);
+    assert_eq!(printed["payload"], "child handled it");
+    assert_eq!(printed["vars"]["after"], "child handled it");
+
+    let printed = call_ok("ref-flow-propagating", None);
+    assert_eq!(printed["payload"], "parent caught child failed, child set child failed");
+}
+
+#[test]
+fn until_successful_retries_max_retries_times_then_is_exhausted() {
+    let called = call("retry-exhausted", None);
+    assert_eq!(called.code, Some(1), "{}", called.stderr);
+    assert_eq!(called.stderr.matches("attempt for null").count(), 3, "{}", called.stderr);
+    assert!(
+        called.stderr.contains("Retrying execution of event, attempt 2 of 2."),
+        "{}",
+        called.stderr
+    );
+    assert!(
+        called.stderr.contains("Error type            : MULE:RETRY_EXHAUSTED"),
+        "{}",
+        called.stderr
+    );
+    assert!(called.stderr.contains("'until-successful' retries exhausted"), "{}", called.stderr);
+}
+
+#[test]
+fn until_successful_passes_a_success_through_once() {
+    let printed = call_ok("retry-succeeds", Some(r#""go""#));
+    assert_eq!(printed["payload"], "go!");
+}
+
+#[test]
+fn remove_variable_removes_and_warns_about_a_missing_one() {
+    let called = call("remove-variable", None);
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["vars"], json!({"keep": "y"}));
+    assert!(
+        called.stderr.contains("There is no variable named 'neverSet'. Check the 'variableName' parameter in the 'remove-variable' component at remove-variable/processors/3"),
+        "{}",
+        called.stderr
+    );
+}
+
+const HEADER: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:http="http://www.mulesoft.org/schema/mule/http">"#;
+
+#[test]
+fn misuse_of_routers_is_a_load_error_with_its_location() {
+    let dir = TempDir::new("routing-bad");
+    let app = format!(
+        "{HEADER}
+  <sub-flow name=\"a\"><flow-ref name=\"b\"/></sub-flow>
+  <sub-flow name=\"b\"><flow-ref name=\"a\"/></sub-flow>
+  <flow name=\"f\">
+    <flow-ref name=\"nowhere\"/>
+    <raise-error type=\"HTTP:NOT_FOUND\"/>
+    <choice><otherwise><logger/></otherwise></choice>
+    <error-handler>
+      <on-error-continue type=\"APP:NEVER_RAISED, HTTP:NOT_FOUND\"/>
+    </error-handler>
+  </flow>
+</mule>
+"
+    );
+    let path = dir.0.join("bad.xml");
+    std::fs::write(&path, app).expect("write app");
+    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = [
+        "bad.xml:3:38: error: sub-flows call each other in a cycle: a -> b -> a",
+        "bad.xml:6:21: error: `flow-ref` names `nowhere`, but no flow or sub-flow has that name",
+        "bad.xml:7:24: error: `raise-error` cannot raise `HTTP:NOT_FOUND`",
+        "bad.xml:8:6: error: `choice` needs a `when` element",
+        "bad.xml:10:32: error: unknown error type `APP:NEVER_RAISED`",
+    ];
+    for line in expected {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+    assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
+}
