@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::support::openbao::TempDir;
-use crate::support::process::run_flowrun;
+use crate::support::process::{Server, run_flowrun};
 use crate::support::repo_root;
 
 /// Result of `flowrun call tests/apps/routing.xml --flow NAME`.
@@ -227,4 +227,38 @@ fn misuse_of_routers_is_a_load_error_with_its_location() {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
     assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
+}
+
+/// Serves `tests/apps/http-errors.xml` and GETs `path` from it.
+fn get(server_port: u16, path: &str) -> (u16, String) {
+    let response = reqwest::blocking::get(format!("http://127.0.0.1:{server_port}{path}"))
+        .expect("the app answers");
+    let status = response.status().as_u16();
+    (status, response.text().expect("a text body"))
+}
+
+#[test]
+fn http_callers_see_what_the_error_handlers_decided() {
+    let port = crate::support::free_port();
+    let define = format!("-Dhttp.port={port}");
+    let mut server = Server::start(&repo_root(), &["tests/apps/http-errors.xml", &define], port);
+
+    assert_eq!(get(port, "/continue"), (200, "recovered from went wrong".to_owned()));
+    assert_eq!(get(port, "/propagate"), (500, "went wrong".to_owned()));
+
+    // A 404 from an http:request reaches the caller as a 500 with Mule's description.
+    let (status, body) = get(port, "/request-404");
+    assert_eq!(status, 500);
+    assert_eq!(
+        body,
+        format!(
+            "HTTP GET on resource 'http://127.0.0.1:{port}/nobody-serves-this' failed: not found (404)."
+        )
+    );
+    assert_eq!(get(port, "/request-404-handled"), (200, "backend said 404".to_owned()));
+
+    server.stop();
+    let log = server.log();
+    assert!(log.contains("propagating BAD"), "{log}");
+    assert_eq!(log.matches("Error type            : HTTP:NOT_FOUND").count(), 2, "{log}");
 }
