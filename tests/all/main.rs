@@ -9,6 +9,7 @@
 mod call_attributes;
 mod cli;
 mod dw_cli;
+mod projects;
 mod rotate;
 mod routing;
 mod secure_cli;

@@ -109,6 +109,19 @@ pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mu
     for child in &element.children {
         match schema.children.iter().find(|c| child.is(c.ns, c.name)) {
             Some(spec) => check_element(child, spec.schema, diagnostics),
+            // An element of another module (`tls:context` in an HTTP configuration).
+            None if !child.ns.is_empty() && child.ns != element.ns && &*child.ns != ns::CORE => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        child.span,
+                        format!(
+                            "unsupported element `{}` inside `{}`: flowrun does not implement it",
+                            child.qname, element.qname
+                        ),
+                    )
+                    .with_note(format!("namespace `{}`", child.ns)),
+                );
+            }
             None => {
                 let expected: Vec<String> = schema
                     .children
@@ -186,6 +199,9 @@ pub(crate) fn unknown_element(
     registry: &Registry,
     expected: &str,
 ) -> Diagnostic {
+    if let Some(unsupported) = unsupported_element(element, registry) {
+        return unsupported;
+    }
     let mut known: Vec<&str> = registry
         .kinds()
         .iter()
@@ -202,12 +218,59 @@ pub(crate) fn unknown_element(
         return diagnostic
             .with_note("the element has no namespace; declare xmlns on the root element");
     }
-    if known.is_empty() && &*element.ns != ns::CORE {
-        return diagnostic
-            .with_note(format!("flowrun does not support the namespace `{}`", element.ns));
-    }
     diagnostic.with_note(format!("known elements of this namespace: {}", known.join(", ")))
 }
+
+/// The error for a real Mule element that flowrun does not implement: any element of a
+/// namespace flowrun has no element of (a connector such as `db:` or `salesforce:`), or one
+/// of Mule's core elements flowrun lacks. `None` for anything else, such as a misspelling.
+pub(crate) fn unsupported_element(element: &Element, registry: &Registry) -> Option<Diagnostic> {
+    let message = if is_unsupported_namespace(&element.ns, registry) {
+        format!(
+            "unsupported element `{}`: flowrun does not implement this connector",
+            element.qname
+        )
+    } else if &*element.ns == ns::CORE && MULE_CORE_UNSUPPORTED.contains(&&*element.name) {
+        format!(
+            "unsupported element `{}`: flowrun does not implement Mule's `{}` yet",
+            element.qname, element.name
+        )
+    } else {
+        return None;
+    };
+    let note = format!("namespace `{}`", element.ns);
+    Some(Diagnostic::error(element.span, message).with_note(note))
+}
+
+/// Whether no element kind flowrun knows lives in `namespace` (and it is not Mule's core or
+/// documentation namespace).
+pub(crate) fn is_unsupported_namespace(namespace: &str, registry: &Registry) -> bool {
+    !namespace.is_empty()
+        && namespace != ns::CORE
+        && namespace != ns::DOC
+        && !registry.kinds().iter().any(|k| k.component().namespace() == namespace)
+}
+
+/// Elements of Mule 4's core namespace that flowrun does not implement; an app using them is
+/// told so, rather than that the element is unknown.
+const MULE_CORE_UNSUPPORTED: &[&str] = &[
+    "async",
+    "scatter-gather",
+    "first-successful",
+    "round-robin",
+    "parallel-foreach",
+    "parse-template",
+    "idempotent-message-validator",
+    "scheduler",
+    "object",
+    "notifications",
+    "security-manager",
+    "dynamic-config-expiration",
+    "reconnection",
+    "expiration-policy",
+    "redelivery-policy",
+    "invoke",
+];
 
 /// `prefix:name` using the prefix the author gave the parent element's namespace, when the
 /// child is in the same namespace; otherwise just `name`.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::event::{CORE_ERROR_TYPES, ErrorType};
 use crate::expr::{Expr, ValueExpr};
-use crate::model::check::{check_element, unknown_element};
+use crate::model::check::{check_element, is_unsupported_namespace, unknown_element};
 use crate::plugin::{AttrSpec, BuildContext, Kind, Registry, Schema};
 use crate::runtime::{Chain, ErrorHandler, Foreach, HandlerKind, OnError, Router, Step, StepInfo};
 use crate::xml::{Attribute, Element, ns};
@@ -244,6 +244,9 @@ pub(crate) fn split_handler(children: &[Element]) -> (&[Element], Option<&Elemen
 #[derive(Default)]
 pub(crate) struct ErrorTypes {
     known: BTreeSet<ErrorType>,
+    /// Namespaces of connectors flowrun does not implement but the app uses (`DB` for
+    /// `db:select`): their types cannot be checked, and the elements are reported already.
+    unchecked_namespaces: BTreeSet<String>,
     /// Namespaces that belong to connectors, which `raise-error` may not use.
     connector_namespaces: BTreeSet<String>,
 }
@@ -264,6 +267,7 @@ impl ErrorTypes {
         let mut raised = Vec::new();
         for root in roots {
             collect_raised(root, &mut raised);
+            collect_unsupported(root, registry, &mut types.unchecked_namespaces);
         }
         for ty in raised {
             if ty.namespace.as_ref() != "MULE"
@@ -273,6 +277,18 @@ impl ErrorTypes {
             }
         }
         types
+    }
+}
+
+fn collect_unsupported(element: &Element, registry: &Registry, out: &mut BTreeSet<String>) {
+    if is_unsupported_namespace(&element.ns, registry)
+        && let Some((prefix, _)) = element.qname.split_once(':')
+    {
+        out.insert(prefix.to_ascii_uppercase());
+        return;
+    }
+    for child in &element.children {
+        collect_unsupported(child, registry, out);
     }
 }
 
@@ -576,6 +592,9 @@ impl ChainBuilder<'_> {
             for part in attr.value.split(',') {
                 match ErrorType::parse(part, "MULE") {
                     Some(ty) if self.error_types.known.contains(&ty) => types.push(ty),
+                    Some(ty) if self.error_types.unchecked_namespaces.contains(&*ty.namespace) => {
+                        types.push(ty)
+                    }
                     _ => {
                         let offset = attr.value.find(part.trim()).unwrap_or(0);
                         let span = attr.value_span.sub(offset, offset + part.trim().len());
