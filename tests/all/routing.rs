@@ -203,6 +203,7 @@ fn misuse_of_routers_is_a_load_error_with_its_location() {
   <flow name=\"f\">
     <flow-ref name=\"nowhere\"/>
     <raise-error type=\"HTTP:NOT_FOUND\"/>
+    <logger><error-mapping targetType=\"HTTP:MINE\"/></logger>
     <choice><otherwise><logger/></otherwise></choice>
     <error-handler>
       <on-error-continue type=\"APP:NEVER_RAISED, HTTP:NOT_FOUND\"/>
@@ -220,13 +221,14 @@ fn misuse_of_routers_is_a_load_error_with_its_location() {
         "bad.xml:3:38: error: sub-flows call each other in a cycle: a -> b -> a",
         "bad.xml:6:21: error: `flow-ref` names `nowhere`, but no flow or sub-flow has that name",
         "bad.xml:7:24: error: `raise-error` cannot raise `HTTP:NOT_FOUND`",
-        "bad.xml:8:6: error: `choice` needs a `when` element",
-        "bad.xml:10:32: error: unknown error type `APP:NEVER_RAISED`",
+        "bad.xml:8:40: error: `error-mapping` cannot raise `HTTP:MINE`",
+        "bad.xml:9:6: error: `choice` needs a `when` element",
+        "bad.xml:11:32: error: unknown error type `APP:NEVER_RAISED`",
     ];
     for line in expected {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
-    assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 6 errors"), "{stderr}");
 }
 
 /// Serves `tests/apps/http-errors.xml` and GETs `path` from it.
@@ -256,6 +258,7 @@ fn http_callers_see_what_the_error_handlers_decided() {
         )
     );
     assert_eq!(get(port, "/request-404-handled"), (200, "backend said 404".to_owned()));
+    assert_eq!(get(port, "/mapped-404"), (200, "mapped to APP:NO_SUCH_THING".to_owned()));
 
     server.stop();
     let log = server.log();

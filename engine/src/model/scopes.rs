@@ -50,6 +50,8 @@ static ON_ERROR_SCOPE: Schema = attrs(&[
     AttrSpec::optional("name"),
 ]);
 static ON_ERROR_REF: Schema = attrs(&[AttrSpec::required("ref")]);
+static ERROR_MAPPING: Schema =
+    attrs(&[AttrSpec::optional("sourceType"), AttrSpec::required("targetType")]);
 static SUB_FLOW: Schema = attrs(&[AttrSpec::required("name")]);
 static CONFIGURATION: Schema = attrs(&[
     AttrSpec::optional("defaultErrorHandler-ref"),
@@ -112,7 +114,13 @@ pub(crate) fn check_step(step: &Element, registry: &Registry, diagnostics: &mut 
         return;
     }
     match registry.get(&step.ns, &step.name) {
-        Some(Kind::Processor(kind)) => check_element(step, kind.schema(), diagnostics),
+        Some(Kind::Processor(kind)) => {
+            let (operation, mappings) = split_error_mappings(step);
+            check_element(&operation, kind.schema(), diagnostics);
+            for mapping in mappings {
+                check_element(mapping, &ERROR_MAPPING, diagnostics);
+            }
+        }
         Some(Kind::Source(_)) => diagnostics.push(Diagnostic::error(
             step.span,
             format!("`{}` starts a flow, so it must be the flow's first element", step.qname),
@@ -223,6 +231,14 @@ fn check_on_error(element: &Element, registry: &Registry, diagnostics: &mut Diag
     }
 }
 
+/// An operation without its `<error-mapping>` children, and those children.
+fn split_error_mappings(element: &Element) -> (Element, Vec<&Element>) {
+    let is_mapping = |e: &Element| e.is(ns::CORE, "error-mapping");
+    let mappings = element.children.iter().filter(|e| is_mapping(e)).collect();
+    let children = element.children.iter().filter(|e| !is_mapping(e)).cloned().collect();
+    (Element { children, ..element.clone() }, mappings)
+}
+
 /// The element's attributes only, for checking them with a schema while its children are
 /// checked as steps.
 fn without_children(element: &Element) -> Element {
@@ -293,8 +309,13 @@ fn collect_unsupported(element: &Element, registry: &Registry, out: &mut BTreeSe
 }
 
 fn collect_raised(element: &Element, out: &mut Vec<ErrorType>) {
-    if element.is(ns::CORE, "raise-error")
-        && let Some(ty) = element.attr_value("type").and_then(|t| ErrorType::parse(t, "APP"))
+    let declared = match &*element.name {
+        "raise-error" => element.attr_value("type"),
+        "error-mapping" => element.attr_value("targetType"),
+        _ => None,
+    };
+    if &*element.ns == ns::CORE
+        && let Some(ty) = declared.and_then(|t| ErrorType::parse(t, "APP"))
     {
         out.push(ty);
     }
@@ -353,11 +374,17 @@ impl ChainBuilder<'_> {
             let router = self.router(element, &info.path, cx)?;
             return Some(Step::router(router, info));
         }
-        match self.registry.get(&element.ns, &element.name) {
-            Some(Kind::Processor(kind)) => Some(Step::processor(kind.build(element, cx)?, info)),
+        let Some(Kind::Processor(kind)) = self.registry.get(&element.ns, &element.name) else {
             // The checks have already reported anything else.
-            _ => None,
+            return None;
+        };
+        let (operation, mapping_elements) = split_error_mappings(element);
+        let mut mappings = Vec::new();
+        for mapping in mapping_elements {
+            mappings.push(self.error_mapping(mapping, cx)?);
         }
+        let processor = kind.build(&operation, cx)?;
+        Some(Step::processor(processor, info).with_error_mappings(mappings))
     }
 
     fn info(&self, element: &Element, path: String) -> StepInfo {
@@ -494,6 +521,45 @@ impl ChainBuilder<'_> {
         }
     }
 
+    /// `<error-mapping sourceType="HTTP:CONNECTIVITY" targetType="APP:API_DOWN"/>`: no
+    /// `sourceType` maps any error.
+    fn error_mapping(
+        &self,
+        element: &Element,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<(Option<ErrorType>, ErrorType)> {
+        let target = self.raised_type(element.attr("targetType")?, cx)?;
+        let source = match element.attr("sourceType") {
+            Some(attr) => Some(self.handled_type(attr, attr.value.trim(), cx)?),
+            None => None,
+        };
+        Some((source, target))
+    }
+
+    /// A type named by a handler or mapping, which must be one the app can meet.
+    fn handled_type(
+        &self,
+        attr: &Attribute,
+        part: &str,
+        cx: &mut BuildContext<'_>,
+    ) -> Option<ErrorType> {
+        match ErrorType::parse(part, "MULE") {
+            Some(ty) if self.error_types.known.contains(&ty) => Some(ty),
+            Some(ty) if self.error_types.unchecked_namespaces.contains(&*ty.namespace) => Some(ty),
+            _ => {
+                let offset = attr.value.find(part).unwrap_or(0);
+                let span = attr.value_span.sub(offset, offset + part.len());
+                cx.report(
+                    Diagnostic::error(span, format!("unknown error type `{part}`"))
+                        .with_note("handlers may name Mule's core types (such as `EXPRESSION` or `MULE:CONNECTIVITY`), a connector's types (such as `HTTP:NOT_FOUND`), or a type the app raises with `raise-error` or `error-mapping`"),
+                );
+                None
+            }
+        }
+    }
+
+    /// A type the app raises itself (`raise-error`, `error-mapping`'s target): not in a
+    /// connector's namespace.
     fn raised_type(&self, attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<ErrorType> {
         let Some(ty) = ErrorType::parse(&attr.value, "APP") else {
             cx.error(
@@ -506,7 +572,11 @@ impl ChainBuilder<'_> {
             cx.report(
                 Diagnostic::error(
                     attr.value_span,
-                    format!("`raise-error` cannot raise `{ty}`: the namespace `{}` belongs to a connector", ty.namespace),
+                    format!(
+                        "`{}` cannot raise `{ty}`: the namespace `{}` belongs to a connector",
+                        attr_owner(attr),
+                        ty.namespace
+                    ),
                 )
                 .with_note("use a namespace of your own, such as `APP:`, or a core `MULE:` type"),
             );
@@ -590,20 +660,9 @@ impl ChainBuilder<'_> {
         let mut types = Vec::new();
         if let Some(attr) = element.attr("type") {
             for part in attr.value.split(',') {
-                match ErrorType::parse(part, "MULE") {
-                    Some(ty) if self.error_types.known.contains(&ty) => types.push(ty),
-                    Some(ty) if self.error_types.unchecked_namespaces.contains(&*ty.namespace) => {
-                        types.push(ty)
-                    }
-                    _ => {
-                        let offset = attr.value.find(part.trim()).unwrap_or(0);
-                        let span = attr.value_span.sub(offset, offset + part.trim().len());
-                        cx.report(
-                            Diagnostic::error(span, format!("unknown error type `{}`", part.trim()))
-                                .with_note("handlers may name Mule's core types (such as `EXPRESSION` or `MULE:CONNECTIVITY`), a connector's types (such as `HTTP:NOT_FOUND`), or a type the app raises with `raise-error`"),
-                        );
-                        ok = false;
-                    }
+                match self.handled_type(attr, part.trim(), cx) {
+                    Some(ty) => types.push(ty),
+                    None => ok = false,
                 }
             }
             if types.iter().any(|t| &*t.identifier == "ANY" && &*t.namespace == "MULE") {
@@ -651,6 +710,11 @@ fn bare_expr(attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<Expr> {
     Expr::compile(inner, attr.value_span.sub(offset, offset + inner.len()))
         .map_err(|d| cx.report(d))
         .ok()
+}
+
+/// `raise-error` or `error-mapping`, by the attribute that names the raised type.
+fn attr_owner(attr: &Attribute) -> &'static str {
+    if &*attr.name == "targetType" { "error-mapping" } else { "raise-error" }
 }
 
 fn variable_name(

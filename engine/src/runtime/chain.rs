@@ -5,7 +5,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use tracing::Instrument;
 
-use crate::event::{Event, MuleError};
+use crate::event::{ErrorType, Event, MuleError};
 use crate::plugin::{Processor, StepContext};
 use crate::runtime::{AppShared, Router};
 
@@ -19,6 +19,9 @@ pub struct Chain {
 /// One step of a chain.
 pub struct Step {
     pub(crate) action: Action,
+    /// `<error-mapping>`s of an operation: errors of the source type (any, when `None`) are
+    /// re-raised with the target type. The first that matches applies.
+    pub(crate) error_mappings: Vec<(Option<ErrorType>, ErrorType)>,
     /// Where the step is, for error reports and log lines.
     pub info: Arc<StepInfo>,
 }
@@ -26,11 +29,28 @@ pub struct Step {
 impl Step {
     /// A step that runs a plugin's processor.
     pub fn processor(processor: Arc<dyn Processor>, info: StepInfo) -> Step {
-        Step { action: Action::Processor(processor), info: Arc::new(info) }
+        Step {
+            action: Action::Processor(processor),
+            error_mappings: Vec::new(),
+            info: Arc::new(info),
+        }
+    }
+
+    /// The step with `<error-mapping>`s.
+    pub(crate) fn with_error_mappings(
+        mut self,
+        mappings: Vec<(Option<ErrorType>, ErrorType)>,
+    ) -> Step {
+        self.error_mappings = mappings;
+        self
     }
 
     pub(crate) fn router(router: Router, info: StepInfo) -> Step {
-        Step { action: Action::Router(Box::new(router)), info: Arc::new(info) }
+        Step {
+            action: Action::Router(Box::new(router)),
+            error_mappings: Vec::new(),
+            info: Arc::new(info),
+        }
     }
 }
 
@@ -111,7 +131,13 @@ pub(crate) fn run_chain<'a>(
                 Action::Processor(processor) => {
                     let cx = run.step_context(&step.info);
                     let result = processor.process(event, &cx).instrument(span).await;
-                    if let Err(error) = result {
+                    if let Err(mut error) = result {
+                        let mapped = step.error_mappings.iter().find(|(source, _)| {
+                            source.as_ref().is_none_or(|source| error.error_type.is_a(source))
+                        });
+                        if let Some((_, target)) = mapped {
+                            error.error_type = target.clone();
+                        }
                         return Err(Failure::new(error, &step.info, run));
                     }
                 }
