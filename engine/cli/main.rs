@@ -64,16 +64,32 @@ struct AppArgs {
     properties_files: Vec<PathBuf>,
 }
 
+/// How the app logs.
+#[derive(Args)]
+struct LogArgs {
+    /// Which log lines to write: a level, then `category=level` overrides, such as
+    /// `warn,orders-api=debug`. Default: the `FLOWRUN_LOG` variable, else `info`.
+    #[arg(long = "log-level", value_name = "LEVELS")]
+    log_level: Option<String>,
+    /// `mule` for Mule's line layout, `json` for one JSON object per line.
+    #[arg(long = "log-format", value_enum, default_value_t, value_name = "FORMAT")]
+    log_format: logging::LogFormat,
+}
+
 #[derive(Args)]
 struct RunArgs {
     #[command(flatten)]
     app: AppArgs,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 #[derive(Args)]
 struct CallArgs {
     #[command(flatten)]
     app: AppArgs,
+    #[command(flatten)]
+    log: LogArgs,
     /// The flow to run.
     #[arg(long, value_name = "NAME")]
     flow: String,
@@ -119,8 +135,8 @@ fn main() -> ExitCode {
         Command::Secure { args } => secure(&args),
         Command::Validate(app) => validate(&app),
         Command::Dw(args) => dw::dw(&args),
-        Command::Run(run) => with_runtime(|| serve(&run.app)),
-        Command::Call(call) => with_runtime(|| call::call(&call)),
+        Command::Run(run) => with_runtime(&run.log, || serve(&run.app)),
+        Command::Call(call) => with_runtime(&call.log, || call::call(&call)),
     }
 }
 
@@ -133,8 +149,21 @@ fn secure(args: &[String]) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn with_runtime<F: std::future::Future<Output = ExitCode>>(body: impl FnOnce() -> F) -> ExitCode {
-    logging::init();
+fn with_runtime<F: std::future::Future<Output = ExitCode>>(
+    log: &LogArgs,
+    body: impl FnOnce() -> F,
+) -> ExitCode {
+    let (spec, source) = match &log.log_level {
+        Some(spec) => (spec.clone(), "--log-level"),
+        None => (std::env::var("FLOWRUN_LOG").unwrap_or_else(|_| "info".into()), "FLOWRUN_LOG"),
+    };
+    match logging::Levels::parse(&spec) {
+        Ok(levels) => logging::init(levels, log.log_format),
+        Err(err) => {
+            eprintln!("error: {source}: {err}");
+            return ExitCode::from(2);
+        }
+    }
     // Expressions recurse per nesting level; 8 MiB leaves room for the deepest script the
     // language accepts (256 nested calls), even in a debug build.
     match tokio::runtime::Builder::new_multi_thread()

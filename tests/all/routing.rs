@@ -265,3 +265,72 @@ fn http_callers_see_what_the_error_handlers_decided() {
     assert!(log.contains("propagating BAD"), "{log}");
     assert_eq!(log.matches("Error type            : HTTP:NOT_FOUND").count(), 2, "{log}");
 }
+
+#[test]
+fn logs_can_be_json_lines_with_levels_per_category() {
+    let output = run_flowrun(
+        &repo_root(),
+        &["call", "tests/apps/routing.xml", "--flow", "flow-propagate", "--log-format", "json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let logger = lines.iter().find(|l| l["message"] == "propagate handler saw propagated");
+    let logger = logger.unwrap_or_else(|| panic!("no logger line in {stderr}"));
+    assert_eq!(logger["level"], "INFO");
+    assert_eq!(
+        logger["category"],
+        "org.mule.runtime.core.internal.processor.LoggerMessageProcessor"
+    );
+    assert_eq!(logger["processor"], "flow-propagate/errorHandler/0/processors/0");
+    assert_eq!(logger["flow"], "flow-propagate");
+    let error = lines.iter().find(|l| l["level"] == "ERROR").expect("an ERROR line");
+    assert_eq!(
+        error["category"],
+        "org.mule.runtime.core.internal.exception.OnErrorPropagateHandler"
+    );
+    assert_eq!(error["correlationId"], logger["correlationId"]);
+    assert!(
+        error["message"].as_str().is_some_and(|m| m.contains("Error type            : APP:BROKEN"))
+    );
+
+    // `error` hides the logger's INFO line; an override for its category brings it back.
+    let quiet = run_flowrun(
+        &repo_root(),
+        &["call", "tests/apps/routing.xml", "--flow", "flow-propagate", "--log-level", "error"],
+    );
+    let stderr = String::from_utf8_lossy(&quiet.stderr);
+    assert!(!stderr.contains("propagate handler saw"), "{stderr}");
+    assert!(stderr.contains("Error type            : APP:BROKEN"), "{stderr}");
+    let output = crate::support::process::flowrun()
+        .current_dir(repo_root())
+        .env("FLOWRUN_LOG", "error,org.mule.runtime.core.internal.processor=info")
+        .args(["call", "tests/apps/routing.xml", "--flow", "flow-propagate"])
+        .output()
+        .expect("run flowrun");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("LoggerMessageProcessor: propagate handler saw propagated"),
+        "{stderr}"
+    );
+
+    let bad = run_flowrun(
+        &repo_root(),
+        &[
+            "call",
+            "tests/apps/routing.xml",
+            "--flow",
+            "flow-propagate",
+            "--log-level",
+            "info,x=loud",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&bad.stderr).trim(),
+        "error: --log-level: `loud` is not a log level: use off, error, warn, info, debug or trace"
+    );
+}
