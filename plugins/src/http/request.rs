@@ -21,7 +21,10 @@ use flowrun_engine::props::PropertyLookup;
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::StatusCode;
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, WWW_AUTHENTICATE,
+};
 
 use crate::http::attributes::{self, OutputType};
 use crate::http::codec;
@@ -153,6 +156,8 @@ struct Settings {
     output_type: OutputType,
     /// `target`: the variable that receives the result instead of the message.
     target: Option<String>,
+    /// The config's basic authentication.
+    basic_auth: Option<request_config::BasicAuth>,
 }
 
 impl Settings {
@@ -191,6 +196,7 @@ impl Settings {
             send_body: send_body?.or_else(|| config.and_then(|c| c.send_body)),
             output_type: output_type?,
             target: element.attr_value("target").map(str::to_owned),
+            basic_auth: config.and_then(|c| c.basic_auth.clone()),
         })
     }
 }
@@ -415,19 +421,24 @@ impl HttpRequest {
 
     async fn send(&self, outgoing: &Outgoing) -> Result<Incoming, MuleError> {
         tracing::debug!(method = %outgoing.method, resource = %outgoing.resource, "sending HTTP request");
-        let mut request = self
-            .settings
-            .client
-            .request(outgoing.method.clone(), outgoing.url.clone())
-            .headers(outgoing.headers.clone())
-            .timeout(self.settings.response_timeout);
-        if let Some(body) = &outgoing.body {
-            request = request.body(body.clone());
-        }
         let transport_error = |err: reqwest::Error| {
             transport_error(outgoing.method.as_str(), &outgoing.resource, &err)
         };
-        let response = request.send().await.map_err(transport_error)?;
+        let auth = self.settings.basic_auth.as_ref();
+        let preemptive = auth.is_some_and(|auth| auth.preemptive);
+        let mut response =
+            self.request(outgoing, preemptive).send().await.map_err(transport_error)?;
+        // Without preemptive authentication, credentials go only in answer to a challenge.
+        if auth.is_some() && !preemptive && response.status() == StatusCode::UNAUTHORIZED {
+            let challenged = response.headers().get_all(WWW_AUTHENTICATE).iter().any(|value| {
+                value
+                    .to_str()
+                    .is_ok_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic"))
+            });
+            if challenged {
+                response = self.request(outgoing, true).send().await.map_err(transport_error)?;
+            }
+        }
         let status = response.status();
         // hyper keeps the phrase as sent only when it differs from the standard one.
         let reason = match response.extensions().get::<hyper::ext::ReasonPhrase>() {
@@ -443,6 +454,29 @@ impl HttpRequest {
         let payload = attributes::body_payload(body, self.settings.output_type.apply(media_type));
         tracing::debug!(status = status.as_u16(), "received HTTP response");
         Ok(Incoming { status: status.as_u16(), message: Message { payload, attributes } })
+    }
+
+    /// The request to send, with the config's credentials when `authenticate` is set and
+    /// the headers have no `Authorization` of their own.
+    fn request(&self, outgoing: &Outgoing, authenticate: bool) -> reqwest::RequestBuilder {
+        let mut headers = outgoing.headers.clone();
+        if let (true, Some(auth)) = (authenticate, &self.settings.basic_auth)
+            && !headers.contains_key(AUTHORIZATION)
+            && let Ok(mut value) = HeaderValue::from_str(auth.header().expose())
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        let mut request = self
+            .settings
+            .client
+            .request(outgoing.method.clone(), outgoing.url.clone())
+            .headers(headers)
+            .timeout(self.settings.response_timeout);
+        if let Some(body) = &outgoing.body {
+            request = request.body(body.clone());
+        }
+        request
     }
 
     /// Puts the response in the message, or with `target` in a variable.

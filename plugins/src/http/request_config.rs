@@ -36,6 +36,32 @@ static CONNECTION_SCHEMA: Schema = Schema {
         AttrSpec::optional("maxConnections"),
         AttrSpec::optional("connectionIdleTimeout"),
     ],
+    children: &[ChildSpec {
+        ns: ns::HTTP,
+        name: "authentication",
+        schema: &AUTHENTICATION_SCHEMA,
+        required: false,
+    }],
+    text: false,
+};
+
+static AUTHENTICATION_SCHEMA: Schema = Schema {
+    attributes: &[],
+    children: &[ChildSpec {
+        ns: ns::HTTP,
+        name: "basic-authentication",
+        schema: &BASIC_AUTHENTICATION_SCHEMA,
+        required: true,
+    }],
+    text: false,
+};
+
+static BASIC_AUTHENTICATION_SCHEMA: Schema = Schema {
+    attributes: &[
+        AttrSpec::required("username"),
+        AttrSpec::required("password"),
+        AttrSpec::optional("preemptive"),
+    ],
     children: &[],
     text: false,
 };
@@ -138,6 +164,13 @@ impl GlobalKind for HttpRequestConfigKind {
             None if scheme == "https" => 443,
             None => 80,
         };
+        let basic_auth = match connection
+            .and_then(|c| c.child(ns::HTTP, "authentication"))
+            .and_then(|a| a.child(ns::HTTP, "basic-authentication"))
+        {
+            Some(basic) => Some(BasicAuth::compile(basic, cx)?),
+            None => None,
+        };
         let enable_cookies = bool_attr(element, "enableCookies", cx)?.unwrap_or(true);
         let clients = Clients::build(cx, element, enable_cookies)?;
         Some(GlobalHandle::new(HttpRequestConfig {
@@ -153,6 +186,7 @@ impl GlobalKind for HttpRequestConfigKind {
             validator: validator?,
             send_correlation_id: send_correlation_id?,
             send_body: send_body?,
+            basic_auth,
             clients,
         }))
     }
@@ -178,7 +212,55 @@ pub struct HttpRequestConfig {
     pub(crate) send_correlation_id: Option<bool>,
     /// `sendBodyMode` of the config; `None` is `AUTO`.
     pub(crate) send_body: Option<bool>,
+    /// `<http:basic-authentication>` of the connection.
+    pub(crate) basic_auth: Option<BasicAuth>,
     pub(crate) clients: Clients,
+}
+
+/// `<http:basic-authentication username="..." password="..." preemptive="true"/>`.
+#[derive(Clone, Debug)]
+pub(crate) struct BasicAuth {
+    username: String,
+    password: Password,
+    /// Send credentials with the first request (Mule's default), rather than only after
+    /// the server answers 401 with a `Basic` challenge.
+    pub(crate) preemptive: bool,
+}
+
+/// A password as written, or a live reference to a secure property, so that a rotated
+/// secret is used without a restart.
+#[derive(Clone, Debug)]
+enum Password {
+    Fixed(flowrun_engine::secret::Secret),
+    Live(flowrun_engine::secret::SecretRef),
+}
+
+impl BasicAuth {
+    fn compile(element: &Element, cx: &mut BuildContext<'_>) -> Option<BasicAuth> {
+        let username = element.attr_value("username")?.to_owned();
+        let password_attr = element.attr("password")?;
+        let password = match cx.secret_attr(password_attr) {
+            Some(live) => Password::Live(live),
+            None => {
+                Password::Fixed(flowrun_engine::secret::Secret::new(password_attr.value.clone()))
+            }
+        };
+        let preemptive = bool_attr(element, "preemptive", cx)?.unwrap_or(true);
+        Some(BasicAuth { username, password, preemptive })
+    }
+
+    /// The `Authorization` header value: `Basic base64(username:password)`.
+    pub(crate) fn header(&self) -> flowrun_engine::secret::Secret {
+        use base64::Engine as _;
+        let password = match &self.password {
+            Password::Fixed(secret) => secret.clone(),
+            Password::Live(live) => live.get(),
+        };
+        let credentials =
+            zeroize::Zeroizing::new(format!("{}:{}", self.username, password.expose()));
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials.as_bytes());
+        flowrun_engine::secret::Secret::new(format!("Basic {encoded}"))
+    }
 }
 
 impl HttpRequestConfig {

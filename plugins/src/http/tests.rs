@@ -146,6 +146,8 @@ struct Reply {
     delay: Duration,
     location: Option<String>,
     cookie: Option<&'static str>,
+    /// Answer 401 with a `Basic` challenge to requests without `Authorization`.
+    challenge: bool,
 }
 
 impl Reply {
@@ -157,6 +159,7 @@ impl Reply {
             delay: Duration::ZERO,
             location: None,
             cookie: None,
+            challenge: false,
         }
     }
 }
@@ -184,6 +187,19 @@ async fn stand_in_server(reply: Reply) -> (SocketAddr, Arc<Mutex<Vec<Seen>>>) {
                         body,
                     });
                     tokio::time::sleep(reply.delay).await;
+                    let authorized = log
+                        .lock()
+                        .unwrap()
+                        .last()
+                        .is_some_and(|seen| seen.headers.contains_key("authorization"));
+                    if reply.challenge && !authorized {
+                        let mut response = Response::new(Full::new(Bytes::new()));
+                        *response.status_mut() = hyper::StatusCode::UNAUTHORIZED;
+                        response
+                            .headers_mut()
+                            .insert("www-authenticate", "Basic realm=\"test\"".parse().unwrap());
+                        return Ok::<_, Infallible>(response);
+                    }
                     let mut response =
                         Response::new(Full::new(Bytes::from_static(reply.body.as_bytes())));
                     *response.status_mut() = hyper::StatusCode::from_u16(reply.status).unwrap();
@@ -764,6 +780,43 @@ async fn request_forwards_the_payload_and_returns_the_response() {
         Some(&Value::string("application/json"))
     );
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn basic_authentication_is_preemptive_unless_told_otherwise() {
+    let (backend, seen) =
+        stand_in_server(Reply { challenge: true, ..Reply::ok("text/plain", "welcome") }).await;
+    let app = load(&format!(
+        r#"<http:request-config name="eager">
+               <http:request-connection host="127.0.0.1" port="{port}">
+                   <http:authentication><http:basic-authentication username="ops" password="s3cret-pw"/></http:authentication>
+               </http:request-connection>
+           </http:request-config>
+           <http:request-config name="lazy">
+               <http:request-connection host="127.0.0.1" port="{port}">
+                   <http:authentication><http:basic-authentication username="ops" password="s3cret-pw" preemptive="false"/></http:authentication>
+               </http:request-connection>
+           </http:request-config>
+           <flow name="eager-flow"><http:request config-ref="eager" path="/e"/></flow>
+           <flow name="lazy-flow"><http:request config-ref="lazy" path="/l"/></flow>"#,
+        port = backend.port()
+    ))
+    .unwrap();
+    // base64("ops:s3cret-pw")
+    let expected = "Basic b3BzOnMzY3JldC1wdw==";
+    let event = run_flow(&app, "eager-flow", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "welcome");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].headers.get("authorization").unwrap(), expected);
+    }
+    let event = run_flow(&app, "lazy-flow", TypedValue::null()).await.unwrap();
+    assert_eq!(text(&event.message.payload.value), "welcome");
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 3, "the lazy config answers the challenge: {seen:?}");
+    assert!(seen[1].headers.get("authorization").is_none());
+    assert_eq!(seen[2].headers.get("authorization").unwrap(), expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
