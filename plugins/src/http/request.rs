@@ -17,7 +17,7 @@ use flowrun_engine::expr::{self, Scope, ValueExpr};
 use flowrun_engine::plugin::{
     AttrSpec, BuildContext, ChildSpec, Processor, ProcessorKind, Schema, StepContext,
 };
-use flowrun_engine::props::PropertyLookup;
+use flowrun_engine::props::{PropertyLookup, PropertyValue};
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 use flowrun_engine::xml::{Element, ns};
 use futures::future::BoxFuture;
@@ -93,11 +93,18 @@ impl ProcessorKind for HttpRequestKind {
         let config = config?;
         let destination = destination(element, config.as_deref(), cx);
         let settings = Settings::compile(element, config.as_deref(), cx);
+        // Mule inserts uri-param values as they are unless this system property asks for
+        // encoding (spaces and other characters no URI may hold are escaped either way).
+        let encode_uri_params = matches!(
+            cx.properties.lookup(ENCODE_URI_PARAMS),
+            Some(PropertyValue::Plain(value)) if value.trim().eq_ignore_ascii_case("true")
+        );
         Some(Arc::new(HttpRequest {
             config,
             destination: destination?,
             exprs: exprs?,
             settings: settings?,
+            encode_uri_params,
         }))
     }
 }
@@ -251,7 +258,12 @@ struct HttpRequest {
     destination: Destination,
     exprs: RequestExprs,
     settings: Settings,
+    /// Whether `{name}` values are percent-encoded as path segments (`a/b` → `a%2Fb`).
+    encode_uri_params: bool,
 }
+
+/// The system property that makes `http:request` percent-encode uri-param values, as in Mule.
+const ENCODE_URI_PARAMS: &str = "mule.http.client.encodeUriParams";
 
 /// Everything evaluated from the event that the request needs.
 struct Outgoing {
@@ -334,7 +346,7 @@ impl HttpRequest {
                 format!("{base}/{}", path.trim_start_matches('/'))
             }
         };
-        let text = replace_uri_params(&text, &uri_params)?;
+        let text = replace_uri_params(&text, &uri_params, self.encode_uri_params)?;
         let url = reqwest::Url::parse(&codec::encode_path_text(&text)).map_err(|err| {
             MuleError::new(ErrorType::unknown(), format!("`{text}` is not a valid URL: {err}"))
         })?;
@@ -562,13 +574,15 @@ pub(crate) fn param_pairs(
 fn replace_uri_params(
     text: &str,
     params: &[(String, Option<String>)],
+    encode: bool,
 ) -> Result<String, MuleError> {
     let mut out = text.to_owned();
     for (name, value) in params {
         let Some(value) = value else {
             return Err(MuleError::expression(format!("Expression {{{name}}} evaluated to null.")));
         };
-        out = out.replace(&format!("{{{name}}}"), &codec::encode_segment(value));
+        let value = if encode { codec::encode_segment(value) } else { value.clone() };
+        out = out.replace(&format!("{{{name}}}"), &value);
     }
     Ok(out)
 }
@@ -631,8 +645,13 @@ mod tests {
     #[test]
     fn uri_params_are_encoded_and_null_fails() {
         let params = [("id".to_owned(), Some("a b/c".to_owned()))];
-        assert_eq!(replace_uri_params("/users/{id}/x", &params).unwrap(), "/users/a%20b%2Fc/x");
-        let error = replace_uri_params("/users/{id}", &[("id".to_owned(), None)]).unwrap_err();
+        assert_eq!(
+            replace_uri_params("/users/{id}/x", &params, true).unwrap(),
+            "/users/a%20b%2Fc/x"
+        );
+        assert_eq!(replace_uri_params("/users/{id}/x", &params, false).unwrap(), "/users/a b/c/x");
+        let error =
+            replace_uri_params("/users/{id}", &[("id".to_owned(), None)], false).unwrap_err();
         assert_eq!(error.description, "Expression {id} evaluated to null.");
     }
 

@@ -1273,6 +1273,25 @@ fn request_load_errors_name_the_problem() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn uri_params_are_encoded_when_the_system_property_asks() {
+    let (backend, seen) = stand_in_server(Reply::ok("text/plain", "done")).await;
+    let body = format!(
+        r#"{}<flow name="f">
+               <http:request config-ref="backend" path="/users/{{id}}">
+                   <http:uri-params>#[{{'id': 'a/b c?'}}]</http:uri-params>
+               </http:request>
+           </flow>"#,
+        request_config(backend, "")
+    );
+    let mut options = LoadOptions { app_name: Some("test-app".into()), ..LoadOptions::default() };
+    options.system_properties.insert("mule.http.client.encodeUriParams".into(), "true".into());
+    let app =
+        model::load_str(Path::new("test-app.xml"), &app_xml(&body), &registry(), &options).unwrap();
+    run_flow(&app, "f", TypedValue::null()).await.unwrap();
+    assert_eq!(seen.lock().unwrap()[0].uri, "/base/users/a%2Fb%20c%3F");
+}
+
 // `http:body`, `http:headers`, `http:query-params` and `http:uri-params` hold DataWeave.
 #[tokio::test(flavor = "multi_thread")]
 async fn request_evaluates_body_headers_query_and_uri_params() {
@@ -1292,7 +1311,8 @@ async fn request_evaluates_body_headers_query_and_uri_params() {
     let result = run_flow(&app, "f", TypedValue::null()).await;
     result.unwrap();
     let seen = seen.lock().unwrap()[0].clone();
-    assert_eq!(seen.uri, "/base/users/a%2Fb%20c?page=2&flag");
+    // As in Mule, the uri-param value goes in as written; only the space is escaped.
+    assert_eq!(seen.uri, "/base/users/a/b%20c?page=2&flag");
     assert_eq!(seen.headers.get("x-trace").unwrap(), "abc");
     assert_eq!(seen.headers.get("content-type").unwrap(), "application/json; charset=UTF-8");
     let body: serde_json::Value = serde_json::from_slice(&seen.body).unwrap();
