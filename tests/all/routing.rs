@@ -334,3 +334,32 @@ fn logs_can_be_json_lines_with_levels_per_category() {
         "error: --log-level: `loud` is not a log level: use off, error, warn, info, debug or trace"
     );
 }
+
+fn call_app(app: &str, flow: &str, payload: Option<&str>) -> Called {
+    let mut args = vec!["call", app, "--flow", flow];
+    if let Some(payload) = payload {
+        args.extend(["--payload", payload]);
+    }
+    let output = run_flowrun(&repo_root(), &args);
+    Called {
+        code: output.status.code(),
+        printed: serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn global_error_handlers_apply_by_ref_and_as_the_app_default() {
+    const APP: &str = "tests/apps/global-handlers.xml";
+    let called = call_app(APP, "uses-default", Some(r#"{"reason": "planned"}"#));
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "app default handler: planned");
+
+    let called = call_app(APP, "default-does-not-match", None);
+    assert_eq!(called.code, Some(1), "{}", called.stderr);
+    assert!(called.stderr.contains("Error type            : APP:OTHER"), "{}", called.stderr);
+
+    let called = call_app(APP, "uses-ref", None);
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "shared handler: via ref");
+}
