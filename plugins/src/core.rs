@@ -47,15 +47,7 @@ flowrun_engine::component!(
 
 impl ProcessorKind for SetVariableKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
-        let name_attr = element.attr("variableName")?;
-        let name = name_attr.value.clone();
-        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            cx.error(
-                name_attr.value_span,
-                format!("invalid variable name `{name}`: use letters, digits and `_`"),
-            );
-            return None;
-        }
+        let name = cx.variable_name(element.attr("variableName")?)?;
         let value = cx.value_expr(element.attr("value")?)?;
         let label = media_type_label(element, cx)?;
         Some(Arc::new(SetVariable { name, value, label }))

@@ -15,14 +15,21 @@ struct Called {
 }
 
 fn call(flow: &str, payload: Option<&str>) -> Called {
-    let mut args = vec!["call", "tests/apps/routing.xml", "--flow", flow];
+    call_app("tests/apps/routing.xml", flow, payload)
+}
+
+/// Result of `flowrun call APP --flow NAME [--payload PAYLOAD]`, run in the repository.
+fn call_app(app: &str, flow: &str, payload: Option<&str>) -> Called {
+    let mut args = vec!["call", app, "--flow", flow];
     if let Some(payload) = payload {
         args.extend(["--payload", payload]);
     }
     let output = run_flowrun(&repo_root(), &args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let printed = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
-    Called { code: output.status.code(), printed, stderr }
+    Called {
+        code: output.status.code(),
+        printed: serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
 }
 
 /// Calls a flow that must succeed and returns what `flowrun call` printed.
@@ -333,19 +340,6 @@ fn logs_can_be_json_lines_with_levels_per_category() {
         String::from_utf8_lossy(&bad.stderr).trim(),
         "error: --log-level: `loud` is not a log level: use off, error, warn, info, debug or trace"
     );
-}
-
-fn call_app(app: &str, flow: &str, payload: Option<&str>) -> Called {
-    let mut args = vec!["call", app, "--flow", flow];
-    if let Some(payload) = payload {
-        args.extend(["--payload", payload]);
-    }
-    let output = run_flowrun(&repo_root(), &args);
-    Called {
-        code: output.status.code(),
-        printed: serde_json::from_slice(&output.stdout).unwrap_or(Value::Null),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[test]

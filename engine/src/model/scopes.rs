@@ -482,7 +482,10 @@ impl ChainBuilder<'_> {
                     span: name.value_span,
                     from: cx.flow_name.unwrap_or_default().to_owned(),
                 });
-                let target = element.attr_value("target").map(str::to_owned);
+                let target = match element.attr("target") {
+                    Some(attr) => Some(cx.variable_name(attr)?),
+                    None => None,
+                };
                 let target_value = match element.attr("targetValue") {
                     Some(attr) => cx.value_expr(attr)?,
                     None => ValueExpr::compile("#[payload]", element.span).ok()?,
@@ -723,16 +726,10 @@ fn variable_name(
     default: &str,
     cx: &mut BuildContext<'_>,
 ) -> Option<String> {
-    let Some(attr) = element.attr(attr_name) else { return Some(default.to_owned()) };
-    let name = attr.value.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        cx.error(
-            attr.value_span,
-            format!("invalid variable name `{name}`: use letters, digits and `_`"),
-        );
-        return None;
+    match element.attr(attr_name) {
+        Some(attr) => cx.variable_name(attr),
+        None => Some(default.to_owned()),
     }
-    Some(name.to_owned())
 }
 
 /// Reports every `flow-ref` naming no flow, and every cycle of sub-flows (which would call

@@ -166,6 +166,20 @@ impl BuildContext<'_> {
         }
     }
 
+    /// The variable name an attribute gives (`variableName`, `target`): letters, digits and
+    /// `_` only, else an error at the attribute.
+    pub fn variable_name(&mut self, attr: &Attribute) -> Option<String> {
+        let name = attr.value.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            self.error(
+                attr.value_span,
+                format!("invalid variable name `{name}`: use letters, digits and `_`"),
+            );
+            return None;
+        }
+        Some(name.to_owned())
+    }
+
     /// Finds a file named in the app (see [`SearchPath`]).
     pub fn find_file(&self, name: &str) -> Option<PathBuf> {
         self.search_path.find(name)
