@@ -289,6 +289,20 @@ fn load_sources(
     let mut flows = Vec::new();
     let mut default_error_handler = None;
     {
+        // Every element is built with the same services; only the flow's name differs.
+        macro_rules! context {
+            ($flow_name:expr) => {
+                BuildContext {
+                    diagnostics: &mut diagnostics,
+                    globals: &globals,
+                    properties: &properties,
+                    secrets: &secrets,
+                    search_path: &search_path,
+                    app_name: &app_name,
+                    flow_name: $flow_name,
+                }
+            };
+        }
         // Configurations first, so that flows can refer to any of them.
         for root in &roots {
             for element in &root.children {
@@ -316,15 +330,7 @@ fn load_sources(
                     }
                     continue;
                 };
-                let mut cx = BuildContext {
-                    diagnostics: &mut diagnostics,
-                    globals: &globals,
-                    properties: &properties,
-                    secrets: &secrets,
-                    search_path: &search_path,
-                    app_name: &app_name,
-                    flow_name: None,
-                };
+                let mut cx = context!(None);
                 let built = kind.build(element, &mut cx);
                 let Some(name) = element.attr_value("name") else { continue };
                 if let Some(handle) = &built {
@@ -349,19 +355,6 @@ fn load_sources(
             flow_refs: Vec::new(),
         };
         let top_level = || roots.iter().flat_map(|root| &root.children);
-        macro_rules! context {
-            ($flow_name:expr) => {
-                BuildContext {
-                    diagnostics: &mut diagnostics,
-                    globals: &globals,
-                    properties: &properties,
-                    secrets: &secrets,
-                    search_path: &search_path,
-                    app_name: &app_name,
-                    flow_name: $flow_name,
-                }
-            };
-        }
         // Global handlers first: error handlers refer to global `on-error-*`, flows to both.
         for element in top_level()
             .filter(|e| e.is(ns::CORE, "on-error-continue") || e.is(ns::CORE, "on-error-propagate"))
