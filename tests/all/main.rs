@@ -11,6 +11,7 @@ mod cli;
 mod dw_cli;
 mod rotate;
 mod routing;
+mod scheduler;
 mod secure_cli;
 mod secure_jdk;
 mod secure_jdk_app;
