@@ -10,18 +10,22 @@ use crate::support::openbao::TempDir;
 use crate::support::process::{Server, run_flowrun};
 use crate::support::repo_root;
 
-/// The app's log after it ran for `seconds` and stopped on SIGTERM, which must succeed.
+/// The log of `tests/apps/scheduler.xml` after it ran for `seconds` and stopped on SIGTERM,
+/// which must succeed.
 fn run_app_for(seconds: f64) -> String {
-    let mut server = Server::start_until_log(
-        &repo_root(),
-        &["tests/apps/scheduler.xml"],
-        "app `scheduler` started",
-    );
+    run_for("scheduler", seconds)
+}
+
+/// The log of `tests/apps/{app}.xml` after it ran for `seconds` and stopped on SIGTERM.
+fn run_for(app: &str, seconds: f64) -> String {
+    let path = format!("tests/apps/{app}.xml");
+    let started = format!("app `{app}` started");
+    let mut server = Server::start_until_log(&repo_root(), &[&path], &started);
     std::thread::sleep(Duration::from_secs_f64(seconds));
     let code = server.stop();
     let log = server.log();
     assert_eq!(code, Some(0), "{log}");
-    assert!(log.contains("app `scheduler` stopped"), "{log}");
+    assert!(log.contains(&format!("app `{app}` stopped")), "{log}");
     log
 }
 
@@ -44,20 +48,16 @@ fn errors_go_through_the_flow_handler_and_the_scheduler_goes_on() {
     assert!(n_handled >= 2, "{n_handled} handled failures:\n{log}");
 }
 
-#[test]
-fn disallow_concurrent_execution_skips_triggers_while_a_run_is_in_flight() {
-    let log = run_app_for(2.0);
-    assert!(
-        log.contains("Flow 'slow-exclusive' is already running and 'disallowConcurrentExecution' is set to 'true'. Execution skipped."),
-        "{log}"
-    );
-    // Every run ends before the next starts: runs never overlap.
+/// Checks that the runs logged as `{name} starts` / `{name} ends` never overlap, and returns
+/// how many started.
+fn check_one_at_a_time(log: &str, name: &str) -> usize {
+    let (starts, ends) = (format!("{name} starts"), format!("{name} ends"));
     let runs: Vec<&str> = log
         .lines()
         .filter_map(|line| {
-            if line.contains("slow run starts") {
+            if line.contains(&starts) {
                 Some("start")
-            } else if line.contains("slow run ends") {
+            } else if line.contains(&ends) {
                 Some("end")
             } else {
                 None
@@ -68,8 +68,18 @@ fn disallow_concurrent_execution_skips_triggers_while_a_run_is_in_flight() {
     for pair in runs.chunks(2) {
         assert!(pair == ["start", "end"] || pair == ["start"], "overlapping runs: {runs:?}\n{log}");
     }
+    runs.iter().filter(|r| **r == "start").count()
+}
+
+#[test]
+fn disallow_concurrent_execution_skips_triggers_while_a_run_is_in_flight() {
+    let log = run_app_for(2.0);
+    assert!(
+        log.contains("Flow 'slow-exclusive' is already running and 'disallowConcurrentExecution' is set to 'true'. Execution skipped."),
+        "{log}"
+    );
+    let n_runs = check_one_at_a_time(&log, "slow run");
     // Each run takes about 350 ms, so 2 s hold at most 6 runs, not the 20 triggers.
-    let n_runs = runs.iter().filter(|r| **r == "start").count();
     assert!(n_runs <= 8, "{n_runs} runs:\n{log}");
 }
 
@@ -135,4 +145,12 @@ fn bad_scheduling_strategies_are_load_errors_with_their_location() {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
     assert!(stderr.contains("error: the app did not load: 9 errors"), "{stderr}");
+}
+
+#[test]
+fn flow_max_concurrency_makes_events_wait_their_turn() {
+    let log = run_for("max-concurrency", 1.5);
+    // Triggers come every 200 ms and runs take 350 ms, so without the limit they overlap.
+    check_one_at_a_time(&log, "run");
+    assert!(!log.contains("Execution skipped"), "{log}");
 }

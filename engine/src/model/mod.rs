@@ -617,6 +617,14 @@ fn build_flow(
             }
         },
     };
+    let max_concurrency = match element.attr("maxConcurrency") {
+        None => None,
+        Some(attr) => {
+            let permits = scopes::positive_number(attr, cx);
+            ok &= permits.is_some();
+            permits.map(|n| Arc::new(tokio::sync::Semaphore::new(n)))
+        }
+    };
     let chain = chain?;
-    ok.then_some(Flow { name, kind, source, chain, error_handler, starts })
+    ok.then_some(Flow { name, kind, source, chain, error_handler, starts, max_concurrency })
 }
