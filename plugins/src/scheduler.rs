@@ -31,6 +31,11 @@ use flowrun_engine::xml::{Attribute, Element, ns};
 /// Mule's default `shutdownTimeout` is 5 seconds.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
+/// The longest the scheduler waits in one go. Longer frequencies and delays (which Mule
+/// accepts, up to `Long.MAX_VALUE` of their unit) are cut to this, so that adding them to the
+/// clock cannot overflow.
+const LONGEST_WAIT: Duration = Duration::from_secs(100 * 365 * 86_400);
+
 /// The category of the scheduler's own log lines, as in Mule.
 const CATEGORY: &str =
     "org.mule.runtime.core.internal.source.scheduler.DefaultSchedulerMessageSource";
@@ -374,7 +379,9 @@ impl Source for Scheduler {
 impl Scheduler {
     fn first_fire(&self) -> Instant {
         match self.strategy.as_ref() {
-            Strategy::FixedFrequency { start_delay, .. } => Instant::now() + *start_delay,
+            Strategy::FixedFrequency { start_delay, .. } => {
+                Instant::now() + (*start_delay).min(LONGEST_WAIT)
+            }
             Strategy::Cron { .. } => Instant::now(),
         }
     }
@@ -395,7 +402,8 @@ impl Timer {
         let mut runs = JoinSet::new();
         let mut interval = match self.strategy.as_ref() {
             Strategy::FixedFrequency { period, .. } => {
-                let mut interval = tokio::time::interval_at(self.first, *period);
+                let mut interval =
+                    tokio::time::interval_at(self.first, (*period).min(LONGEST_WAIT));
                 // A trigger missed while the machine was busy is skipped, not made up in a burst.
                 interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
                 Some(interval)
@@ -412,7 +420,8 @@ impl Timer {
                     }
                     (None, Strategy::Cron { schedule, zone }) => {
                         let Some(at) = next_cron(schedule, *zone, last_cron) else { return false };
-                        let delay = (at - Utc::now()).to_std().unwrap_or_default();
+                        let delay =
+                            (at - Utc::now()).to_std().unwrap_or_default().min(LONGEST_WAIT);
                         tokio::time::sleep(delay).await;
                         last_cron = Some(at);
                         true
