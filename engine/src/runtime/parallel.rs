@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 use tracing::Instrument;
 
 use crate::event::{ErrorType, Event, Message, MuleError, Vars};
@@ -96,7 +97,9 @@ impl ScatterGather {
         run: &Run<'_>,
     ) -> Result<(), Failure> {
         let permits = self.max_concurrency.map(|n| Arc::new(Semaphore::new(n)));
-        let mut tasks = Vec::with_capacity(self.routes.len());
+        // A `JoinSet` aborts its tasks when dropped: if this step is cancelled (say, by the
+        // timeout of an enclosing scatter-gather), its routes stop too.
+        let mut tasks = JoinSet::new();
         for (route_idx, chain) in self.routes.iter().enumerate() {
             let task = run_route(
                 route_idx,
@@ -106,17 +109,27 @@ impl ScatterGather {
                 permits.clone(),
                 self.timeout,
             );
-            tasks.push(tokio::spawn(task.instrument(tracing::Span::current())));
+            let task = async move { (route_idx, task.await) };
+            tasks.spawn(task.instrument(tracing::Span::current()));
         }
-        let mut results: Vec<RouteResult> = Vec::with_capacity(tasks.len());
-        for (route_idx, task) in tasks.into_iter().enumerate() {
-            results.push(task.await.unwrap_or_else(|err| {
-                Err(MuleError::new(
-                    ErrorType::unknown(),
-                    format!("route {route_idx} of scatter-gather ended abnormally: {err}"),
-                ))
-            }));
+        let mut slots: Vec<Option<RouteResult>> = self.routes.iter().map(|_| None).collect();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((route_idx, result)) = joined {
+                slots[route_idx] = Some(result);
+            }
         }
+        let results: Vec<RouteResult> = slots
+            .into_iter()
+            .enumerate()
+            .map(|(route_idx, slot)| {
+                slot.unwrap_or_else(|| {
+                    Err(MuleError::new(
+                        ErrorType::unknown(),
+                        format!("route {route_idx} of scatter-gather ended abnormally"),
+                    ))
+                })
+            })
+            .collect();
         let fail = |error: MuleError| Failure::new(error, info, run);
         if results.iter().any(Result::is_err) {
             return Err(fail(composite_error(&results).map_err(fail)?));
@@ -255,4 +268,36 @@ fn composite_error(results: &[RouteResult]) -> Result<MuleError, MuleError> {
     error.error_message = Some(Box::new(Message::of(TypedValue::java(payload))));
     error.child_errors = child_errors;
     Ok(error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vars {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), TypedValue::java(Value::string(*v)))).collect()
+    }
+
+    fn event_with(pairs: &[(&str, &str)]) -> Event {
+        let mut event = Event::new(Message::of(TypedValue::null()));
+        event.vars = vars(pairs);
+        event
+    }
+
+    #[test]
+    fn merged_vars_keep_single_changes_and_gather_several() {
+        let original = vars(&[("a", "0"), ("b", "0"), ("gone", "0")]);
+        let routes = [
+            event_with(&[("a", "1"), ("b", "0"), ("new", "x")]),
+            event_with(&[("a", "2"), ("b", "0"), ("gone", "0")]),
+            // Removed `gone` and left `a` as it was.
+            event_with(&[("a", "0"), ("b", "0")]),
+        ];
+        let merged = merge_vars(&original, &routes).expect("plain values");
+        let array = Value::array([Value::string("1"), Value::string("2")]);
+        assert_eq!(merged["a"], TypedValue::java(array));
+        assert_eq!(merged["b"], TypedValue::java(Value::string("0")));
+        assert_eq!(merged["new"], TypedValue::java(Value::string("x")));
+        assert_eq!(merged["gone"], TypedValue::java(Value::string("0")));
+    }
 }
