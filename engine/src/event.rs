@@ -181,6 +181,9 @@ pub struct MuleError {
     pub error_message: Option<Box<Message>>,
     /// The path of the step that failed, `flow/processors/N`; filled in by the runtime.
     pub failing_component: Option<String>,
+    /// The errors this one gathers (`error.childErrors`), such as the failed routes of a
+    /// `scatter-gather`.
+    pub child_errors: Vec<MuleError>,
 }
 
 impl MuleError {
@@ -191,6 +194,7 @@ impl MuleError {
             description: description.into(),
             error_message: None,
             failing_component: None,
+            child_errors: Vec::new(),
         }
     }
 
@@ -221,7 +225,7 @@ impl MuleError {
             ("detailedDescription", Value::string(self.description.as_str())),
             ("errorType", self.error_type.to_value()),
             ("errorMessage", error_message),
-            ("childErrors", Value::array([])),
+            ("childErrors", Value::array(self.child_errors.iter().map(MuleError::to_value))),
         ])
     }
 }

@@ -12,6 +12,7 @@ mod dw_cli;
 mod projects;
 mod rotate;
 mod routing;
+mod scheduler;
 mod secure_cli;
 mod secure_jdk;
 mod secure_jdk_app;

@@ -357,3 +357,107 @@ fn global_error_handlers_apply_by_ref_and_as_the_app_default() {
     assert_eq!(called.code, Some(0), "{}", called.stderr);
     assert_eq!(called.printed["payload"], "shared handler: via ref");
 }
+
+#[test]
+fn scatter_gather_keys_messages_by_route_and_merges_variables() {
+    let printed = call_ok("scatter-merge", None);
+    assert_eq!(printed["payload"]["0"]["payload"], "zero");
+    assert_eq!(printed["payload"]["1"]["payload"], json!({"n": 1, "sawShared": "from 1"}));
+    let vars = &printed["vars"];
+    // Set by both routes: an array, in route order; set by one: its value.
+    assert_eq!(vars["shared"], json!(["from 0", "from 1"]));
+    assert_eq!(vars["onlyZero"], "zero's");
+    assert_eq!(vars["untouched"], "kept");
+    assert_eq!(vars["first"], "zero");
+    assert_eq!(vars["second"], 1);
+    // Routes run on copies: route 1 saw its own change, not route 0's.
+    assert_eq!(vars["routeSaw"], "from 1");
+}
+
+#[test]
+fn a_failing_route_is_composite_routing_with_failures_and_results() {
+    let printed = call_ok("scatter-fails", None);
+    assert_eq!(
+        printed["payload"],
+        json!({
+            "type": "MULE:COMPOSITE_ROUTING",
+            "failedRoutes": ["1"],
+            "failure": "route one is down",
+            "failureType": "ROUTE_DOWN",
+            "results": "fine",
+            "nChildren": 1,
+            "childType": "ROUTE_DOWN",
+        })
+    );
+}
+
+#[test]
+fn a_route_past_the_timeout_fails_with_mule_timeout() {
+    let started = std::time::Instant::now();
+    let printed = call_ok("scatter-timeout", None);
+    assert_eq!(printed["payload"], "TIMEOUT, quick");
+    // The slow route would take 3 s; the timeout is 200 ms.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2500), "{:?}", started.elapsed());
+}
+
+#[test]
+fn scatter_gather_with_target_keeps_the_payload() {
+    let printed = call_ok("scatter-target", None);
+    assert_eq!(printed["payload"], "original");
+    assert_eq!(printed["vars"]["gathered"], "b");
+}
+
+#[test]
+fn async_runs_in_the_background_on_a_copy_of_the_event() {
+    let started = std::time::Instant::now();
+    let printed = call_ok("async-background", None);
+    // The async chain waits 3 s; the flow does not.
+    assert!(started.elapsed() < std::time::Duration::from_millis(2500), "{:?}", started.elapsed());
+    assert_eq!(printed["payload"], "main");
+    assert_eq!(printed["vars"], json!({"after": "main"}));
+}
+
+#[test]
+fn an_error_inside_async_is_logged_not_propagated() {
+    let called = call("async-error", None);
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "flow finished");
+    assert!(called.stderr.contains("Error type            : APP:IN_ASYNC"), "{}", called.stderr);
+    assert!(
+        called.stderr.contains("Element               : async-error/processors/0/processors/0 @"),
+        "{}",
+        called.stderr
+    );
+}
+
+#[test]
+fn misuse_of_scatter_gather_and_async_is_a_load_error() {
+    let dir = TempDir::new("parallel-bad");
+    let app = format!(
+        "{HEADER}
+  <flow name=\"f\" maxConcurrency=\"0\">
+    <scatter-gather timeout=\"soon\"><route><logger/></route></scatter-gather>
+    <scatter-gather maxConcurrency=\"-1\"><route><logger/></route><when/></scatter-gather>
+    <async/>
+  </flow>
+</mule>
+"
+    );
+    let path = dir.0.join("bad.xml");
+    std::fs::write(&path, app).expect("write app");
+    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let expected = [
+        "bad.xml:3:34: error: `maxConcurrency` must be a whole number of at least 1, not `0`",
+        "bad.xml:4:6: error: `scatter-gather` needs at least 2 `route` elements, not 1",
+        "bad.xml:4:30: error: `timeout` must be a whole number of at least 1, not `soon`",
+        "bad.xml:5:6: error: `scatter-gather` needs at least 2 `route` elements, not 1",
+        "bad.xml:5:37: error: `maxConcurrency` must be a whole number of at least 1, not `-1`",
+        "bad.xml:5:66: error: unexpected `when` inside `scatter-gather`",
+        "bad.xml:6:6: error: `async` needs at least one step inside",
+    ];
+    for line in expected {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+}

@@ -254,14 +254,11 @@ pub(crate) fn is_unsupported_namespace(namespace: &str, registry: &Registry) -> 
 /// Elements of Mule 4's core namespace that flowrun does not implement; an app using them is
 /// told so, rather than that the element is unknown.
 const MULE_CORE_UNSUPPORTED: &[&str] = &[
-    "async",
-    "scatter-gather",
     "first-successful",
     "round-robin",
     "parallel-foreach",
     "parse-template",
     "idempotent-message-validator",
-    "scheduler",
     "object",
     "notifications",
     "security-manager",

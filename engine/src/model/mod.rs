@@ -101,7 +101,8 @@ impl App {
         Some(FlowRunner::new(flow.clone(), self.shared.clone()))
     }
 
-    /// Connects every flow's source, then starts every configuration (binding listeners).
+    /// Connects every flow's source, starts every configuration (binding listeners), then
+    /// starts the sources that trigger flows themselves (schedulers).
     ///
     /// # Errors
     ///
@@ -116,11 +117,20 @@ impl App {
         for (name, global) in &self.globals {
             global.lifecycle.start().await.map_err(|err| format!("`{name}`: {err}"))?;
         }
+        for flow in self.flows.iter().filter(|flow| flow.starts) {
+            if let Some(source) = &flow.source {
+                source.start().await.map_err(|err| format!("flow `{}`: {err}", flow.name))?;
+            }
+        }
         Ok(())
     }
 
-    /// Stops every configuration, letting work in flight finish.
+    /// Stops every source, then every configuration, letting work in flight finish.
     pub async fn stop(&self) {
+        // Sources first, so that nothing triggers a flow whose connections are closing.
+        for source in self.flows.iter().filter_map(|flow| flow.source.as_ref()) {
+            source.stop().await;
+        }
         for (_, global) in self.globals.iter().rev() {
             global.lifecycle.stop().await;
         }
@@ -600,6 +610,14 @@ fn build_flow(
             }
         },
     };
+    let max_concurrency = match element.attr("maxConcurrency") {
+        None => None,
+        Some(attr) => {
+            let permits = scopes::positive_number(attr, cx);
+            ok &= permits.is_some();
+            permits.map(|n| Arc::new(tokio::sync::Semaphore::new(n)))
+        }
+    };
     let chain = chain?;
-    ok.then_some(Flow { name, kind, source, chain, error_handler, starts })
+    ok.then_some(Flow { name, kind, source, chain, error_handler, starts, max_concurrency })
 }

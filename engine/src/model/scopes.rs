@@ -1,5 +1,6 @@
 //! Mule's core routers, scopes and error handlers (`choice`, `foreach`, `try`, `flow-ref`,
-//! `until-successful`, `raise-error`, `remove-variable`, `error-handler`, `sub-flow`): their
+//! `until-successful`, `scatter-gather`, `async`, `raise-error`, `remove-variable`,
+//! `error-handler`, `sub-flow`): their
 //! schemas, their checks, and how they are built into the runtime's chains.
 //!
 //! Plugins build leaf steps; these elements hold chains of steps, so the loader builds them
@@ -7,13 +8,19 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::event::{CORE_ERROR_TYPES, ErrorType};
 use crate::expr::{Expr, ValueExpr};
 use crate::model::check::{check_element, is_unsupported_namespace, unknown_element};
 use crate::plugin::{AttrSpec, BuildContext, Kind, Registry, Schema};
-use crate::runtime::{Chain, ErrorHandler, Foreach, HandlerKind, OnError, Router, Step, StepInfo};
+use crate::runtime::{
+    Async, Chain, ErrorHandler, Foreach, HandlerKind, OnError, Router, ScatterGather, Step,
+    StepInfo,
+};
 use crate::xml::{Attribute, Element, ns};
 
 const fn attrs(attributes: &'static [AttrSpec]) -> Schema {
@@ -40,6 +47,14 @@ static UNTIL_SUCCESSFUL: Schema =
     attrs(&[AttrSpec::optional("maxRetries"), AttrSpec::optional("millisBetweenRetries")]);
 static RAISE_ERROR: Schema =
     attrs(&[AttrSpec::required("type"), AttrSpec::optional("description")]);
+static SCATTER_GATHER: Schema = attrs(&[
+    AttrSpec::optional("timeout"),
+    AttrSpec::optional("maxConcurrency"),
+    AttrSpec::optional("target"),
+    AttrSpec::optional("targetValue"),
+]);
+static ROUTE: Schema = attrs(&[]);
+static ASYNC: Schema = attrs(&[AttrSpec::optional("name"), AttrSpec::optional("maxConcurrency")]);
 static REMOVE_VARIABLE: Schema = attrs(&[AttrSpec::required("variableName")]);
 static ERROR_HANDLER: Schema = attrs(&[AttrSpec::optional("name"), AttrSpec::optional("ref")]);
 static ON_ERROR_SCOPE: Schema = attrs(&[
@@ -64,8 +79,17 @@ static CONFIGURATION: Schema = attrs(&[
 ]);
 
 /// The core steps that hold chains or that only the runtime can run.
-const CORE_ROUTERS: &[&str] =
-    &["choice", "foreach", "try", "flow-ref", "until-successful", "raise-error", "remove-variable"];
+const CORE_ROUTERS: &[&str] = &[
+    "choice",
+    "foreach",
+    "try",
+    "flow-ref",
+    "until-successful",
+    "raise-error",
+    "remove-variable",
+    "scatter-gather",
+    "async",
+];
 
 /// Whether `element` is one of the core routers or scopes built here.
 pub(crate) fn is_core_router(element: &Element) -> bool {
@@ -178,8 +202,37 @@ fn check_router(element: &Element, registry: &Registry, diagnostics: &mut Diagno
                 check_error_handler(handler, registry, diagnostics);
             }
         }
-        "foreach" | "until-successful" => {
-            let schema = if &*element.name == "foreach" { &FOREACH } else { &UNTIL_SUCCESSFUL };
+        "scatter-gather" => {
+            check_element(&without_children(element), &SCATTER_GATHER, diagnostics);
+            let mut n_routes = 0;
+            for child in &element.children {
+                if child.is(ns::CORE, "route") {
+                    n_routes += 1;
+                    check_element(&without_children(child), &ROUTE, diagnostics);
+                    check_steps(&child.children, registry, diagnostics);
+                } else {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            child.span,
+                            format!("unexpected `{}` inside `scatter-gather`", child.qname),
+                        )
+                        .with_note("`scatter-gather` holds `route` elements only"),
+                    );
+                }
+            }
+            if n_routes < 2 {
+                diagnostics.push(Diagnostic::error(
+                    element.span,
+                    format!("`scatter-gather` needs at least 2 `route` elements, not {n_routes}"),
+                ));
+            }
+        }
+        "foreach" | "until-successful" | "async" => {
+            let schema = match &*element.name {
+                "foreach" => &FOREACH,
+                "async" => &ASYNC,
+                _ => &UNTIL_SUCCESSFUL,
+            };
             check_element(&without_children(element), schema, diagnostics);
             if element.children.is_empty() {
                 diagnostics.push(Diagnostic::error(
@@ -508,6 +561,46 @@ impl ChainBuilder<'_> {
                     millis_between: millis_between?,
                 })
             }
+            "scatter-gather" => {
+                let timeout = match element.attr("timeout") {
+                    Some(attr) => Some(positive_number(attr, cx)?),
+                    None => None,
+                };
+                let max_concurrency = match element.attr("maxConcurrency") {
+                    Some(attr) => Some(positive_number(attr, cx)?),
+                    None => None,
+                };
+                let target = element.attr_value("target").map(str::to_owned);
+                let target_value = match element.attr("targetValue") {
+                    Some(attr) => cx.value_expr(attr)?,
+                    None => ValueExpr::compile("#[payload]", element.span).ok()?,
+                };
+                let mut routes = Vec::new();
+                let mut ok = true;
+                for (idx, route) in element.children.iter().enumerate() {
+                    match self.chain(&route.children, &format!("{path}/route/{idx}"), cx) {
+                        Some(chain) => routes.push(Arc::new(chain)),
+                        None => ok = false,
+                    }
+                }
+                ok.then(|| {
+                    Router::ScatterGather(Box::new(ScatterGather {
+                        routes,
+                        timeout: timeout.map(|ms| Duration::from_millis(ms as u64)),
+                        max_concurrency,
+                        target,
+                        target_value,
+                    }))
+                })
+            }
+            "async" => {
+                let permits = match element.attr("maxConcurrency") {
+                    Some(attr) => Some(Arc::new(Semaphore::new(positive_number(attr, cx)?))),
+                    None => None,
+                };
+                let chain = Arc::new(self.chain(&element.children, path, cx)?);
+                Some(Router::Async(Async { chain, permits }))
+            }
             "raise-error" => {
                 let type_attr = element.attr("type")?;
                 let error_type = self.raised_type(type_attr, cx)?;
@@ -718,6 +811,24 @@ fn bare_expr(attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<Expr> {
 /// `raise-error` or `error-mapping`, by the attribute that names the raised type.
 fn attr_owner(attr: &Attribute) -> &'static str {
     if &*attr.name == "targetType" { "error-mapping" } else { "raise-error" }
+}
+
+/// A whole number of at least 1, such as `maxConcurrency` or `timeout`.
+pub(crate) fn positive_number(attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<usize> {
+    match attr.value.trim().parse::<usize>() {
+        // Semaphores take at most `Semaphore::MAX_PERMITS`; more is unbounded in practice.
+        Ok(n) if n >= 1 => Some(n.min(Semaphore::MAX_PERMITS)),
+        _ => {
+            cx.error(
+                attr.value_span,
+                format!(
+                    "`{}` must be a whole number of at least 1, not `{}`",
+                    attr.name, attr.value
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn variable_name(

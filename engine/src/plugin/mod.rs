@@ -277,6 +277,23 @@ pub trait Source: Send + Sync {
     ///
     /// A message saying why the source cannot run (such as a path already taken).
     fn register(&self, flow: FlowRunner) -> Result<(), String>;
+
+    /// Starts triggering the flow, after every configuration started. Sources driven by a
+    /// configuration's server (the HTTP listener) need nothing here; sources that trigger
+    /// flows themselves (the scheduler) start their timers.
+    ///
+    /// # Errors
+    ///
+    /// A message saying why the source cannot start.
+    fn start(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Stops triggering the flow and waits for the runs it started, before configurations
+    /// stop.
+    fn stop(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// A step of a flow.

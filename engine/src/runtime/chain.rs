@@ -74,7 +74,8 @@ pub(crate) enum Action {
 
 /// Where a chain runs: the app and the flow (or sub-flow) it belongs to.
 pub(crate) struct Run<'a> {
-    pub(crate) app: &'a AppShared,
+    /// Shared, so that scopes that spawn tasks (`async`, `scatter-gather`) can hand it on.
+    pub(crate) app: &'a Arc<AppShared>,
     pub(crate) flow_name: &'a str,
     /// How many `flow-ref` calls deep this chain runs.
     pub(crate) depth: usize,

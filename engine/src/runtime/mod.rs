@@ -10,15 +10,18 @@
 
 mod chain;
 mod errors;
+mod parallel;
 mod routers;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 pub use chain::{Chain, Step, StepInfo};
 pub use errors::{ErrorHandler, HandlerKind, OnError};
+pub(crate) use parallel::{Async, ScatterGather};
 pub(crate) use routers::{Foreach, Router};
 
 use crate::event::{Event, MuleError};
@@ -55,6 +58,9 @@ pub struct Flow {
     pub error_handler: Option<Arc<ErrorHandler>>,
     /// Whether the source starts with the app (`initialState="started"`, the default).
     pub starts: bool,
+    /// One permit per event running through the flow (`maxConcurrency`); unbounded when
+    /// `None`. Events beyond the limit wait for a permit.
+    pub max_concurrency: Option<Arc<Semaphore>>,
 }
 
 /// What all flows of an app share.
@@ -118,6 +124,11 @@ impl FlowRunner {
     /// been logged already.
     pub async fn run(&self, mut event: Event) -> Result<Event, Box<FlowFailure>> {
         let span = tracing::info_span!("flow", name = %self.flow.name, correlation_id = %event.correlation_id);
+        // The semaphore is never closed, so `acquire` only fails if it were; run unbounded then.
+        let _permit = match &self.flow.max_concurrency {
+            Some(permits) => permits.acquire().await.ok(),
+            None => None,
+        };
         let result = run_flow(&self.flow, &mut event, &self.app).instrument(span).await;
         match result {
             Ok(()) => Ok(event),
@@ -127,7 +138,7 @@ impl FlowRunner {
 }
 
 /// Runs a flow's chain and, when it fails, the flow's error handling.
-async fn run_flow(flow: &Flow, event: &mut Event, app: &AppShared) -> Result<(), Failure> {
+async fn run_flow(flow: &Flow, event: &mut Event, app: &Arc<AppShared>) -> Result<(), Failure> {
     let run = Run { app, flow_name: &flow.name, depth: 0 };
     let Err(failure) = chain::run_chain(&flow.chain, event, &run).await else { return Ok(()) };
     let handler = flow.error_handler.as_deref().or(app.default_error_handler.as_deref());

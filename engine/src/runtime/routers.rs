@@ -1,5 +1,5 @@
 //! Mule's core routers and scopes, which run chains of their own: `choice`, `foreach`,
-//! `try`, `flow-ref`, `until-successful`; and the core steps that only the runtime can do,
+//! `try`, `flow-ref`, `until-successful` (`scatter-gather` and `async` are in `parallel.rs`); and the core steps that only the runtime can do,
 //! `raise-error` and `remove-variable`.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use crate::event::{ErrorType, Event, Message, MuleError};
 use crate::expr::{Expr, Scope, Template, ValueExpr};
 use crate::runtime::chain::{Chain, Failure, Run, run_chain};
 use crate::runtime::errors::{self, ErrorHandler, Owner};
-use crate::runtime::{FlowKind, StepInfo};
+use crate::runtime::{Async, FlowKind, ScatterGather, StepInfo};
 use crate::value::{TypedValue, Value};
 
 /// How deep `flow-ref` calls may nest before the call fails instead of exhausting the stack.
@@ -31,6 +31,10 @@ pub(crate) enum Router {
     RaiseError { error_type: ErrorType, description: Option<Template> },
     /// `remove-variable`: removes a variable.
     RemoveVariable { name: String },
+    /// `scatter-gather`: runs its routes in parallel and merges their results.
+    ScatterGather(Box<ScatterGather>),
+    /// `async`: runs the chain in the background; the flow goes on at once.
+    Async(Async),
 }
 
 /// The settings of a `foreach`.
@@ -90,6 +94,11 @@ impl Router {
                     None => String::new(),
                 };
                 Err(Failure::new(MuleError::new(error_type.clone(), description), info, run))
+            }
+            Router::ScatterGather(scatter_gather) => scatter_gather.run(info, event, run).await,
+            Router::Async(scope) => {
+                scope.run(event, run);
+                Ok(())
             }
             Router::RemoveVariable { name } => {
                 if event.vars.remove(name).is_none() {

@@ -33,6 +33,49 @@ impl Server {
     /// When the process exits or the port does not open within 10 seconds; the message
     /// includes what the process logged.
     pub fn start(dir: &Path, args: &[&str], port: u16) -> Server {
+        let mut server = Server::spawn(dir, args);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            server.check_alive(&format!("listening on {port}"));
+            if Instant::now() > deadline {
+                panic!("flowrun did not listen on {port} within 10 s:\n{}", server.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts `flowrun` with `args` in `dir` and waits until it logs `needle`, for apps
+    /// that listen on no port (such as scheduled flows).
+    ///
+    /// # Panics
+    ///
+    /// When the process exits or `needle` does not appear within 10 seconds.
+    pub fn start_until_log(dir: &Path, args: &[&str], needle: &str) -> Server {
+        let mut server = Server::spawn(dir, args);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if server.log().contains(needle) {
+                return server;
+            }
+            server.check_alive(&format!("logging `{needle}`"));
+            if Instant::now() > deadline {
+                panic!("flowrun did not log `{needle}` within 10 s:\n{}", server.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn check_alive(&mut self, waiting_for: &str) {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            std::thread::sleep(Duration::from_millis(100));
+            panic!("flowrun exited with {status} before {waiting_for}:\n{}", self.log());
+        }
+    }
+
+    fn spawn(dir: &Path, args: &[&str]) -> Server {
         let mut child = flowrun()
             .current_dir(dir)
             .args(args)
@@ -50,24 +93,7 @@ impl Server {
                 log.push('\n');
             }
         });
-        let mut server = Server { child, log };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                std::thread::sleep(Duration::from_millis(100));
-                panic!(
-                    "flowrun exited with {status} before listening on {port}:\n{}",
-                    server.log()
-                );
-            }
-            if Instant::now() > deadline {
-                panic!("flowrun did not listen on {port} within 10 s:\n{}", server.log());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        Server { child, log }
     }
 
     /// Everything the process logged so far.
