@@ -52,7 +52,7 @@ pub enum TemporalKind {
 }
 
 /// A date and/or time of day, as written in its own offset (not converted to UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Temporal {
     /// Which parts are meaningful.
     pub kind: TemporalKind,
@@ -62,6 +62,9 @@ pub struct Temporal {
     pub nanos: u64,
     /// Offset from UTC in seconds; 0 for local and date values.
     pub offset_seconds: i32,
+    /// The `java.time` pattern the value was read with (`as Date {format: "MM/dd/yyyy"}`),
+    /// which writers use instead of ISO form, as DataWeave does.
+    pub format: Option<Arc<String>>,
 }
 
 impl Temporal {

@@ -1,9 +1,12 @@
 //! `as` and `is`: coercions between types and type tests, with DataWeave's rules and
 //! messages (`Cannot coerce String (abc) to Number`).
 
+use std::sync::Arc;
+
 use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
+use crate::expr::time_pattern::{self, Mode};
 use crate::expr::{num, time};
 use crate::value::{TemporalKind, Value};
 
@@ -16,11 +19,15 @@ pub(crate) fn coerce_as(
     let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
     let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
     if let Some(kind) = time::kind_named(type_name) {
-        return coerce_temporal(value, kind, format);
+        let mode = match props.and_then(|p| p.get("mode")) {
+            Some(mode) => Mode::named(&coerce_string(mode).unwrap_or_default())?,
+            None => Mode::Smart,
+        };
+        return coerce_temporal(value, kind, format, mode);
     }
     let coerced = match (type_name, &value) {
         ("String", Value::Temporal(t)) if format.is_some() => {
-            let formatted = time::format(t, format.unwrap_or_default());
+            let formatted = time_pattern::format(t, format.unwrap_or_default());
             let caused_by = |reason: String| {
                 format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
             };
@@ -65,25 +72,51 @@ pub(crate) fn coerce_as(
     })
 }
 
-/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
+/// `as Date`, `as DateTime`, ...: from ISO text, text in `format` (read in `mode`), or
+/// another temporal.
+///
+/// A value given a `format` remembers it, and writers use it, as DataWeave's do; `as`
+/// without one forgets it.
 fn coerce_temporal(
     value: Value,
     kind: TemporalKind,
     format: Option<&str>,
+    mode: Mode,
 ) -> Result<Value, String> {
+    let type_name = time::type_name(kind);
     let converted = match (&value, format) {
-        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
+        (Value::String(text), Some(format)) => {
+            let parsed = time_pattern::parse(text, format, kind, mode);
+            Some(parsed.map_err(|reason| {
+                format!("Cannot coerce String ({text}) to {type_name}, caused by: {reason}")
+            })?)
+        }
         (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
-        (Value::Temporal(t), _) => time::convert(*t, kind),
+        (Value::Temporal(t), _) => time::convert(t.clone(), kind),
         _ => None,
     };
-    let type_name = time::type_name(kind);
-    converted.map(Value::Temporal).ok_or_else(|| match &value {
-        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
-        other => {
-            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
+    let Some(mut converted) = converted else {
+        return Err(match &value {
+            Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
+            other => format!(
+                "Cannot coerce {} ({}) to {type_name}",
+                eval::type_name(other),
+                dw_repr(other)
+            ),
+        });
+    };
+    converted.format = format.map(|format| Arc::new(format.to_owned()));
+    if let Some(format) = format {
+        // DataWeave fails when it writes a value its pattern cannot show; flowrun checks
+        // here, so that writers never fail.
+        if let Err(reason) = time_pattern::format(&converted, format) {
+            let shown = dw_repr(&Value::Temporal(converted));
+            return Err(format!(
+                "Cannot coerce {type_name} ({shown}) to String, caused by: {reason}"
+            ));
         }
-    })
+    }
+    Ok(Value::Temporal(converted))
 }
 
 /// `value is Type`.

@@ -168,7 +168,7 @@ impl Eval<'_> {
             NodeKind::Bool(b) => Ok(Value::Bool(*b)),
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
-            NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
+            NodeKind::Temporal(t) => Ok(Value::Temporal(t.clone())),
             NodeKind::Regex(_) => Err(Fail::at(
                 node.loc,
                 "A regular expression can only be passed to a function in this version of flowrun",
@@ -1076,6 +1076,15 @@ pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     }
 }
 
+/// A scalar as writers write it: like [`coerce_string`], except that a date read with a
+/// `format` is written in it.
+pub(crate) fn written_string(value: &Value) -> Option<String> {
+    match value {
+        Value::Temporal(t) => Some(time::to_written(t)),
+        other => coerce_string(other),
+    }
+}
+
 /// DataWeave's name for a value's type.
 pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
@@ -1127,7 +1136,15 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             out
         }
         Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
-        Value::Temporal(t) => format!("|{}|", time::to_iso(t)),
+        Value::Temporal(t) => match &t.format {
+            Some(format) => {
+                let mut quoted = String::new();
+                json::write_string(&mut quoted, format);
+                let type_name = time::type_name(t.kind);
+                format!("|{}| as {type_name} {{format: {quoted}}}", time::to_iso(t))
+            }
+            None => format!("|{}|", time::to_iso(t)),
+        },
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, type_name, typed_call_error,
+    coerce_string, describe, dw_equal, type_name, typed_call_error, written_string,
 };
 use crate::expr::{json, modules, num, time, writers};
 use crate::value::Value;
@@ -946,7 +946,7 @@ fn write(value: &Value, mime: &Value) -> Result<Value, String> {
     match mime.as_str() {
         "application/json" | "json" => Ok(Value::string(json::write(value, true))),
         "text/plain" | "text" => {
-            coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+            written_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
         }
         other => Err(format!("flowrun cannot write `{other}` yet")),
     }

@@ -114,7 +114,7 @@ impl Writer {
             Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
             Value::String(s) => write_string(&mut self.out, s),
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
-            Value::Temporal(t) => write_string(&mut self.out, &time::to_iso(t)),
+            Value::Temporal(t) => write_string(&mut self.out, &time::to_written(t)),
             Value::Array(items) => {
                 let skip = self.options.skip_null_in_arrays;
                 let items = items.iter().filter(|v| !(skip && **v == Value::Null));

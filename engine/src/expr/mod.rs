@@ -50,6 +50,7 @@ mod num;
 mod parse;
 mod resolve;
 mod time;
+mod time_pattern;
 mod writers;
 
 use std::sync::{Arc, OnceLock};
@@ -475,7 +476,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::Temporal(t) => time::to_iso(t),
+        Value::Temporal(t) => time::to_written(t),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }
