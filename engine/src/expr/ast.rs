@@ -97,6 +97,9 @@ pub(crate) struct Lambda {
     pub(crate) params: Vec<Arc<str>>,
     /// Defaults of trailing parameters, by position.
     pub(crate) defaults: Vec<Option<Node>>,
+    /// The declared types of the parameters, by position, where `is` can test them
+    /// (`String`, `String|Number`); overloads of a `fun` are chosen by them.
+    pub(crate) param_types: Vec<Option<Arc<str>>>,
     /// The body.
     pub(crate) body: Node,
 }

@@ -119,8 +119,16 @@ fn coerce_temporal(
     Ok(Value::Temporal(converted))
 }
 
-/// `value is Type`.
+/// `value is Type`; `Type` may be a union such as `String|Number`.
 pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
+    if type_name.contains('|') {
+        for member in type_name.split('|') {
+            if is_type(value, member)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
     let matches = match type_name {
         "String" => matches!(value, Value::String(_)),
         "Number" => matches!(value, Value::Number(_)),

@@ -353,6 +353,50 @@ impl Eval<'_> {
         find_local(&self.locals[..top], name)
     }
 
+    /// The function a call of `name` with `args` runs. Functions declared with the same
+    /// name overload it by arity and by declared parameter types (`fun f(a: String)` and
+    /// `fun f(a: Number)`): the innermost one whose parameters fit the arguments; when
+    /// only the arity fits, the first declared of those; else the innermost of them all.
+    fn overload(&self, name: &str, args: &[Arg]) -> Option<&Closure> {
+        let Some(Arg::Fun(innermost)) = self.local(name) else { return None };
+        let fits_arity = |closure: &Closure| {
+            let n_required =
+                closure.defaults.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
+            (n_required..=closure.params.len()).contains(&args.len())
+        };
+        let fits_types = |closure: &Closure| {
+            closure.param_types.iter().zip(args).all(|(param_type, arg)| match (param_type, arg) {
+                (Some(type_name), Arg::Value(value)) => {
+                    coerce::is_type(value, type_name).unwrap_or(true)
+                }
+                _ => true,
+            })
+        };
+        if fits_arity(innermost) && fits_types(innermost) {
+            return Some(innermost);
+        }
+        // The same walk as `local`, over every binding instead of the first.
+        let mut ranges = Vec::new();
+        let mut top = self.locals.len();
+        for frame in self.frames.iter().rev() {
+            if frame.start < top {
+                ranges.push(frame.start..top);
+                top = frame.scope.min(frame.start);
+            }
+        }
+        ranges.push(0..top);
+        let overloads = ranges.into_iter().flat_map(|range| self.locals[range].iter().rev());
+        let candidates: Vec<&Closure> = overloads
+            .filter(|(n, _)| &**n == name)
+            .filter_map(|(_, arg)| match arg {
+                Arg::Fun(closure) if fits_arity(closure) => Some(closure),
+                _ => None,
+            })
+            .collect();
+        let typed = candidates.iter().find(|closure| fits_types(closure));
+        typed.or(candidates.last()).copied().or(Some(innermost))
+    }
+
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
         if let Some(local) = self.local(name) {
             return match local {
@@ -543,7 +587,7 @@ impl Eval<'_> {
         for node in arg_nodes {
             args.push(self.arg(node)?);
         }
-        if let Some(Arg::Fun(closure)) = self.local(name) {
+        if let Some(closure) = self.overload(name, &args) {
             let closure = closure.clone();
             return self.apply_args(&closure, args);
         }
