@@ -25,6 +25,9 @@ pub enum Value {
     Number(BigDecimal),
     /// A Unicode string.
     String(Arc<str>),
+    /// The key of an object's pair, as `keysOf` and `$$` of `mapObject` give it: text
+    /// that is not a String, so `==` with a String is false (`~=` is true).
+    Key(Arc<str>),
     /// An ordered list.
     Array(Arc<Vec<Value>>),
     /// An ordered list of key-value pairs; keys may repeat (DataWeave objects allow that).
@@ -108,10 +111,10 @@ impl Value {
         }
     }
 
-    /// The string content, if this is a string.
+    /// The string content, if this is a string or a key.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::String(s) => Some(s),
+            Value::String(s) | Value::Key(s) => Some(s),
             _ => None,
         }
     }

@@ -16,6 +16,13 @@ pub(crate) fn coerce_as(
     type_name: &str,
     props: Option<&Value>,
 ) -> Result<Value, String> {
+    let value = match (type_name, value) {
+        ("Key" | "Any", key @ Value::Key(_)) => return Ok(key),
+        ("Key", Value::String(text)) => return Ok(Value::Key(text)),
+        // Other coercions read a Key as the String it holds (their errors name a String).
+        (_, Value::Key(text)) => Value::String(text),
+        (_, other) => other,
+    };
     let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
     let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
     if let Some(kind) = time::kind_named(type_name) {
@@ -131,6 +138,7 @@ pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
     }
     let matches = match type_name {
         "String" => matches!(value, Value::String(_)),
+        "Key" => matches!(value, Value::Key(_)),
         "Number" => matches!(value, Value::Number(_)),
         "Boolean" => matches!(value, Value::Bool(_)),
         "Null" => matches!(value, Value::Null),

@@ -305,8 +305,9 @@ impl Eval<'_> {
     /// Tests one pattern, binding its name; the caller forgets the binding.
     fn pattern_matches(&mut self, pattern: &Pattern, value: &Value) -> EResult<bool> {
         let (bind, matched) = match pattern {
+            // A literal case matches as `~=` does (`1 match { case "1" -> ... }`).
             Pattern::Equals { bind, value: expected } => {
-                (bind, dw_equal(&self.eval(expected)?, value))
+                (bind, similar(&self.eval(expected)?, value))
             }
             Pattern::Is { bind, type_name } => {
                 let matched = coerce::is_type(value, type_name).map_err(Fail::unplaced)?;
@@ -548,7 +549,7 @@ impl Eval<'_> {
             },
             Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
             Selector::Dynamic(index) => match self.eval(index)? {
-                Value::String(key) => select_key(&value, &key),
+                Value::String(key) | Value::Key(key) => select_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
                 other => Err(call_error(
                     "Value Selector",
@@ -878,7 +879,11 @@ fn select_index(value: &Value, index: &BigDecimal) -> Value {
     match value {
         Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
         Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_) => {
+        Value::String(_)
+        | Value::Key(_)
+        | Value::Number(_)
+        | Value::Bool(_)
+        | Value::Temporal(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))
@@ -907,7 +912,7 @@ fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String
             }
             Value::array(part)
         })),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             Ok(slice(chars.len()).map_or(Value::Null, |(a, b, reverse)| {
@@ -992,6 +997,9 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
 
 /// Orders two values for `< > <= >=`; a String compared with a Number is read as a Number.
 fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
+    if let (Value::Key(_), _) | (_, Value::Key(_)) = (lhs, rhs) {
+        return compare(&key_as_string(lhs), &key_as_string(rhs));
+    }
     let number = |value: &Value| -> EResult<BigDecimal> {
         coerce_number(value).ok_or_else(|| Fail::plain(cannot_coerce(value, "Number")))
     };
@@ -1103,15 +1111,23 @@ fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 pub(crate) fn coerce_number(value: &Value) -> Option<BigDecimal> {
     match value {
         Value::Number(n) => Some(n.clone()),
-        Value::String(s) => num::parse(s),
+        Value::String(s) | Value::Key(s) => num::parse(s),
         _ => None,
+    }
+}
+
+/// A Key as the String it holds; other values as they are.
+pub(crate) fn key_as_string(value: &Value) -> Value {
+    match value {
+        Value::Key(key) => Value::String(key.clone()),
+        other => other.clone(),
     }
 }
 
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.to_string()),
+        Value::String(s) | Value::Key(s) => Some(s.to_string()),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
@@ -1136,6 +1152,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Bool(_) => "Boolean",
         Value::Number(_) => "Number",
         Value::String(_) => "String",
+        Value::Key(_) => "Key",
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
@@ -1174,7 +1191,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::String(s) => {
+        Value::String(s) | Value::Key(s) => {
             let mut out = String::new();
             json::write_string(&mut out, s);
             out

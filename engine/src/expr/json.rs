@@ -112,7 +112,7 @@ impl Writer {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
-            Value::String(s) => write_string(&mut self.out, s),
+            Value::String(s) | Value::Key(s) => write_string(&mut self.out, s),
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
             Value::Temporal(t) => write_string(&mut self.out, &time::to_written(t)),
             Value::Array(items) => {

@@ -467,7 +467,7 @@ impl Template {
 /// decimal, written JSON or text as its text, objects and arrays as JSON.
 pub fn to_text(value: &TypedValue) -> String {
     match &value.value {
-        Value::String(s) => s.to_string(),
+        Value::String(s) | Value::Key(s) => s.to_string(),
         // An unknown charset reads as UTF-8 here; expressions that read the value report it.
         Value::Binary(bytes) => match value.media_type.decode_text(bytes) {
             Ok(text) => text.into_owned(),
@@ -497,7 +497,7 @@ pub fn to_bytes(value: &TypedValue) -> Result<(Bytes, MediaType), EvalError> {
     };
     match &value.value {
         Value::Binary(bytes) => Ok((bytes.clone(), value.media_type.clone())),
-        Value::String(s) => Ok((Bytes::from(s.to_string()), text_type())),
+        Value::String(s) | Value::Key(s) => Ok((Bytes::from(s.to_string()), text_type())),
         Value::Null => Ok((Bytes::new(), value.media_type.clone())),
         other => {
             let text = json::write(other, true);
