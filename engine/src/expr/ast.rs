@@ -308,6 +308,9 @@ pub(crate) enum Selector {
     Exists(Arc<str>),
     /// `name!`: the key's value; its absence is an error.
     Required(Arc<str>),
+    /// `.^name`: metadata of an input (`payload.^mediaType`) or the format a value was
+    /// read with (`.^format`); `.^` alone gives all of it as an object.
+    Metadata(Option<Arc<str>>),
 }
 
 /// The built-in binary operators.

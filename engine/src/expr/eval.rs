@@ -526,6 +526,9 @@ impl Eval<'_> {
                 None => Ok(Value::Null),
             };
         }
+        if let Selector::Metadata(name) = selector {
+            return self.metadata(target, name.as_deref());
+        }
         if let Selector::Dynamic(index) = selector
             && let NodeKind::Call { name, args, .. } = &*index.kind
             && &**name == "to"
@@ -548,6 +551,7 @@ impl Eval<'_> {
                 other => other,
             },
             Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
+            Selector::Metadata(_) => Ok(Value::Null),
             Selector::Dynamic(index) => match self.eval(index)? {
                 Value::String(key) | Value::Key(key) => select_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
@@ -559,6 +563,38 @@ impl Eval<'_> {
             },
         };
         result.map_err(|message| Fail::at(loc, message))
+    }
+
+    /// `target.^name`: an input's metadata, the format a value was read with, or null.
+    fn metadata(&mut self, target: &Node, name: Option<&str>) -> EResult<Value> {
+        let input = match &*target.kind {
+            NodeKind::Name(input) if self.local(input).is_none() => match &**input {
+                "payload" => Some(self.scope.payload),
+                "attributes" => Some(self.scope.attributes),
+                other => self.scope.inputs.iter().find(|(n, _)| n == other).map(|(_, typed)| typed),
+            },
+            NodeKind::Select { target: vars, selector: Selector::Key(key) }
+                if matches!(&*vars.kind, NodeKind::Name(n) if &**n == "vars")
+                    && self.local("vars").is_none() =>
+            {
+                self.scope.vars.get(&**key)
+            }
+            _ => None,
+        };
+        if let Some(input) = input {
+            return Ok(input_metadata(input, name));
+        }
+        let value = self.eval(target)?;
+        let format = match &value {
+            Value::Temporal(t) => t.format.as_ref().map(|f| Value::string(f.as_str())),
+            _ => None,
+        };
+        Ok(match (name, format) {
+            (Some("format"), Some(format)) => format,
+            (None, Some(format)) => Value::object([("format", format)]),
+            (None, None) => Value::object(Vec::<(&str, Value)>::new()),
+            (Some(_), _) => Value::Null,
+        })
     }
 
     fn binary(&mut self, op: BinOp, lhs: &Node, rhs: &Node, loc: Loc) -> EResult<Value> {
@@ -761,6 +797,37 @@ fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
 /// The last binding of `name` among `locals`.
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
     locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
+}
+
+/// The metadata of an input, as `payload.^name` gives it: `mediaType` (with parameters,
+/// as Java writes them: `application/json;charset=UTF-8`), `mimeType` (without them, as the
+/// Mule runtime gives it), `encoding` (the charset, UTF-8 by default) and `raw` (the bytes
+/// as received); `.^` alone gives `raw`, `encoding` and `mediaType`.
+fn input_metadata(input: &TypedValue, name: Option<&str>) -> Value {
+    let media_type = &input.media_type;
+    let raw = || match &input.value {
+        Value::Binary(bytes) => Value::Binary(bytes.clone()),
+        Value::String(text) => Value::Binary(bytes::Bytes::copy_from_slice(text.as_bytes())),
+        _ => Value::Null,
+    };
+    let encoding = || Value::string(media_type.charset().unwrap_or("UTF-8"));
+    let full_type = || {
+        let mut text = media_type.essence();
+        for (param, value) in media_type.params.iter() {
+            text.push_str(&format!(";{param}={value}"));
+        }
+        Value::string(text)
+    };
+    match name {
+        None => {
+            Value::object([("raw", raw()), ("encoding", encoding()), ("mediaType", full_type())])
+        }
+        Some("mediaType") => full_type(),
+        Some("mimeType") => Value::string(media_type.essence()),
+        Some("encoding") => encoding(),
+        Some("raw") => raw(),
+        Some(_) => Value::Null,
+    }
 }
 
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.

@@ -317,10 +317,19 @@ impl Parser<'_> {
         loop {
             let start = target.loc.start;
             let selector = if self.eat_punct(".") {
-                if matches!(self.peek().tok, Tok::Punct("@" | "^" | "#")) {
-                    return Err(self.unexpected("a key name (attribute, metadata and namespace selectors are not supported)"));
+                if self.eat_punct("^") {
+                    let name = match &self.peek().tok {
+                        Tok::Ident(_) | Tok::Str(_) => Some(self.key_name()?),
+                        _ => None,
+                    };
+                    Selector::Metadata(name)
+                } else if matches!(self.peek().tok, Tok::Punct("@" | "#")) {
+                    return Err(self.unexpected(
+                        "a key name (attribute and namespace selectors are not supported)",
+                    ));
+                } else {
+                    Selector::Key(self.key_name()?)
                 }
-                Selector::Key(self.key_name()?)
             } else if self.eat_punct(".*") {
                 Selector::MultiKey(self.key_name()?)
             } else if self.eat_punct("..") {
