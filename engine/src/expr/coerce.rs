@@ -25,7 +25,9 @@ pub(crate) fn coerce_as(
     };
     let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
     let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
-    if let Some(kind) = time::kind_named(type_name) {
+    if let Some(kind) = time::kind_named(type_name)
+        && !(kind == TemporalKind::DateTime && matches!(value, Value::Number(_)))
+    {
         let mode = match props.and_then(|p| p.get("mode")) {
             Some(mode) => Mode::named(&coerce_string(mode).unwrap_or_default())?,
             None => Mode::Smart,
@@ -43,6 +45,31 @@ pub(crate) fn coerce_as(
         ("String", Value::Number(n)) if format.is_some() => {
             Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
         }
+        ("Number", Value::String(text)) if format.is_some() => {
+            let format = format.unwrap_or_default();
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let number = num::parse_formatted(text, format, locale).ok_or_else(|| {
+                format!("Unable to coerce `{text}` as Number using `{format}` as format.")
+            })?;
+            Some(Value::Number(number))
+        }
+        ("DateTime", Value::Number(n)) => {
+            // Seconds (or `unit: "milliseconds"`) since the epoch, in UTC.
+            let millis = match unit {
+                None | Some("seconds") => n.with_scale(0) * BigDecimal::from(1000),
+                Some("milliseconds") => n.with_scale(0),
+                Some(other) => {
+                    return Err(format!(
+                        "Invalid unit: {other} expecting 'milliseconds' or 'seconds'"
+                    ));
+                }
+            };
+            let millis = millis.to_string().parse::<i64>().ok();
+            millis.map(|millis| Value::Temporal(time::from_epoch_millis(millis)))
+        }
+        ("Key", Value::Number(_) | Value::Bool(_)) => {
+            coerce_string(&value).map(|text| Value::Key(text.into()))
+        }
         ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
             let seconds = time::epoch_seconds(t);
             let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
@@ -59,6 +86,8 @@ pub(crate) fn coerce_as(
     }
     let coerced = match type_name {
         "String" => coerce_string(&value).map(Value::string),
+        // Unlike arithmetic, `as Number` does not skip spaces around the digits.
+        "Number" if matches!(&value, Value::String(s) if s.trim() != &**s) => None,
         "Number" => coerce_number(&value).map(Value::Number),
         "Boolean" => match &value {
             Value::Bool(_) => Some(value.clone()),
@@ -70,11 +99,17 @@ pub(crate) fn coerce_as(
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
         "Any" => Some(value.clone()),
+        "Key" => None,
         other => return Err(format!("flowrun does not support `as {other}` yet")),
     };
     coerced.ok_or_else(|| match value {
-        // Unlike other messages, `as` names a null without its value.
-        Value::Null => format!("Cannot coerce Null to {type_name}"),
+        // Unlike other messages, `as String` names a null without its value, and an empty
+        // String is named without its (empty) text.
+        Value::Null if type_name == "String" => format!("Cannot coerce Null to {type_name}"),
+        Value::String(text) if matches!(type_name, "Array" | "Object") => {
+            format!("Cannot coerce String ({}) to {type_name}", dw_repr(&Value::String(text)))
+        }
+        Value::String(text) if text.is_empty() => format!("Cannot coerce String to {type_name}"),
         other => cannot_coerce(&other, type_name),
     })
 }
@@ -104,6 +139,7 @@ fn coerce_temporal(
     };
     let Some(mut converted) = converted else {
         return Err(match &value {
+            Value::String(s) if s.is_empty() => format!("Cannot coerce String to {type_name}"),
             Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
             other => format!(
                 "Cannot coerce {} ({}) to {type_name}",

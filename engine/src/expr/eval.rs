@@ -227,12 +227,15 @@ impl Eval<'_> {
         props: Option<&Node>,
         loc: Loc,
     ) -> EResult<Value> {
+        let value_loc = value.loc;
         let value = self.eval(value)?;
         let props = match props {
             Some(props) => Some(self.eval(props)?),
             None => None,
         };
-        coerce_as(value, type_name, props.as_ref(), loc)
+        // DataWeave's excerpt of a String that is not a Boolean underlines the String only.
+        let string_to_boolean = type_name == "Boolean" && matches!(value, Value::String(_));
+        coerce_as(value, type_name, props.as_ref(), if string_to_boolean { value_loc } else { loc })
     }
 
     fn do_block(&mut self, decls: &[Decl], body: &Node) -> EResult<Value> {

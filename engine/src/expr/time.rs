@@ -56,6 +56,19 @@ pub(crate) fn now() -> Temporal {
     }
 }
 
+/// The UTC DateTime `millis` milliseconds after the epoch.
+pub(crate) fn from_epoch_millis(millis: i64) -> Temporal {
+    let millis_per_day = SECONDS_PER_DAY * 1000;
+    let nanos = millis.rem_euclid(millis_per_day) as u64 * 1_000_000;
+    Temporal {
+        kind: TemporalKind::DateTime,
+        days: millis.div_euclid(millis_per_day),
+        nanos,
+        offset_seconds: 0,
+        format: None,
+    }
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
