@@ -629,6 +629,7 @@ impl Eval<'_> {
         }
         if let Some(closure) = self.overload(name, &args) {
             let closure = closure.clone();
+            let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
@@ -800,6 +801,45 @@ fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
 /// The last binding of `name` among `locals`.
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
     locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
+}
+
+/// Coerces the arguments of a `fun` call to the parameters' declared types, as DataWeave
+/// does (`fun f(a: Number)` called with `"12"` sees `12`); an argument that cannot be
+/// coerced fails with DataWeave's call error.
+fn coerce_params(name: &str, closure: &Closure, mut args: Vec<Arg>) -> Result<Vec<Arg>, String> {
+    if closure.param_types.iter().all(Option::is_none) {
+        return Ok(args);
+    }
+    for (arg, param_type) in args.iter_mut().zip(&closure.param_types) {
+        let (Arg::Value(value), Some(type_name)) = (&*arg, param_type) else { continue };
+        // Types `is` cannot test (type parameters, functions) are not checked.
+        if coerce::is_type(value, type_name).unwrap_or(true) {
+            continue;
+        }
+        let coerced = type_name
+            .split('|')
+            .find_map(|member| coerce::coerce_as(value.clone(), member, None).ok());
+        match coerced {
+            Some(coerced) => *arg = Arg::Value(coerced),
+            None => {
+                let values: Vec<Value> = args
+                    .iter()
+                    .map(|arg| match arg {
+                        Arg::Value(value) => value.clone(),
+                        Arg::Fun(_) | Arg::Regex(_) => Value::Null,
+                    })
+                    .collect();
+                let types: Vec<String> = closure
+                    .param_types
+                    .iter()
+                    .map(|t| t.as_deref().map_or("Any".to_owned(), |t| t.replace('|', " | ")))
+                    .collect();
+                let types: Vec<&str> = types.iter().map(String::as_str).collect();
+                return Err(typed_call_error(name, &values, &types));
+            }
+        }
+    }
+    Ok(args)
 }
 
 /// The metadata of an input, as `payload.^name` gives it: `mediaType` (with parameters,
