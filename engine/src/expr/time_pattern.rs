@@ -81,6 +81,10 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
                 }
             }
             out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
+        } else if c == '[' || c == ']' {
+            // Optional sections: every field of a value being formatted is present.
+        } else if "#{}".contains(c) {
+            return Err(format!("Pattern includes reserved character: '{c}'"));
         } else if c.is_ascii_alphabetic() {
             if !KNOWN_LETTERS.contains(c) {
                 return Err(format!("Unknown pattern letter: {c}"));
@@ -163,7 +167,8 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             let year = if letter == 'y' && year <= 0 { 1 - year } else { year };
             if count == 2 { format!("{:02}", year.rem_euclid(100)) } else { number(year) }
         }
-        'M' | 'L' if count >= 4 => month_name.to_owned(),
+        'M' | 'L' if count >= 5 => month_name[..1].to_owned(),
+        'M' | 'L' if count == 4 => month_name.to_owned(),
         'M' | 'L' if count == 3 => month_name[..3].to_owned(),
         'M' | 'L' => number(i64::from(month)),
         'd' => number(i64::from(day)),
@@ -177,7 +182,8 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             }
         }
         'w' => number(week_of_week_based_year(value.days)),
-        'E' | 'e' | 'c' if count >= 4 => WEEKDAYS[weekday].to_owned(),
+        'E' | 'e' | 'c' if count >= 5 => WEEKDAYS[weekday][..1].to_owned(),
+        'E' | 'e' | 'c' if count == 4 => WEEKDAYS[weekday].to_owned(),
         'E' => WEEKDAYS[weekday][..3].to_owned(),
         'e' | 'c' if count == 3 => WEEKDAYS[weekday][..3].to_owned(),
         'e' | 'c' => number(weekday as i64 + 1),
@@ -192,9 +198,14 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
         'n' => number((value.nanos % NANOS_PER_SECOND) as i64),
         'N' => number(value.nanos as i64),
         'A' => number((value.nanos / 1_000_000) as i64),
-        'Z' if count == 4 => format!("GMT{}", offset_text(value.offset_seconds, true, true)),
+        'Z' if count == 4 => localized_offset(value.offset_seconds, true),
         'Z' if count == 5 => offset_text(value.offset_seconds, true, true),
         'Z' => offset_text(value.offset_seconds, false, false),
+        'X' | 'x' if count == 1 => {
+            let short = offset_text(value.offset_seconds, letter == 'X', false);
+            // `X` and `x` leave out minutes that are zero: `+05`, `+0530`.
+            short.strip_suffix("00").filter(|_| short.len() == 5).unwrap_or(&short).to_owned()
+        }
         'X' => offset_text(value.offset_seconds, true, count >= 3),
         'x' => offset_text(value.offset_seconds, false, count >= 3),
         'O' => localized_offset(value.offset_seconds, count >= 4),
