@@ -67,7 +67,16 @@ pub struct Temporal {
     pub offset_seconds: i32,
     /// The `java.time` pattern the value was read with (`as Date {format: "MM/dd/yyyy"}`),
     /// which writers use instead of ISO form, as DataWeave does.
-    pub format: Option<Arc<String>>,
+    pub format: Option<Arc<TemporalFormat>>,
+}
+
+/// How a [`Temporal`] read with a pattern is written back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TemporalFormat {
+    /// The `java.time` pattern.
+    pub pattern: String,
+    /// The zone name the text gave (`GMT` in `10:00 GMT`), which the pattern's `z` writes.
+    pub zone: Option<String>,
 }
 
 impl Temporal {

@@ -8,7 +8,7 @@ use bigdecimal::BigDecimal;
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
 use crate::expr::{num, time};
-use crate::value::{TemporalKind, Value};
+use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
 pub(crate) fn coerce_as(
@@ -148,7 +148,13 @@ fn coerce_temporal(
             ),
         });
     };
-    converted.format = format.map(|format| Arc::new(format.to_owned()));
+    if let Some(pattern) = format {
+        // Text read with a pattern already remembers it, with any zone name it gave.
+        let zone = converted.format.as_ref().and_then(|old| old.zone.clone());
+        converted.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+    } else {
+        converted.format = None;
+    }
     if let Some(format) = format {
         // DataWeave fails when it writes a value its pattern cannot show; flowrun checks
         // here, so that writers never fail.

@@ -589,7 +589,7 @@ impl Eval<'_> {
         }
         let value = self.eval(target)?;
         let format = match &value {
-            Value::Temporal(t) => t.format.as_ref().map(|f| Value::string(f.as_str())),
+            Value::Temporal(t) => t.format.as_ref().map(|f| Value::string(f.pattern.as_str())),
             _ => None,
         };
         Ok(match (name, format) {
@@ -1310,7 +1310,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Temporal(t) => match &t.format {
             Some(format) => {
                 let mut quoted = String::new();
-                json::write_string(&mut quoted, format);
+                json::write_string(&mut quoted, &format.pattern);
                 let type_name = time::type_name(t.kind);
                 format!("|{}| as {type_name} {{format: {quoted}}}", time::to_iso(t))
             }

@@ -275,7 +275,9 @@ pub(crate) fn convert(value: Temporal, kind: TemporalKind) -> Option<Temporal> {
 pub(crate) fn to_written(value: &Temporal) -> String {
     match &value.format {
         // `as` checked that the value can be written in its pattern.
-        Some(pattern) => time_pattern::format(value, pattern).unwrap_or_else(|_| to_iso(value)),
+        Some(format) => {
+            time_pattern::format(value, &format.pattern).unwrap_or_else(|_| to_iso(value))
+        }
         None => to_iso(value),
     }
 }

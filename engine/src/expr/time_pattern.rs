@@ -7,8 +7,10 @@
 //! letters (`Y`, `w`, `e`, `c`, names of months and days) follow the US locale, as the
 //! reference engine does: weeks start on Sunday and week 1 holds January 1.
 
+use std::sync::Arc;
+
 use crate::expr::time::{self, NANOS_PER_SECOND};
-use crate::value::{Temporal, TemporalKind};
+use crate::value::{Temporal, TemporalFormat, TemporalKind};
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -209,7 +211,10 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
         'X' => offset_text(value.offset_seconds, true, count >= 3),
         'x' => offset_text(value.offset_seconds, false, count >= 3),
         'O' => localized_offset(value.offset_seconds, count >= 4),
-        'V' | 'v' | 'z' => offset_text(value.offset_seconds, true, true),
+        'V' | 'v' | 'z' => match value.format.as_ref().and_then(|format| format.zone.as_deref()) {
+            Some(zone) => zone.to_owned(),
+            None => offset_text(value.offset_seconds, true, true),
+        },
         other => {
             return Err(format!("flowrun does not support the date pattern letter `{other}` yet"));
         }
@@ -291,7 +296,8 @@ fn java_text(value: &Temporal) -> String {
     out
 }
 
-/// Reads `text` with `pattern` into a value of `kind`; `Err` is Java's reason, such as
+/// Reads `text` with `pattern` into a value of `kind` that remembers the pattern (and the
+/// zone name, if the text gave one); `Err` is Java's reason, such as
 /// `Text '02/31/2020' could not be parsed: Invalid date 'FEBRUARY 31'`.
 pub(crate) fn parse(
     text: &str,
@@ -323,9 +329,12 @@ pub(crate) fn parse(
             "Text '{text}' could not be parsed, unparsed text found at index {pos}"
         ));
     }
-    fields
+    let mut value = fields
         .build(kind, mode, text)
-        .map_err(|reason| format!("Text '{text}' could not be parsed: {reason}"))
+        .map_err(|reason| format!("Text '{text}' could not be parsed: {reason}"))?;
+    let zone = fields.zone.filter(|_| value.has_offset());
+    value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+    Ok(value)
 }
 
 /// How many digits the fixed-width numeric fields right after a variable-width one need,
@@ -367,6 +376,7 @@ struct Fields {
     pm: Option<bool>,
     has_era: bool,
     offset: Option<i32>,
+    zone: Option<String>,
 }
 
 impl Fields {
@@ -400,6 +410,14 @@ impl Fields {
         if letter == 'G' {
             self.has_era = lower.starts_with("ad") || lower.starts_with("bc");
             return self.has_era.then_some(2);
+        }
+        if matches!(letter, 'V' | 'v' | 'z')
+            && let Some(zone) = ["GMT", "UTC", "UT"].iter().find(|zone| text.starts_with(**zone))
+        {
+            // The zones that are a fixed offset of zero; other zone names are not read.
+            self.offset = Some(0);
+            self.zone = Some((*zone).to_owned());
+            return Some(zone.len());
         }
         if matches!(letter, 'Z' | 'X' | 'x' | 'O' | 'V' | 'v' | 'z') {
             let (offset, n_read) = read_offset(text)?;
