@@ -487,8 +487,26 @@ impl Fields {
         let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
         let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
         let second = check(self.second, "SecondOfMinute", 0, 59, "0 - 59")?;
+        // Java's year range holds in every mode; LENIENT values that roll over are kept
+        // within it too, so that no arithmetic below can overflow.
+        let year_of_era = self.year_of_era;
+        let shown = "1 - 999999999/1000000000";
+        let year_of_era = match year_of_era {
+            Some(v) if !(1..=999_999_999).contains(&v) => {
+                return Err(format!("Invalid value for YearOfEra (valid values {shown}): {v}"));
+            }
+            other => other,
+        };
+        if let Some(v) = self.year.filter(|v| !(-999_999_999..=999_999_999).contains(v)) {
+            let shown = "-999999999 - 999999999";
+            return Err(format!("Invalid value for Year (valid values {shown}): {v}"));
+        }
+        let rolled = [month, day, hour, clock_hour, hour_of_am_pm, minute, second];
+        if lenient && rolled.iter().flatten().any(|v| v.abs() > 1_000_000) {
+            return Err(cannot_convert());
+        }
         // A year of era (`y`) needs an era (`G`) to be a year in STRICT mode.
-        let year = match (self.year, self.year_of_era) {
+        let year = match (self.year, year_of_era) {
             (Some(year), _) => Some(year),
             (None, Some(_)) if mode == Mode::Strict && !self.has_era => None,
             (None, year_of_era) => year_of_era,
@@ -612,6 +630,21 @@ mod tests {
         assert_eq!(format(&date("2023-12-31"), "YYYY-ww-e").as_deref(), Ok("2024-01-1"));
         assert_eq!(format(&date("2021-01-01"), "YYYY-ww-e").as_deref(), Ok("2021-01-6"));
         assert_eq!(format(&date("2020-12-26"), "YYYY-ww").as_deref(), Ok("2020-52"));
+    }
+
+    #[test]
+    fn huge_numbers_fail_without_overflow() {
+        for mode in [Mode::Smart, Mode::Strict, Mode::Lenient] {
+            for (text, pattern) in [
+                ("1000000000000000000", "yyyy"),
+                ("9223372036854775807/01/01", "uuuu/MM/dd"),
+                ("2020/9223372036854775807/01", "yyyy/M/dd"),
+                ("2020/01/9223372036854775807 9223372036854775807", "yyyy/MM/d H"),
+            ] {
+                let kind = TemporalKind::LocalDateTime;
+                assert!(parse(text, pattern, kind, mode).is_err(), "{text} {mode:?}");
+            }
+        }
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl Parser<'_> {
                     qualified = true;
                     word = self.ident("a type name")?.to_string();
                 }
-                if self.at_punct("<") {
+                if self.type_arguments_ahead() {
                     self.skip_balanced();
                 }
                 let loc = self.loc_from(start);
@@ -176,6 +176,17 @@ impl Parser<'_> {
             }
             _ => Err(self.unexpected("a type")),
         }
+    }
+
+    /// True at the `<` of type arguments (`Array<String>`), which must start with a type:
+    /// in `x as Number < 5` the `<` compares.
+    fn type_arguments_ahead(&self) -> bool {
+        let starts_type = match self.peek_at(1) {
+            Tok::Ident(word) => word.starts_with(|c: char| c.is_ascii_uppercase()),
+            Tok::Punct("{" | "(") => true,
+            _ => false,
+        };
+        self.at_punct("<") && starts_type
     }
 
     /// After `(`: true when the parentheses are a function type's parameters.
