@@ -473,49 +473,11 @@ impl Fields {
     /// in `mode`; `Err` is Java's reason.
     fn build(&self, kind: TemporalKind, mode: Mode, text: &str) -> Result<Temporal, String> {
         let cannot_convert = || format!("Unable to convert `{text}` to {}.", time::type_name(kind));
-        let lenient = mode == Mode::Lenient;
-        let check = |value: Option<i64>, name: &str, min: i64, max: i64, shown: &str| match value {
-            Some(v) if !lenient && !(min..=max).contains(&v) => {
-                Err(format!("Invalid value for {name} (valid values {shown}): {v}"))
-            }
-            _ => Ok(value),
-        };
-        let month = check(self.month, "MonthOfYear", 1, 12, "1 - 12")?;
-        let day = check(self.day, "DayOfMonth", 1, 31, "1 - 28/31")?;
-        let hour = check(self.hour, "HourOfDay", 0, 23, "0 - 23")?;
-        let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
-        let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
-        let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
-        let second = check(self.second, "SecondOfMinute", 0, 59, "0 - 59")?;
-        // Java's year range holds in every mode; LENIENT values that roll over are kept
-        // within it too, so that no arithmetic below can overflow.
-        let year_of_era = self.year_of_era;
-        let shown = "1 - 999999999/1000000000";
-        let year_of_era = match year_of_era {
-            Some(v) if !(1..=999_999_999).contains(&v) => {
-                return Err(format!("Invalid value for YearOfEra (valid values {shown}): {v}"));
-            }
-            other => other,
-        };
-        if let Some(v) = self.year.filter(|v| !(-999_999_999..=999_999_999).contains(v)) {
-            let shown = "-999999999 - 999999999";
-            return Err(format!("Invalid value for Year (valid values {shown}): {v}"));
-        }
-        let rolled = [month, day, hour, clock_hour, hour_of_am_pm, minute, second];
-        if lenient && rolled.iter().flatten().any(|v| v.abs() > 1_000_000) {
-            return Err(cannot_convert());
-        }
-        // A year of era (`y`) needs an era (`G`) to be a year in STRICT mode.
-        let year = match (self.year, year_of_era) {
-            (Some(year), _) => Some(year),
-            (None, Some(_)) if mode == Mode::Strict && !self.has_era => None,
-            (None, year_of_era) => year_of_era,
-        };
-
+        let fields = self.checked(mode).map_err(|reason| reason.unwrap_or_else(cannot_convert))?;
         let has_offset = matches!(kind, TemporalKind::DateTime | TemporalKind::Time);
         if has_offset && self.offset.is_none() {
             // Java builds the local value first, then fails for want of a zone.
-            let local_kind = match (kind, hour.or(clock_hour).or(hour_of_am_pm).is_some()) {
+            let local_kind = match (kind, fields.hour.is_some()) {
                 (TemporalKind::Time, _) => TemporalKind::LocalTime,
                 (_, true) => TemporalKind::LocalDateTime,
                 (_, false) => TemporalKind::Date,
@@ -523,24 +485,20 @@ impl Fields {
             let resolved = self.build(local_kind, mode, text).map(|local| java_text(&local));
             return Err(missing_zone(&resolved.unwrap_or_default(), kind));
         }
+
         let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0, format: None };
         let mut extra_days = 0;
         if value.has_time() {
-            let half_day = clock_hour.map(|h| h % 12).or(hour_of_am_pm);
-            let hour = match (hour, half_day, self.pm) {
-                (Some(hour), _, _) => hour,
-                (None, Some(h), pm) => h + if pm == Some(true) { 12 } else { 0 },
-                (None, None, _) => return Err(cannot_convert()),
-            };
-            let total = hour * 3600 + minute.unwrap_or(0) * 60 + second.unwrap_or(0);
+            let hour = fields.hour.ok_or_else(cannot_convert)?;
+            let total = hour * 3600 + fields.minute.unwrap_or(0) * 60 + fields.second.unwrap_or(0);
             extra_days = total.div_euclid(86_400);
             let nanos =
                 total.rem_euclid(86_400) * NANOS_PER_SECOND as i64 + self.nanos.unwrap_or(0);
             value.nanos = u64::try_from(nanos).map_err(|_| cannot_convert())?;
         }
         if value.has_date() {
-            let year = year.ok_or_else(cannot_convert)?;
-            value.days = match (month, day, self.day_of_year) {
+            let year = fields.year.ok_or_else(cannot_convert)?;
+            value.days = match (fields.month, fields.day, self.day_of_year) {
                 (Some(month), Some(day), _) => resolve_date(year, month, day, mode)?,
                 (_, _, Some(day_of_year)) => time::days_from_civil(year, 1, 1) + day_of_year - 1,
                 _ => return Err(cannot_convert()),
@@ -551,6 +509,66 @@ impl Fields {
         }
         Ok(value)
     }
+
+    /// The fields checked against Java's ranges (outside LENIENT mode, where they roll
+    /// over), with the hour of day worked out from `h`/`K` and `a`. `Err(None)` stands for
+    /// Java's generic `Unable to convert` message.
+    fn checked(&self, mode: Mode) -> Result<Checked, Option<String>> {
+        let lenient = mode == Mode::Lenient;
+        let check = |value: Option<i64>, name: &str, min: i64, max: i64, shown: &str| match value {
+            Some(v) if !lenient && !(min..=max).contains(&v) => {
+                Err(Some(format!("Invalid value for {name} (valid values {shown}): {v}")))
+            }
+            // Even LENIENT values stay small, so that no arithmetic can overflow.
+            Some(v) if v.abs() > 1_000_000 => Err(None),
+            _ => Ok(value),
+        };
+        let month = check(self.month, "MonthOfYear", 1, 12, "1 - 12")?;
+        let day = check(self.day, "DayOfMonth", 1, 31, "1 - 28/31")?;
+        check(self.day_of_year, "DayOfYear", 1, 366, "1 - 365/366")?;
+        let hour = check(self.hour, "HourOfDay", 0, 23, "0 - 23")?;
+        let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
+        let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
+        let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
+        let second = check(self.second, "SecondOfMinute", 0, 59, "0 - 59")?;
+        if let Some(v) = self.nanos.filter(|v| !(0..=999_999_999).contains(v)) {
+            let shown = "0 - 999999999";
+            return Err(Some(format!(
+                "Invalid value for NanoOfSecond (valid values {shown}): {v}"
+            )));
+        }
+        if let Some(v) = self.year_of_era.filter(|v| !(1..=999_999_999).contains(v)) {
+            let shown = "1 - 999999999/1000000000";
+            return Err(Some(format!("Invalid value for YearOfEra (valid values {shown}): {v}")));
+        }
+        if let Some(v) = self.year.filter(|v| !(-999_999_999..=999_999_999).contains(v)) {
+            let shown = "-999999999 - 999999999";
+            return Err(Some(format!("Invalid value for Year (valid values {shown}): {v}")));
+        }
+        // A year of era (`y`) needs an era (`G`) to be a year in STRICT mode.
+        let year = match (self.year, self.year_of_era) {
+            (Some(year), _) => Some(year),
+            (None, Some(_)) if mode == Mode::Strict && !self.has_era => None,
+            (None, year_of_era) => year_of_era,
+        };
+        let half_day = clock_hour.map(|h| h % 12).or(hour_of_am_pm);
+        let hour = match (hour, half_day) {
+            (Some(hour), _) => Some(hour),
+            (None, Some(h)) => Some(h + if self.pm == Some(true) { 12 } else { 0 }),
+            (None, None) => None,
+        };
+        Ok(Checked { year, month, day, hour, minute, second })
+    }
+}
+
+/// The fields [`Fields::build`] combines, checked.
+struct Checked {
+    year: Option<i64>,
+    month: Option<i64>,
+    day: Option<i64>,
+    hour: Option<i64>,
+    minute: Option<i64>,
+    second: Option<i64>,
 }
 
 /// Days since 1970 of a year, month and day, with the day checked, clamped or rolled
@@ -640,6 +658,7 @@ mod tests {
                 ("9223372036854775807/01/01", "uuuu/MM/dd"),
                 ("2020/9223372036854775807/01", "yyyy/M/dd"),
                 ("2020/01/9223372036854775807 9223372036854775807", "yyyy/MM/d H"),
+                ("2020/9223372036854775807 10:00:00.9223372036854775807", "yyyy/D H:mm:ss.n"),
             ] {
                 let kind = TemporalKind::LocalDateTime;
                 assert!(parse(text, pattern, kind, mode).is_err(), "{text} {mode:?}");
