@@ -245,8 +245,8 @@ impl Reader<'_> {
         };
         self.pos += 1;
         let hours = self.number(2)?;
-        self.eat(b':');
-        let minutes = self.number(2).unwrap_or(0);
+        // ISO text writes `+01:00` or `+01`; `+0100` is left unread, so the text fails.
+        let minutes = if self.eat(b':') { self.number(2)? } else { 0 };
         Some(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?)
     }
 }
