@@ -155,16 +155,8 @@ fn coerce_temporal(
     } else {
         converted.format = None;
     }
-    if let Some(format) = format {
-        // DataWeave fails when it writes a value its pattern cannot show; flowrun checks
-        // here, so that writers never fail.
-        if let Err(reason) = time_pattern::format(&converted, format) {
-            let shown = dw_repr(&Value::Temporal(converted));
-            return Err(format!(
-                "Cannot coerce {type_name} ({shown}) to String, caused by: {reason}"
-            ));
-        }
-    }
+    // A pattern that cannot write the value (`HH` on a Date) fails only if the value is
+    // written with it, as in DataWeave: `as String {format}` and selectors still work.
     Ok(Value::Temporal(converted))
 }
 

@@ -244,7 +244,9 @@ impl Expr {
         match &self.output {
             OutputFormat::Native => Ok(TypedValue::java(value)),
             OutputFormat::Json { options, media_type } => {
-                let text = json::write_with(&value, *options);
+                let text = json::write_checked(&value, *options).map_err(|message| {
+                    self.render(eval::Fail::at(self.script.body.loc, message))
+                })?;
                 Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
             }
             OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),

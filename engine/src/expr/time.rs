@@ -272,14 +272,22 @@ pub(crate) fn convert(value: Temporal, kind: TemporalKind) -> Option<Temporal> {
 }
 
 /// The text writers give a value: in the pattern it was read with, else in ISO form.
-pub(crate) fn to_written(value: &Temporal) -> String {
+///
+/// # Errors
+///
+/// Java's reason when the pattern cannot write the value (`Unsupported field: HourOfDay`
+/// for `HH` on a Date).
+pub(crate) fn written(value: &Temporal) -> Result<String, String> {
     match &value.format {
-        // `as` checked that the value can be written in its pattern.
-        Some(format) => {
-            time_pattern::format(value, &format.pattern).unwrap_or_else(|_| to_iso(value))
-        }
-        None => to_iso(value),
+        Some(format) => time_pattern::format(value, &format.pattern),
+        None => Ok(to_iso(value)),
     }
+}
+
+/// Like [`written`], in ISO form when the pattern cannot write the value; for writers
+/// that cannot fail (logs, CSV and text fields).
+pub(crate) fn to_written(value: &Temporal) -> String {
+    written(value).unwrap_or_else(|_| to_iso(value))
 }
 
 /// Seconds since the epoch, counting the offset; local values are taken as UTC.
