@@ -242,7 +242,7 @@ impl Expr {
         }
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
-            OutputFormat::Native => Ok(TypedValue::java(value)),
+            OutputFormat::Native => Ok(TypedValue::java(without_keys(value))),
             OutputFormat::Json { options, media_type } => {
                 let text = json::write_checked(&value, *options).map_err(|message| {
                     self.render(eval::Fail::at(self.script.body.loc, message))
@@ -465,6 +465,30 @@ impl Template {
     }
 }
 
+/// The value with its Keys made Strings, as DataWeave's Java writer gives them: Keys exist
+/// only inside a script (`keysOf(payload)` stored in a variable is a list of Strings).
+fn without_keys(value: Value) -> Value {
+    fn has_keys(value: &Value) -> bool {
+        match value {
+            Value::Key(_) => true,
+            Value::Array(items) => items.iter().any(has_keys),
+            Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
+            _ => false,
+        }
+    }
+    fn strip(value: &Value) -> Value {
+        match value {
+            Value::Key(key) => Value::String(key.clone()),
+            Value::Array(items) => Value::array(items.iter().map(strip)),
+            Value::Object(pairs) => {
+                Value::Object(Arc::new(pairs.iter().map(|(k, v)| (k.clone(), strip(v))).collect()))
+            }
+            other => other.clone(),
+        }
+    }
+    if has_keys(&value) { strip(&value) } else { value }
+}
+
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain
 /// decimal, written JSON or text as its text, objects and arrays as JSON.
 pub fn to_text(value: &TypedValue) -> String {
@@ -556,6 +580,15 @@ mod tests {
         assert_eq!(text("error default 'no error'"), "no error");
         assert_eq!(text("sizeOf(vars)"), "1");
         assert_eq!(text("message.payload.a.b[-1]"), "2");
+    }
+
+    #[test]
+    fn native_results_give_keys_as_strings() {
+        let event = event(r#"{"a": {"b": [1, 2]}}"#);
+        let keys = eval_in("{n: [keysOf(payload)[0]], k: keysOf(payload)[0] == 'a'}", &event);
+        let expected =
+            Value::object([("n", Value::array([Value::string("a")])), ("k", Value::Bool(false))]);
+        assert_eq!(keys, Ok(TypedValue::java(expected)));
     }
 
     #[test]
