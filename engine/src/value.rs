@@ -25,6 +25,9 @@ pub enum Value {
     Number(BigDecimal),
     /// A Unicode string.
     String(Arc<str>),
+    /// The key of an object's pair, as `keysOf` and `$$` of `mapObject` give it: text
+    /// that is not a String, so `==` with a String is false (`~=` is true).
+    Key(Arc<str>),
     /// An ordered list.
     Array(Arc<Vec<Value>>),
     /// An ordered list of key-value pairs; keys may repeat (DataWeave objects allow that).
@@ -52,7 +55,7 @@ pub enum TemporalKind {
 }
 
 /// A date and/or time of day, as written in its own offset (not converted to UTC).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Temporal {
     /// Which parts are meaningful.
     pub kind: TemporalKind,
@@ -62,6 +65,18 @@ pub struct Temporal {
     pub nanos: u64,
     /// Offset from UTC in seconds; 0 for local and date values.
     pub offset_seconds: i32,
+    /// The `java.time` pattern the value was read with (`as Date {format: "MM/dd/yyyy"}`),
+    /// which writers use instead of ISO form, as DataWeave does.
+    pub format: Option<Arc<TemporalFormat>>,
+}
+
+/// How a [`Temporal`] read with a pattern is written back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TemporalFormat {
+    /// The `java.time` pattern.
+    pub pattern: String,
+    /// The zone name the text gave (`GMT` in `10:00 GMT`), which the pattern's `z` writes.
+    pub zone: Option<String>,
 }
 
 impl Temporal {
@@ -105,10 +120,10 @@ impl Value {
         }
     }
 
-    /// The string content, if this is a string.
+    /// The string content, if this is a string or a key.
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Value::String(s) => Some(s),
+            Value::String(s) | Value::Key(s) => Some(s),
             _ => None,
         }
     }

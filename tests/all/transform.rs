@@ -71,3 +71,29 @@ fn a_syntax_error_in_a_resource_names_the_dwl_file_and_line() {
     assert!(stderr.contains("app.xml:6:35: error: "), "{stderr}");
     assert!(stderr.contains("order.dwl:4:18: "), "{stderr}");
 }
+
+#[test]
+fn metadata_selectors_read_the_payload_media_type_and_bytes() {
+    const METADATA_APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core">
+  <flow name="meta">
+    <set-variable variableName="mime" value="#[payload.^mimeType]"/>
+    <set-variable variableName="media" value="#[payload.^mediaType]"/>
+    <set-variable variableName="raw" value="#[payload.^raw as String]"/>
+  </flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-metadata");
+    let mule = dir.0.join("src/main/mule");
+    std::fs::create_dir_all(&mule).expect("create src/main/mule");
+    std::fs::write(mule.join("app.xml"), METADATA_APP).expect("write the app");
+    let payload = r#"{"id":  "A1"}"#;
+    let output = run_flowrun(&dir.0, &["call", ".", "--flow", "meta", "--payload", payload]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("`flowrun call` prints JSON");
+    assert_eq!(printed["vars"]["mime"], "application/json");
+    assert_eq!(printed["vars"]["media"], "application/json");
+    // The bytes as received, spacing included.
+    assert_eq!(printed["vars"]["raw"], payload);
+}

@@ -97,6 +97,9 @@ pub(crate) struct Lambda {
     pub(crate) params: Vec<Arc<str>>,
     /// Defaults of trailing parameters, by position.
     pub(crate) defaults: Vec<Option<Node>>,
+    /// The declared types of the parameters, by position, where `is` can test them
+    /// (`String`, `String|Number`); overloads of a `fun` are chosen by them.
+    pub(crate) param_types: Vec<Option<Arc<str>>>,
     /// The body.
     pub(crate) body: Node,
 }
@@ -305,6 +308,9 @@ pub(crate) enum Selector {
     Exists(Arc<str>),
     /// `name!`: the key's value; its absence is an error.
     Required(Arc<str>),
+    /// `.^name`: metadata of an input (`payload.^mediaType`) or the format a value was
+    /// read with (`.^format`); `.^` alone gives all of it as an object.
+    Metadata(Option<Arc<str>>),
 }
 
 /// The built-in binary operators.

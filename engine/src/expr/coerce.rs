@@ -1,11 +1,14 @@
 //! `as` and `is`: coercions between types and type tests, with DataWeave's rules and
 //! messages (`Cannot coerce String (abc) to Number`).
 
+use std::sync::Arc;
+
 use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
+use crate::expr::time_pattern::{self, Mode};
 use crate::expr::{num, time};
-use crate::value::{TemporalKind, Value};
+use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
 pub(crate) fn coerce_as(
@@ -13,14 +16,27 @@ pub(crate) fn coerce_as(
     type_name: &str,
     props: Option<&Value>,
 ) -> Result<Value, String> {
+    let value = match (type_name, value) {
+        ("Key" | "Any", key @ Value::Key(_)) => return Ok(key),
+        ("Key", Value::String(text)) => return Ok(Value::Key(text)),
+        // Other coercions read a Key as the String it holds (their errors name a String).
+        (_, Value::Key(text)) => Value::String(text),
+        (_, other) => other,
+    };
     let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
     let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
-    if let Some(kind) = time::kind_named(type_name) {
-        return coerce_temporal(value, kind, format);
+    if let Some(kind) = time::kind_named(type_name)
+        && !(kind == TemporalKind::DateTime && matches!(value, Value::Number(_)))
+    {
+        let mode = match props.and_then(|p| p.get("mode")) {
+            Some(mode) => Mode::named(&coerce_string(mode).unwrap_or_default())?,
+            None => Mode::Smart,
+        };
+        return coerce_temporal(value, kind, format, mode);
     }
     let coerced = match (type_name, &value) {
         ("String", Value::Temporal(t)) if format.is_some() => {
-            let formatted = time::format(t, format.unwrap_or_default());
+            let formatted = time_pattern::format(t, format.unwrap_or_default());
             let caused_by = |reason: String| {
                 format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
             };
@@ -28,6 +44,31 @@ pub(crate) fn coerce_as(
         }
         ("String", Value::Number(n)) if format.is_some() => {
             Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+        }
+        ("Number", Value::String(text)) if format.is_some() => {
+            let format = format.unwrap_or_default();
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let number = num::parse_formatted(text, format, locale).ok_or_else(|| {
+                format!("Unable to coerce `{text}` as Number using `{format}` as format.")
+            })?;
+            Some(Value::Number(number))
+        }
+        ("DateTime", Value::Number(n)) => {
+            // Seconds (or `unit: "milliseconds"`) since the epoch, in UTC.
+            let millis = match unit {
+                None | Some("seconds") => n.with_scale(0) * BigDecimal::from(1000),
+                Some("milliseconds") => n.with_scale(0),
+                Some(other) => {
+                    return Err(format!(
+                        "Invalid unit: {other} expecting 'milliseconds' or 'seconds'"
+                    ));
+                }
+            };
+            let millis = millis.to_string().parse::<i64>().ok();
+            millis.map(|millis| Value::Temporal(time::from_epoch_millis(millis)))
+        }
+        ("Key", Value::Number(_) | Value::Bool(_)) => {
+            coerce_string(&value).map(|text| Value::Key(text.into()))
         }
         ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
             let seconds = time::epoch_seconds(t);
@@ -45,6 +86,8 @@ pub(crate) fn coerce_as(
     }
     let coerced = match type_name {
         "String" => coerce_string(&value).map(Value::string),
+        // Unlike arithmetic, `as Number` does not skip spaces around the digits.
+        "Number" if matches!(&value, Value::String(s) if s.trim() != &**s) => None,
         "Number" => coerce_number(&value).map(Value::Number),
         "Boolean" => match &value {
             Value::Bool(_) => Some(value.clone()),
@@ -56,40 +99,80 @@ pub(crate) fn coerce_as(
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
         "Any" => Some(value.clone()),
+        "Key" => None,
         other => return Err(format!("flowrun does not support `as {other}` yet")),
     };
     coerced.ok_or_else(|| match value {
-        // Unlike other messages, `as` names a null without its value.
-        Value::Null => format!("Cannot coerce Null to {type_name}"),
+        // Unlike other messages, `as String` names a null without its value, and an empty
+        // String is named without its (empty) text.
+        Value::Null if type_name == "String" => format!("Cannot coerce Null to {type_name}"),
+        Value::String(text) if matches!(type_name, "Array" | "Object") => {
+            format!("Cannot coerce String ({}) to {type_name}", dw_repr(&Value::String(text)))
+        }
+        Value::String(text) if text.is_empty() => format!("Cannot coerce String to {type_name}"),
         other => cannot_coerce(&other, type_name),
     })
 }
 
-/// `as Date`, `as DateTime`, ...: from ISO text, text in `format`, or another temporal.
+/// `as Date`, `as DateTime`, ...: from ISO text, text in `format` (read in `mode`), or
+/// another temporal.
+///
+/// A value given a `format` remembers it, and writers use it, as DataWeave's do; `as`
+/// without one forgets it.
 fn coerce_temporal(
     value: Value,
     kind: TemporalKind,
     format: Option<&str>,
+    mode: Mode,
 ) -> Result<Value, String> {
+    let type_name = time::type_name(kind);
     let converted = match (&value, format) {
-        (Value::String(text), Some(format)) => time::parse_with(text, format, kind),
+        (Value::String(text), Some(format)) => {
+            let parsed = time_pattern::parse(text, format, kind, mode);
+            Some(parsed.map_err(|reason| {
+                format!("Cannot coerce String ({text}) to {type_name}, caused by: {reason}")
+            })?)
+        }
         (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
-        (Value::Temporal(t), _) => time::convert(*t, kind),
+        (Value::Temporal(t), _) => time::convert(t.clone(), kind),
         _ => None,
     };
-    let type_name = time::type_name(kind);
-    converted.map(Value::Temporal).ok_or_else(|| match &value {
-        Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
-        other => {
-            format!("Cannot coerce {} ({}) to {type_name}", eval::type_name(other), dw_repr(other))
-        }
-    })
+    let Some(mut converted) = converted else {
+        return Err(match &value {
+            Value::String(s) if s.is_empty() => format!("Cannot coerce String to {type_name}"),
+            Value::String(s) => format!("Cannot coerce String ({s}) to {type_name}"),
+            other => format!(
+                "Cannot coerce {} ({}) to {type_name}",
+                eval::type_name(other),
+                dw_repr(other)
+            ),
+        });
+    };
+    if let Some(pattern) = format {
+        // Text read with a pattern already remembers it, with any zone name it gave.
+        let zone = converted.format.as_ref().and_then(|old| old.zone.clone());
+        converted.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+    } else {
+        converted.format = None;
+    }
+    // A pattern that cannot write the value (`HH` on a Date) fails only if the value is
+    // written with it, as in DataWeave: `as String {format}` and selectors still work.
+    Ok(Value::Temporal(converted))
 }
 
-/// `value is Type`.
+/// `value is Type`; `Type` may be a union such as `String|Number`.
 pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
+    if type_name.contains('|') {
+        for member in type_name.split('|') {
+            if is_type(value, member)? {
+                return Ok(true);
+            }
+        }
+        return Ok(false);
+    }
     let matches = match type_name {
         "String" => matches!(value, Value::String(_)),
+        "Key" => matches!(value, Value::Key(_)),
         "Number" => matches!(value, Value::Number(_)),
         "Boolean" => matches!(value, Value::Bool(_)),
         "Null" => matches!(value, Value::Null),

@@ -168,7 +168,7 @@ impl Eval<'_> {
             NodeKind::Bool(b) => Ok(Value::Bool(*b)),
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
-            NodeKind::Temporal(t) => Ok(Value::Temporal(*t)),
+            NodeKind::Temporal(t) => Ok(Value::Temporal(t.clone())),
             NodeKind::Regex(_) => Err(Fail::at(
                 node.loc,
                 "A regular expression can only be passed to a function in this version of flowrun",
@@ -227,12 +227,15 @@ impl Eval<'_> {
         props: Option<&Node>,
         loc: Loc,
     ) -> EResult<Value> {
+        let value_loc = value.loc;
         let value = self.eval(value)?;
         let props = match props {
             Some(props) => Some(self.eval(props)?),
             None => None,
         };
-        coerce_as(value, type_name, props.as_ref(), loc)
+        // DataWeave's excerpt of a String that is not a Boolean underlines the String only.
+        let string_to_boolean = type_name == "Boolean" && matches!(value, Value::String(_));
+        coerce_as(value, type_name, props.as_ref(), if string_to_boolean { value_loc } else { loc })
     }
 
     fn do_block(&mut self, decls: &[Decl], body: &Node) -> EResult<Value> {
@@ -305,8 +308,9 @@ impl Eval<'_> {
     /// Tests one pattern, binding its name; the caller forgets the binding.
     fn pattern_matches(&mut self, pattern: &Pattern, value: &Value) -> EResult<bool> {
         let (bind, matched) = match pattern {
+            // A literal case matches as `~=` does (`1 match { case "1" -> ... }`).
             Pattern::Equals { bind, value: expected } => {
-                (bind, dw_equal(&self.eval(expected)?, value))
+                (bind, similar(&self.eval(expected)?, value))
             }
             Pattern::Is { bind, type_name } => {
                 let matched = coerce::is_type(value, type_name).map_err(Fail::unplaced)?;
@@ -351,6 +355,50 @@ impl Eval<'_> {
             top = frame.scope.min(frame.start);
         }
         find_local(&self.locals[..top], name)
+    }
+
+    /// The function a call of `name` with `args` runs. Functions declared with the same
+    /// name overload it by arity and by declared parameter types (`fun f(a: String)` and
+    /// `fun f(a: Number)`): the innermost one whose parameters fit the arguments; when
+    /// only the arity fits, the first declared of those; else the innermost of them all.
+    fn overload(&self, name: &str, args: &[Arg]) -> Option<&Closure> {
+        let Some(Arg::Fun(innermost)) = self.local(name) else { return None };
+        let fits_arity = |closure: &Closure| {
+            let n_required =
+                closure.defaults.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
+            (n_required..=closure.params.len()).contains(&args.len())
+        };
+        let fits_types = |closure: &Closure| {
+            closure.param_types.iter().zip(args).all(|(param_type, arg)| match (param_type, arg) {
+                (Some(type_name), Arg::Value(value)) => {
+                    coerce::is_type(value, type_name).unwrap_or(true)
+                }
+                _ => true,
+            })
+        };
+        if fits_arity(innermost) && fits_types(innermost) {
+            return Some(innermost);
+        }
+        // The same walk as `local`, over every binding instead of the first.
+        let mut ranges = Vec::new();
+        let mut top = self.locals.len();
+        for frame in self.frames.iter().rev() {
+            if frame.start < top {
+                ranges.push(frame.start..top);
+                top = frame.scope.min(frame.start);
+            }
+        }
+        ranges.push(0..top);
+        let overloads = ranges.into_iter().flat_map(|range| self.locals[range].iter().rev());
+        let candidates: Vec<&Closure> = overloads
+            .filter(|(n, _)| &**n == name)
+            .filter_map(|(_, arg)| match arg {
+                Arg::Fun(closure) if fits_arity(closure) => Some(closure),
+                _ => None,
+            })
+            .collect();
+        let typed = candidates.iter().find(|closure| fits_types(closure));
+        typed.or(candidates.last()).copied().or(Some(innermost))
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
@@ -481,6 +529,9 @@ impl Eval<'_> {
                 None => Ok(Value::Null),
             };
         }
+        if let Selector::Metadata(name) = selector {
+            return self.metadata(target, name.as_deref());
+        }
         if let Selector::Dynamic(index) = selector
             && let NodeKind::Call { name, args, .. } = &*index.kind
             && &**name == "to"
@@ -503,8 +554,9 @@ impl Eval<'_> {
                 other => other,
             },
             Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
+            Selector::Metadata(_) => Ok(Value::Null),
             Selector::Dynamic(index) => match self.eval(index)? {
-                Value::String(key) => select_key(&value, &key),
+                Value::String(key) | Value::Key(key) => select_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
                 other => Err(call_error(
                     "Value Selector",
@@ -514,6 +566,38 @@ impl Eval<'_> {
             },
         };
         result.map_err(|message| Fail::at(loc, message))
+    }
+
+    /// `target.^name`: an input's metadata, the format a value was read with, or null.
+    fn metadata(&mut self, target: &Node, name: Option<&str>) -> EResult<Value> {
+        let input = match &*target.kind {
+            NodeKind::Name(input) if self.local(input).is_none() => match &**input {
+                "payload" => Some(self.scope.payload),
+                "attributes" => Some(self.scope.attributes),
+                other => self.scope.inputs.iter().find(|(n, _)| n == other).map(|(_, typed)| typed),
+            },
+            NodeKind::Select { target: vars, selector: Selector::Key(key) }
+                if matches!(&*vars.kind, NodeKind::Name(n) if &**n == "vars")
+                    && self.local("vars").is_none() =>
+            {
+                self.scope.vars.get(&**key)
+            }
+            _ => None,
+        };
+        if let Some(input) = input {
+            return Ok(input_metadata(input, name));
+        }
+        let value = self.eval(target)?;
+        let format = match &value {
+            Value::Temporal(t) => t.format.as_ref().map(|f| Value::string(f.pattern.as_str())),
+            _ => None,
+        };
+        Ok(match (name, format) {
+            (Some("format"), Some(format)) => format,
+            (None, Some(format)) => Value::object([("format", format)]),
+            (None, None) => Value::object(Vec::<(&str, Value)>::new()),
+            (Some(_), _) => Value::Null,
+        })
     }
 
     fn binary(&mut self, op: BinOp, lhs: &Node, rhs: &Node, loc: Loc) -> EResult<Value> {
@@ -543,8 +627,9 @@ impl Eval<'_> {
         for node in arg_nodes {
             args.push(self.arg(node)?);
         }
-        if let Some(Arg::Fun(closure)) = self.local(name) {
+        if let Some(closure) = self.overload(name, &args) {
             let closure = closure.clone();
+            let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
@@ -718,6 +803,76 @@ fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> 
     locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
 }
 
+/// Coerces the arguments of a `fun` call to the parameters' declared types, as DataWeave
+/// does (`fun f(a: Number)` called with `"12"` sees `12`); an argument that cannot be
+/// coerced fails with DataWeave's call error.
+fn coerce_params(name: &str, closure: &Closure, mut args: Vec<Arg>) -> Result<Vec<Arg>, String> {
+    if closure.param_types.iter().all(Option::is_none) {
+        return Ok(args);
+    }
+    for (arg, param_type) in args.iter_mut().zip(&closure.param_types) {
+        let (Arg::Value(value), Some(type_name)) = (&*arg, param_type) else { continue };
+        // Types `is` cannot test (type parameters, functions) are not checked.
+        if coerce::is_type(value, type_name).unwrap_or(true) {
+            continue;
+        }
+        let coerced = type_name
+            .split('|')
+            .find_map(|member| coerce::coerce_as(value.clone(), member, None).ok());
+        match coerced {
+            Some(coerced) => *arg = Arg::Value(coerced),
+            None => {
+                let values: Vec<Value> = args
+                    .iter()
+                    .map(|arg| match arg {
+                        Arg::Value(value) => value.clone(),
+                        Arg::Fun(_) | Arg::Regex(_) => Value::Null,
+                    })
+                    .collect();
+                let types: Vec<String> = closure
+                    .param_types
+                    .iter()
+                    .map(|t| t.as_deref().map_or("Any".to_owned(), |t| t.replace('|', " | ")))
+                    .collect();
+                let types: Vec<&str> = types.iter().map(String::as_str).collect();
+                return Err(typed_call_error(name, &values, &types));
+            }
+        }
+    }
+    Ok(args)
+}
+
+/// The metadata of an input, as `payload.^name` gives it: `mediaType` (with parameters,
+/// as Java writes them: `application/json;charset=UTF-8`), `mimeType` (without them, as the
+/// Mule runtime gives it), `encoding` (the charset, UTF-8 by default) and `raw` (the bytes
+/// as received); `.^` alone gives `raw`, `encoding` and `mediaType`.
+fn input_metadata(input: &TypedValue, name: Option<&str>) -> Value {
+    let media_type = &input.media_type;
+    let raw = || match &input.value {
+        Value::Binary(bytes) => Value::Binary(bytes.clone()),
+        Value::String(text) => Value::Binary(bytes::Bytes::copy_from_slice(text.as_bytes())),
+        _ => Value::Null,
+    };
+    let encoding = || Value::string(media_type.charset().unwrap_or("UTF-8"));
+    let full_type = || {
+        let mut text = media_type.essence();
+        for (param, value) in media_type.params.iter() {
+            text.push_str(&format!(";{param}={value}"));
+        }
+        Value::string(text)
+    };
+    match name {
+        None => {
+            Value::object([("raw", raw()), ("encoding", encoding()), ("mediaType", full_type())])
+        }
+        Some("mediaType") => full_type(),
+        Some("mimeType") => Value::string(media_type.essence()),
+        Some("encoding") => encoding(),
+        Some("raw") => raw(),
+        Some(_) => Value::Null,
+    }
+}
+
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.
 fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> EResult<()> {
     match value {
@@ -834,7 +989,11 @@ fn select_index(value: &Value, index: &BigDecimal) -> Value {
     match value {
         Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
         Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_) => {
+        Value::String(_)
+        | Value::Key(_)
+        | Value::Number(_)
+        | Value::Bool(_)
+        | Value::Temporal(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))
@@ -863,7 +1022,7 @@ fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String
             }
             Value::array(part)
         })),
-        Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             Ok(slice(chars.len()).map_or(Value::Null, |(a, b, reverse)| {
@@ -948,6 +1107,9 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
 
 /// Orders two values for `< > <= >=`; a String compared with a Number is read as a Number.
 fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
+    if let (Value::Key(_), _) | (_, Value::Key(_)) = (lhs, rhs) {
+        return compare(&key_as_string(lhs), &key_as_string(rhs));
+    }
     let number = |value: &Value| -> EResult<BigDecimal> {
         coerce_number(value).ok_or_else(|| Fail::plain(cannot_coerce(value, "Number")))
     };
@@ -1059,20 +1221,37 @@ fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 pub(crate) fn coerce_number(value: &Value) -> Option<BigDecimal> {
     match value {
         Value::Number(n) => Some(n.clone()),
-        Value::String(s) => num::parse(s),
+        Value::String(s) | Value::Key(s) => num::parse(s),
         _ => None,
+    }
+}
+
+/// A Key as the String it holds; other values as they are.
+pub(crate) fn key_as_string(value: &Value) -> Value {
+    match value {
+        Value::Key(key) => Value::String(key.clone()),
+        other => other.clone(),
     }
 }
 
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) => Some(s.to_string()),
+        Value::String(s) | Value::Key(s) => Some(s.to_string()),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::Temporal(t) => Some(time::to_iso(t)),
         _ => None,
+    }
+}
+
+/// A scalar as writers write it: like [`coerce_string`], except that a date read with a
+/// `format` is written in it.
+pub(crate) fn written_string(value: &Value) -> Option<String> {
+    match value {
+        Value::Temporal(t) => Some(time::to_written(t)),
+        other => coerce_string(other),
     }
 }
 
@@ -1083,6 +1262,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Bool(_) => "Boolean",
         Value::Number(_) => "Number",
         Value::String(_) => "String",
+        Value::Key(_) => "Key",
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
@@ -1121,13 +1301,21 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::String(s) => {
+        Value::String(s) | Value::Key(s) => {
             let mut out = String::new();
             json::write_string(&mut out, s);
             out
         }
         Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
-        Value::Temporal(t) => format!("|{}|", time::to_iso(t)),
+        Value::Temporal(t) => match &t.format {
+            Some(format) => {
+                let mut quoted = String::new();
+                json::write_string(&mut quoted, &format.pattern);
+                let type_name = time::type_name(t.kind);
+                format!("|{}| as {type_name} {{format: {quoted}}}", time::to_iso(t))
+            }
+            None => format!("|{}|", time::to_iso(t)),
+        },
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, type_name, typed_call_error,
+    coerce_string, describe, dw_equal, type_name, typed_call_error, written_string,
 };
 use crate::expr::{json, modules, num, time, writers};
 use crate::value::Value;
@@ -124,6 +124,17 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     // Module functions may be called qualified (`Strings::capitalize`); resolution at load
     // time made sure the name is imported.
     let name = name.rsplit("::").next().unwrap_or(name);
+    // Functions read a Key as the String it holds; only `typeOf` tells them apart.
+    let args: Vec<Arg> = if name == "typeOf" {
+        args
+    } else {
+        args.into_iter()
+            .map(|arg| match arg {
+                Arg::Value(Value::Key(key)) => Arg::Value(Value::String(key)),
+                other => other,
+            })
+            .collect()
+    };
     if let Some(result) = modules::call(eval, name, &args) {
         return result;
     }
@@ -184,12 +195,13 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             other => coerce_string(other).is_some_and(|s| s.trim().is_empty()),
         })),
         "flatten" => flatten(value),
-        "keysOf" | "namesOf" => object_parts(name, value, |k, _| Value::String(k.clone())),
+        "keysOf" => object_parts(name, value, |k, _| Value::Key(k.clone())),
+        "namesOf" => object_parts(name, value, |k, _| Value::String(k.clone())),
         "valuesOf" => object_parts(name, value, |_, v| v.clone()),
         "entriesOf" => object_parts(name, value, |k, v| {
             let attributes = Value::object(Vec::<(&str, Value)>::new());
             Value::object([
-                ("key", Value::String(k.clone())),
+                ("key", Value::Key(k.clone())),
                 ("value", v.clone()),
                 ("attributes", attributes),
             ])
@@ -540,7 +552,7 @@ fn object_higher_order(
     let mut out_items = Vec::new();
     for (idx, (key, value)) in pairs.iter().enumerate() {
         let result =
-            eval.apply(lambda, vec![value.clone(), Value::String(key.clone()), index(idx)])?;
+            eval.apply(lambda, vec![value.clone(), Value::Key(key.clone()), index(idx)])?;
         match name {
             "mapObject" => match result {
                 Value::Object(more) => out_pairs.extend(more.iter().cloned()),
@@ -567,7 +579,7 @@ fn object_by_key(
 ) -> EResult<Value> {
     let mut keyed = Vec::with_capacity(pairs.len());
     for (key, value) in pairs.iter() {
-        let criterion = eval.apply(lambda, vec![value.clone(), Value::String(key.clone())])?;
+        let criterion = eval.apply(lambda, vec![value.clone(), Value::Key(key.clone())])?;
         keyed.push((criterion, Value::object([(key.clone(), value.clone())])));
     }
     let regroup = |items: &[Value]| {
@@ -637,7 +649,7 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
 fn order(lhs: &Value, rhs: &Value) -> Ordering {
     match (lhs, rhs) {
         (Value::Number(a), Value::Number(b)) => a.cmp(b),
-        (Value::String(a), Value::String(b)) => a.cmp(b),
+        (Value::String(a) | Value::Key(a), Value::String(b) | Value::Key(b)) => a.cmp(b),
         (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
         (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b).unwrap_or(Ordering::Equal),
         _ => type_name(lhs).cmp(type_name(rhs)),
@@ -946,7 +958,7 @@ fn write(value: &Value, mime: &Value) -> Result<Value, String> {
     match mime.as_str() {
         "application/json" | "json" => Ok(Value::string(json::write(value, true))),
         "text/plain" | "text" => {
-            coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+            written_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
         }
         other => Err(format!("flowrun cannot write `{other}` yet")),
     }

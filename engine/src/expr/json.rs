@@ -12,6 +12,7 @@
 
 use bigdecimal::BigDecimal;
 
+use crate::expr::eval::dw_repr;
 use crate::expr::{num, time};
 use crate::value::Value;
 
@@ -77,9 +78,20 @@ pub(crate) fn write(value: &Value, indent: bool) -> String {
 
 /// Writes `value` as JSON text with the given writer properties.
 pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
-    let mut writer = Writer { out: String::new(), options };
+    let mut writer = Writer { out: String::new(), options, error: None };
     writer.value(value, 0);
     writer.out
+}
+
+/// Like [`write_with`], but fails as DataWeave's writer does when a date's remembered
+/// pattern cannot write it (`HH` on a Date).
+pub(crate) fn write_checked(value: &Value, options: WriterOptions) -> Result<String, String> {
+    let mut writer = Writer { out: String::new(), options, error: None };
+    writer.value(value, 0);
+    match writer.error {
+        Some(error) => Err(error),
+        None => Ok(writer.out),
+    }
 }
 
 /// Writes a string literal with JSON escapes.
@@ -104,6 +116,8 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
 struct Writer {
     out: String,
     options: WriterOptions,
+    /// The first date that its remembered pattern could not write.
+    error: Option<String>,
 }
 
 impl Writer {
@@ -112,9 +126,17 @@ impl Writer {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
-            Value::String(s) => write_string(&mut self.out, s),
+            Value::String(s) | Value::Key(s) => write_string(&mut self.out, s),
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
-            Value::Temporal(t) => write_string(&mut self.out, &time::to_iso(t)),
+            Value::Temporal(t) => match time::written(t) {
+                Ok(text) => write_string(&mut self.out, &text),
+                Err(reason) => {
+                    let shown = format!("{} ({})", time::type_name(t.kind), dw_repr(value));
+                    let error = format!("Cannot coerce {shown} to String, caused by: {reason}");
+                    self.error.get_or_insert(error);
+                    write_string(&mut self.out, &time::to_iso(t));
+                }
+            },
             Value::Array(items) => {
                 let skip = self.options.skip_null_in_arrays;
                 let items = items.iter().filter(|v| !(skip && **v == Value::Null));

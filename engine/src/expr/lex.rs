@@ -229,8 +229,22 @@ impl Lexer<'_> {
         if c == '"' || c == '\'' || c == '`' {
             return self.string(c).map(Tok::Str);
         }
+        let starts_temporal = |rest: &str| {
+            let mut after = rest[1..].chars();
+            match after.next() {
+                Some('P') => after.next().is_some_and(|c| c.is_ascii_digit() || c == 'T'),
+                Some(c) => c.is_ascii_digit() || c == '-' || c == '+',
+                None => false,
+            }
+        };
+        if c == '|' && !starts_temporal(self.rest()) {
+            // Outside a date literal, a bar separates the members of a union type
+            // (`String | Number`); DataWeave has no `|` operator.
+            self.pos += 1;
+            return Ok(Tok::Punct("|"));
+        }
         if c == '|' {
-            // `|2003-10-01|`: DataWeave has no `|` operator, so a bar always starts one.
+            // `|2003-10-01|`, `|23:57:59|`, `|P1D|`.
             let at = self.pos;
             let len = self.rest()[1..].find('|').ok_or(LexError::UnclosedTemporal { at })?;
             let text = self.rest()[1..1 + len].to_owned();

@@ -50,6 +50,7 @@ mod num;
 mod parse;
 mod resolve;
 mod time;
+mod time_pattern;
 mod writers;
 
 use std::sync::{Arc, OnceLock};
@@ -241,9 +242,11 @@ impl Expr {
         }
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
-            OutputFormat::Native => Ok(TypedValue::java(value)),
+            OutputFormat::Native => Ok(TypedValue::java(without_keys(value))),
             OutputFormat::Json { options, media_type } => {
-                let text = json::write_with(&value, *options);
+                let text = json::write_checked(&value, *options).map_err(|message| {
+                    self.render(eval::Fail::at(self.script.body.loc, message))
+                })?;
                 Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
             }
             OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
@@ -491,11 +494,35 @@ pub fn type_name(value: &Value) -> &'static str {
     eval::type_name(value)
 }
 
+/// The value with its Keys made Strings, as DataWeave's Java writer gives them: Keys exist
+/// only inside a script (`keysOf(payload)` stored in a variable is a list of Strings).
+fn without_keys(value: Value) -> Value {
+    fn has_keys(value: &Value) -> bool {
+        match value {
+            Value::Key(_) => true,
+            Value::Array(items) => items.iter().any(has_keys),
+            Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
+            _ => false,
+        }
+    }
+    fn strip(value: &Value) -> Value {
+        match value {
+            Value::Key(key) => Value::String(key.clone()),
+            Value::Array(items) => Value::array(items.iter().map(strip)),
+            Value::Object(pairs) => {
+                Value::Object(Arc::new(pairs.iter().map(|(k, v)| (k.clone(), strip(v))).collect()))
+            }
+            other => other.clone(),
+        }
+    }
+    if has_keys(&value) { strip(&value) } else { value }
+}
+
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain
 /// decimal, written JSON or text as its text, objects and arrays as JSON.
 pub fn to_text(value: &TypedValue) -> String {
     match &value.value {
-        Value::String(s) => s.to_string(),
+        Value::String(s) | Value::Key(s) => s.to_string(),
         // An unknown charset reads as UTF-8 here; expressions that read the value report it.
         Value::Binary(bytes) => match value.media_type.decode_text(bytes) {
             Ok(text) => text.into_owned(),
@@ -504,7 +531,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::Temporal(t) => time::to_iso(t),
+        Value::Temporal(t) => time::to_written(t),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }
@@ -525,7 +552,7 @@ pub fn to_bytes(value: &TypedValue) -> Result<(Bytes, MediaType), EvalError> {
     };
     match &value.value {
         Value::Binary(bytes) => Ok((bytes.clone(), value.media_type.clone())),
-        Value::String(s) => Ok((Bytes::from(s.to_string()), text_type())),
+        Value::String(s) | Value::Key(s) => Ok((Bytes::from(s.to_string()), text_type())),
         Value::Null => Ok((Bytes::new(), value.media_type.clone())),
         other => {
             let text = json::write(other, true);
@@ -582,6 +609,15 @@ mod tests {
         assert_eq!(text("error default 'no error'"), "no error");
         assert_eq!(text("sizeOf(vars)"), "1");
         assert_eq!(text("message.payload.a.b[-1]"), "2");
+    }
+
+    #[test]
+    fn native_results_give_keys_as_strings() {
+        let event = event(r#"{"a": {"b": [1, 2]}}"#);
+        let keys = eval_in("{n: [keysOf(payload)[0]], k: keysOf(payload)[0] == 'a'}", &event);
+        let expected =
+            Value::object([("n", Value::array([Value::string("a")])), ("k", Value::Bool(false))]);
+        assert_eq!(keys, Ok(TypedValue::java(expected)));
     }
 
     #[test]

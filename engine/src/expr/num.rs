@@ -117,6 +117,67 @@ pub(crate) fn parse(text: &str) -> Option<BigDecimal> {
     text.parse().ok()
 }
 
+/// Reads `text` written in a `DecimalFormat` pattern (`as Number {format: "#,##0.00"}`):
+/// the pattern's prefix and suffix, digits with grouping separators, a decimal separator,
+/// a negative subpattern (`#;(#)`), and `%` (the value divided by 100). `locale` `de`,
+/// `fr`, `es`, `it`, `pt` and `nl` swap the separators (`1.234,5`). `None` when the text
+/// does not fit.
+pub(crate) fn parse_formatted(
+    text: &str,
+    pattern: &str,
+    locale: Option<&str>,
+) -> Option<BigDecimal> {
+    let comma_decimal = locale.is_some_and(|locale| {
+        let language = locale.split(['_', '-']).next().unwrap_or_default();
+        ["de", "fr", "es", "it", "pt", "nl"].contains(&language)
+    });
+    let (group, decimal) = if comma_decimal { ('.', ',') } else { (',', '.') };
+    let (positive, negative) = match pattern.split_once(';') {
+        Some((positive, negative)) => (positive, Some(negative)),
+        None => (pattern, None),
+    };
+    let read = |subpattern: &str, negate: bool| -> Option<BigDecimal> {
+        let is_body = |c: char| matches!(c, '0' | '#' | ',' | '.');
+        let start = subpattern.find(is_body).unwrap_or(subpattern.len());
+        let end = subpattern.rfind(is_body).map_or(start, |idx| idx + 1);
+        let (prefix, suffix) = (&subpattern[..start], &subpattern[end..]);
+        let percent = prefix.contains('%') || suffix.contains('%');
+        let body = text.strip_prefix(prefix.replace('\'', "").as_str())?;
+        let body = body.strip_suffix(suffix.replace('\'', "").as_str())?;
+        let (body, negate) = match (body.strip_prefix('-'), negative) {
+            (Some(rest), None) => (rest, !negate),
+            _ => (body, negate),
+        };
+        let mut digits = String::new();
+        let mut seen_decimal = false;
+        for c in body.chars() {
+            match c {
+                '0'..='9' => digits.push(c),
+                c if c == group && !seen_decimal => {}
+                c if c == decimal && !seen_decimal => {
+                    seen_decimal = true;
+                    digits.push('.');
+                }
+                _ => return None,
+            }
+        }
+        if !digits.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut number: BigDecimal = digits.parse().ok()?;
+        if percent {
+            number = number / BigDecimal::from(100);
+        }
+        Some(if negate { -number } else { number })
+    };
+    if let Some(negative) = negative
+        && let Some(number) = read(negative, true)
+    {
+        return Some(number);
+    }
+    read(positive, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

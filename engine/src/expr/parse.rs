@@ -47,11 +47,12 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
 ];
 
 mod header;
+mod types;
 
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0, depth: 0 };
+    let mut parser = Parser { src, tokens, pos: 0, depth: 0, types: Vec::new() };
     let mut script = Script {
         output: None,
         decls: Vec::new(),
@@ -89,6 +90,8 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// `type` aliases declared so far, innermost last.
+    types: Vec<(Arc<str>, types::TypeRef)>,
 }
 
 /// How deeply expressions may nest. The parser recurses per level; the limit turns a
@@ -162,13 +165,6 @@ impl Parser<'_> {
                 Ok(name)
             }
             _ => Err(self.unexpected(what)),
-        }
-    }
-
-    /// Skips `: Type` (types are not checked in this version).
-    fn skip_type_annotation(&mut self) {
-        if self.at_punct(":") && matches!(self.peek_at(1), Tok::Ident(_)) {
-            self.pos += 2;
         }
     }
 
@@ -255,7 +251,7 @@ impl Parser<'_> {
         loop {
             if ops[0].1 == BinOp::Lt && self.at_word("is") {
                 self.bump();
-                let type_name = self.type_name()?;
+                let (type_name, _) = self.tested_type("is")?;
                 let loc = self.loc_from(lhs.loc.start);
                 lhs = Node::new(NodeKind::Is { value: lhs, type_name }, loc);
                 continue;
@@ -277,23 +273,12 @@ impl Parser<'_> {
         let mut value = self.unary()?;
         while self.at_word("as") {
             self.bump();
-            let type_name = self.type_name()?;
-            let props = if self.at_punct("{") { Some(self.primary()?) } else { None };
+            let (type_name, type_props) = self.tested_type("as")?;
+            let props = if self.at_punct("{") { Some(self.primary()?) } else { type_props };
             let loc = self.loc_from(value.loc.start);
             value = Node::new(NodeKind::As { value, type_name, props }, loc);
         }
         Ok(value)
-    }
-
-    fn type_name(&mut self) -> PResult<Arc<str>> {
-        match &self.peek().tok {
-            Tok::Ident(name) => {
-                let name = name.as_str().into();
-                self.pos += 1;
-                Ok(name)
-            }
-            _ => Err(self.unexpected("a type name after 'as'")),
-        }
     }
 
     fn unary(&mut self) -> PResult<Node> {
@@ -332,10 +317,19 @@ impl Parser<'_> {
         loop {
             let start = target.loc.start;
             let selector = if self.eat_punct(".") {
-                if matches!(self.peek().tok, Tok::Punct("@" | "^" | "#")) {
-                    return Err(self.unexpected("a key name (attribute, metadata and namespace selectors are not supported)"));
+                if self.eat_punct("^") {
+                    let name = match &self.peek().tok {
+                        Tok::Ident(_) | Tok::Str(_) => Some(self.key_name()?),
+                        _ => None,
+                    };
+                    Selector::Metadata(name)
+                } else if matches!(self.peek().tok, Tok::Punct("@" | "#")) {
+                    return Err(self.unexpected(
+                        "a key name (attribute and namespace selectors are not supported)",
+                    ));
+                } else {
+                    Selector::Key(self.key_name()?)
                 }
-                Selector::Key(self.key_name()?)
             } else if self.eat_punct(".*") {
                 Selector::MultiKey(self.key_name()?)
             } else if self.eat_punct("..") {
@@ -452,7 +446,8 @@ impl Parser<'_> {
     /// Parses the embedded expression `src[start..end]` of an interpolation.
     fn sub_expr(&self, start: usize, end: usize) -> PResult<Node> {
         let tokens = lex_at(self.src, start, end)?;
-        let mut parser = Parser { src: self.src, tokens, pos: 0, depth: self.depth };
+        let mut parser =
+            Parser { src: self.src, tokens, pos: 0, depth: self.depth, types: self.types.clone() };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
             return Err(parser.unexpected("')' to close the interpolation"));
@@ -525,8 +520,11 @@ impl Parser<'_> {
                 } else if self.at_word("fun") {
                     self.bump();
                     decls.push(self.fun_decl()?);
+                } else if self.at_word("type") {
+                    self.bump();
+                    self.type_decl()?;
                 } else {
-                    return Err(self.unexpected("'var', 'fun' or '---'"));
+                    return Err(self.unexpected("'var', 'fun', 'type' or '---'"));
                 }
             }
         }
@@ -574,7 +572,7 @@ impl Parser<'_> {
     fn pattern(&mut self) -> PResult<Pattern> {
         if self.at_word("is") {
             self.bump();
-            return Ok(Pattern::Is { bind: None, type_name: self.type_name()? });
+            return Ok(Pattern::Is { bind: None, type_name: self.tested_type("is")?.0 });
         }
         let bind = match (&self.peek().tok, self.peek_at(1)) {
             (Tok::Ident(name), Tok::Punct(":" | "->") | Tok::Ident(_)) if !is_reserved(name) => {
@@ -590,7 +588,7 @@ impl Parser<'_> {
         }
         if self.at_word("is") {
             self.bump();
-            return Ok(Pattern::Is { bind: Some(bind), type_name: self.type_name()? });
+            return Ok(Pattern::Is { bind: Some(bind), type_name: self.tested_type("is")?.0 });
         }
         if self.at_word("if") {
             self.bump();
@@ -634,7 +632,7 @@ impl Parser<'_> {
                     n_params += 1;
                     ahead += 1;
                     if self.peek_at(ahead) == &Tok::Punct(":") {
-                        ahead += 2;
+                        ahead = self.skip_type_ahead(ahead + 1)?;
                     }
                     if self.peek_at(ahead) == &Tok::Punct("=") {
                         ahead = self.skip_default(ahead + 1)?;
@@ -669,16 +667,17 @@ impl Parser<'_> {
     fn lambda(&mut self, start: usize, n_params: usize) -> PResult<Node> {
         let mut params = Vec::with_capacity(n_params);
         let mut defaults = Vec::with_capacity(n_params);
+        let mut param_types = Vec::with_capacity(n_params);
         for _ in 0..n_params {
             params.push(self.ident("a parameter name")?);
-            self.skip_type_annotation();
+            param_types.push(self.skip_type_annotation()?);
             defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
             self.eat_punct(",");
         }
         self.expect_punct(")", "to close the parameters")?;
         self.expect_punct("->", "after the parameters")?;
         let body = self.expr()?;
-        let lambda = Lambda { params, defaults, body };
+        let lambda = Lambda { params, defaults, param_types, body };
         Ok(Node::new(NodeKind::Lambda(Arc::new(lambda)), self.loc_from(start)))
     }
 
@@ -790,7 +789,8 @@ fn implicit_lambda(node: Node) -> Node {
     }
     let params = vec!["$".into(), "$$".into(), "$$$".into()];
     let loc = node.loc;
-    let lambda = Lambda { params, defaults: vec![None, None, None], body: node };
+    let lambda =
+        Lambda { params, defaults: vec![None, None, None], param_types: Vec::new(), body: node };
     Node::new(NodeKind::Lambda(Arc::new(lambda)), loc)
 }
 

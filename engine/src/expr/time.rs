@@ -1,5 +1,6 @@
-//! Dates and times: ISO reading and writing, `now()`, the common `java.time` format
-//! patterns, and the date selectors (`.year`, `.month`, ...).
+//! Dates and times: ISO reading and writing, `now()`, conversions between the temporal
+//! types, and the date selectors (`.year`, `.month`, ...); `time_pattern.rs` holds the
+//! `java.time` format patterns.
 //!
 //! Values are [`Temporal`]s: days since 1970-01-01, nanoseconds since midnight, and an
 //! offset, kept as written (`|10:00:00+05:30|` stays in `+05:30`).
@@ -7,26 +8,12 @@
 use std::cmp::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::expr::time_pattern;
 use crate::value::{Temporal, TemporalKind};
 
-const NANOS_PER_SECOND: u64 = 1_000_000_000;
+/// Nanoseconds in a second.
+pub(crate) const NANOS_PER_SECOND: u64 = 1_000_000_000;
 const SECONDS_PER_DAY: i64 = 86_400;
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] =
-    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
 /// DataWeave's name for the type.
 pub(crate) fn type_name(kind: TemporalKind) -> &'static str {
@@ -65,6 +52,20 @@ pub(crate) fn now() -> Temporal {
         days: seconds.div_euclid(SECONDS_PER_DAY),
         nanos,
         offset_seconds: 0,
+        format: None,
+    }
+}
+
+/// The UTC DateTime `millis` milliseconds after the epoch.
+pub(crate) fn from_epoch_millis(millis: i64) -> Temporal {
+    let millis_per_day = SECONDS_PER_DAY * 1000;
+    let nanos = millis.rem_euclid(millis_per_day) as u64 * 1_000_000;
+    Temporal {
+        kind: TemporalKind::DateTime,
+        days: millis.div_euclid(millis_per_day),
+        nanos,
+        offset_seconds: 0,
+        format: None,
     }
 }
 
@@ -95,7 +96,7 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
         2 => 28,
@@ -180,6 +181,7 @@ pub(crate) fn parse_iso(text: &str) -> Option<Temporal> {
         days: date.unwrap_or(0),
         nanos: nanos.unwrap_or(0),
         offset_seconds: offset.unwrap_or(0),
+        format: None,
     })
 }
 
@@ -243,8 +245,8 @@ impl Reader<'_> {
         };
         self.pos += 1;
         let hours = self.number(2)?;
-        self.eat(b':');
-        let minutes = self.number(2).unwrap_or(0);
+        // ISO text writes `+01:00` or `+01`; `+0100` is left unread, so the text fails.
+        let minutes = if self.eat(b':') { self.number(2)? } else { 0 };
         Some(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?)
     }
 }
@@ -255,7 +257,7 @@ fn valid_date(year: i64, month: u32, day: u32) -> bool {
 
 /// Converts between temporal kinds the way `as` does; `None` when a part is missing.
 pub(crate) fn convert(value: Temporal, kind: TemporalKind) -> Option<Temporal> {
-    let target = Temporal { kind, ..value };
+    let target = Temporal { kind, ..value.clone() };
     let needs_date = target.has_date() && !value.has_date();
     let needs_time = target.has_time() && !value.has_time();
     if needs_date || needs_time {
@@ -267,6 +269,25 @@ pub(crate) fn convert(value: Temporal, kind: TemporalKind) -> Option<Temporal> {
         offset_seconds: if target.has_offset() { value.offset_seconds } else { 0 },
         ..target
     })
+}
+
+/// The text writers give a value: in the pattern it was read with, else in ISO form.
+///
+/// # Errors
+///
+/// Java's reason when the pattern cannot write the value (`Unsupported field: HourOfDay`
+/// for `HH` on a Date).
+pub(crate) fn written(value: &Temporal) -> Result<String, String> {
+    match &value.format {
+        Some(format) => time_pattern::format(value, &format.pattern),
+        None => Ok(to_iso(value)),
+    }
+}
+
+/// Like [`written`], in ISO form when the pattern cannot write the value; for writers
+/// that cannot fail (logs, CSV and text fields).
+pub(crate) fn to_written(value: &Temporal) -> String {
+    written(value).unwrap_or_else(|_| to_iso(value))
 }
 
 /// Seconds since the epoch, counting the offset; local values are taken as UTC.
@@ -316,202 +337,6 @@ pub(crate) fn field(value: &Temporal, name: &str) -> Option<i64> {
     })
 }
 
-/// One piece of a `java.time` pattern: a run of one letter, or literal text.
-#[derive(Debug, PartialEq)]
-enum Piece {
-    Field(char, usize),
-    Literal(String),
-}
-
-fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
-    let mut out = Vec::new();
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            let mut text = String::new();
-            loop {
-                match chars.next() {
-                    Some('\'') if chars.peek() == Some(&'\'') => {
-                        chars.next();
-                        text.push('\'');
-                    }
-                    Some('\'') => break,
-                    Some(other) => text.push(other),
-                    None => return Err(format!("Unterminated quote in pattern `{pattern}`")),
-                }
-            }
-            out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
-        } else if c.is_ascii_alphabetic() {
-            let mut count = 1;
-            while chars.peek() == Some(&c) {
-                chars.next();
-                count += 1;
-            }
-            out.push(Piece::Field(c, count));
-        } else {
-            out.push(Piece::Literal(c.to_string()));
-        }
-    }
-    Ok(out)
-}
-
-/// Formats with a `java.time` pattern (the common letters: `y u M d H h m s S a E Z X x z`).
-pub(crate) fn format(value: &Temporal, pattern: &str) -> Result<String, String> {
-    let (year, month, day) = civil_from_days(value.days);
-    let seconds = value.nanos / NANOS_PER_SECOND;
-    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
-    let weekday = WEEKDAYS[(value.days + 4).rem_euclid(7) as usize];
-    let mut out = String::new();
-    for piece in pieces(pattern)? {
-        let (letter, count) = match piece {
-            Piece::Literal(text) => {
-                out.push_str(&text);
-                continue;
-            }
-            Piece::Field(letter, count) => (letter, count),
-        };
-        let needs_date = "yuMdEDQ".contains(letter);
-        let needs_time = "HhmsSaK".contains(letter);
-        let needs_offset = "ZXxz".contains(letter);
-        let missing = (needs_date && !value.has_date())
-            || (needs_time && !value.has_time())
-            || (needs_offset && !value.has_offset());
-        if missing {
-            return Err(format!("Unsupported field: {letter} for a {}", type_name(value.kind)));
-        }
-        let text = match letter {
-            'y' | 'u' if count == 2 => format!("{:02}", year.rem_euclid(100)),
-            'y' | 'u' => format!("{year:0count$}"),
-            'M' if count >= 4 => MONTHS[month as usize - 1].to_owned(),
-            'M' if count == 3 => MONTHS[month as usize - 1][..3].to_owned(),
-            'M' => format!("{month:0count$}"),
-            'd' => format!("{day:0count$}"),
-            'D' => format!("{:0count$}", value.days - days_from_civil(year, 1, 1) + 1),
-            'E' if count >= 4 => weekday.to_owned(),
-            'E' => weekday[..3].to_owned(),
-            'H' => format!("{hour:0count$}"),
-            'h' => format!("{:0count$}", if hour % 12 == 0 { 12 } else { hour % 12 }),
-            'K' => format!("{:0count$}", hour % 12),
-            'm' => format!("{minute:0count$}"),
-            's' => format!("{second:0count$}"),
-            'S' => format!("{:09}", value.nanos % NANOS_PER_SECOND)[..count.min(9)].to_owned(),
-            'a' => (if hour < 12 { "AM" } else { "PM" }).to_owned(),
-            'Z' => offset_text(value.offset_seconds, false, false),
-            'X' => offset_text(value.offset_seconds, true, count >= 3),
-            'x' => offset_text(value.offset_seconds, false, count >= 3),
-            'z' => offset_text(value.offset_seconds, true, true),
-            other => {
-                return Err(format!(
-                    "flowrun does not support the date pattern letter `{other}` yet"
-                ));
-            }
-        };
-        out.push_str(&text);
-    }
-    Ok(out)
-}
-
-/// Reads `text` with a `java.time` pattern into a value of `kind` (numeric fields, month
-/// names, `a`, offsets and literals).
-pub(crate) fn parse_with(text: &str, pattern: &str, kind: TemporalKind) -> Option<Temporal> {
-    let pieces = pieces(pattern).ok()?;
-    let mut fields = Fields::default();
-    let mut rest = text;
-    for piece in &pieces {
-        rest = match piece {
-            Piece::Literal(lit) => rest.strip_prefix(lit.as_str())?,
-            Piece::Field(letter, count) => fields.read(*letter, *count, rest)?,
-        };
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    fields.build(kind)
-}
-
-#[derive(Default)]
-struct Fields {
-    year: Option<i64>,
-    month: Option<u32>,
-    day: Option<u32>,
-    hour: u32,
-    minute: u32,
-    second: u32,
-    nanos: u64,
-    pm: Option<bool>,
-    offset: Option<i32>,
-}
-
-impl Fields {
-    /// Reads one field from the start of `text`; returns the rest.
-    fn read<'t>(&mut self, letter: char, count: usize, text: &'t str) -> Option<&'t str> {
-        if letter == 'M' && count >= 3 {
-            let (idx, name) = MONTHS.iter().enumerate().find(|(_, name)| {
-                let name = if count == 3 { &name[..3] } else { name };
-                text.to_ascii_lowercase().starts_with(&name.to_ascii_lowercase())
-            })?;
-            self.month = Some(u32::try_from(idx).ok()? + 1);
-            return Some(&text[if count == 3 { 3 } else { name.len() }..]);
-        }
-        if letter == 'a' {
-            let pm = text.get(..2)?.eq_ignore_ascii_case("PM");
-            self.pm = Some(pm);
-            return text.get(2..);
-        }
-        if matches!(letter, 'Z' | 'X' | 'x') {
-            let mut reader = Reader { text: text.as_bytes(), pos: 0 };
-            self.offset = Some(reader.offset()?);
-            return text.get(reader.pos..);
-        }
-        let max_digits = if count >= 3 || letter == 'S' { count } else { 2 };
-        let max_digits = if matches!(letter, 'y' | 'u') && count != 2 { 9 } else { max_digits };
-        let n_digits = text.bytes().take(max_digits).take_while(u8::is_ascii_digit).count();
-        if n_digits == 0 {
-            return None;
-        }
-        let number: u64 = text[..n_digits].parse().ok()?;
-        let small = u32::try_from(number).ok()?;
-        match letter {
-            'y' | 'u' if count == 2 => self.year = Some(2000 + i64::from(small)),
-            'y' | 'u' => self.year = Some(i64::from(small)),
-            'M' => self.month = Some(small),
-            'd' => self.day = Some(small),
-            'H' | 'h' | 'K' => self.hour = small,
-            'm' => self.minute = small,
-            's' => self.second = small,
-            'S' => self.nanos = format!("{:0<9}", &text[..n_digits]).parse().ok()?,
-            _ => return None,
-        }
-        Some(&text[n_digits..])
-    }
-
-    fn build(&self, kind: TemporalKind) -> Option<Temporal> {
-        let hour = match self.pm {
-            Some(true) if self.hour < 12 => self.hour + 12,
-            Some(false) if self.hour == 12 => 0,
-            _ => self.hour,
-        };
-        let time_ok = hour < 24 && self.minute < 60 && self.second < 60;
-        let nanos =
-            u64::from(hour * 3600 + self.minute * 60 + self.second) * NANOS_PER_SECOND + self.nanos;
-        let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0 };
-        if value.has_date() {
-            let (year, month, day) = (self.year?, self.month?, self.day?);
-            if !valid_date(year, month, day) {
-                return None;
-            }
-            value.days = days_from_civil(year, month, day);
-        }
-        if value.has_time() {
-            value.nanos = if time_ok { nanos } else { return None };
-        }
-        if value.has_offset() {
-            value.offset_seconds = self.offset.unwrap_or(0);
-        }
-        Some(value)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,17 +363,6 @@ mod tests {
         assert_eq!(iso("23:57"), "23:57:00");
         assert!(parse_iso("2020-13-01").is_none());
         assert!(parse_iso("2021-02-29").is_none());
-    }
-
-    #[test]
-    fn patterns_format_and_parse() {
-        let value = parse_iso("2020-01-05T14:03:09.5+01:00").expect("valid");
-        let formatted =
-            format(&value, "E, dd MMM yyyy hh:mm:ss.SSS a XXX Z '['yy']'").expect("formats");
-        assert_eq!(formatted, "Sun, 05 Jan 2020 02:03:09.500 PM +01:00 +0100 [20]");
-        let parsed = parse_with("03/15/2020", "MM/dd/yyyy", TemporalKind::Date).expect("parses");
-        assert_eq!(to_iso(&parsed), "2020-03-15");
-        assert!(parse_with("02/31/2020", "MM/dd/yyyy", TemporalKind::Date).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! messages. A writer failure is a [`WriteError`], which the caller decorates with the
 //! script excerpt the way DataWeave does.
 
-use crate::expr::eval::{cannot_coerce, coerce_string, dw_repr, type_name};
+use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
 use crate::expr::json;
 use crate::value::Value;
 
@@ -33,7 +33,7 @@ pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
             writer: "TextPlain",
             excerpt_first: true,
         }),
-        other => Ok(coerce_string(other).unwrap_or_default()),
+        other => Ok(written_string(other).unwrap_or_default()),
     }
 }
 
@@ -160,7 +160,7 @@ pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteEr
 fn csv_field(value: &Value, options: &CsvOptions) -> Result<String, WriteError> {
     let text = match value {
         Value::Null => String::new(),
-        other => coerce_string(other).ok_or_else(|| WriteError {
+        other => written_string(other).ok_or_else(|| WriteError {
             message: cannot_coerce(other, "String"),
             writer: "CSV",
             excerpt_first: false,
@@ -203,7 +203,7 @@ pub(crate) fn urlencoded(value: &Value) -> Result<String, WriteError> {
             let part = match value {
                 Value::Null => url_encode(key),
                 other => {
-                    let text = coerce_string(other).ok_or_else(|| WriteError {
+                    let text = written_string(other).ok_or_else(|| WriteError {
                         message: cannot_coerce(other, "String"),
                         writer: "UrlEncoded",
                         excerpt_first: false,

@@ -45,7 +45,11 @@ impl Parser<'_> {
                 Tok::Ident(word) if word == "import" => {
                     script.imports.push(self.import(&token, sep_start));
                 }
-                Tok::Ident(word) if ["ns", "type", "input"].contains(&word.as_str()) => {
+                Tok::Ident(word) if word == "type" => {
+                    self.bump();
+                    self.type_decl()?;
+                }
+                Tok::Ident(word) if ["ns", "input"].contains(&word.as_str()) => {
                     self.skip_line(sep_start);
                 }
                 _ => return Err(self.unexpected("a header directive or '---'")),
@@ -116,7 +120,7 @@ impl Parser<'_> {
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
         let name = self.ident("a variable name")?;
-        self.skip_type_annotation();
+        self.skip_type_annotation()?;
         self.expect_punct("=", "after the variable name")?;
         let value = self.expr()?;
         Ok(Decl::Var { name, value })
@@ -124,22 +128,28 @@ impl Parser<'_> {
 
     pub(super) fn fun_decl(&mut self) -> PResult<Decl> {
         let name = self.ident("a function name")?;
+        if self.at_punct("<") {
+            // Type parameters (`fun f<T>(a: T)`) are not checked in this version.
+            self.skip_balanced();
+        }
         self.expect_punct("(", "to open the parameter list")?;
         let mut params = Vec::new();
         let mut defaults = Vec::new();
+        let mut param_types = Vec::new();
         while !self.at_punct(")") {
             params.push(self.ident("a parameter name")?);
-            self.skip_type_annotation();
+            param_types.push(self.skip_type_annotation()?);
             defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
             if !self.eat_punct(",") {
                 break;
             }
         }
         self.expect_punct(")", "to close the parameter list")?;
-        self.skip_type_annotation();
+        self.skip_type_annotation()?;
         self.expect_punct("=", "before the function body")?;
         let body = self.expr()?;
-        Ok(Decl::Fun { name, lambda: Arc::new(Lambda { params, defaults, body }) })
+        let lambda = Lambda { params, defaults, param_types, body };
+        Ok(Decl::Fun { name, lambda: Arc::new(lambda) })
     }
 }
 

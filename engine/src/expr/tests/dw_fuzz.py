@@ -37,12 +37,6 @@ HEADER = "output application/json indent=false\n---\n"
 # reason. A test receives the expression text and both answers.
 KNOWN_DIFFERENCES = [
     (
-        "keysOf gives Strings",
-        lambda expr, fr, dw: "keysOf" in expr or "$$" in expr and "mapObject" in expr,
-        "DESIGN.md: there is no Key type, so keys compare equal to Strings in flowrun and "
-        "not in DataWeave (`keysOf(o)[0] == \"a\"`).",
-    ),
-    (
         "static typing",
         lambda expr, fr, dw: "output" in fr and "Expecting Type: `" in dw.get("error", ""),
         "DESIGN.md: no static type checking. DataWeave's type checker rejects some scripts "

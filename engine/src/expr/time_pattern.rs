@@ -1,0 +1,681 @@
+//! `java.time` patterns (`yyyy-MM-dd'T'HH:mm`): formatting dates and times with them, and
+//! reading text with them in DataWeave's three modes (`SMART`, `STRICT`, `LENIENT`).
+//!
+//! `as String {format}` and the writers of a date that remembers its format use
+//! [`format`]; `as Date {format, mode}` uses [`parse`]. Failures are the text of Java's
+//! `DateTimeException`s, which DataWeave prints after `caused by:`. Locale-dependent
+//! letters (`Y`, `w`, `e`, `c`, names of months and days) follow the US locale, as the
+//! reference engine does: weeks start on Sunday and week 1 holds January 1.
+
+use std::sync::Arc;
+
+use crate::expr::time::{self, NANOS_PER_SECOND};
+use crate::value::{Temporal, TemporalFormat, TemporalKind};
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] =
+    ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+
+/// The letters `java.time` knows; any other letter outside quotes is an error.
+const KNOWN_LETTERS: &str = "GuyDMLdQqYwWEecFahKkHmsSAnNVvzOXxZ";
+
+/// How strictly [`parse`] reads: `SMART` (the default) clamps a day past the month's end to
+/// its last day, `STRICT` rejects it and wants an era with `yyyy`, `LENIENT` rolls any
+/// overflow into the next field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Smart,
+    Strict,
+    Lenient,
+}
+
+impl Mode {
+    /// The mode named by a `mode` property, in DataWeave's words when it names none.
+    pub(crate) fn named(name: &str) -> Result<Mode, String> {
+        match name.to_ascii_uppercase().as_str() {
+            "SMART" => Ok(Mode::Smart),
+            "STRICT" => Ok(Mode::Strict),
+            "LENIENT" => Ok(Mode::Lenient),
+            _ => Err(format!("Invalid unit: {name} expecting 'LENIENT' or 'SMART' or 'STRICT'")),
+        }
+    }
+}
+
+/// One piece of a pattern: a run of one letter, or literal text.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Field(char, usize),
+    Literal(String),
+}
+
+fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
+    let mut out = Vec::new();
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            let mut text = String::new();
+            loop {
+                match chars.next() {
+                    Some('\'') if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                        text.push('\'');
+                    }
+                    Some('\'') => break,
+                    Some(other) => text.push(other),
+                    None => {
+                        return Err(format!(
+                            "Pattern ends with an incomplete string literal: {pattern}"
+                        ));
+                    }
+                }
+            }
+            out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
+        } else if c == '[' || c == ']' {
+            // Optional sections: every field of a value being formatted is present.
+        } else if "#{}".contains(c) {
+            return Err(format!("Pattern includes reserved character: '{c}'"));
+        } else if c.is_ascii_alphabetic() {
+            if !KNOWN_LETTERS.contains(c) {
+                return Err(format!("Unknown pattern letter: {c}"));
+            }
+            let mut count = 1;
+            while chars.peek() == Some(&c) {
+                chars.next();
+                count += 1;
+            }
+            out.push(Piece::Field(c, count));
+        } else {
+            out.push(Piece::Literal(c.to_string()));
+        }
+    }
+    Ok(out)
+}
+
+/// Java's name for the field a letter reads, as `Unsupported field: ...` prints it.
+fn field_name(letter: char) -> &'static str {
+    match letter {
+        'G' => "Era",
+        'y' => "YearOfEra",
+        'u' => "Year",
+        'M' | 'L' => "MonthOfYear",
+        'd' => "DayOfMonth",
+        'D' => "DayOfYear",
+        'Q' | 'q' => "QuarterOfYear",
+        'Y' | 'w' | 'W' | 'E' | 'e' | 'c' | 'F' => "DayOfWeek",
+        'a' => "AmPmOfDay",
+        'h' => "ClockHourOfAmPm",
+        'K' => "HourOfAmPm",
+        'k' => "ClockHourOfDay",
+        'H' => "HourOfDay",
+        'm' => "MinuteOfHour",
+        's' => "SecondOfMinute",
+        'S' | 'n' => "NanoOfSecond",
+        'A' => "MilliOfDay",
+        'N' => "NanoOfDay",
+        _ => "OffsetSeconds",
+    }
+}
+
+/// Formats `value` with `pattern`; `Err` is Java's reason, such as `Unsupported field: Year`.
+pub(crate) fn format(value: &Temporal, pattern: &str) -> Result<String, String> {
+    let mut out = String::new();
+    for piece in pieces(pattern)? {
+        match piece {
+            Piece::Literal(text) => out.push_str(&text),
+            Piece::Field(letter, count) => out.push_str(&format_field(value, letter, count)?),
+        }
+    }
+    Ok(out)
+}
+
+fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, String> {
+    let is_date_letter = "GyuMLdDQqYwWEecF".contains(letter);
+    let is_time_letter = "ahKkHmsSAnN".contains(letter);
+    let is_zone_letter = "Vvz".contains(letter);
+    if is_zone_letter && !value.has_offset() {
+        return Err(format!("Unable to extract ZoneId from temporal {}", java_text(value)));
+    }
+    let missing = (is_date_letter && !value.has_date())
+        || (is_time_letter && !value.has_time())
+        || ("OXxZ".contains(letter) && !value.has_offset());
+    if missing {
+        return Err(format!("Unsupported field: {}", field_name(letter)));
+    }
+    let (year, month, day) = time::civil_from_days(value.days);
+    let seconds = value.nanos / NANOS_PER_SECOND;
+    let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
+    // Sunday is 0, as in the US locale's numbering (where it is day 1).
+    let weekday = (value.days + 4).rem_euclid(7) as usize;
+    let month_name = MONTHS[month as usize - 1];
+    let number = |n: i64| format!("{n:0count$}");
+    let text = match letter {
+        'G' if count >= 4 => if year > 0 { "Anno Domini" } else { "Before Christ" }.to_owned(),
+        'G' => if year > 0 { "AD" } else { "BC" }.to_owned(),
+        'y' | 'u' | 'Y' => {
+            let year = if letter == 'Y' { week_based_year(value.days) } else { year };
+            let year = if letter == 'y' && year <= 0 { 1 - year } else { year };
+            if count == 2 { format!("{:02}", year.rem_euclid(100)) } else { number(year) }
+        }
+        'M' | 'L' if count >= 5 => month_name[..1].to_owned(),
+        'M' | 'L' if count == 4 => month_name.to_owned(),
+        'M' | 'L' if count == 3 => month_name[..3].to_owned(),
+        'M' | 'L' => number(i64::from(month)),
+        'd' => number(i64::from(day)),
+        'D' => number(value.days - time::days_from_civil(year, 1, 1) + 1),
+        'Q' | 'q' => {
+            let quarter = (month - 1) / 3 + 1;
+            match count {
+                3 => format!("Q{quarter}"),
+                4 => format!("{} quarter", ["1st", "2nd", "3rd", "4th"][quarter as usize - 1]),
+                _ => number(i64::from(quarter)),
+            }
+        }
+        'w' => number(week_of_week_based_year(value.days)),
+        'E' | 'e' | 'c' if count >= 5 => WEEKDAYS[weekday][..1].to_owned(),
+        'E' | 'e' | 'c' if count == 4 => WEEKDAYS[weekday].to_owned(),
+        'E' => WEEKDAYS[weekday][..3].to_owned(),
+        'e' | 'c' if count == 3 => WEEKDAYS[weekday][..3].to_owned(),
+        'e' | 'c' => number(weekday as i64 + 1),
+        'a' => (if hour < 12 { "AM" } else { "PM" }).to_owned(),
+        'H' => number(hour as i64),
+        'h' => number(if hour % 12 == 0 { 12 } else { hour as i64 % 12 }),
+        'K' => number(hour as i64 % 12),
+        'k' => number(if hour == 0 { 24 } else { hour as i64 }),
+        'm' => number(minute as i64),
+        's' => number(second as i64),
+        'S' => format!("{:09}", value.nanos % NANOS_PER_SECOND)[..count.min(9)].to_owned(),
+        'n' => number((value.nanos % NANOS_PER_SECOND) as i64),
+        'N' => number(value.nanos as i64),
+        'A' => number((value.nanos / 1_000_000) as i64),
+        'Z' if count == 4 => localized_offset(value.offset_seconds, true),
+        'Z' if count == 5 => offset_text(value.offset_seconds, true, true),
+        'Z' => offset_text(value.offset_seconds, false, false),
+        'X' | 'x' if count == 1 => {
+            let short = offset_text(value.offset_seconds, letter == 'X', false);
+            // `X` and `x` leave out minutes that are zero: `+05`, `+0530`.
+            short.strip_suffix("00").filter(|_| short.len() == 5).unwrap_or(&short).to_owned()
+        }
+        'X' => offset_text(value.offset_seconds, true, count >= 3),
+        'x' => offset_text(value.offset_seconds, false, count >= 3),
+        'O' => localized_offset(value.offset_seconds, count >= 4),
+        'V' | 'v' | 'z' => match value.format.as_ref().and_then(|format| format.zone.as_deref()) {
+            Some(zone) => zone.to_owned(),
+            None => offset_text(value.offset_seconds, true, true),
+        },
+        other => {
+            return Err(format!("flowrun does not support the date pattern letter `{other}` yet"));
+        }
+    };
+    Ok(text)
+}
+
+/// The US week-based year: the year of the Saturday that ends the date's week.
+fn week_based_year(days: i64) -> i64 {
+    let weekday = (days + 4).rem_euclid(7);
+    time::civil_from_days(days + 6 - weekday).0
+}
+
+/// The US week number: week 1 is the Sunday-to-Saturday week that holds January 1.
+fn week_of_week_based_year(days: i64) -> i64 {
+    let sunday = days - (days + 4).rem_euclid(7);
+    let new_year = time::days_from_civil(week_based_year(days), 1, 1);
+    let first_sunday = new_year - (new_year + 4).rem_euclid(7);
+    (sunday - first_sunday) / 7 + 1
+}
+
+/// `Z` (when `z_for_zero`) or `+hh:mm` / `+hhmm`.
+fn offset_text(offset_seconds: i32, z_for_zero: bool, colon: bool) -> String {
+    if offset_seconds == 0 && z_for_zero {
+        return "Z".into();
+    }
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let minutes = offset_seconds.unsigned_abs() / 60;
+    let separator = if colon { ":" } else { "" };
+    format!("{sign}{:02}{separator}{:02}", minutes / 60, minutes % 60)
+}
+
+/// `O` (`GMT+2`) and `OOOO` (`GMT+02:00`).
+fn localized_offset(offset_seconds: i32, full: bool) -> String {
+    if offset_seconds == 0 {
+        return "GMT".into();
+    }
+    let sign = if offset_seconds < 0 { '-' } else { '+' };
+    let minutes = offset_seconds.unsigned_abs() / 60;
+    let (hours, minutes) = (minutes / 60, minutes % 60);
+    match (full, minutes) {
+        (true, _) => format!("GMT{sign}{hours:02}:{minutes:02}"),
+        (false, 0) => format!("GMT{sign}{hours}"),
+        (false, _) => format!("GMT{sign}{hours}:{minutes:02}"),
+    }
+}
+
+/// The value as Java's `toString` writes it (seconds left out when zero), which its
+/// messages quote.
+fn java_text(value: &Temporal) -> String {
+    let mut out = String::new();
+    if value.has_date() {
+        let (year, month, day) = time::civil_from_days(value.days);
+        out.push_str(&format!("{year:04}-{month:02}-{day:02}"));
+    }
+    if value.has_time() {
+        if value.has_date() {
+            out.push('T');
+        }
+        let seconds = value.nanos / NANOS_PER_SECOND;
+        let fraction = value.nanos % NANOS_PER_SECOND;
+        out.push_str(&format!("{:02}:{:02}", seconds / 3600, seconds / 60 % 60));
+        if !seconds.is_multiple_of(60) || fraction > 0 {
+            out.push_str(&format!(":{:02}", seconds % 60));
+        }
+        if fraction > 0 {
+            let digits = format!("{fraction:09}");
+            let shown = if fraction.is_multiple_of(1_000_000) {
+                &digits[..3]
+            } else if fraction.is_multiple_of(1000) {
+                &digits[..6]
+            } else {
+                &digits
+            };
+            out.push('.');
+            out.push_str(shown);
+        }
+    }
+    out
+}
+
+/// Reads `text` with `pattern` into a value of `kind` that remembers the pattern (and the
+/// zone name, if the text gave one); `Err` is Java's reason, such as
+/// `Text '02/31/2020' could not be parsed: Invalid date 'FEBRUARY 31'`.
+pub(crate) fn parse(
+    text: &str,
+    pattern: &str,
+    kind: TemporalKind,
+    mode: Mode,
+) -> Result<Temporal, String> {
+    let pieces = pieces(pattern)?;
+    let mut fields = Fields::default();
+    let mut pos = 0;
+    for (idx, piece) in pieces.iter().enumerate() {
+        let at_index = || format!("Text '{text}' could not be parsed at index {pos}");
+        pos = match piece {
+            Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
+                Some(_) => pos + lit.len(),
+                None => return Err(at_index()),
+            },
+            Piece::Field(letter, count) => {
+                let reserved = reserved_digits(&pieces[idx + 1..]);
+                match fields.read(*letter, *count, &text[pos..], reserved) {
+                    Some(n_read) => pos + n_read,
+                    None => return Err(at_index()),
+                }
+            }
+        };
+    }
+    if pos < text.len() {
+        return Err(format!(
+            "Text '{text}' could not be parsed, unparsed text found at index {pos}"
+        ));
+    }
+    let mut value = fields
+        .build(kind, mode, text)
+        .map_err(|reason| format!("Text '{text}' could not be parsed: {reason}"))?;
+    let zone = fields.zone.filter(|_| value.has_offset());
+    value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+    Ok(value)
+}
+
+/// How many digits the fixed-width numeric fields right after a variable-width one need,
+/// so that `yyyyMMdd` reads `20200102` as Java does.
+fn reserved_digits(rest: &[Piece]) -> usize {
+    let mut reserved = 0;
+    for piece in rest {
+        match piece {
+            Piece::Field(letter, count) if *count >= 2 && is_numeric(*letter, *count) => {
+                reserved += count
+            }
+            _ => break,
+        }
+    }
+    reserved
+}
+
+fn is_numeric(letter: char, count: usize) -> bool {
+    match letter {
+        'M' | 'L' | 'Q' | 'q' | 'e' | 'c' => count <= 2,
+        _ => "yuYdDHhKkmsSnNAw".contains(letter),
+    }
+}
+
+/// The fields read so far, as written (checked and combined by [`Fields::build`]).
+#[derive(Default)]
+struct Fields {
+    year_of_era: Option<i64>,
+    year: Option<i64>,
+    month: Option<i64>,
+    day: Option<i64>,
+    day_of_year: Option<i64>,
+    hour: Option<i64>,
+    clock_hour_of_am_pm: Option<i64>,
+    hour_of_am_pm: Option<i64>,
+    minute: Option<i64>,
+    second: Option<i64>,
+    nanos: Option<i64>,
+    pm: Option<bool>,
+    has_era: bool,
+    offset: Option<i32>,
+    zone: Option<String>,
+}
+
+impl Fields {
+    /// Reads one field from the start of `text`; returns how many bytes it took.
+    fn read(&mut self, letter: char, count: usize, text: &str, reserved: usize) -> Option<usize> {
+        let lower = text.to_ascii_lowercase();
+        if matches!(letter, 'M' | 'L') && count >= 3 {
+            let (idx, name) = MONTHS.iter().enumerate().find(|(_, name)| {
+                let name = if count == 3 { &name[..3] } else { name };
+                lower.starts_with(&name.to_ascii_lowercase())
+            })?;
+            self.month = Some(idx as i64 + 1);
+            return Some(if count == 3 { 3 } else { name.len() });
+        }
+        if matches!(letter, 'E' | 'e' | 'c') && (letter == 'E' || count >= 3) {
+            // The day of the week is read but, as in SMART mode, not cross-checked.
+            let name = WEEKDAYS.iter().find(|name| {
+                let name = if count >= 4 { name } else { &name[..3] };
+                lower.starts_with(&name.to_ascii_lowercase())
+            })?;
+            return Some(if count >= 4 { name.len() } else { 3 });
+        }
+        if letter == 'a' {
+            self.pm = Some(match lower.get(..2)? {
+                "am" => false,
+                "pm" => true,
+                _ => return None,
+            });
+            return Some(2);
+        }
+        if letter == 'G' {
+            self.has_era = lower.starts_with("ad") || lower.starts_with("bc");
+            return self.has_era.then_some(2);
+        }
+        if matches!(letter, 'V' | 'v' | 'z')
+            && let Some(zone) = ["GMT", "UTC", "UT"].iter().find(|zone| text.starts_with(**zone))
+        {
+            // The zones that are a fixed offset of zero; other zone names are not read.
+            self.offset = Some(0);
+            self.zone = Some((*zone).to_owned());
+            return Some(zone.len());
+        }
+        if matches!(letter, 'Z' | 'X' | 'x' | 'O' | 'V' | 'v' | 'z') {
+            let (offset, n_read) = read_offset(text)?;
+            self.offset = Some(offset);
+            return Some(n_read);
+        }
+        let (min, max) = match (letter, count) {
+            ('y' | 'u' | 'Y', 2) => (2, 2),
+            ('y' | 'u' | 'Y', _) => (count, 19),
+            ('S', _) => (count, count),
+            (_, 1) => (1, 19),
+            _ => (count, count),
+        };
+        let n_digits = text.bytes().take_while(u8::is_ascii_digit).count();
+        let n_take = n_digits.saturating_sub(reserved).min(max);
+        if n_take < min {
+            return None;
+        }
+        let digits = &text[..n_take];
+        let number: i64 = digits.parse().ok()?;
+        let slot = match letter {
+            'y' | 'Y' if count == 2 => {
+                self.year_of_era = Some(2000 + number);
+                return Some(n_take);
+            }
+            'u' if count == 2 => {
+                self.year = Some(2000 + number);
+                return Some(n_take);
+            }
+            'S' => {
+                self.nanos = format!("{digits:0<9}").get(..9)?.parse().ok();
+                return Some(n_take);
+            }
+            'y' | 'Y' => &mut self.year_of_era,
+            'u' => &mut self.year,
+            'M' | 'L' => &mut self.month,
+            'd' => &mut self.day,
+            'D' => &mut self.day_of_year,
+            'H' | 'k' => &mut self.hour,
+            'h' => &mut self.clock_hour_of_am_pm,
+            'K' => &mut self.hour_of_am_pm,
+            'm' => &mut self.minute,
+            's' => &mut self.second,
+            'n' => &mut self.nanos,
+            // Other numeric fields (weeks, quarters, days of the week) are read and ignored.
+            _ => return Some(n_take),
+        };
+        *slot = Some(number);
+        Some(n_take)
+    }
+
+    /// Checks the fields and combines them into a value of `kind`, as Java's resolver does
+    /// in `mode`; `Err` is Java's reason.
+    fn build(&self, kind: TemporalKind, mode: Mode, text: &str) -> Result<Temporal, String> {
+        let cannot_convert = || format!("Unable to convert `{text}` to {}.", time::type_name(kind));
+        let fields = self.checked(mode).map_err(|reason| reason.unwrap_or_else(cannot_convert))?;
+        let has_offset = matches!(kind, TemporalKind::DateTime | TemporalKind::Time);
+        if has_offset && self.offset.is_none() {
+            // Java builds the local value first, then fails for want of a zone.
+            let local_kind = match (kind, fields.hour.is_some()) {
+                (TemporalKind::Time, _) => TemporalKind::LocalTime,
+                (_, true) => TemporalKind::LocalDateTime,
+                (_, false) => TemporalKind::Date,
+            };
+            let resolved = self.build(local_kind, mode, text).map(|local| java_text(&local));
+            return Err(missing_zone(&resolved.unwrap_or_default(), kind));
+        }
+
+        let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0, format: None };
+        let mut extra_days = 0;
+        if value.has_time() {
+            let hour = fields.hour.ok_or_else(cannot_convert)?;
+            let total = hour * 3600 + fields.minute.unwrap_or(0) * 60 + fields.second.unwrap_or(0);
+            extra_days = total.div_euclid(86_400);
+            let nanos =
+                total.rem_euclid(86_400) * NANOS_PER_SECOND as i64 + self.nanos.unwrap_or(0);
+            value.nanos = u64::try_from(nanos).map_err(|_| cannot_convert())?;
+        }
+        if value.has_date() {
+            let year = fields.year.ok_or_else(cannot_convert)?;
+            value.days = match (fields.month, fields.day, self.day_of_year) {
+                (Some(month), Some(day), _) => resolve_date(year, month, day, mode)?,
+                (_, _, Some(day_of_year)) => time::days_from_civil(year, 1, 1) + day_of_year - 1,
+                _ => return Err(cannot_convert()),
+            } + extra_days;
+        }
+        if has_offset {
+            value.offset_seconds = self.offset.unwrap_or(0);
+        }
+        Ok(value)
+    }
+
+    /// The fields checked against Java's ranges (outside LENIENT mode, where they roll
+    /// over), with the hour of day worked out from `h`/`K` and `a`. `Err(None)` stands for
+    /// Java's generic `Unable to convert` message.
+    fn checked(&self, mode: Mode) -> Result<Checked, Option<String>> {
+        let lenient = mode == Mode::Lenient;
+        let check = |value: Option<i64>, name: &str, min: i64, max: i64, shown: &str| match value {
+            Some(v) if !lenient && !(min..=max).contains(&v) => {
+                Err(Some(format!("Invalid value for {name} (valid values {shown}): {v}")))
+            }
+            // Even LENIENT values stay small, so that no arithmetic can overflow.
+            Some(v) if v.abs() > 1_000_000 => Err(None),
+            _ => Ok(value),
+        };
+        let month = check(self.month, "MonthOfYear", 1, 12, "1 - 12")?;
+        let day = check(self.day, "DayOfMonth", 1, 31, "1 - 28/31")?;
+        check(self.day_of_year, "DayOfYear", 1, 366, "1 - 365/366")?;
+        let hour = check(self.hour, "HourOfDay", 0, 23, "0 - 23")?;
+        let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
+        let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
+        let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
+        let second = check(self.second, "SecondOfMinute", 0, 59, "0 - 59")?;
+        if let Some(v) = self.nanos.filter(|v| !(0..=999_999_999).contains(v)) {
+            let shown = "0 - 999999999";
+            return Err(Some(format!(
+                "Invalid value for NanoOfSecond (valid values {shown}): {v}"
+            )));
+        }
+        if let Some(v) = self.year_of_era.filter(|v| !(1..=999_999_999).contains(v)) {
+            let shown = "1 - 999999999/1000000000";
+            return Err(Some(format!("Invalid value for YearOfEra (valid values {shown}): {v}")));
+        }
+        if let Some(v) = self.year.filter(|v| !(-999_999_999..=999_999_999).contains(v)) {
+            let shown = "-999999999 - 999999999";
+            return Err(Some(format!("Invalid value for Year (valid values {shown}): {v}")));
+        }
+        // A year of era (`y`) needs an era (`G`) to be a year in STRICT mode.
+        let year = match (self.year, self.year_of_era) {
+            (Some(year), _) => Some(year),
+            (None, Some(_)) if mode == Mode::Strict && !self.has_era => None,
+            (None, year_of_era) => year_of_era,
+        };
+        let half_day = clock_hour.map(|h| h % 12).or(hour_of_am_pm);
+        let hour = match (hour, half_day) {
+            (Some(hour), _) => Some(hour),
+            (None, Some(h)) => Some(h + if self.pm == Some(true) { 12 } else { 0 }),
+            (None, None) => None,
+        };
+        Ok(Checked { year, month, day, hour, minute, second })
+    }
+}
+
+/// The fields [`Fields::build`] combines, checked.
+struct Checked {
+    year: Option<i64>,
+    month: Option<i64>,
+    day: Option<i64>,
+    hour: Option<i64>,
+    minute: Option<i64>,
+    second: Option<i64>,
+}
+
+/// Days since 1970 of a year, month and day, with the day checked, clamped or rolled
+/// according to `mode`.
+fn resolve_date(year: i64, month: i64, day: i64, mode: Mode) -> Result<i64, String> {
+    if mode == Mode::Lenient {
+        let year = year + (month - 1).div_euclid(12);
+        let month = (month - 1).rem_euclid(12) + 1;
+        return Ok(time::days_from_civil(year, month as u32, 1) + day - 1);
+    }
+    let (month, day) = (month as u32, day as u32);
+    let last = time::days_in_month(year, month);
+    if day <= last {
+        return Ok(time::days_from_civil(year, month, day));
+    }
+    if mode == Mode::Smart {
+        return Ok(time::days_from_civil(year, month, last));
+    }
+    let name = MONTHS[month as usize - 1];
+    if month == 2 && day == 29 {
+        return Err(format!("Invalid date '{name} 29' as '{year}' is not a leap year"));
+    }
+    Err(format!("Invalid date '{} {day}'", name.to_ascii_uppercase()))
+}
+
+/// Java's message when text read as a DateTime or Time names no offset.
+fn missing_zone(resolved: &str, kind: TemporalKind) -> String {
+    let target = if kind == TemporalKind::Time { "OffsetTime" } else { "ZonedDateTime" };
+    format!(
+        "Unable to obtain {target} from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
+    )
+}
+
+/// An offset at the start of `text`: `Z`, `+01`, `+0100` or `+01:00`; with the bytes read.
+fn read_offset(text: &str) -> Option<(i32, usize)> {
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b'Z') {
+        return Some((0, 1));
+    }
+    let sign = match bytes.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let two = |at: usize| -> Option<i32> { text.get(at..at + 2)?.parse().ok() };
+    let hours = two(1)?;
+    let (minutes, n_read) = match bytes.get(3) {
+        Some(b':') => (two(4)?, 6),
+        Some(b) if b.is_ascii_digit() => (two(3)?, 5),
+        _ => (0, 3),
+    };
+    Some((sign * (hours * 3600 + minutes * 60), n_read))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> Temporal {
+        time::parse_iso(text).expect("valid ISO text")
+    }
+
+    #[test]
+    fn patterns_format_and_parse() {
+        let value = date("2020-01-05T14:03:09.5+01:00");
+        let formatted =
+            format(&value, "E, dd MMM yyyy hh:mm:ss.SSS a XXX Z '['yy']'").expect("formats");
+        assert_eq!(formatted, "Sun, 05 Jan 2020 02:03:09.500 PM +01:00 +0100 [20]");
+        let parsed = parse("03/15/2020", "MM/dd/yyyy", TemporalKind::Date, Mode::Smart);
+        assert_eq!(time::to_iso(&parsed.expect("parses")), "2020-03-15");
+        let compact = parse("20200102", "yyyyMMdd", TemporalKind::Date, Mode::Smart);
+        assert_eq!(time::to_iso(&compact.expect("parses")), "2020-01-02");
+    }
+
+    #[test]
+    fn week_based_years_follow_the_us_locale() {
+        assert_eq!(format(&date("2023-12-31"), "YYYY-ww-e").as_deref(), Ok("2024-01-1"));
+        assert_eq!(format(&date("2021-01-01"), "YYYY-ww-e").as_deref(), Ok("2021-01-6"));
+        assert_eq!(format(&date("2020-12-26"), "YYYY-ww").as_deref(), Ok("2020-52"));
+    }
+
+    #[test]
+    fn huge_numbers_fail_without_overflow() {
+        for mode in [Mode::Smart, Mode::Strict, Mode::Lenient] {
+            for (text, pattern) in [
+                ("1000000000000000000", "yyyy"),
+                ("9223372036854775807/01/01", "uuuu/MM/dd"),
+                ("2020/9223372036854775807/01", "yyyy/M/dd"),
+                ("2020/01/9223372036854775807 9223372036854775807", "yyyy/MM/d H"),
+                ("2020/9223372036854775807 10:00:00.9223372036854775807", "yyyy/D H:mm:ss.n"),
+            ] {
+                let kind = TemporalKind::LocalDateTime;
+                assert!(parse(text, pattern, kind, mode).is_err(), "{text} {mode:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn modes_treat_an_impossible_day_differently() {
+        let read = |mode| {
+            parse("02/31/2020", "MM/dd/uuuu", TemporalKind::Date, mode).map(|t| time::to_iso(&t))
+        };
+        assert_eq!(read(Mode::Smart).as_deref(), Ok("2020-02-29"));
+        assert_eq!(read(Mode::Lenient).as_deref(), Ok("2020-03-02"));
+        assert_eq!(
+            read(Mode::Strict),
+            Err("Text '02/31/2020' could not be parsed: Invalid date 'FEBRUARY 31'".into())
+        );
+    }
+}
