@@ -7,14 +7,14 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use bigdecimal::{BigDecimal, RoundingMode, Zero};
+use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 
 use crate::expr::ast::Lambda;
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, modules, num, time, writers};
+use crate::expr::{json, modules, num, readers, time, writers};
 use crate::value::Value;
 
 /// Every function name [`call`] knows.
@@ -60,6 +60,7 @@ const BUILTINS: &[&str] = &[
     "mod",
     "namesOf",
     "now",
+    "onNull",
     "orderBy",
     "p",
     "pluck",
@@ -130,11 +131,31 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     if name == "replace" {
         return replace(eval, &args);
     }
+    if let [Arg::Value(subject), fallback] = args.as_slice()
+        && name == "onNull"
+    {
+        // `onNull(value, () -> fallback)` calls the function only when the value is null.
+        return match (subject, fallback) {
+            (Value::Null, Arg::Fun(lambda)) => eval.apply(lambda, Vec::new()),
+            (Value::Null, Arg::Value(value)) => Ok(value.clone()),
+            (Value::Null, Arg::Regex(regex)) => Ok(Value::string(regex.as_str())),
+            (value, _) => Ok(value.clone()),
+        };
+    }
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
     if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
         return call_regex(name, subject, regex).map_err(Fail::unplaced);
+    }
+    if let [Arg::Value(subject), Arg::Value(Value::String(pattern))] = args.as_slice()
+        && matches!(name, "match" | "matches" | "scan")
+    {
+        // These three read a String pattern as a regular expression (`"a1" match "(\\d)"`).
+        let regex = regex::Regex::new(pattern).map_err(|err| {
+            Fail::unplaced(format!("Invalid regular expression `{pattern}`: {err}"))
+        })?;
+        return call_regex(name, subject, &regex).map_err(Fail::unplaced);
     }
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
@@ -156,6 +177,22 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             let bits = random_u128() >> 75;
             Ok(Value::Number(BigDecimal::from(bits as u64) / BigDecimal::from(1u64 << 53)))
         }
+        // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
+        ("sqrt", [value]) => match coerce_number(value).and_then(|n| n.to_f64()) {
+            Some(n) => return num::from_double(n.sqrt()).map(Value::Number).map_err(Fail::plain),
+            None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
+        },
+        ("pow", [base, exponent]) => match (coerce_number(base), coerce_number(exponent)) {
+            (Some(base), Some(exponent)) => return pow(&base, &exponent),
+            _ => Err(typed_call_error(name, &values, &["Number", "Number"])),
+        },
+        ("write", [value, rest @ ..]) if rest.len() <= 2 => {
+            return write(value, rest.first(), rest.get(1));
+        }
+        ("read", [text, mime, rest @ ..]) if rest.len() <= 1 => {
+            return read(text, mime, rest.first());
+        }
+        ("read", [text]) => return read(text, &Value::string("application/dw"), None),
         (_, [value]) => call_unary(name, value),
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
@@ -196,17 +233,11 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
         "unzip" => unzip(value),
-        "isInteger" | "isDecimal" => match value {
-            Value::Number(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
-            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Number"])),
-        },
-        "sqrt" => match coerce_number(value).and_then(|n| n.sqrt()) {
-            Some(root) => Ok(Value::Number(root.with_precision_round(
-                std::num::NonZeroU64::new(34).expect("nonzero"),
-                RoundingMode::HalfEven,
-            ))),
+        "isInteger" | "isDecimal" => match coerce_number(value) {
+            Some(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
             None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
         },
+        // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
         "isLeapYear" => match value {
             Value::Temporal(t) if t.has_date() => {
                 let (year, _, _) = time::civil_from_days(t.days);
@@ -215,10 +246,12 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
         },
         "randomInt" => {
-            let bound =
-                coerce_number(value).and_then(|n| n.with_scale(0).to_string().parse::<u128>().ok());
-            let bound = bound.filter(|b| *b > 0).ok_or_else(|| cannot_coerce(value, "Number"))?;
-            Ok(Value::Number(BigDecimal::from(random_u128() % bound)))
+            // `floor(random() * n)`, as DataWeave computes it: 0 for 0, down to `n` for a
+            // negative `n`.
+            let bound = coerce_number(value).and_then(|n| n.to_f64());
+            let bound = bound.ok_or_else(|| cannot_coerce(value, "Number"))?;
+            let fraction = (random_u128() >> 75) as f64 / (1u64 << 53) as f64;
+            Ok(Value::Number(BigDecimal::from((fraction * bound).floor() as i64)))
         }
         "log" => Ok(log(None, value)),
         "abs" | "ceil" | "floor" | "round" | "isEven" | "isOdd" => number_fn(name, value),
@@ -261,16 +294,6 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             )),
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Array", "Array"])),
         },
-        "pow" => match (
-            coerce_number(lhs),
-            coerce_number(rhs).and_then(|e| e.to_string().parse::<i64>().ok()),
-        ) {
-            (Some(_), Some(exponent)) if exponent.abs() > 100_000 => {
-                Err(format!("flowrun computes powers up to 100000, not {exponent}"))
-            }
-            (Some(base), Some(exponent)) => Ok(Value::Number(base.powi(exponent))),
-            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
-        },
         "daysBetween" => match (lhs, rhs) {
             (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
                 Ok(Value::Number(BigDecimal::from(b.days - a.days)))
@@ -283,8 +306,6 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),
-        "write" => write(lhs, rhs),
-        "read" => read(lhs, rhs),
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
 }
@@ -350,17 +371,32 @@ pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
 
 /// Functions with a regular expression as second argument.
 fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+    if matches!(name, "indexOf" | "lastIndexOf") {
+        // The reference engine has no regular-expression overload here: the pattern is read
+        // as a String, its source text, and searched for literally (`"a.c" indexOf /./` is 1).
+        return index_of(name, subject, &Value::string(regex.as_str()));
+    }
     let text = match subject {
         Value::Null if matches!(name, "matches" | "contains") => return Ok(Value::Bool(false)),
+        Value::Null if name == "find" => return Ok(Value::array([])),
         Value::Null => return Ok(Value::Null),
         other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
     };
+    let char_idx = |byte_idx: usize| index(text[..byte_idx].chars().count());
     let result = match name {
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
         "splitBy" => Value::array(regex.split(&text).map(Value::string)),
-        "match" => regex.captures(&text).map_or(Value::array([]), |c| captures_value(&c)),
+        // `match` wants the whole text to match, as `matches` does; it then gives the groups.
+        "match" => full_match(regex, &text).unwrap_or_else(|| Value::array([])),
         "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
+        // Where each match starts, then where each group starts (-1 for a group that did
+        // not take part), in characters.
+        "find" => Value::array(regex.captures_iter(&text).map(|captures| {
+            Value::array(captures.iter().map(|group| {
+                group.map_or(Value::Number(BigDecimal::from(-1)), |m| char_idx(m.start()))
+            }))
+        })),
         _ => return Err(format!("Function `{name}` does not take a regular expression")),
     };
     Ok(result)
@@ -895,6 +931,34 @@ fn unzip(value: &Value) -> Result<Value, String> {
     Ok(Value::array((0..width).map(column)))
 }
 
+/// `base pow exponent` as DataWeave computes it: exactly for a whole exponent (a negative
+/// one fails, as Java's `BigDecimal.pow` does), in `double`s for a fractional one.
+///
+/// FIXME: the reference engine underlines the exponent and adds `at pow` to the trace of a
+/// negative exponent; flowrun underlines the call. Failures located at an argument would
+/// need a place of their own in `eval::Place`.
+fn pow(base: &BigDecimal, exponent: &BigDecimal) -> EResult<Value> {
+    if !exponent.is_integer() {
+        let (Some(base), Some(exponent)) = (base.to_f64(), exponent.to_f64()) else {
+            return Err(Fail::unplaced(format!("Cannot compute {base} pow {exponent}")));
+        };
+        return num::from_double(base.powf(exponent)).map(Value::Number).map_err(Fail::plain);
+    }
+    let exponent = exponent.to_i64().unwrap_or(i64::MAX);
+    if exponent < 0 {
+        return Err(Fail::unplaced(format!("Negative exponent: {exponent}.")));
+    }
+    if exponent > 100_000 {
+        return Err(Fail::unplaced(format!(
+            "flowrun computes powers up to 100000, not {exponent}"
+        )));
+    }
+    if exponent == 0 {
+        return Ok(index(1));
+    }
+    Ok(Value::Number(base.powi(exponent)))
+}
+
 /// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.
 fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let last = name == "lastIndexOf";
@@ -907,7 +971,11 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         _ => {
             let (text, part) = two_strings(name, lhs, rhs)?;
             let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
-            byte_idx.map(|idx| text[..idx].chars().count())
+            // Only positions of characters count: an empty part is found at 0 and at the
+            // last character, and never in an empty text (as the reference engine does).
+            let n_chars = text.chars().count();
+            let char_idx = byte_idx.map(|idx| text[..idx].chars().count().min(n_chars.max(1) - 1));
+            char_idx.filter(|_| n_chars > 0)
         }
     };
     Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
@@ -923,8 +991,10 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         }
         _ => {
             let (text, part) = two_strings("find", lhs, rhs)?;
+            // As with `indexOf`, an empty part is found at each character, not after the last.
             let hits = text
                 .match_indices(part.as_str())
+                .filter(|(idx, _)| *idx < text.len())
                 .map(|(idx, _)| index(text[..idx].chars().count()));
             Ok(Value::array(hits))
         }
@@ -941,23 +1011,90 @@ fn log(prefix: Option<&Value>, value: &Value) -> Value {
     value.clone()
 }
 
-fn write(value: &Value, mime: &Value) -> Result<Value, String> {
-    let mime = coerce_string(mime).unwrap_or_default();
-    match mime.as_str() {
-        "application/json" | "json" => Ok(Value::string(json::write(value, true))),
-        "text/plain" | "text" => {
-            coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+/// `write(value, mime, properties)`: the value as text in one of the formats flowrun
+/// writes, with writer properties such as `{indent: false}`; DataWeave's notation when no
+/// format is given.
+///
+/// DataWeave prints reader and writer failures with a trace but without quoting the script.
+fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult<Value> {
+    let mime = mime.map_or_else(|| "application/dw".to_owned(), content_type);
+    let props = format_props(config);
+    let written = match mime.as_str() {
+        "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),
+        "text/plain" => writers::text(value),
+        "application/csv" | "text/csv" => {
+            writers::csv(value, &writers::CsvOptions::from_props(&props))
         }
-        other => Err(format!("flowrun cannot write `{other}` yet")),
+        "application/x-www-form-urlencoded" => writers::urlencoded(value),
+        "application/dw" => Ok(writers::dw(value)),
+        other if other.ends_with("+json") => {
+            Ok(json::write_with(value, json::WriterOptions::from_props(&props)))
+        }
+        other => return Err(unknown_content_type(other)),
+    };
+    written.map(Value::string).map_err(|err| Fail::traced(err.message))
+}
+
+/// `read(text, mime, properties)`: text parsed in one of the formats flowrun reads.
+fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
+    let mime = content_type(mime);
+    let props = format_props(config);
+    let text = match text {
+        Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    match mime.as_str() {
+        "application/json" => json::read(text.as_bytes(), "root").map_err(|err| {
+            Fail::traced(format!("Exception while reading '{text}' as '{mime}' cause by:\n{err}"))
+        }),
+        "text/plain" => Ok(Value::string(text)),
+        "application/csv" | "text/csv" => {
+            Ok(readers::csv(&text, &readers::CsvReadOptions::from_props(&props)))
+        }
+        "application/x-www-form-urlencoded" => Ok(readers::urlencoded(&text)),
+        other if other.ends_with("+json") => {
+            json::read(text.as_bytes(), "root").map_err(Fail::traced)
+        }
+        other => Err(unknown_content_type(other)),
     }
 }
 
-fn read(text: &Value, mime: &Value) -> Result<Value, String> {
+/// The media type a `read`/`write` argument names, short ids (`json`) expanded and
+/// parameters (`; charset=...`) dropped.
+fn content_type(mime: &Value) -> String {
     let mime = coerce_string(mime).unwrap_or_default();
-    let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
-    match mime.as_str() {
-        "application/json" | "json" => json::read(text.as_bytes(), "anonymous"),
-        "text/plain" | "text" => Ok(Value::string(text)),
-        other => Err(format!("flowrun cannot read `{other}` yet")),
+    let essence = mime.split(';').next().unwrap_or_default().trim();
+    crate::expr::parse::expand_format_id(essence)
+}
+
+/// Reader or writer properties (`{indent: false}`) as name and text pairs.
+fn format_props(config: Option<&Value>) -> Vec<(String, String)> {
+    let Some(Value::Object(pairs)) = config else { return Vec::new() };
+    pairs.iter().filter_map(|(k, v)| Some((k.to_string(), coerce_string(v)?))).collect()
+}
+
+/// The formats the reference engine knows; flowrun reads or writes only some of them.
+const KNOWN_CONTENT_TYPES: &[&str] = &[
+    "application/dw",
+    "application/json",
+    "application/xml",
+    "application/csv",
+    "application/octet-stream",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/x-java-properties",
+];
+
+fn unknown_content_type(mime: &str) -> Fail {
+    if KNOWN_CONTENT_TYPES.contains(&mime) {
+        return Fail::unplaced(format!(
+            "flowrun cannot read or write `{mime}` with `read`/`write` yet"
+        ));
     }
+    Fail::plain(format!(
+        "Unknown content type `{mime}`. Supported content types are: `application/dw`, `application/json`, `application/xml`, `application/csv`, `application/octet-stream`, `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`, `text/x-java-properties`"
+    ))
 }

@@ -48,6 +48,7 @@ mod lex;
 mod modules;
 mod num;
 mod parse;
+mod readers;
 mod resolve;
 mod time;
 mod writers;
@@ -264,6 +265,12 @@ impl Expr {
     /// DataWeave's rendering of a failure: the message, then the script line with the
     /// failing part underlined, then the trace.
     fn render(&self, fail: eval::Fail) -> EvalError {
+        if let eval::Place::TraceOnly(Some(loc)) = fail.place {
+            let (line, column, _) = excerpt(&self.source, loc);
+            let message =
+                format!("{}\nTrace:\n  at main (line: {line}, column: {column})", fail.message);
+            return EvalError { message };
+        }
         let eval::Place::At(loc) = fail.place else { return EvalError { message: fail.message } };
         let (line, column, excerpt) = excerpt(&self.source, loc);
         let message = format!(
