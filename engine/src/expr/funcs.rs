@@ -216,10 +216,13 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             Value::Object(pairs) => pairs.is_empty(),
             _ => false,
         })),
-        "isBlank" => Ok(Value::Bool(match value {
-            Value::Null => true,
-            other => coerce_string(other).is_some_and(|s| s.trim().is_empty()),
-        })),
+        "isBlank" => match value {
+            Value::Null => Ok(Value::Bool(true)),
+            Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
+                Err(typed_call_error(name, std::slice::from_ref(value), &["String | Null"]))
+            }
+            other => Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.trim().is_empty()))),
+        },
         "flatten" => flatten(value),
         "keysOf" | "namesOf" => object_parts(name, value, |k, _| Value::String(k.clone())),
         "valuesOf" => object_parts(name, value, |_, v| v.clone()),
@@ -268,7 +271,8 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             (Value::Array(items), _) => items.iter().any(|item| dw_equal(item, rhs)),
             (Value::Null, _) => false,
             _ => {
-                let (text, part) = two_strings(name, lhs, rhs)?;
+                let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
+                let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
                 text.contains(&part)
             }
         })),
@@ -407,7 +411,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
     let (Some(Arg::Value(subject)), Some(Arg::Fun(lambda))) = (args.first(), args.get(1)) else {
         return Ok(None);
     };
-    if matches!(subject, Value::Null) {
+    // `maxBy` and `minBy` have no Null overload: they fail below, as in DataWeave.
+    if matches!(subject, Value::Null) && !matches!(name, "maxBy" | "minBy") {
         return Ok(Some(Value::Null));
     }
     let result = match (name, subject) {
@@ -836,6 +841,23 @@ fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     }
 }
 
+/// The text and the part to look for of `contains`, `find` and `indexOf`, whose other
+/// overloads DataWeave lists as `combinations` when neither fits.
+fn text_and_part(
+    name: &str,
+    lhs: &Value,
+    rhs: &Value,
+    combinations: &[&str],
+) -> Result<(String, String), String> {
+    let is_text = |v: &Value| {
+        matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_))
+    };
+    match (is_text(lhs), is_text(rhs), coerce_string(lhs), coerce_string(rhs)) {
+        (true, true, Some(text), Some(part)) => Ok((text, part)),
+        _ => Err(call_error(name, &[describe(lhs), describe(rhs)], combinations)),
+    }
+}
+
 fn two_strings(name: &str, lhs: &Value, rhs: &Value) -> Result<(String, String), String> {
     match (coerce_string(lhs), coerce_string(rhs)) {
         (Some(a), Some(b)) => Ok((a, b)),
@@ -852,10 +874,19 @@ fn join_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             }
         };
     };
-    let separator = coerce_string(rhs).ok_or_else(|| cannot_coerce(rhs, "String"))?;
+    let separator = match rhs {
+        Value::Array(_) | Value::Object(_) | Value::Null => None,
+        other => coerce_string(other),
+    };
+    let separator = separator.ok_or_else(|| {
+        typed_call_error("joinBy", &[lhs.clone(), rhs.clone()], &["Array", "String"])
+    })?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items.iter() {
-        parts.push(coerce_string(item).ok_or_else(|| cannot_coerce(item, "String"))?);
+        // DataWeave's own `joinBy` writes `item as String`, whose message names no value.
+        let text = coerce_string(item)
+            .ok_or_else(|| format!("Cannot coerce {} to String", type_name(item)))?;
+        parts.push(text);
     }
     Ok(Value::string(parts.join(&separator)))
 }
@@ -969,7 +1000,8 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             if last { items.iter().rposition(hit) } else { items.iter().position(hit) }
         }
         _ => {
-            let (text, part) = two_strings(name, lhs, rhs)?;
+            let combinations = ["(Array, Any)", "(String, String)"];
+            let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
             let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
             // Only positions of characters count: an empty part is found at 0 and at the
             // last character, and never in an empty text (as the reference engine does).
@@ -990,7 +1022,8 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::array(hits.map(|(idx, _)| index(idx))))
         }
         _ => {
-            let (text, part) = two_strings("find", lhs, rhs)?;
+            let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
+            let (text, part) = text_and_part("find", lhs, rhs, &combinations)?;
             // As with `indexOf`, an empty part is found at each character, not after the last.
             let hits = text
                 .match_indices(part.as_str())
