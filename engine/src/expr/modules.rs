@@ -4,10 +4,11 @@
 //! A module function is only visible after an `import` (checked in [`resolve`](super::resolve));
 //! [`call`] runs it.
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
 use crate::expr::eval::{
-    Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, typed_call_error,
+    Arg, Closure, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string,
+    typed_call_error,
 };
 use crate::value::Value;
 
@@ -16,18 +17,47 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
     (
         "dw::core::Strings",
         &[
+            "appendIfMissing",
             "camelize",
             "capitalize",
+            "charCode",
+            "charCodeAt",
+            "collapse",
+            "countMatches",
             "dasherize",
+            "everyCharacter",
+            "first",
+            "fromCharCode",
+            "hammingDistance",
+            "isAlpha",
+            "isAlphanumeric",
+            "isLowerCase",
             "isNumeric",
+            "isUpperCase",
+            "isWhitespace",
+            "last",
             "leftPad",
+            "levenshteinDistance",
+            "lines",
+            "mapString",
+            "ordinalize",
+            "prependIfMissing",
+            "remove",
             "repeat",
+            "reverse",
             "rightPad",
+            "someCharacter",
+            "substring",
             "substringAfter",
             "substringAfterLast",
             "substringBefore",
             "substringBeforeLast",
             "underscore",
+            "unwrap",
+            "withMaxSize",
+            "words",
+            "wrapIfMissing",
+            "wrapWith",
         ],
     ),
     ("dw::core::Arrays", &["countBy", "divideBy", "drop", "every", "some", "take"]),
@@ -49,6 +79,21 @@ pub(crate) fn is_module_function(name: &str) -> bool {
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<EResult<Value>> {
     if !is_module_function(name) {
         return None;
+    }
+    if let [Arg::Value(subject), Arg::Fun(lambda)] = args
+        && matches!(name, "everyCharacter" | "someCharacter" | "mapString")
+    {
+        return Some(characters(eval, name, subject, lambda));
+    }
+    if let [Arg::Value(subject), Arg::Regex(regex)] = args
+        && name == "countMatches"
+    {
+        return Some(match subject {
+            Value::Null => Ok(Value::Null),
+            other => coerce_string(other)
+                .map(|text| index(regex.find_iter(&text).count()))
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String"))),
+        });
     }
     if let [Arg::Value(subject), Arg::Fun(lambda)] = args {
         let Value::Array(items) = subject else {
@@ -92,7 +137,17 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
 
 fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     if let Some(Value::Null) = args.first() {
-        return Ok(Value::Null);
+        // The tests of dw::core::Strings answer false for null; the rest give null back.
+        let is_test = matches!(
+            name,
+            "isNumeric"
+                | "isAlpha"
+                | "isAlphanumeric"
+                | "isLowerCase"
+                | "isUpperCase"
+                | "isWhitespace"
+        );
+        return Ok(if is_test { Value::Bool(false) } else { Value::Null });
     }
     match (name, args) {
         ("toString", [value]) => {
@@ -135,6 +190,51 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     }
 }
 
+/// `everyCharacter`, `someCharacter` and `mapString`: a function applied to each character.
+fn characters(
+    eval: &mut Eval<'_>,
+    name: &str,
+    subject: &Value,
+    lambda: &Closure,
+) -> EResult<Value> {
+    let text = match subject {
+        Value::Null if name == "everyCharacter" => return Ok(Value::Bool(true)),
+        Value::Null if name == "someCharacter" => return Ok(Value::Bool(false)),
+        Value::Null => return Ok(Value::Null),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    let mut mapped = String::new();
+    for (idx, c) in text.chars().enumerate() {
+        let result = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+        match (name, result) {
+            ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
+            ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
+            ("mapString", other) => mapped.push_str(
+                &coerce_string(&other)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?,
+            ),
+            _ => {}
+        }
+    }
+    Ok(match name {
+        "everyCharacter" => Value::Bool(true),
+        "someCharacter" => Value::Bool(false),
+        _ => Value::string(mapped),
+    })
+}
+
+fn index(n: usize) -> Value {
+    Value::Number(BigDecimal::from(n as u64))
+}
+
+/// A whole number argument, truncated towards zero as DataWeave's `as Number` parts do.
+fn int_arg(value: &Value) -> Result<i64, String> {
+    let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
+    Ok(number.with_scale_round(0, RoundingMode::Down).to_i64().unwrap_or(i64::MAX))
+}
+
 fn count_arg(value: &Value) -> Result<usize, String> {
     let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
     Ok(number.with_scale(0).to_string().parse::<usize>().unwrap_or(0))
@@ -142,19 +242,17 @@ fn count_arg(value: &Value) -> Result<usize, String> {
 
 /// `dw::core::Strings`.
 fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let Some(result) = string_tests(name, args) {
+        return result;
+    }
     let texts: Vec<String> = args.iter().filter_map(coerce_string).collect();
     let result = match (name, texts.as_slice()) {
         ("capitalize", [text]) => {
             words(text).iter().map(|w| capitalize_word(w)).collect::<Vec<_>>().join(" ")
         }
         ("camelize", [text]) => camelize(text),
-        ("dasherize", [text]) => words(text).join("-").to_lowercase(),
-        ("underscore", [text]) => words(text).join("_").to_lowercase(),
-        ("isNumeric", [text]) => {
-            return Ok(Value::Bool(!text.is_empty() && text.chars().all(|c| c.is_ascii_digit())));
-        }
-        ("repeat", [text, times]) => {
-            let times: usize = times.parse().unwrap_or(0);
+        ("repeat", [text, _]) => {
+            let times = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(text.len().saturating_mul(times))?;
             text.repeat(times)
         }
@@ -164,19 +262,95 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         ("substringAfter", [text, sep]) => {
             text.find(sep.as_str()).map_or(String::new(), |i| text[i + sep.len()..].to_owned())
         }
+        // An empty separator is found before the last character, as in DataWeave.
+        ("substringBeforeLast", [text, sep]) if sep.is_empty() => {
+            let mut chars = text.chars();
+            chars.next_back();
+            chars.as_str().to_owned()
+        }
         ("substringBeforeLast", [text, sep]) => {
             text.rfind(sep.as_str()).map_or(String::new(), |i| text[..i].to_owned())
         }
         ("substringAfterLast", [text, sep]) => {
             text.rfind(sep.as_str()).map_or(String::new(), |i| text[i + sep.len()..].to_owned())
         }
-        ("leftPad" | "rightPad", [text, size, rest @ ..]) => {
-            let size: usize = size.parse().unwrap_or(0);
+        ("leftPad" | "rightPad", [text, _, rest @ ..]) => {
+            let size = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(size)?;
-            let pad = rest.first().and_then(|p| p.chars().next()).unwrap_or(' ');
+            // The pad text is repeated once per missing character, whatever its length
+            // (`leftPad("ab", 4, "xy")` is `"xyxyab"`), as the reference engine does.
+            let pad = rest.first().map_or(" ", String::as_str);
             let missing = size.saturating_sub(text.chars().count());
-            let padding: String = std::iter::repeat_n(pad, missing).collect();
+            check_length(missing.saturating_mul(pad.len()))?;
+            let padding = pad.repeat(missing);
             if name == "leftPad" { padding + text } else { text.clone() + &padding }
+        }
+        ("reverse", [text]) => text.chars().rev().collect(),
+        ("appendIfMissing", [text, suffix]) if !text.ends_with(suffix.as_str()) => {
+            text.clone() + suffix
+        }
+        ("prependIfMissing", [text, prefix]) if !text.starts_with(prefix.as_str()) => {
+            prefix.clone() + text
+        }
+        ("appendIfMissing" | "prependIfMissing", [text, _]) => text.clone(),
+        ("wrapWith", [text, wrapper]) => format!("{wrapper}{text}{wrapper}"),
+        ("wrapIfMissing", [text, wrapper]) => {
+            let text = if text.starts_with(wrapper.as_str()) {
+                text.clone()
+            } else {
+                wrapper.clone() + text
+            };
+            if text.ends_with(wrapper.as_str()) { text } else { text + wrapper }
+        }
+        // DataWeave drops one character at each end, whatever the wrapper's length.
+        ("unwrap", [text, wrapper])
+            if text.chars().count() >= 2
+                && text.starts_with(wrapper.as_str())
+                && text.ends_with(wrapper.as_str()) =>
+        {
+            let mut chars = text.chars();
+            chars.next();
+            chars.next_back();
+            chars.as_str().to_owned()
+        }
+        ("unwrap", [text, _]) => text.clone(),
+        ("remove", [text, part]) if part.is_empty() => text.clone(),
+        ("remove", [text, part]) => text.replace(part.as_str(), ""),
+        ("dasherize", [text]) => separate_words(text, '-'),
+        ("underscore", [text]) => separate_words(text, '_'),
+        ("fromCharCode", [_]) => {
+            let code = u32::try_from(int_arg(&args[0])?).ok().and_then(char::from_u32);
+            code.ok_or_else(|| format!("Invalid character code {}", texts[0]))?.to_string()
+        }
+        ("substring", [text, _, _]) => {
+            let start = usize::try_from(int_arg(&args[1])?.max(0)).unwrap_or(0);
+            let end = usize::try_from(int_arg(&args[2])?.max(0)).unwrap_or(0);
+            text.chars().skip(start).take(end.saturating_sub(start)).collect()
+        }
+        ("first", [text, _]) => {
+            let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
+            text.chars().take(n).collect()
+        }
+        ("last", [text, _]) => {
+            let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
+            let skip = text.chars().count().saturating_sub(n);
+            text.chars().skip(skip).collect()
+        }
+        ("withMaxSize", [text, _]) => {
+            let max = int_arg(&args[1])?;
+            let max = usize::try_from(max).map_err(|_| "maxLength should be a positive number")?;
+            if max == 0 { text.clone() } else { text.chars().take(max).collect() }
+        }
+        ("ordinalize", [_]) => {
+            let n = int_arg(&args[0])?;
+            let suffix = match (n % 100, n % 10) {
+                (11..=13, _) => "th",
+                (_, 1) => "st",
+                (_, 2) => "nd",
+                (_, 3) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
         }
         _ => {
             let types: Vec<&str> = args.iter().map(|_| "String").collect();
@@ -184,6 +358,120 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
     };
     Ok(Value::string(result))
+}
+
+/// The functions of `dw::core::Strings` whose result is not a String; `None` for the others.
+fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+    let texts: Vec<String> = args.iter().filter_map(coerce_string).collect();
+    let text = texts.first()?;
+    let non_empty_all = |test: fn(char) -> bool| text.chars().all(test) && !text.is_empty();
+    let result = match (name, texts.as_slice()) {
+        ("isNumeric", [_]) => Value::Bool(non_empty_all(char::is_numeric)),
+        ("isAlpha", [_]) => Value::Bool(non_empty_all(char::is_alphabetic)),
+        ("isAlphanumeric", [_]) => Value::Bool(non_empty_all(char::is_alphanumeric)),
+        ("isLowerCase", [_]) => Value::Bool(non_empty_all(char::is_lowercase)),
+        ("isUpperCase", [_]) => Value::Bool(non_empty_all(char::is_uppercase)),
+        ("isWhitespace", [_]) => Value::Bool(text.chars().all(char::is_whitespace)),
+        ("words", [_]) => Value::array(text.split_whitespace().map(Value::string)),
+        ("lines", [_]) => {
+            let mut lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+            // Trailing empty lines are dropped, as Java's `split` drops them.
+            while lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+            Value::array(lines.into_iter().flat_map(|l| l.split('\r')).map(Value::string))
+        }
+        ("collapse", [_]) => Value::array(collapse(text).into_iter().map(Value::string)),
+        ("countMatches", [_, part]) => {
+            let hits = text.match_indices(part.as_str()).filter(|(idx, _)| *idx < text.len());
+            index(hits.count())
+        }
+        ("charCode", [_]) => match text.chars().next() {
+            Some(c) => index(c as usize),
+            None => return Some(Err("Unexpected empty string.".to_owned())),
+        },
+        ("charCodeAt", [_, _]) => {
+            let chars: Vec<char> = text.chars().collect();
+            let at = match int_arg(&args[1]) {
+                Ok(at) => at,
+                Err(err) => return Some(Err(err)),
+            };
+            // A negative index counts from the end.
+            let idx = if at < 0 { at + chars.len() as i64 } else { at };
+            match usize::try_from(idx).ok().and_then(|idx| chars.get(idx)) {
+                Some(c) => index(*c as usize),
+                None => {
+                    return Some(Err(format!(
+                        "Index {at} is out of bounds. Boundary is defined as [0 to {}].",
+                        chars.len()
+                    )));
+                }
+            }
+        }
+        ("hammingDistance", [a, b]) => {
+            if a.chars().count() != b.chars().count() {
+                return Some(Ok(Value::Null));
+            }
+            index(a.chars().zip(b.chars()).filter(|(x, y)| x != y).count())
+        }
+        ("levenshteinDistance", [a, b]) => index(levenshtein(a, b)),
+        _ => return None,
+    };
+    Some(Ok(result))
+}
+
+/// Runs of the same character: `"aabccc"` is `["aa", "b", "ccc"]`; an empty text is `[""]`.
+fn collapse(text: &str) -> Vec<String> {
+    let mut runs: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match runs.last_mut() {
+            Some(run) if run.ends_with(c) => run.push(c),
+            _ => runs.push(c.to_string()),
+        }
+    }
+    if runs.is_empty() {
+        runs.push(String::new());
+    }
+    runs
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// `dasherize` and `underscore`: words split at case changes (`XMLHttp` is `xml-http`),
+/// each space, `-` or `_` replaced by `separator`, all in lower case. Separators are not
+/// merged: `"a  b"` is `a--b`, as in the reference engine.
+fn separate_words(text: &str, separator: char) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (idx, &c) in chars.iter().enumerate() {
+        let prev = idx.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(idx + 1);
+        let after_word = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
+        let acronym_end =
+            prev.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase());
+        if c.is_uppercase() && (after_word || acronym_end) {
+            out.push(separator);
+        }
+        if matches!(c, ' ' | '-' | '_') {
+            out.push(separator);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Refuses to build text longer than 64 MiB, which would only exhaust memory.
