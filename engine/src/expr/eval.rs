@@ -1020,7 +1020,8 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
     Ok(Value::Number(result))
 }
 
-fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
+/// The failure of `left op right` on operands it does not take, with its overloads.
+pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
     const ADD: &[&str] = &[
         "(Array, Any)",
         "(Date, Period)",

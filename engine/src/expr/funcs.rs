@@ -108,6 +108,17 @@ const HIGHER_ORDER: &[&str] = &[
     "distinctBy",
     "orderBy",
     "groupBy",
+    "sumBy",
+    "indexWhere",
+    "firstWith",
+    "partition",
+    "takeWhile",
+    "dropWhile",
+    "everyCharacter",
+    "someCharacter",
+    "mapString",
+    "everyEntry",
+    "someEntry",
 ];
 
 /// True when `name` (possibly qualified, `Arrays::some`) takes function arguments.
@@ -522,7 +533,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
 }
 
 /// `Function (($:Any, $$:Any) -> ???)`: how DataWeave lists a function argument.
-fn describe_fun(lambda: &Lambda) -> String {
+/// A function argument as DataWeave lists it in a call error: `Function ((x:Any) -> ???)`.
+pub(crate) fn describe_fun(lambda: &Lambda) -> String {
     let params: Vec<String> = lambda.params.iter().take(2).map(|p| format!("{p}:Any")).collect();
     format!("Function (({}) -> ???)", params.join(", "))
 }

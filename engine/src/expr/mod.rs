@@ -37,6 +37,7 @@
 //! assert_eq!(message.render(&scope).expect("renders"), "key=sk-1");
 //! ```
 
+mod arrays;
 mod ast;
 mod coerce;
 #[cfg(test)]

@@ -4,8 +4,11 @@
 //! A module function is only visible after an `import` (checked in [`resolve`](super::resolve));
 //! [`call`] runs it.
 
+use std::sync::Arc;
+
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
+use crate::expr::arrays;
 use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string,
     typed_call_error,
@@ -60,8 +63,42 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "wrapWith",
         ],
     ),
-    ("dw::core::Arrays", &["countBy", "divideBy", "drop", "every", "some", "take"]),
+    (
+        "dw::core::Arrays",
+        &[
+            "countBy",
+            "divideBy",
+            "drop",
+            "dropWhile",
+            "every",
+            "firstWith",
+            "indexWhere",
+            "join",
+            "leftJoin",
+            "outerJoin",
+            "partition",
+            "slice",
+            "some",
+            "splitAt",
+            "sumBy",
+            "take",
+            "takeWhile",
+        ],
+    ),
     ("dw::core::Binaries", &["fromBase64", "toBase64"]),
+    (
+        "dw::core::Objects",
+        &[
+            "divideBy",
+            "entrySet",
+            "everyEntry",
+            "keySet",
+            "mergeWith",
+            "nameSet",
+            "someEntry",
+            "valueSet",
+        ],
+    ),
     ("dw::util::Coercions", &["toBoolean", "toNumber", "toString"]),
 ];
 
@@ -95,31 +132,8 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
                 .ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String"))),
         });
     }
-    if let [Arg::Value(subject), Arg::Fun(lambda)] = args {
-        let Value::Array(items) = subject else {
-            return Some(match subject {
-                Value::Null => Ok(Value::Null),
-                other => Err(Fail::unplaced(typed_call_error(
-                    name,
-                    std::slice::from_ref(other),
-                    &["Array", "Function"],
-                ))),
-            });
-        };
-        let mut n_true = 0usize;
-        for item in items.iter() {
-            match eval.apply(lambda, vec![item.clone()]) {
-                Ok(Value::Bool(true)) => n_true += 1,
-                Ok(_) => {}
-                Err(fail) => return Some(Err(fail)),
-            }
-        }
-        let result = match name {
-            "some" => Value::Bool(n_true > 0),
-            "every" => Value::Bool(n_true == items.len()),
-            _ => Value::Number(BigDecimal::from(n_true as u64)),
-        };
-        return Some(Ok(result));
+    if let Some(result) = arrays::call(eval, name, args) {
+        return Some(result);
     }
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
@@ -136,6 +150,16 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
 }
 
 fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let ("mergeWith", [source, target]) = (name, args) {
+        return merge_with(source, target)
+            .ok_or_else(|| typed_call_error(name, args, &["Object", "Object"]));
+    }
+    if let ("keySet" | "nameSet" | "valueSet" | "entrySet", [subject]) = (name, args)
+        && !matches!(subject, Value::Object(_))
+    {
+        // These have no Null overload.
+        return Err(typed_call_error(name, args, &["Object"]));
+    }
     if let Some(Value::Null) = args.first() {
         // The tests of dw::core::Strings answer false for null; the rest give null back.
         let is_test = matches!(
@@ -175,6 +199,40 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             let bytes =
                 from_base64(&text).ok_or_else(|| format!("Invalid base64 text `{text}`"))?;
             Ok(Value::Binary(bytes.into()))
+        }
+        ("slice", [Value::Array(items), from, until]) => {
+            let from = usize::try_from(int_arg(from)?.max(0)).unwrap_or(usize::MAX);
+            let until = usize::try_from(int_arg(until)?.max(0)).unwrap_or(usize::MAX);
+            let until = until.min(items.len());
+            Ok(Value::array(items.get(from..until).unwrap_or_default().iter().cloned()))
+        }
+        ("splitAt", [Value::Array(items), at]) => {
+            let at = usize::try_from(int_arg(at)?.max(0)).unwrap_or(usize::MAX).min(items.len());
+            let (left, right) = items.split_at(at);
+            let halves = [("l", left), ("r", right)];
+            Ok(Value::object(halves.map(|(k, half)| (k, Value::array(half.iter().cloned())))))
+        }
+        ("keySet" | "nameSet", [Value::Object(pairs)]) => {
+            Ok(Value::array(pairs.iter().map(|(k, _)| Value::String(k.clone()))))
+        }
+        ("valueSet", [Value::Object(pairs)]) => {
+            Ok(Value::array(pairs.iter().map(|(_, v)| v.clone())))
+        }
+        ("entrySet", [Value::Object(pairs)]) => Ok(Value::array(pairs.iter().map(|(k, v)| {
+            Value::object([
+                ("key", Value::String(k.clone())),
+                ("value", v.clone()),
+                ("attributes", Value::object(Vec::<(&str, Value)>::new())),
+            ])
+        }))),
+        ("divideBy", [Value::Object(pairs), count]) => {
+            // Unlike the array version, a size below one keeps the object whole.
+            let count = match count_arg(count)? {
+                0 => pairs.len().max(1),
+                count => count,
+            };
+            let chunks = pairs.chunks(count).map(|chunk| Value::Object(Arc::new(chunk.to_vec())));
+            Ok(Value::array(chunks.collect::<Vec<_>>()))
         }
         ("take" | "drop" | "divideBy", [Value::Array(items), count]) => {
             let count = count_arg(count)?;
@@ -233,6 +291,20 @@ fn index(n: usize) -> Value {
 fn int_arg(value: &Value) -> Result<i64, String> {
     let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
     Ok(number.with_scale_round(0, RoundingMode::Down).to_i64().unwrap_or(i64::MAX))
+}
+
+/// `source mergeWith target`: the pairs of `source` whose keys `target` lacks, then all of
+/// `target`; a null on either side gives the other. `None` when either is something else.
+fn merge_with(source: &Value, target: &Value) -> Option<Value> {
+    match (source, target) {
+        (Value::Object(source), Value::Object(target)) => {
+            let kept = source.iter().filter(|(k, _)| !target.iter().any(|(t, _)| t == k));
+            Some(Value::Object(Arc::new(kept.chain(target.iter()).cloned().collect())))
+        }
+        (Value::Null, other @ (Value::Object(_) | Value::Null))
+        | (other @ Value::Object(_), Value::Null) => Some(other.clone()),
+        _ => None,
+    }
 }
 
 fn count_arg(value: &Value) -> Result<usize, String> {
