@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
-use crate::expr::arrays;
 use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string,
     typed_call_error,
 };
+use crate::expr::{arrays, coerce};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -85,7 +85,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "takeWhile",
         ],
     ),
-    ("dw::core::Binaries", &["fromBase64", "toBase64"]),
+    ("dw::core::Binaries", &["fromBase64", "fromHex", "toBase64", "toHex"]),
     (
         "dw::core::Objects",
         &[
@@ -99,7 +99,20 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "valueSet",
         ],
     ),
-    ("dw::util::Coercions", &["toBoolean", "toNumber", "toString"]),
+    (
+        "dw::util::Coercions",
+        &[
+            "toArray",
+            "toBoolean",
+            "toDate",
+            "toDateTime",
+            "toLocalDateTime",
+            "toLocalTime",
+            "toNumber",
+            "toString",
+            "toTime",
+        ],
+    ),
 ];
 
 /// The functions of a module, if flowrun knows the module.
@@ -177,6 +190,9 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         ("toString", [value]) => {
             coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
         }
+        ("toNumber", [value @ Value::Temporal(_)]) => {
+            coerce::coerce_as(value.clone(), "Number", None)
+        }
         ("toNumber", [value]) => {
             coerce_number(value).map(Value::Number).ok_or_else(|| cannot_coerce(value, "Number"))
         }
@@ -185,6 +201,42 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             Some("false") => Ok(Value::Bool(false)),
             _ => Err(cannot_coerce(value, "Boolean")),
         },
+        // The rest of dw::util::Coercions is `as` with a format (or, from a date to a
+        // Number, a unit), which is how DataWeave defines them.
+        ("toString" | "toNumber", [value, format, ..]) => {
+            let is_unit = name == "toNumber" && matches!(value, Value::Temporal(_));
+            let prop = if is_unit { "unit" } else { "format" };
+            let target = if name == "toString" { "String" } else { "Number" };
+            coerce::coerce_as(value.clone(), target, Some(&Value::object([(prop, format.clone())])))
+        }
+        ("toArray", [Value::String(text)]) => {
+            Ok(Value::array(text.chars().map(|c| Value::string(c.to_string()))))
+        }
+        (
+            "toDate" | "toDateTime" | "toLocalDateTime" | "toLocalTime" | "toTime",
+            [value, rest @ ..],
+        ) => {
+            let props = rest.first().map(|format| Value::object([("format", format.clone())]));
+            coerce::coerce_as(value.clone(), &name[2..], props.as_ref())
+        }
+        ("toHex", [value]) => {
+            let bytes = binary_arg(value)?;
+            Ok(Value::string(bytes.iter().map(|b| format!("{b:02X}")).collect::<String>()))
+        }
+        ("fromHex", [value]) => {
+            let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
+            let digits: Option<Vec<u8>> = text
+                .as_bytes()
+                .chunks(2)
+                .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+                .collect();
+            let bytes = digits
+                .filter(|_| text.len() % 2 == 0)
+                .ok_or_else(|| {
+                    format!("Unable to transform String to hex binary. Reason : `contains illegal character for hexBinary: {text}`")
+                })?;
+            Ok(Value::Binary(bytes.into()))
+        }
         ("toBase64", [value]) => {
             let bytes = match value {
                 Value::Binary(bytes) => bytes.to_vec(),
@@ -196,8 +248,18 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         ("fromBase64", [value]) => {
             let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
-            let bytes =
-                from_base64(&text).ok_or_else(|| format!("Invalid base64 text `{text}`"))?;
+            let bytes = from_base64(&text).ok_or_else(|| {
+                // Java's decoder names the first character it cannot read, in hex.
+                let bad = text
+                    .chars()
+                    .find(|c| {
+                        !c.is_ascii_alphanumeric()
+                            && !matches!(c, '+' | '/' | '=')
+                            && !c.is_whitespace()
+                    })
+                    .map_or(String::new(), |c| format!("Illegal base64 character {:x}", c as u32));
+                format!("Unable to transform String to Base 64 Binary. Reason : `{bad}`")
+            })?;
             Ok(Value::Binary(bytes.into()))
         }
         ("slice", [Value::Array(items), from, until]) => {
@@ -304,6 +366,15 @@ fn merge_with(source: &Value, target: &Value) -> Option<Value> {
         (Value::Null, other @ (Value::Object(_) | Value::Null))
         | (other @ Value::Object(_), Value::Null) => Some(other.clone()),
         _ => None,
+    }
+}
+
+fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
+    match value {
+        Value::Binary(bytes) => Ok(bytes.to_vec()),
+        other => {
+            Ok(coerce_string(other).ok_or_else(|| cannot_coerce(other, "Binary"))?.into_bytes())
+        }
     }
 }
 
