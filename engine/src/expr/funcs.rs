@@ -401,7 +401,14 @@ fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value
     let result = match name {
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
-        "splitBy" => Value::array(regex.split(&text).map(Value::string)),
+        "splitBy" => {
+            // Trailing empty parts are dropped, as Java's `split` drops them.
+            let mut parts: Vec<&str> = regex.split(&text).collect();
+            while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
+                parts.pop();
+            }
+            Value::array(parts.into_iter().map(Value::string))
+        }
         // `match` wants the whole text to match, as `matches` does; it then gives the groups.
         "match" => full_match(regex, &text).unwrap_or_else(|| Value::array([])),
         "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
@@ -466,9 +473,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             let mut groups: Vec<(Arc<str>, String)> = Vec::new();
             for (idx, c) in text.chars().enumerate() {
                 let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
-                let key: Arc<str> = coerce_string(&key)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
-                    .into();
+                let key: Arc<str> =
+                    coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, chars)) => chars.push(c),
                     None => groups.push((key, c.to_string())),
@@ -671,9 +677,8 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
         _ => {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
             for (key, item) in keyed {
-                let key: Arc<str> = coerce_string(&key)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
-                    .into();
+                let key: Arc<str> =
+                    coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, items)) => items.push(item),
                     None => groups.push((key, vec![item])),
@@ -683,6 +688,15 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
                 groups.into_iter().map(|(k, items)| (k, Value::array(items))).collect(),
             )))
         }
+    }
+}
+
+/// A `groupBy` criterion that is not text: DataWeave writes `key as String`, whose message
+/// names no value for null.
+fn group_key_error(key: &Value) -> Fail {
+    match key {
+        Value::Null => Fail::unplaced("Cannot coerce Null to String"),
+        other => Fail::unplaced(cannot_coerce(other, "String")),
     }
 }
 
@@ -718,7 +732,8 @@ fn string_fn(name: &str, value: &Value) -> Result<Value, String> {
     let result = match name {
         "upper" => text.to_uppercase(),
         "lower" => text.to_lowercase(),
-        _ => text.trim().to_owned(),
+        // Java's `trim`: only control characters and spaces, not other Unicode whitespace.
+        _ => text.trim_matches(|c: char| c <= ' ').to_owned(),
     };
     Ok(Value::string(result))
 }
