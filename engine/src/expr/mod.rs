@@ -44,6 +44,7 @@ mod coerce;
 mod corpus;
 mod eval;
 mod funcs;
+mod inflection;
 mod json;
 mod lex;
 mod modules;

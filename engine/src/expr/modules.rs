@@ -12,7 +12,7 @@ use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string,
     typed_call_error,
 };
-use crate::expr::{arrays, coerce};
+use crate::expr::{arrays, coerce, inflection};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -44,11 +44,13 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "lines",
             "mapString",
             "ordinalize",
+            "pluralize",
             "prependIfMissing",
             "remove",
             "repeat",
             "reverse",
             "rightPad",
+            "singularize",
             "someCharacter",
             "substring",
             "substringAfter",
@@ -429,6 +431,8 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
             if name == "leftPad" { padding + text } else { text.clone() + &padding }
         }
         ("reverse", [text]) => text.chars().rev().collect(),
+        ("pluralize", [text]) => inflection::pluralize(text),
+        ("singularize", [text]) => inflection::singularize(text),
         ("appendIfMissing", [text, suffix]) if !text.ends_with(suffix.as_str()) => {
             text.clone() + suffix
         }
