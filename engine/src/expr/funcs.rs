@@ -849,21 +849,30 @@ const CONCAT_COMBINATIONS: &[&str] = &[
     "(TimeZone, LocalTime)",
 ];
 
-/// `--`: array elements or object keys removed.
+/// `--`: array elements, object pairs or object keys removed.
 fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
         (Value::Null, _) => Ok(Value::Null),
         (Value::Array(a), Value::Array(b)) => {
             Ok(Value::array(a.iter().filter(|x| !b.iter().any(|y| dw_equal(x, y))).cloned()))
         }
+        // An object loses the pairs the other object has too, key and value alike.
         (Value::Object(a), Value::Object(b)) => {
-            let kept = a.iter().filter(|(k, _)| !b.iter().any(|(kb, _)| kb == k)).cloned();
+            let in_b =
+                |(k, v): &&(Arc<str>, Value)| b.iter().any(|(kb, vb)| kb == k && dw_equal(v, vb));
+            let kept = a.iter().filter(|pair| !in_b(pair)).cloned();
+            Ok(Value::Object(Arc::new(kept.collect())))
+        }
+        // Or the pairs with the keys listed.
+        (Value::Object(a), Value::Array(keys)) => {
+            let keys: Vec<String> = keys.iter().filter_map(coerce_string).collect();
+            let kept = a.iter().filter(|(k, _)| !keys.iter().any(|key| **key == **k)).cloned();
             Ok(Value::Object(Arc::new(kept.collect())))
         }
         _ => Err(call_error(
             "--",
             &[describe(lhs), describe(rhs)],
-            &["(Array, Array)", "(Object, Object)"],
+            &["(Array, Array)", "(Object, Object)", "(Object, Array)", "(Object, Array)"],
         )),
     }
 }
