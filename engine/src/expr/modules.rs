@@ -392,9 +392,7 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
     }
     let texts: Vec<String> = args.iter().filter_map(coerce_string).collect();
     let result = match (name, texts.as_slice()) {
-        ("capitalize", [text]) => {
-            words(text).iter().map(|w| capitalize_word(w)).collect::<Vec<_>>().join(" ")
-        }
+        ("capitalize", [text]) => capitalize(text),
         ("camelize", [text]) => camelize(text),
         ("repeat", [text, _]) => {
             let times = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
@@ -513,7 +511,7 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
     let text = texts.first()?;
     let non_empty_all = |test: fn(char) -> bool| text.chars().all(test) && !text.is_empty();
     let result = match (name, texts.as_slice()) {
-        ("isNumeric", [_]) => Value::Bool(non_empty_all(char::is_numeric)),
+        ("isNumeric", [_]) => Value::Bool(non_empty_all(is_decimal_digit)),
         ("isAlpha", [_]) => Value::Bool(non_empty_all(char::is_alphabetic)),
         ("isAlphanumeric", [_]) => Value::Bool(non_empty_all(char::is_alphanumeric)),
         ("isLowerCase", [_]) => Value::Bool(non_empty_all(char::is_lowercase)),
@@ -630,34 +628,34 @@ fn check_length(len: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Splits text into words at spaces, `_`, `-` and lower-to-upper case changes, as the
-/// reference engine's `capitalize`, `dasherize` and `underscore` do.
-fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in text.chars() {
-        if c == ' ' || c == '_' || c == '-' {
-            words.push(std::mem::take(&mut current));
-            prev_lower = false;
-            continue;
+/// `capitalize`: words split as `underscore` splits them, separators turned into spaces
+/// (none dropped), then each ASCII letter that starts a word in upper case
+/// (`"camelCase_x"` is `"Camel Case X"`, `"élan"` is `"ÉLan"`), as the reference engine does.
+fn capitalize(text: &str) -> String {
+    let spaced = separate_words(text, ' ');
+    let mut out = String::with_capacity(spaced.len());
+    let mut after_word_char = false;
+    for (idx, c) in spaced.chars().enumerate() {
+        let starts_word = c.is_ascii_lowercase() && !after_word_char;
+        if idx == 0 || starts_word {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
         }
-        if c.is_uppercase() && prev_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_lowercase();
-        current.push(c);
+        after_word_char = c.is_ascii_alphanumeric() || c == '_';
     }
-    words.push(current);
-    words.into_iter().filter(|w| !w.is_empty()).collect()
+    out
 }
 
-fn capitalize_word(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
-        None => String::new(),
-    }
+/// Java's `Character.isDigit`: decimal digits of any script, but not fractions, superscripts
+/// or other numeric symbols (`½`, `²`, `Ⅻ`).
+fn is_decimal_digit(c: char) -> bool {
+    let other_numeric = matches!(
+        c,
+        '\u{b2}' | '\u{b3}' | '\u{b9}' | '\u{bc}'..='\u{be}' | '\u{2070}'..='\u{218f}' | '\u{2460}'..='\u{24ff}'
+            | '\u{2776}'..='\u{2793}' | '\u{3007}' | '\u{3021}'..='\u{3029}'
+    );
+    c.is_numeric() && !other_numeric
 }
 
 /// `customer_first_name` → `customerFirstName`; only underscores separate words.
@@ -731,8 +729,9 @@ mod tests {
 
     #[test]
     fn word_splitting_follows_the_reference_engine() {
-        assert_eq!(words("hELLO wORLD"), ["h", "ELLO", "w", "ORLD"]);
-        assert_eq!(words("customerFirstName"), ["customer", "First", "Name"]);
+        assert_eq!(separate_words("parseXMLHttp2Code", '_'), "parse_xml_http2_code");
+        assert_eq!(capitalize("hELLO wORLD"), "H Ello W Orld");
+        assert_eq!(capitalize("customerFirstName"), "Customer First Name");
         assert_eq!(camelize("customer_first_name"), "customerFirstName");
     }
 }
