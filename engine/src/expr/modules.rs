@@ -9,8 +9,8 @@ use std::sync::Arc;
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
 use crate::expr::eval::{
-    Arg, Closure, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string,
-    typed_call_error,
+    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
+    describe, typed_call_error,
 };
 use crate::expr::{arrays, coerce, inflection};
 use crate::value::Value;
@@ -175,7 +175,9 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         // These have no Null overload.
         return Err(typed_call_error(name, args, &["Object"]));
     }
+    check_signature(name, args)?;
     if let Some(Value::Null) = args.first() {
+        // check_signature let through only the functions with a null overload.
         // The tests of dw::core::Strings answer false for null; the rest give null back.
         let is_test = matches!(
             name,
@@ -354,7 +356,10 @@ fn index(n: usize) -> Value {
 /// A whole number argument, truncated towards zero as DataWeave's `as Number` parts do.
 fn int_arg(value: &Value) -> Result<i64, String> {
     let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
-    Ok(number.with_scale_round(0, RoundingMode::Down).to_i64().unwrap_or(i64::MAX))
+    let whole = number.with_scale_round(0, RoundingMode::Down);
+    // Out of range counts saturate: `take(xs, 1e30)` takes everything.
+    let saturated = if whole.sign() == bigdecimal::num_bigint::Sign::Minus { i64::MIN } else { i64::MAX };
+    Ok(whole.to_i64().unwrap_or(saturated))
 }
 
 /// `source mergeWith target`: the pairs of `source` whose keys `target` lacks, then all of
@@ -381,8 +386,65 @@ fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
 }
 
 fn count_arg(value: &Value) -> Result<usize, String> {
-    let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
-    Ok(number.with_scale(0).to_string().parse::<usize>().unwrap_or(0))
+    Ok(usize::try_from(int_arg(value)?.max(0)).unwrap_or(usize::MAX))
+}
+
+/// The parameter types of module functions that take more than text, as DataWeave lists
+/// them when a call does not fit.
+const SIGNATURES: &[(&str, &[&str])] = &[
+    ("leftPad", &["String", "Number", "String"]),
+    ("rightPad", &["String", "Number", "String"]),
+    ("substring", &["String", "Number", "Number"]),
+    ("repeat", &["String", "Number"]),
+    ("first", &["String", "Number"]),
+    ("last", &["String", "Number"]),
+    ("withMaxSize", &["String", "Number"]),
+    ("charCodeAt", &["String", "Number"]),
+    ("take", &["Array", "Number"]),
+    ("drop", &["Array", "Number"]),
+    ("slice", &["Array", "Number", "Number"]),
+    ("splitAt", &["Array", "Number"]),
+    ("hammingDistance", &["String", "String"]),
+    ("levenshteinDistance", &["String", "String"]),
+];
+
+/// Fails as DataWeave does when an argument after the first is null or of the wrong type
+/// (a null first argument is the null overload of most of these functions), or when either
+/// argument of the distance functions, which have no null overload, is null.
+fn check_signature(name: &str, args: &[Value]) -> Result<(), String> {
+    let fits = |value: &Value, ty: &str| match (ty, value) {
+        ("Array", value) => matches!(value, Value::Array(_)),
+        ("Number", Value::Number(_)) => true,
+        ("Number", Value::String(text)) => text.trim().parse::<BigDecimal>().is_ok(),
+        (_, value) => matches!(
+            value,
+            Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+        ),
+    };
+    let no_null_overload = matches!(name, "hammingDistance" | "levenshteinDistance");
+    if let Some((_, types)) = SIGNATURES.iter().find(|(n, _)| *n == name) {
+        let checked = args.iter().zip(types.iter()).enumerate();
+        let skip_first = |idx: usize, value: &Value| {
+            idx == 0 && !no_null_overload && matches!(value, Value::Null)
+        };
+        if checked.clone().any(|(idx, (value, ty))| !skip_first(idx, value) && !fits(value, ty)) {
+            return Err(typed_call_error(name, args, types));
+        }
+        return Ok(());
+    }
+    if name == "countMatches" && args.get(1).is_some_and(|part| !fits(part, "String")) {
+        return Err(call_error(
+            name,
+            &args.iter().map(describe).collect::<Vec<_>>(),
+            &["(String, Regex)", "(String, String)"],
+        ));
+    }
+    let is_strings_fn = MODULES[0].1.contains(&name);
+    if is_strings_fn && args.iter().skip(1).any(|arg| !fits(arg, "String")) {
+        let types: Vec<&str> = args.iter().map(|_| "String").collect();
+        return Err(typed_call_error(name, args, &types));
+    }
+    Ok(())
 }
 
 /// `dw::core::Strings`.
@@ -465,7 +527,13 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         ("underscore", [text]) => separate_words(text, '_'),
         ("fromCharCode", [_]) => {
             let code = u32::try_from(int_arg(&args[0])?).ok().and_then(char::from_u32);
-            code.ok_or_else(|| format!("Invalid character code {}", texts[0]))?.to_string()
+            code.ok_or_else(|| {
+                format!(
+                    "Unable to convert to character from invalid unicode code point. Code point: `{}`.",
+                    texts[0]
+                )
+            })?
+            .to_string()
         }
         ("substring", [text, _, _]) => {
             let start = usize::try_from(int_arg(&args[1])?.max(0)).unwrap_or(0);
