@@ -61,7 +61,9 @@ fn entries(eval: &mut Eval<'_>, name: &str, subject: &Value, lambda: &Closure) -
     };
     for (key, value) in pairs.iter() {
         let passed = eval.apply(lambda, vec![value.clone(), Value::String(key.clone())])?;
-        if matches!(passed, Value::Bool(true)) != every {
+        let passed = funcs::criterion(passed)
+            .map_err(|value| Fail::unplaced(funcs::if_condition_error(&value)))?;
+        if passed != every {
             return Ok(Value::Bool(!every));
         }
     }
@@ -74,8 +76,16 @@ fn with_function(
     items: &[Value],
     lambda: &Closure,
 ) -> EResult<Value> {
+    // A condition must give a Boolean (or the text `true`/`false`); DataWeave words the
+    // failure as a failed `if` in most of these functions, and as a coercion in `partition`.
     let test = |eval: &mut Eval<'_>, item: &Value| -> EResult<bool> {
-        Ok(matches!(eval.apply(lambda, vec![item.clone()])?, Value::Bool(true)))
+        funcs::criterion(eval.apply(lambda, vec![item.clone()])?).map_err(|value| {
+            if name == "partition" {
+                Fail::plain(cannot_coerce(&value, "Boolean"))
+            } else {
+                Fail::unplaced(funcs::if_condition_error(&value))
+            }
+        })
     };
     let result = match name {
         "some" | "every" | "countBy" => {
@@ -113,7 +123,9 @@ fn with_function(
         "firstWith" => {
             for (idx, item) in items.iter().enumerate() {
                 let found = eval.apply(lambda, vec![item.clone(), index(idx)])?;
-                if matches!(found, Value::Bool(true)) {
+                let found = funcs::criterion(found)
+                    .map_err(|value| Fail::traced(cannot_coerce(&value, "Boolean")))?;
+                if found {
                     return Ok(item.clone());
                 }
             }

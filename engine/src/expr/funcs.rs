@@ -551,7 +551,7 @@ fn index(idx: usize) -> Value {
 
 /// A filter's verdict, which must be a Boolean (or the text `true`/`false`); the other value
 /// is given back for the error.
-fn criterion(value: Value) -> Result<bool, Value> {
+pub(crate) fn criterion(value: Value) -> Result<bool, Value> {
     match value {
         Value::Bool(b) => Ok(b),
         Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
@@ -560,7 +560,7 @@ fn criterion(value: Value) -> Result<bool, Value> {
 }
 
 /// DataWeave's message for a string filter whose criterion is not a Boolean.
-fn if_condition_error(value: &Value) -> String {
+pub(crate) fn if_condition_error(value: &Value) -> String {
     format!(
         "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
         type_name(value),

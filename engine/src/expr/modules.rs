@@ -12,7 +12,7 @@ use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
     describe, typed_call_error,
 };
-use crate::expr::{arrays, coerce, inflection};
+use crate::expr::{arrays, coerce, funcs, inflection};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -332,6 +332,13 @@ fn characters(
     let mut mapped = String::new();
     for (idx, c) in text.chars().enumerate() {
         let result = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+        let result = match (name, result) {
+            ("mapString", result) => result,
+            (_, result) => Value::Bool(
+                funcs::criterion(result)
+                    .map_err(|value| Fail::unplaced(cannot_coerce(&value, "Boolean")))?,
+            ),
+        };
         match (name, result) {
             ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
             ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
@@ -358,7 +365,8 @@ fn int_arg(value: &Value) -> Result<i64, String> {
     let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
     let whole = number.with_scale_round(0, RoundingMode::Down);
     // Out of range counts saturate: `take(xs, 1e30)` takes everything.
-    let saturated = if whole.sign() == bigdecimal::num_bigint::Sign::Minus { i64::MIN } else { i64::MAX };
+    let saturated =
+        if whole.sign() == bigdecimal::num_bigint::Sign::Minus { i64::MIN } else { i64::MAX };
     Ok(whole.to_i64().unwrap_or(saturated))
 }
 
