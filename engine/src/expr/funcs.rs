@@ -1123,11 +1123,27 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
             Ok(readers::csv(&text, &readers::CsvReadOptions::from_props(&props)))
         }
         "application/x-www-form-urlencoded" => Ok(readers::urlencoded(&text)),
+        "application/dw" => read_dw(&text),
         other if other.ends_with("+json") => {
             json::read(text.as_bytes(), "root").map_err(Fail::traced)
         }
         other => Err(unknown_content_type(other)),
     }
+}
+
+/// DataWeave notation, as `write(value)` prints it: the text is read as a script body of
+/// its own, with no inputs.
+fn read_dw(text: &str) -> EResult<Value> {
+    let span = crate::diag::Span::new(crate::diag::FileId(0), 0, 0);
+    let expr = crate::expr::Expr::compile(text, span).map_err(|diag| {
+        let message = diag.message;
+        Fail::traced(format!(
+            "Exception while reading '{text}' as 'application/dw' cause by:\n{message}"
+        ))
+    })?;
+    let payload = crate::value::TypedValue::null();
+    let scope = crate::expr::Scope::standalone(&payload, &[]);
+    expr.eval(&scope).map(|result| result.value).map_err(|err| Fail::traced(err.message))
 }
 
 /// The media type a `read`/`write` argument names, short ids (`json`) expanded and
