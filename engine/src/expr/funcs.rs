@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 
-use crate::expr::ast::Lambda;
+use crate::expr::ast::{BinOp, Lambda};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
@@ -801,6 +801,9 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
             .fold(&items[0], |best, item| if order(item, best) == pick { item } else { best });
         return Ok(best.clone());
     }
+    if name == "sum" {
+        return sum(items);
+    }
     let mut total = BigDecimal::zero();
     for item in items.iter() {
         total += coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
@@ -809,6 +812,19 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
         total = num::divide(&total, &BigDecimal::from(items.len() as u64)).unwrap_or_default();
     }
     Ok(Value::Number(total))
+}
+
+/// `sum` of a non-empty array, as DataWeave defines it: `(items reduce (item, total) -> item
+/// + total) as Number`, so an element that is not a number fails as `+` fails.
+fn sum(items: &[Value]) -> Result<Value, String> {
+    let mut total = items[0].clone();
+    for item in &items[1..] {
+        match (coerce_number(item), coerce_number(&total)) {
+            (Some(a), Some(b)) => total = Value::Number(a + b),
+            _ => return Err(eval::arithmetic_error(BinOp::Add, item.clone(), total)),
+        }
+    }
+    coerce_number(&total).map(Value::Number).ok_or_else(|| cannot_coerce(&total, "Number"))
 }
 
 /// `++`: strings (numbers and booleans are written as text), arrays, objects.
