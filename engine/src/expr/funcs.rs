@@ -340,8 +340,18 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
     let regex = match target {
         Arg::Regex(regex) => regex.as_ref().clone(),
         Arg::Value(value) => {
-            let literal = coerce_string(value)
-                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?;
+            let literal = match value {
+                Value::Array(_) | Value::Object(_) | Value::Null => None,
+                other => coerce_string(other),
+            };
+            let literal = literal.ok_or_else(|| {
+                let args = [describe(subject), describe(value)];
+                Fail::unplaced(call_error(
+                    "replace",
+                    &args,
+                    &["(String, Regex)", "(String, String)"],
+                ))
+            })?;
             regex::Regex::new(&regex::escape(&literal))
                 .map_err(|err| Fail::unplaced(err.to_string()))?
         }
