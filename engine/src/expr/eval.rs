@@ -35,6 +35,9 @@ pub(crate) enum Place {
     /// A message DataWeave prints without a script excerpt (reader errors, coercions of
     /// strings in comparisons).
     NoExcerpt,
+    /// A message DataWeave prints with its trace but without an excerpt (failures of the
+    /// readers and writers that `read` and `write` call); the caller fills in the place.
+    TraceOnly(Option<Loc>),
     /// The script range to quote.
     At(Loc),
 }
@@ -55,10 +58,16 @@ impl Fail {
         Fail { message: message.into(), place: Place::NoExcerpt }
     }
 
+    /// A failure printed with the trace of the call that failed, but no excerpt.
+    pub(crate) fn traced(message: impl Into<String>) -> Fail {
+        Fail { message: message.into(), place: Place::TraceOnly(None) }
+    }
+
     /// Gives a failure whose place is unknown the place `loc`.
     pub(crate) fn or_at(self, loc: Loc) -> Fail {
         match self.place {
             Place::Unknown => Fail { place: Place::At(loc), ..self },
+            Place::TraceOnly(None) => Fail { place: Place::TraceOnly(Some(loc)), ..self },
             _ => self,
         }
     }
@@ -1173,7 +1182,8 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
     Ok(Value::Number(result))
 }
 
-fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
+/// The failure of `left op right` on operands it does not take, with its overloads.
+pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
     const ADD: &[&str] = &[
         "(Array, Any)",
         "(Date, Period)",

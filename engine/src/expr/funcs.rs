@@ -7,14 +7,14 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use bigdecimal::{BigDecimal, RoundingMode, Zero};
+use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 
-use crate::expr::ast::Lambda;
+use crate::expr::ast::{BinOp, Lambda};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, type_name, typed_call_error, written_string,
+    coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, modules, num, time, writers};
+use crate::expr::{json, modules, num, readers, time, writers};
 use crate::value::Value;
 
 /// Every function name [`call`] knows.
@@ -60,6 +60,7 @@ const BUILTINS: &[&str] = &[
     "mod",
     "namesOf",
     "now",
+    "onNull",
     "orderBy",
     "p",
     "pluck",
@@ -107,6 +108,17 @@ const HIGHER_ORDER: &[&str] = &[
     "distinctBy",
     "orderBy",
     "groupBy",
+    "sumBy",
+    "indexWhere",
+    "firstWith",
+    "partition",
+    "takeWhile",
+    "dropWhile",
+    "everyCharacter",
+    "someCharacter",
+    "mapString",
+    "everyEntry",
+    "someEntry",
 ];
 
 /// True when `name` (possibly qualified, `Arrays::some`) takes function arguments.
@@ -141,11 +153,31 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     if name == "replace" {
         return replace(eval, &args);
     }
+    if let [Arg::Value(subject), fallback] = args.as_slice()
+        && name == "onNull"
+    {
+        // `onNull(value, () -> fallback)` calls the function only when the value is null.
+        return match (subject, fallback) {
+            (Value::Null, Arg::Fun(lambda)) => eval.apply(lambda, Vec::new()),
+            (Value::Null, Arg::Value(value)) => Ok(value.clone()),
+            (Value::Null, Arg::Regex(regex)) => Ok(Value::string(regex.as_str())),
+            (value, _) => Ok(value.clone()),
+        };
+    }
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
     if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
         return call_regex(name, subject, regex).map_err(Fail::unplaced);
+    }
+    if let [Arg::Value(subject), Arg::Value(Value::String(pattern))] = args.as_slice()
+        && matches!(name, "match" | "matches" | "scan")
+    {
+        // These three read a String pattern as a regular expression (`"a1" match "(\\d)"`).
+        let regex = regex::Regex::new(pattern).map_err(|err| {
+            Fail::unplaced(format!("Invalid regular expression `{pattern}`: {err}"))
+        })?;
+        return call_regex(name, subject, &regex).map_err(Fail::unplaced);
     }
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
@@ -167,6 +199,22 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             let bits = random_u128() >> 75;
             Ok(Value::Number(BigDecimal::from(bits as u64) / BigDecimal::from(1u64 << 53)))
         }
+        // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
+        ("sqrt", [value]) => match coerce_number(value).and_then(|n| n.to_f64()) {
+            Some(n) => return num::from_double(n.sqrt()).map(Value::Number).map_err(Fail::plain),
+            None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
+        },
+        ("pow", [base, exponent]) => match (coerce_number(base), coerce_number(exponent)) {
+            (Some(base), Some(exponent)) => return pow(&base, &exponent),
+            _ => Err(typed_call_error(name, &values, &["Number", "Number"])),
+        },
+        ("write", [value, rest @ ..]) if rest.len() <= 2 => {
+            return write(value, rest.first(), rest.get(1));
+        }
+        ("read", [text, mime, rest @ ..]) if rest.len() <= 1 => {
+            return read(text, mime, rest.first());
+        }
+        ("read", [text]) => return read(text, &Value::string("application/dw"), None),
         (_, [value]) => call_unary(name, value),
         (_, [lhs, rhs]) => call_binary(name, lhs, rhs),
         _ => Err(format!("Function `{name}` does not take {} arguments", values.len())),
@@ -190,10 +238,13 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             Value::Object(pairs) => pairs.is_empty(),
             _ => false,
         })),
-        "isBlank" => Ok(Value::Bool(match value {
-            Value::Null => true,
-            other => coerce_string(other).is_some_and(|s| s.trim().is_empty()),
-        })),
+        "isBlank" => match value {
+            Value::Null => Ok(Value::Bool(true)),
+            Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
+                Err(typed_call_error(name, std::slice::from_ref(value), &["String | Null"]))
+            }
+            other => Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.trim().is_empty()))),
+        },
         "flatten" => flatten(value),
         "keysOf" => object_parts(name, value, |k, _| Value::Key(k.clone())),
         "namesOf" => object_parts(name, value, |k, _| Value::String(k.clone())),
@@ -208,17 +259,11 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
         "unzip" => unzip(value),
-        "isInteger" | "isDecimal" => match value {
-            Value::Number(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
-            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Number"])),
-        },
-        "sqrt" => match coerce_number(value).and_then(|n| n.sqrt()) {
-            Some(root) => Ok(Value::Number(root.with_precision_round(
-                std::num::NonZeroU64::new(34).expect("nonzero"),
-                RoundingMode::HalfEven,
-            ))),
+        "isInteger" | "isDecimal" => match coerce_number(value) {
+            Some(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
             None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
         },
+        // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
         "isLeapYear" => match value {
             Value::Temporal(t) if t.has_date() => {
                 let (year, _, _) = time::civil_from_days(t.days);
@@ -227,10 +272,12 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
         },
         "randomInt" => {
-            let bound =
-                coerce_number(value).and_then(|n| n.with_scale(0).to_string().parse::<u128>().ok());
-            let bound = bound.filter(|b| *b > 0).ok_or_else(|| cannot_coerce(value, "Number"))?;
-            Ok(Value::Number(BigDecimal::from(random_u128() % bound)))
+            // `floor(random() * n)`, as DataWeave computes it: 0 for 0, down to `n` for a
+            // negative `n`.
+            let bound = coerce_number(value).and_then(|n| n.to_f64());
+            let bound = bound.ok_or_else(|| cannot_coerce(value, "Number"))?;
+            let fraction = (random_u128() >> 75) as f64 / (1u64 << 53) as f64;
+            Ok(Value::Number(BigDecimal::from((fraction * bound).floor() as i64)))
         }
         "log" => Ok(log(None, value)),
         "abs" | "ceil" | "floor" | "round" | "isEven" | "isOdd" => number_fn(name, value),
@@ -247,7 +294,8 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             (Value::Array(items), _) => items.iter().any(|item| dw_equal(item, rhs)),
             (Value::Null, _) => false,
             _ => {
-                let (text, part) = two_strings(name, lhs, rhs)?;
+                let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
+                let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
                 text.contains(&part)
             }
         })),
@@ -273,16 +321,6 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             )),
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Array", "Array"])),
         },
-        "pow" => match (
-            coerce_number(lhs),
-            coerce_number(rhs).and_then(|e| e.to_string().parse::<i64>().ok()),
-        ) {
-            (Some(_), Some(exponent)) if exponent.abs() > 100_000 => {
-                Err(format!("flowrun computes powers up to 100000, not {exponent}"))
-            }
-            (Some(base), Some(exponent)) => Ok(Value::Number(base.powi(exponent))),
-            _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
-        },
         "daysBetween" => match (lhs, rhs) {
             (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
                 Ok(Value::Number(BigDecimal::from(b.days - a.days)))
@@ -295,8 +333,6 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),
-        "write" => write(lhs, rhs),
-        "read" => read(lhs, rhs),
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
 }
@@ -316,8 +352,18 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
     let regex = match target {
         Arg::Regex(regex) => regex.as_ref().clone(),
         Arg::Value(value) => {
-            let literal = coerce_string(value)
-                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?;
+            let literal = match value {
+                Value::Array(_) | Value::Object(_) | Value::Null => None,
+                other => coerce_string(other),
+            };
+            let literal = literal.ok_or_else(|| {
+                let args = [describe(subject), describe(value)];
+                Fail::unplaced(call_error(
+                    "replace",
+                    &args,
+                    &["(String, Regex)", "(String, String)"],
+                ))
+            })?;
             regex::Regex::new(&regex::escape(&literal))
                 .map_err(|err| Fail::unplaced(err.to_string()))?
         }
@@ -362,17 +408,39 @@ pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
 
 /// Functions with a regular expression as second argument.
 fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+    if matches!(name, "indexOf" | "lastIndexOf") {
+        // The reference engine has no regular-expression overload here: the pattern is read
+        // as a String, its source text, and searched for literally (`"a.c" indexOf /./` is 1).
+        return index_of(name, subject, &Value::string(regex.as_str()));
+    }
     let text = match subject {
         Value::Null if matches!(name, "matches" | "contains") => return Ok(Value::Bool(false)),
+        Value::Null if name == "find" => return Ok(Value::array([])),
         Value::Null => return Ok(Value::Null),
         other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
     };
+    let char_idx = |byte_idx: usize| index(text[..byte_idx].chars().count());
     let result = match name {
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
-        "splitBy" => Value::array(regex.split(&text).map(Value::string)),
-        "match" => regex.captures(&text).map_or(Value::array([]), |c| captures_value(&c)),
+        "splitBy" => {
+            // Trailing empty parts are dropped, as Java's `split` drops them.
+            let mut parts: Vec<&str> = regex.split(&text).collect();
+            while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
+                parts.pop();
+            }
+            Value::array(parts.into_iter().map(Value::string))
+        }
+        // `match` wants the whole text to match, as `matches` does; it then gives the groups.
+        "match" => full_match(regex, &text).unwrap_or_else(|| Value::array([])),
         "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
+        // Where each match starts, then where each group starts (-1 for a group that did
+        // not take part), in characters.
+        "find" => Value::array(regex.captures_iter(&text).map(|captures| {
+            Value::array(captures.iter().map(|group| {
+                group.map_or(Value::Number(BigDecimal::from(-1)), |m| char_idx(m.start()))
+            }))
+        })),
         _ => return Err(format!("Function `{name}` does not take a regular expression")),
     };
     Ok(result)
@@ -383,7 +451,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
     let (Some(Arg::Value(subject)), Some(Arg::Fun(lambda))) = (args.first(), args.get(1)) else {
         return Ok(None);
     };
-    if matches!(subject, Value::Null) {
+    // `maxBy` and `minBy` have no Null overload: they fail below, as in DataWeave.
+    if matches!(subject, Value::Null) && !matches!(name, "maxBy" | "minBy") {
         return Ok(Some(Value::Null));
     }
     let result = match (name, subject) {
@@ -426,9 +495,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             let mut groups: Vec<(Arc<str>, String)> = Vec::new();
             for (idx, c) in text.chars().enumerate() {
                 let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
-                let key: Arc<str> = coerce_string(&key)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
-                    .into();
+                let key: Arc<str> =
+                    coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, chars)) => chars.push(c),
                     None => groups.push((key, c.to_string())),
@@ -493,7 +561,8 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
 }
 
 /// `Function (($:Any, $$:Any) -> ???)`: how DataWeave lists a function argument.
-fn describe_fun(lambda: &Lambda) -> String {
+/// A function argument as DataWeave lists it in a call error: `Function ((x:Any) -> ???)`.
+pub(crate) fn describe_fun(lambda: &Lambda) -> String {
     let params: Vec<String> = lambda.params.iter().take(2).map(|p| format!("{p}:Any")).collect();
     format!("Function (({}) -> ???)", params.join(", "))
 }
@@ -504,7 +573,7 @@ fn index(idx: usize) -> Value {
 
 /// A filter's verdict, which must be a Boolean (or the text `true`/`false`); the other value
 /// is given back for the error.
-fn criterion(value: Value) -> Result<bool, Value> {
+pub(crate) fn criterion(value: Value) -> Result<bool, Value> {
     match value {
         Value::Bool(b) => Ok(b),
         Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
@@ -513,7 +582,7 @@ fn criterion(value: Value) -> Result<bool, Value> {
 }
 
 /// DataWeave's message for a string filter whose criterion is not a Boolean.
-fn if_condition_error(value: &Value) -> String {
+pub(crate) fn if_condition_error(value: &Value) -> String {
     format!(
         "Invalid if condition type. Expecting type `Boolean` but got `{}({})`",
         type_name(value),
@@ -630,9 +699,8 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
         _ => {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
             for (key, item) in keyed {
-                let key: Arc<str> = coerce_string(&key)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&key, "String")))?
-                    .into();
+                let key: Arc<str> =
+                    coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, items)) => items.push(item),
                     None => groups.push((key, vec![item])),
@@ -642,6 +710,15 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
                 groups.into_iter().map(|(k, items)| (k, Value::array(items))).collect(),
             )))
         }
+    }
+}
+
+/// A `groupBy` criterion that is not text: DataWeave writes `key as String`, whose message
+/// names no value for null.
+fn group_key_error(key: &Value) -> Fail {
+    match key {
+        Value::Null => Fail::unplaced("Cannot coerce Null to String"),
+        other => Fail::unplaced(cannot_coerce(other, "String")),
     }
 }
 
@@ -677,7 +754,8 @@ fn string_fn(name: &str, value: &Value) -> Result<Value, String> {
     let result = match name {
         "upper" => text.to_uppercase(),
         "lower" => text.to_lowercase(),
-        _ => text.trim().to_owned(),
+        // Java's `trim`: only control characters and spaces, not other Unicode whitespace.
+        _ => text.trim_matches(|c: char| c <= ' ').to_owned(),
     };
     Ok(Value::string(result))
 }
@@ -745,6 +823,9 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
             .fold(&items[0], |best, item| if order(item, best) == pick { item } else { best });
         return Ok(best.clone());
     }
+    if name == "sum" {
+        return sum(items);
+    }
     let mut total = BigDecimal::zero();
     for item in items.iter() {
         total += coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
@@ -753,6 +834,19 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
         total = num::divide(&total, &BigDecimal::from(items.len() as u64)).unwrap_or_default();
     }
     Ok(Value::Number(total))
+}
+
+/// `sum` of a non-empty array, as DataWeave defines it: `(items reduce (item, total) -> item
+/// + total) as Number`, so an element that is not a number fails as `+` fails.
+fn sum(items: &[Value]) -> Result<Value, String> {
+    let mut total = items[0].clone();
+    for item in &items[1..] {
+        match (coerce_number(item), coerce_number(&total)) {
+            (Some(a), Some(b)) => total = Value::Number(a + b),
+            _ => return Err(eval::arithmetic_error(BinOp::Add, item.clone(), total)),
+        }
+    }
+    coerce_number(&total).map(Value::Number).ok_or_else(|| cannot_coerce(&total, "Number"))
 }
 
 /// `++`: strings (numbers and booleans are written as text), arrays, objects.
@@ -793,22 +887,48 @@ const CONCAT_COMBINATIONS: &[&str] = &[
     "(TimeZone, LocalTime)",
 ];
 
-/// `--`: array elements or object keys removed.
+/// `--`: array elements, object pairs or object keys removed.
 fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
         (Value::Null, _) => Ok(Value::Null),
         (Value::Array(a), Value::Array(b)) => {
             Ok(Value::array(a.iter().filter(|x| !b.iter().any(|y| dw_equal(x, y))).cloned()))
         }
+        // An object loses the pairs the other object has too, key and value alike.
         (Value::Object(a), Value::Object(b)) => {
-            let kept = a.iter().filter(|(k, _)| !b.iter().any(|(kb, _)| kb == k)).cloned();
+            let in_b =
+                |(k, v): &&(Arc<str>, Value)| b.iter().any(|(kb, vb)| kb == k && dw_equal(v, vb));
+            let kept = a.iter().filter(|pair| !in_b(pair)).cloned();
+            Ok(Value::Object(Arc::new(kept.collect())))
+        }
+        // Or the pairs with the keys listed.
+        (Value::Object(a), Value::Array(keys)) => {
+            let keys: Vec<String> = keys.iter().filter_map(coerce_string).collect();
+            let kept = a.iter().filter(|(k, _)| !keys.iter().any(|key| **key == **k)).cloned();
             Ok(Value::Object(Arc::new(kept.collect())))
         }
         _ => Err(call_error(
             "--",
             &[describe(lhs), describe(rhs)],
-            &["(Array, Array)", "(Object, Object)"],
+            &["(Array, Array)", "(Object, Object)", "(Object, Array)", "(Object, Array)"],
         )),
+    }
+}
+
+/// The text and the part to look for of `contains`, `find` and `indexOf`, whose other
+/// overloads DataWeave lists as `combinations` when neither fits.
+fn text_and_part(
+    name: &str,
+    lhs: &Value,
+    rhs: &Value,
+    combinations: &[&str],
+) -> Result<(String, String), String> {
+    let is_text = |v: &Value| {
+        matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_))
+    };
+    match (is_text(lhs), is_text(rhs), coerce_string(lhs), coerce_string(rhs)) {
+        (true, true, Some(text), Some(part)) => Ok((text, part)),
+        _ => Err(call_error(name, &[describe(lhs), describe(rhs)], combinations)),
     }
 }
 
@@ -828,10 +948,19 @@ fn join_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             }
         };
     };
-    let separator = coerce_string(rhs).ok_or_else(|| cannot_coerce(rhs, "String"))?;
+    let separator = match rhs {
+        Value::Array(_) | Value::Object(_) | Value::Null => None,
+        other => coerce_string(other),
+    };
+    let separator = separator.ok_or_else(|| {
+        typed_call_error("joinBy", &[lhs.clone(), rhs.clone()], &["Array", "String"])
+    })?;
     let mut parts = Vec::with_capacity(items.len());
     for item in items.iter() {
-        parts.push(coerce_string(item).ok_or_else(|| cannot_coerce(item, "String"))?);
+        // DataWeave's own `joinBy` writes `item as String`, whose message names no value.
+        let text = coerce_string(item)
+            .ok_or_else(|| format!("Cannot coerce {} to String", type_name(item)))?;
+        parts.push(text);
     }
     Ok(Value::string(parts.join(&separator)))
 }
@@ -907,6 +1036,34 @@ fn unzip(value: &Value) -> Result<Value, String> {
     Ok(Value::array((0..width).map(column)))
 }
 
+/// `base pow exponent` as DataWeave computes it: exactly for a whole exponent (a negative
+/// one fails, as Java's `BigDecimal.pow` does), in `double`s for a fractional one.
+///
+/// FIXME: the reference engine underlines the exponent and adds `at pow` to the trace of a
+/// negative exponent; flowrun underlines the call. Failures located at an argument would
+/// need a place of their own in `eval::Place`.
+fn pow(base: &BigDecimal, exponent: &BigDecimal) -> EResult<Value> {
+    if !exponent.is_integer() {
+        let (Some(base), Some(exponent)) = (base.to_f64(), exponent.to_f64()) else {
+            return Err(Fail::unplaced(format!("Cannot compute {base} pow {exponent}")));
+        };
+        return num::from_double(base.powf(exponent)).map(Value::Number).map_err(Fail::plain);
+    }
+    let exponent = exponent.to_i64().unwrap_or(i64::MAX);
+    if exponent < 0 {
+        return Err(Fail::unplaced(format!("Negative exponent: {exponent}.")));
+    }
+    if exponent > 100_000 {
+        return Err(Fail::unplaced(format!(
+            "flowrun computes powers up to 100000, not {exponent}"
+        )));
+    }
+    if exponent == 0 {
+        return Ok(index(1));
+    }
+    Ok(Value::Number(base.powi(exponent)))
+}
+
 /// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.
 fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let last = name == "lastIndexOf";
@@ -917,9 +1074,14 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             if last { items.iter().rposition(hit) } else { items.iter().position(hit) }
         }
         _ => {
-            let (text, part) = two_strings(name, lhs, rhs)?;
+            let combinations = ["(Array, Any)", "(String, String)"];
+            let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
             let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
-            byte_idx.map(|idx| text[..idx].chars().count())
+            // Only positions of characters count: an empty part is found at 0 and at the
+            // last character, and never in an empty text (as the reference engine does).
+            let n_chars = text.chars().count();
+            let char_idx = byte_idx.map(|idx| text[..idx].chars().count().min(n_chars.max(1) - 1));
+            char_idx.filter(|_| n_chars > 0)
         }
     };
     Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
@@ -934,9 +1096,12 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::array(hits.map(|(idx, _)| index(idx))))
         }
         _ => {
-            let (text, part) = two_strings("find", lhs, rhs)?;
+            let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
+            let (text, part) = text_and_part("find", lhs, rhs, &combinations)?;
+            // As with `indexOf`, an empty part is found at each character, not after the last.
             let hits = text
                 .match_indices(part.as_str())
+                .filter(|(idx, _)| *idx < text.len())
                 .map(|(idx, _)| index(text[..idx].chars().count()));
             Ok(Value::array(hits))
         }
@@ -953,23 +1118,106 @@ fn log(prefix: Option<&Value>, value: &Value) -> Value {
     value.clone()
 }
 
-fn write(value: &Value, mime: &Value) -> Result<Value, String> {
-    let mime = coerce_string(mime).unwrap_or_default();
-    match mime.as_str() {
-        "application/json" | "json" => Ok(Value::string(json::write(value, true))),
-        "text/plain" | "text" => {
-            written_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+/// `write(value, mime, properties)`: the value as text in one of the formats flowrun
+/// writes, with writer properties such as `{indent: false}`; DataWeave's notation when no
+/// format is given.
+///
+/// DataWeave prints reader and writer failures with a trace but without quoting the script.
+fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult<Value> {
+    let mime = mime.map_or_else(|| "application/dw".to_owned(), content_type);
+    let props = format_props(config);
+    let written = match mime.as_str() {
+        "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),
+        "text/plain" => writers::text(value),
+        "application/csv" | "text/csv" => {
+            writers::csv(value, &writers::CsvOptions::from_props(&props))
         }
-        other => Err(format!("flowrun cannot write `{other}` yet")),
+        "application/x-www-form-urlencoded" => writers::urlencoded(value),
+        "application/dw" => Ok(writers::dw(value)),
+        other if other.ends_with("+json") => {
+            Ok(json::write_with(value, json::WriterOptions::from_props(&props)))
+        }
+        other => return Err(unknown_content_type(other)),
+    };
+    written.map(Value::string).map_err(|err| Fail::traced(err.message))
+}
+
+/// `read(text, mime, properties)`: text parsed in one of the formats flowrun reads.
+fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
+    let mime = content_type(mime);
+    let props = format_props(config);
+    let text = match text {
+        Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    match mime.as_str() {
+        "application/json" => json::read(text.as_bytes(), "root").map_err(|err| {
+            Fail::traced(format!("Exception while reading '{text}' as '{mime}' cause by:\n{err}"))
+        }),
+        "text/plain" => Ok(Value::string(text)),
+        "application/csv" | "text/csv" => {
+            Ok(readers::csv(&text, &readers::CsvReadOptions::from_props(&props)))
+        }
+        "application/x-www-form-urlencoded" => Ok(readers::urlencoded(&text)),
+        "application/dw" => read_dw(&text),
+        other if other.ends_with("+json") => {
+            json::read(text.as_bytes(), "root").map_err(Fail::traced)
+        }
+        other => Err(unknown_content_type(other)),
     }
 }
 
-fn read(text: &Value, mime: &Value) -> Result<Value, String> {
+/// DataWeave notation, as `write(value)` prints it: the text is read as a script body of
+/// its own, with no inputs.
+fn read_dw(text: &str) -> EResult<Value> {
+    let span = crate::diag::Span::new(crate::diag::FileId(0), 0, 0);
+    let expr = crate::expr::Expr::compile(text, span).map_err(|diag| {
+        let message = diag.message;
+        Fail::traced(format!(
+            "Exception while reading '{text}' as 'application/dw' cause by:\n{message}"
+        ))
+    })?;
+    let payload = crate::value::TypedValue::null();
+    let scope = crate::expr::Scope::standalone(&payload, &[]);
+    expr.eval(&scope).map(|result| result.value).map_err(|err| Fail::traced(err.message))
+}
+
+/// The media type a `read`/`write` argument names, short ids (`json`) expanded and
+/// parameters (`; charset=...`) dropped.
+fn content_type(mime: &Value) -> String {
     let mime = coerce_string(mime).unwrap_or_default();
-    let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
-    match mime.as_str() {
-        "application/json" | "json" => json::read(text.as_bytes(), "anonymous"),
-        "text/plain" | "text" => Ok(Value::string(text)),
-        other => Err(format!("flowrun cannot read `{other}` yet")),
+    let essence = mime.split(';').next().unwrap_or_default().trim();
+    crate::expr::parse::expand_format_id(essence)
+}
+
+/// Reader or writer properties (`{indent: false}`) as name and text pairs.
+fn format_props(config: Option<&Value>) -> Vec<(String, String)> {
+    let Some(Value::Object(pairs)) = config else { return Vec::new() };
+    pairs.iter().filter_map(|(k, v)| Some((k.to_string(), coerce_string(v)?))).collect()
+}
+
+/// The formats the reference engine knows; flowrun reads or writes only some of them.
+const KNOWN_CONTENT_TYPES: &[&str] = &[
+    "application/dw",
+    "application/json",
+    "application/xml",
+    "application/csv",
+    "application/octet-stream",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/x-java-properties",
+];
+
+fn unknown_content_type(mime: &str) -> Fail {
+    if KNOWN_CONTENT_TYPES.contains(&mime) {
+        return Fail::unplaced(format!(
+            "flowrun cannot read or write `{mime}` with `read`/`write` yet"
+        ));
     }
+    Fail::plain(format!(
+        "Unknown content type `{mime}`. Supported content types are: `application/dw`, `application/json`, `application/xml`, `application/csv`, `application/octet-stream`, `text/plain`, `application/x-www-form-urlencoded`, `multipart/form-data`, `text/x-java-properties`"
+    ))
 }

@@ -159,8 +159,18 @@ pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
 }
 
 /// Functions and keywords that take a regular expression on their right.
-const REGEX_TAKERS: &[&str] =
-    &["splitBy", "replace", "matches", "match", "scan", "contains", "find", "with"];
+const REGEX_TAKERS: &[&str] = &[
+    "splitBy",
+    "replace",
+    "matches",
+    "match",
+    "scan",
+    "contains",
+    "find",
+    "with",
+    "indexOf",
+    "lastIndexOf",
+];
 
 /// Whether a `/` after `tokens` starts a regular expression rather than dividing: only where
 /// no value can end, or after a function that takes one (`text splitBy /,/`, but not
@@ -351,15 +361,13 @@ impl Lexer<'_> {
             match c {
                 _ if c == quote => break,
                 '\\' => self.escape(&mut text),
-                '$' => match self.interpolation()? {
-                    Some(part) => {
-                        if !text.is_empty() {
-                            parts.push(StrPart::Text(std::mem::take(&mut text)));
-                        }
-                        parts.push(part);
+                '$' => {
+                    let part = self.interpolation()?;
+                    if !text.is_empty() {
+                        parts.push(StrPart::Text(std::mem::take(&mut text)));
                     }
-                    None => text.push('$'),
-                },
+                    parts.push(part);
+                }
                 _ => text.push(c),
             }
         }
@@ -395,22 +403,26 @@ impl Lexer<'_> {
         }
     }
 
-    /// After a `$` inside a string: `$(expr)`, `$name`, or a plain dollar sign.
-    fn interpolation(&mut self) -> Result<Option<StrPart>, LexError> {
+    /// After a `$` inside a string: `$(expr)`, `$name`, or the implicit parameter `$`
+    /// (`$$`, `$$$`) itself, as in DataWeave, where `"cost $5"` reads `$` and a literal
+    /// dollar sign needs `\$`.
+    fn interpolation(&mut self) -> Result<StrPart, LexError> {
         let rest = self.rest();
         if rest.starts_with('(') {
             let at = self.pos - 1;
             let len = matching_paren(rest).ok_or(LexError::UnclosedInterpolation { at })?;
             let part = StrPart::Expr { start: self.pos + 1, end: self.pos + len - 1 };
             self.pos += len;
-            return Ok(Some(part));
+            return Ok(part);
         }
         if rest.starts_with(|c: char| c.is_alphabetic() || c == '_') {
             let start = self.pos;
             self.take_while(is_ident_char);
-            return Ok(Some(StrPart::Expr { start, end: self.pos }));
+            return Ok(StrPart::Expr { start, end: self.pos });
         }
-        Ok(None)
+        let start = self.pos - 1;
+        self.pos += rest.chars().take_while(|&c| c == '$').take(2).count();
+        Ok(StrPart::Expr { start, end: self.pos })
     }
 }
 

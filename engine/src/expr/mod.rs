@@ -37,17 +37,20 @@
 //! assert_eq!(message.render(&scope).expect("renders"), "key=sk-1");
 //! ```
 
+mod arrays;
 mod ast;
 mod coerce;
 #[cfg(test)]
 mod corpus;
 mod eval;
 mod funcs;
+mod inflection;
 mod json;
 mod lex;
 mod modules;
 mod num;
 mod parse;
+mod readers;
 mod resolve;
 mod time;
 mod time_pattern;
@@ -267,6 +270,12 @@ impl Expr {
     /// DataWeave's rendering of a failure: the message, then the script line with the
     /// failing part underlined, then the trace.
     fn render(&self, fail: eval::Fail) -> EvalError {
+        if let eval::Place::TraceOnly(Some(loc)) = fail.place {
+            let (line, column, _) = excerpt(&self.source, loc);
+            let message =
+                format!("{}\nTrace:\n  at main (line: {line}, column: {column})", fail.message);
+            return EvalError { message };
+        }
         let eval::Place::At(loc) = fail.place else { return EvalError { message: fail.message } };
         let (line, column, excerpt) = excerpt(&self.source, loc);
         let message = format!(

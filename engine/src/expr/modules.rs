@@ -4,11 +4,15 @@
 //! A module function is only visible after an `import` (checked in [`resolve`](super::resolve));
 //! [`call`] runs it.
 
-use bigdecimal::BigDecimal;
+use std::sync::Arc;
+
+use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
 use crate::expr::eval::{
-    Arg, EResult, Eval, Fail, cannot_coerce, coerce_number, coerce_string, typed_call_error,
+    Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
+    describe, typed_call_error,
 };
+use crate::expr::{arrays, coerce, funcs, inflection};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -16,23 +20,101 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
     (
         "dw::core::Strings",
         &[
+            "appendIfMissing",
             "camelize",
             "capitalize",
+            "charCode",
+            "charCodeAt",
+            "collapse",
+            "countMatches",
             "dasherize",
+            "everyCharacter",
+            "first",
+            "fromCharCode",
+            "hammingDistance",
+            "isAlpha",
+            "isAlphanumeric",
+            "isLowerCase",
             "isNumeric",
+            "isUpperCase",
+            "isWhitespace",
+            "last",
             "leftPad",
+            "levenshteinDistance",
+            "lines",
+            "mapString",
+            "ordinalize",
+            "pluralize",
+            "prependIfMissing",
+            "remove",
             "repeat",
+            "reverse",
             "rightPad",
+            "singularize",
+            "someCharacter",
+            "substring",
             "substringAfter",
             "substringAfterLast",
             "substringBefore",
             "substringBeforeLast",
             "underscore",
+            "unwrap",
+            "withMaxSize",
+            "words",
+            "wrapIfMissing",
+            "wrapWith",
         ],
     ),
-    ("dw::core::Arrays", &["countBy", "divideBy", "drop", "every", "some", "take"]),
-    ("dw::core::Binaries", &["fromBase64", "toBase64"]),
-    ("dw::util::Coercions", &["toBoolean", "toNumber", "toString"]),
+    (
+        "dw::core::Arrays",
+        &[
+            "countBy",
+            "divideBy",
+            "drop",
+            "dropWhile",
+            "every",
+            "firstWith",
+            "indexWhere",
+            "join",
+            "leftJoin",
+            "outerJoin",
+            "partition",
+            "slice",
+            "some",
+            "splitAt",
+            "sumBy",
+            "take",
+            "takeWhile",
+        ],
+    ),
+    ("dw::core::Binaries", &["fromBase64", "fromHex", "toBase64", "toHex"]),
+    (
+        "dw::core::Objects",
+        &[
+            "divideBy",
+            "entrySet",
+            "everyEntry",
+            "keySet",
+            "mergeWith",
+            "nameSet",
+            "someEntry",
+            "valueSet",
+        ],
+    ),
+    (
+        "dw::util::Coercions",
+        &[
+            "toArray",
+            "toBoolean",
+            "toDate",
+            "toDateTime",
+            "toLocalDateTime",
+            "toLocalTime",
+            "toNumber",
+            "toString",
+            "toTime",
+        ],
+    ),
 ];
 
 /// The functions of a module, if flowrun knows the module.
@@ -50,31 +132,23 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
     if !is_module_function(name) {
         return None;
     }
-    if let [Arg::Value(subject), Arg::Fun(lambda)] = args {
-        let Value::Array(items) = subject else {
-            return Some(match subject {
-                Value::Null => Ok(Value::Null),
-                other => Err(Fail::unplaced(typed_call_error(
-                    name,
-                    std::slice::from_ref(other),
-                    &["Array", "Function"],
-                ))),
-            });
-        };
-        let mut n_true = 0usize;
-        for item in items.iter() {
-            match eval.apply(lambda, vec![item.clone()]) {
-                Ok(Value::Bool(true)) => n_true += 1,
-                Ok(_) => {}
-                Err(fail) => return Some(Err(fail)),
-            }
-        }
-        let result = match name {
-            "some" => Value::Bool(n_true > 0),
-            "every" => Value::Bool(n_true == items.len()),
-            _ => Value::Number(BigDecimal::from(n_true as u64)),
-        };
-        return Some(Ok(result));
+    if let [Arg::Value(subject), Arg::Fun(lambda)] = args
+        && matches!(name, "everyCharacter" | "someCharacter" | "mapString")
+    {
+        return Some(characters(eval, name, subject, lambda));
+    }
+    if let [Arg::Value(subject), Arg::Regex(regex)] = args
+        && name == "countMatches"
+    {
+        return Some(match subject {
+            Value::Null => Ok(Value::Null),
+            other => coerce_string(other)
+                .map(|text| index(regex.find_iter(&text).count()))
+                .ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String"))),
+        });
+    }
+    if let Some(result) = arrays::call(eval, name, args) {
+        return Some(result);
     }
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
@@ -91,12 +165,37 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
 }
 
 fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let ("mergeWith", [source, target]) = (name, args) {
+        return merge_with(source, target)
+            .ok_or_else(|| typed_call_error(name, args, &["Object", "Object"]));
+    }
+    if let ("keySet" | "nameSet" | "valueSet" | "entrySet", [subject]) = (name, args)
+        && !matches!(subject, Value::Object(_))
+    {
+        // These have no Null overload.
+        return Err(typed_call_error(name, args, &["Object"]));
+    }
+    check_signature(name, args)?;
     if let Some(Value::Null) = args.first() {
-        return Ok(Value::Null);
+        // check_signature let through only the functions with a null overload.
+        // The tests of dw::core::Strings answer false for null; the rest give null back.
+        let is_test = matches!(
+            name,
+            "isNumeric"
+                | "isAlpha"
+                | "isAlphanumeric"
+                | "isLowerCase"
+                | "isUpperCase"
+                | "isWhitespace"
+        );
+        return Ok(if is_test { Value::Bool(false) } else { Value::Null });
     }
     match (name, args) {
         ("toString", [value]) => {
             coerce_string(value).map(Value::string).ok_or_else(|| cannot_coerce(value, "String"))
+        }
+        ("toNumber", [value @ Value::Temporal(_)]) => {
+            coerce::coerce_as(value.clone(), "Number", None)
         }
         ("toNumber", [value]) => {
             coerce_number(value).map(Value::Number).ok_or_else(|| cannot_coerce(value, "Number"))
@@ -106,6 +205,47 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             Some("false") => Ok(Value::Bool(false)),
             _ => Err(cannot_coerce(value, "Boolean")),
         },
+        // The rest of dw::util::Coercions is `as` with a format (or, from a date to a
+        // Number, a unit), which is how DataWeave defines them.
+        ("toNumber", [Value::String(text), Value::String(pattern), ..]) => {
+            parse_decimal(text, pattern).ok_or_else(|| {
+                format!("Unable to coerce `{text}` as Number using `{pattern}` as format.")
+            })
+        }
+        ("toString" | "toNumber", [value, format, ..]) => {
+            let is_unit = name == "toNumber" && matches!(value, Value::Temporal(_));
+            let prop = if is_unit { "unit" } else { "format" };
+            let target = if name == "toString" { "String" } else { "Number" };
+            coerce::coerce_as(value.clone(), target, Some(&Value::object([(prop, format.clone())])))
+        }
+        ("toArray", [Value::String(text)]) => {
+            Ok(Value::array(text.chars().map(|c| Value::string(c.to_string()))))
+        }
+        (
+            "toDate" | "toDateTime" | "toLocalDateTime" | "toLocalTime" | "toTime",
+            [value, rest @ ..],
+        ) => {
+            let props = rest.first().map(|format| Value::object([("format", format.clone())]));
+            coerce::coerce_as(value.clone(), &name[2..], props.as_ref())
+        }
+        ("toHex", [value]) => {
+            let bytes = binary_arg(value)?;
+            Ok(Value::string(bytes.iter().map(|b| format!("{b:02X}")).collect::<String>()))
+        }
+        ("fromHex", [value]) => {
+            let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
+            let digits: Option<Vec<u8>> = text
+                .as_bytes()
+                .chunks(2)
+                .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+                .collect();
+            let bytes = digits
+                .filter(|_| text.len() % 2 == 0)
+                .ok_or_else(|| {
+                    format!("Unable to transform String to hex binary. Reason : `contains illegal character for hexBinary: {text}`")
+                })?;
+            Ok(Value::Binary(bytes.into()))
+        }
         ("toBase64", [value]) => {
             let bytes = match value {
                 Value::Binary(bytes) => bytes.to_vec(),
@@ -117,9 +257,53 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         ("fromBase64", [value]) => {
             let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
-            let bytes =
-                from_base64(&text).ok_or_else(|| format!("Invalid base64 text `{text}`"))?;
+            let bytes = from_base64(&text).ok_or_else(|| {
+                // Java's decoder names the first character it cannot read, in hex.
+                let bad = text
+                    .chars()
+                    .find(|c| {
+                        !c.is_ascii_alphanumeric()
+                            && !matches!(c, '+' | '/' | '=')
+                            && !c.is_whitespace()
+                    })
+                    .map_or(String::new(), |c| format!("Illegal base64 character {:x}", c as u32));
+                format!("Unable to transform String to Base 64 Binary. Reason : `{bad}`")
+            })?;
             Ok(Value::Binary(bytes.into()))
+        }
+        ("slice", [Value::Array(items), from, until]) => {
+            let from = usize::try_from(int_arg(from)?.max(0)).unwrap_or(usize::MAX);
+            let until = usize::try_from(int_arg(until)?.max(0)).unwrap_or(usize::MAX);
+            let until = until.min(items.len());
+            Ok(Value::array(items.get(from..until).unwrap_or_default().iter().cloned()))
+        }
+        ("splitAt", [Value::Array(items), at]) => {
+            let at = usize::try_from(int_arg(at)?.max(0)).unwrap_or(usize::MAX).min(items.len());
+            let (left, right) = items.split_at(at);
+            let halves = [("l", left), ("r", right)];
+            Ok(Value::object(halves.map(|(k, half)| (k, Value::array(half.iter().cloned())))))
+        }
+        ("keySet" | "nameSet", [Value::Object(pairs)]) => {
+            Ok(Value::array(pairs.iter().map(|(k, _)| Value::String(k.clone()))))
+        }
+        ("valueSet", [Value::Object(pairs)]) => {
+            Ok(Value::array(pairs.iter().map(|(_, v)| v.clone())))
+        }
+        ("entrySet", [Value::Object(pairs)]) => Ok(Value::array(pairs.iter().map(|(k, v)| {
+            Value::object([
+                ("key", Value::String(k.clone())),
+                ("value", v.clone()),
+                ("attributes", Value::object(Vec::<(&str, Value)>::new())),
+            ])
+        }))),
+        ("divideBy", [Value::Object(pairs), count]) => {
+            // Unlike the array version, a size below one keeps the object whole.
+            let count = match count_arg(count)? {
+                0 => pairs.len().max(1),
+                count => count,
+            };
+            let chunks = pairs.chunks(count).map(|chunk| Value::Object(Arc::new(chunk.to_vec())));
+            Ok(Value::array(chunks.collect::<Vec<_>>()))
         }
         ("take" | "drop" | "divideBy", [Value::Array(items), count]) => {
             let count = count_arg(count)?;
@@ -135,26 +319,174 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     }
 }
 
-fn count_arg(value: &Value) -> Result<usize, String> {
+/// `everyCharacter`, `someCharacter` and `mapString`: a function applied to each character.
+fn characters(
+    eval: &mut Eval<'_>,
+    name: &str,
+    subject: &Value,
+    lambda: &Closure,
+) -> EResult<Value> {
+    let text = match subject {
+        Value::Null if name == "everyCharacter" => return Ok(Value::Bool(true)),
+        Value::Null if name == "someCharacter" => return Ok(Value::Bool(false)),
+        Value::Null => return Ok(Value::Null),
+        other => {
+            coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
+        }
+    };
+    let mut mapped = String::new();
+    for (idx, c) in text.chars().enumerate() {
+        let result = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+        let result = match (name, result) {
+            ("mapString", result) => result,
+            (_, result) => Value::Bool(
+                funcs::criterion(result)
+                    .map_err(|value| Fail::unplaced(cannot_coerce(&value, "Boolean")))?,
+            ),
+        };
+        match (name, result) {
+            ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
+            ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
+            ("mapString", other) => mapped.push_str(
+                &coerce_string(&other)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?,
+            ),
+            _ => {}
+        }
+    }
+    Ok(match name {
+        "everyCharacter" => Value::Bool(true),
+        "someCharacter" => Value::Bool(false),
+        _ => Value::string(mapped),
+    })
+}
+
+fn index(n: usize) -> Value {
+    Value::Number(BigDecimal::from(n as u64))
+}
+
+/// A whole number argument, truncated towards zero as DataWeave's `as Number` parts do.
+fn int_arg(value: &Value) -> Result<i64, String> {
     let number = coerce_number(value).ok_or_else(|| cannot_coerce(value, "Number"))?;
-    Ok(number.with_scale(0).to_string().parse::<usize>().unwrap_or(0))
+    let whole = number.with_scale_round(0, RoundingMode::Down);
+    // Out of range counts saturate: `take(xs, 1e30)` takes everything.
+    let saturated =
+        if whole.sign() == bigdecimal::num_bigint::Sign::Minus { i64::MIN } else { i64::MAX };
+    Ok(whole.to_i64().unwrap_or(saturated))
+}
+
+/// `source mergeWith target`: the pairs of `source` whose keys `target` lacks, then all of
+/// `target`; a null on either side gives the other. `None` when either is something else.
+fn merge_with(source: &Value, target: &Value) -> Option<Value> {
+    match (source, target) {
+        (Value::Object(source), Value::Object(target)) => {
+            let kept = source.iter().filter(|(k, _)| !target.iter().any(|(t, _)| t == k));
+            Some(Value::Object(Arc::new(kept.chain(target.iter()).cloned().collect())))
+        }
+        (Value::Null, other @ (Value::Object(_) | Value::Null))
+        | (other @ Value::Object(_), Value::Null) => Some(other.clone()),
+        _ => None,
+    }
+}
+
+/// Reads text written with a Java `DecimalFormat` pattern (`"1,234.5"` with `"#,##0.0"`):
+/// the pattern's literal prefix and suffix are dropped, grouping commas ignored, and a
+/// percent divided by 100. `None` when what is left is not a number.
+fn parse_decimal(text: &str, pattern: &str) -> Option<Value> {
+    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
+    let start = pattern.find(is_digit_char).unwrap_or(0);
+    let end = pattern.rfind(is_digit_char).map_or(pattern.len(), |idx| idx + 1);
+    let (prefix, suffix) = (&pattern[..start], &pattern[end..]);
+    let unquote = |affix: &str| affix.replace(['\'', '%'], "");
+    let body = text.trim().strip_prefix(unquote(prefix).as_str())?;
+    let body = body.strip_suffix(unquote(suffix).as_str())?.trim_end_matches('%');
+    let number: BigDecimal = body.replace(',', "").parse().ok()?;
+    let percent = prefix.contains('%') || suffix.contains('%');
+    Some(Value::Number(if percent { number / BigDecimal::from(100) } else { number }))
+}
+
+fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
+    match value {
+        Value::Binary(bytes) => Ok(bytes.to_vec()),
+        other => {
+            Ok(coerce_string(other).ok_or_else(|| cannot_coerce(other, "Binary"))?.into_bytes())
+        }
+    }
+}
+
+fn count_arg(value: &Value) -> Result<usize, String> {
+    Ok(usize::try_from(int_arg(value)?.max(0)).unwrap_or(usize::MAX))
+}
+
+/// The parameter types of module functions that take more than text, as DataWeave lists
+/// them when a call does not fit.
+const SIGNATURES: &[(&str, &[&str])] = &[
+    ("leftPad", &["String", "Number", "String"]),
+    ("rightPad", &["String", "Number", "String"]),
+    ("substring", &["String", "Number", "Number"]),
+    ("repeat", &["String", "Number"]),
+    ("first", &["String", "Number"]),
+    ("last", &["String", "Number"]),
+    ("withMaxSize", &["String", "Number"]),
+    ("charCodeAt", &["String", "Number"]),
+    ("take", &["Array", "Number"]),
+    ("drop", &["Array", "Number"]),
+    ("slice", &["Array", "Number", "Number"]),
+    ("splitAt", &["Array", "Number"]),
+    ("hammingDistance", &["String", "String"]),
+    ("levenshteinDistance", &["String", "String"]),
+];
+
+/// Fails as DataWeave does when an argument after the first is null or of the wrong type
+/// (a null first argument is the null overload of most of these functions), or when either
+/// argument of the distance functions, which have no null overload, is null.
+fn check_signature(name: &str, args: &[Value]) -> Result<(), String> {
+    let fits = |value: &Value, ty: &str| match (ty, value) {
+        ("Array", value) => matches!(value, Value::Array(_)),
+        ("Number", Value::Number(_)) => true,
+        ("Number", Value::String(text)) => text.trim().parse::<BigDecimal>().is_ok(),
+        (_, value) => matches!(
+            value,
+            Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+        ),
+    };
+    let no_null_overload = matches!(name, "hammingDistance" | "levenshteinDistance");
+    if let Some((_, types)) = SIGNATURES.iter().find(|(n, _)| *n == name) {
+        let checked = args.iter().zip(types.iter()).enumerate();
+        let skip_first = |idx: usize, value: &Value| {
+            idx == 0 && !no_null_overload && matches!(value, Value::Null)
+        };
+        if checked.clone().any(|(idx, (value, ty))| !skip_first(idx, value) && !fits(value, ty)) {
+            return Err(typed_call_error(name, args, types));
+        }
+        return Ok(());
+    }
+    if name == "countMatches" && args.get(1).is_some_and(|part| !fits(part, "String")) {
+        return Err(call_error(
+            name,
+            &args.iter().map(describe).collect::<Vec<_>>(),
+            &["(String, Regex)", "(String, String)"],
+        ));
+    }
+    let is_strings_fn = MODULES[0].1.contains(&name);
+    if is_strings_fn && args.iter().skip(1).any(|arg| !fits(arg, "String")) {
+        let types: Vec<&str> = args.iter().map(|_| "String").collect();
+        return Err(typed_call_error(name, args, &types));
+    }
+    Ok(())
 }
 
 /// `dw::core::Strings`.
 fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let Some(result) = string_tests(name, args) {
+        return result;
+    }
     let texts: Vec<String> = args.iter().filter_map(coerce_string).collect();
     let result = match (name, texts.as_slice()) {
-        ("capitalize", [text]) => {
-            words(text).iter().map(|w| capitalize_word(w)).collect::<Vec<_>>().join(" ")
-        }
+        ("capitalize", [text]) => capitalize(text),
         ("camelize", [text]) => camelize(text),
-        ("dasherize", [text]) => words(text).join("-").to_lowercase(),
-        ("underscore", [text]) => words(text).join("_").to_lowercase(),
-        ("isNumeric", [text]) => {
-            return Ok(Value::Bool(!text.is_empty() && text.chars().all(|c| c.is_ascii_digit())));
-        }
-        ("repeat", [text, times]) => {
-            let times: usize = times.parse().unwrap_or(0);
+        ("repeat", [text, _]) => {
+            let times = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(text.len().saturating_mul(times))?;
             text.repeat(times)
         }
@@ -164,19 +496,103 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         ("substringAfter", [text, sep]) => {
             text.find(sep.as_str()).map_or(String::new(), |i| text[i + sep.len()..].to_owned())
         }
+        // An empty separator is found before the last character, as in DataWeave.
+        ("substringBeforeLast", [text, sep]) if sep.is_empty() => {
+            let mut chars = text.chars();
+            chars.next_back();
+            chars.as_str().to_owned()
+        }
         ("substringBeforeLast", [text, sep]) => {
             text.rfind(sep.as_str()).map_or(String::new(), |i| text[..i].to_owned())
         }
         ("substringAfterLast", [text, sep]) => {
             text.rfind(sep.as_str()).map_or(String::new(), |i| text[i + sep.len()..].to_owned())
         }
-        ("leftPad" | "rightPad", [text, size, rest @ ..]) => {
-            let size: usize = size.parse().unwrap_or(0);
+        ("leftPad" | "rightPad", [text, _, rest @ ..]) => {
+            let size = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(size)?;
-            let pad = rest.first().and_then(|p| p.chars().next()).unwrap_or(' ');
+            // The pad text is repeated once per missing character, whatever its length
+            // (`leftPad("ab", 4, "xy")` is `"xyxyab"`), as the reference engine does.
+            let pad = rest.first().map_or(" ", String::as_str);
             let missing = size.saturating_sub(text.chars().count());
-            let padding: String = std::iter::repeat_n(pad, missing).collect();
+            check_length(missing.saturating_mul(pad.len()))?;
+            let padding = pad.repeat(missing);
             if name == "leftPad" { padding + text } else { text.clone() + &padding }
+        }
+        ("reverse", [text]) => text.chars().rev().collect(),
+        ("pluralize", [text]) => inflection::pluralize(text),
+        ("singularize", [text]) => inflection::singularize(text),
+        ("appendIfMissing", [text, suffix]) if !text.ends_with(suffix.as_str()) => {
+            text.clone() + suffix
+        }
+        ("prependIfMissing", [text, prefix]) if !text.starts_with(prefix.as_str()) => {
+            prefix.clone() + text
+        }
+        ("appendIfMissing" | "prependIfMissing", [text, _]) => text.clone(),
+        ("wrapWith", [text, wrapper]) => format!("{wrapper}{text}{wrapper}"),
+        ("wrapIfMissing", [text, wrapper]) => {
+            let text = if text.starts_with(wrapper.as_str()) {
+                text.clone()
+            } else {
+                wrapper.clone() + text
+            };
+            if text.ends_with(wrapper.as_str()) { text } else { text + wrapper }
+        }
+        // DataWeave drops one character at each end, whatever the wrapper's length.
+        ("unwrap", [text, wrapper])
+            if text.chars().count() >= 2
+                && text.starts_with(wrapper.as_str())
+                && text.ends_with(wrapper.as_str()) =>
+        {
+            let mut chars = text.chars();
+            chars.next();
+            chars.next_back();
+            chars.as_str().to_owned()
+        }
+        ("unwrap", [text, _]) => text.clone(),
+        ("remove", [text, part]) if part.is_empty() => text.clone(),
+        ("remove", [text, part]) => text.replace(part.as_str(), ""),
+        ("dasherize", [text]) => separate_words(text, '-'),
+        ("underscore", [text]) => separate_words(text, '_'),
+        ("fromCharCode", [_]) => {
+            let code = u32::try_from(int_arg(&args[0])?).ok().and_then(char::from_u32);
+            code.ok_or_else(|| {
+                format!(
+                    "Unable to convert to character from invalid unicode code point. Code point: `{}`.",
+                    texts[0]
+                )
+            })?
+            .to_string()
+        }
+        ("substring", [text, _, _]) => {
+            let start = usize::try_from(int_arg(&args[1])?.max(0)).unwrap_or(0);
+            let end = usize::try_from(int_arg(&args[2])?.max(0)).unwrap_or(0);
+            text.chars().skip(start).take(end.saturating_sub(start)).collect()
+        }
+        ("first", [text, _]) => {
+            let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
+            text.chars().take(n).collect()
+        }
+        ("last", [text, _]) => {
+            let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
+            let skip = text.chars().count().saturating_sub(n);
+            text.chars().skip(skip).collect()
+        }
+        ("withMaxSize", [text, _]) => {
+            let max = int_arg(&args[1])?;
+            let max = usize::try_from(max).map_err(|_| "maxLength should be a positive number")?;
+            if max == 0 { text.clone() } else { text.chars().take(max).collect() }
+        }
+        ("ordinalize", [_]) => {
+            let n = int_arg(&args[0])?;
+            let suffix = match (n % 100, n % 10) {
+                (11..=13, _) => "th",
+                (_, 1) => "st",
+                (_, 2) => "nd",
+                (_, 3) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix}")
         }
         _ => {
             let types: Vec<&str> = args.iter().map(|_| "String").collect();
@@ -184,6 +600,120 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
     };
     Ok(Value::string(result))
+}
+
+/// The functions of `dw::core::Strings` whose result is not a String; `None` for the others.
+fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+    let texts: Vec<String> = args.iter().filter_map(coerce_string).collect();
+    let text = texts.first()?;
+    let non_empty_all = |test: fn(char) -> bool| text.chars().all(test) && !text.is_empty();
+    let result = match (name, texts.as_slice()) {
+        ("isNumeric", [_]) => Value::Bool(non_empty_all(is_decimal_digit)),
+        ("isAlpha", [_]) => Value::Bool(non_empty_all(char::is_alphabetic)),
+        ("isAlphanumeric", [_]) => Value::Bool(non_empty_all(char::is_alphanumeric)),
+        ("isLowerCase", [_]) => Value::Bool(non_empty_all(char::is_lowercase)),
+        ("isUpperCase", [_]) => Value::Bool(non_empty_all(char::is_uppercase)),
+        ("isWhitespace", [_]) => Value::Bool(text.chars().all(char::is_whitespace)),
+        ("words", [_]) => Value::array(text.split_whitespace().map(Value::string)),
+        ("lines", [_]) => {
+            let mut lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+            // Trailing empty lines are dropped, as Java's `split` drops them.
+            while lines.len() > 1 && lines.last().is_some_and(|l| l.is_empty()) {
+                lines.pop();
+            }
+            Value::array(lines.into_iter().flat_map(|l| l.split('\r')).map(Value::string))
+        }
+        ("collapse", [_]) => Value::array(collapse(text).into_iter().map(Value::string)),
+        ("countMatches", [_, part]) => {
+            let hits = text.match_indices(part.as_str()).filter(|(idx, _)| *idx < text.len());
+            index(hits.count())
+        }
+        ("charCode", [_]) => match text.chars().next() {
+            Some(c) => index(c as usize),
+            None => return Some(Err("Unexpected empty string.".to_owned())),
+        },
+        ("charCodeAt", [_, _]) => {
+            let chars: Vec<char> = text.chars().collect();
+            let at = match int_arg(&args[1]) {
+                Ok(at) => at,
+                Err(err) => return Some(Err(err)),
+            };
+            // A negative index counts from the end.
+            let idx = if at < 0 { at + chars.len() as i64 } else { at };
+            match usize::try_from(idx).ok().and_then(|idx| chars.get(idx)) {
+                Some(c) => index(*c as usize),
+                None => {
+                    return Some(Err(format!(
+                        "Index {at} is out of bounds. Boundary is defined as [0 to {}].",
+                        chars.len()
+                    )));
+                }
+            }
+        }
+        ("hammingDistance", [a, b]) => {
+            if a.chars().count() != b.chars().count() {
+                return Some(Ok(Value::Null));
+            }
+            index(a.chars().zip(b.chars()).filter(|(x, y)| x != y).count())
+        }
+        ("levenshteinDistance", [a, b]) => index(levenshtein(a, b)),
+        _ => return None,
+    };
+    Some(Ok(result))
+}
+
+/// Runs of the same character: `"aabccc"` is `["aa", "b", "ccc"]`; an empty text is `[""]`.
+fn collapse(text: &str) -> Vec<String> {
+    let mut runs: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match runs.last_mut() {
+            Some(run) if run.ends_with(c) => run.push(c),
+            _ => runs.push(c.to_string()),
+        }
+    }
+    if runs.is_empty() {
+        runs.push(String::new());
+    }
+    runs
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != *cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+/// `dasherize` and `underscore`: words split at case changes (`XMLHttp` is `xml-http`),
+/// each space, `-` or `_` replaced by `separator`, all in lower case. Separators are not
+/// merged: `"a  b"` is `a--b`, as in the reference engine.
+fn separate_words(text: &str, separator: char) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (idx, &c) in chars.iter().enumerate() {
+        let prev = idx.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(idx + 1);
+        let after_word = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
+        let acronym_end =
+            prev.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase());
+        if c.is_uppercase() && (after_word || acronym_end) {
+            out.push(separator);
+        }
+        if matches!(c, ' ' | '-' | '_') {
+            out.push(separator);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// Refuses to build text longer than 64 MiB, which would only exhaust memory.
@@ -195,34 +725,34 @@ fn check_length(len: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// Splits text into words at spaces, `_`, `-` and lower-to-upper case changes, as the
-/// reference engine's `capitalize`, `dasherize` and `underscore` do.
-fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut current = String::new();
-    let mut prev_lower = false;
-    for c in text.chars() {
-        if c == ' ' || c == '_' || c == '-' {
-            words.push(std::mem::take(&mut current));
-            prev_lower = false;
-            continue;
+/// `capitalize`: words split as `underscore` splits them, separators turned into spaces
+/// (none dropped), then each ASCII letter that starts a word in upper case
+/// (`"camelCase_x"` is `"Camel Case X"`, `"élan"` is `"ÉLan"`), as the reference engine does.
+fn capitalize(text: &str) -> String {
+    let spaced = separate_words(text, ' ');
+    let mut out = String::with_capacity(spaced.len());
+    let mut after_word_char = false;
+    for (idx, c) in spaced.chars().enumerate() {
+        let starts_word = c.is_ascii_lowercase() && !after_word_char;
+        if idx == 0 || starts_word {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
         }
-        if c.is_uppercase() && prev_lower {
-            words.push(std::mem::take(&mut current));
-        }
-        prev_lower = c.is_lowercase();
-        current.push(c);
+        after_word_char = c.is_ascii_alphanumeric() || c == '_';
     }
-    words.push(current);
-    words.into_iter().filter(|w| !w.is_empty()).collect()
+    out
 }
 
-fn capitalize_word(word: &str) -> String {
-    let mut chars = word.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
-        None => String::new(),
-    }
+/// Java's `Character.isDigit`: decimal digits of any script, but not fractions, superscripts
+/// or other numeric symbols (`½`, `²`, `Ⅻ`).
+fn is_decimal_digit(c: char) -> bool {
+    let other_numeric = matches!(
+        c,
+        '\u{b2}' | '\u{b3}' | '\u{b9}' | '\u{bc}'..='\u{be}' | '\u{2070}'..='\u{218f}' | '\u{2460}'..='\u{24ff}'
+            | '\u{2776}'..='\u{2793}' | '\u{3007}' | '\u{3021}'..='\u{3029}'
+    );
+    c.is_numeric() && !other_numeric
 }
 
 /// `customer_first_name` → `customerFirstName`; only underscores separate words.
@@ -296,8 +826,9 @@ mod tests {
 
     #[test]
     fn word_splitting_follows_the_reference_engine() {
-        assert_eq!(words("hELLO wORLD"), ["h", "ELLO", "w", "ORLD"]);
-        assert_eq!(words("customerFirstName"), ["customer", "First", "Name"]);
+        assert_eq!(separate_words("parseXMLHttp2Code", '_'), "parse_xml_http2_code");
+        assert_eq!(capitalize("hELLO wORLD"), "H Ello W Orld");
+        assert_eq!(capitalize("customerFirstName"), "Customer First Name");
         assert_eq!(camelize("customer_first_name"), "customerFirstName");
     }
 }

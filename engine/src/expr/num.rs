@@ -56,6 +56,32 @@ pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
     Some((lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven))
 }
 
+/// The number DataWeave makes of a Java `double` result (`sqrt`, `pow` with a fraction):
+/// `new BigDecimal(Double.toString(x))`, so `sqrt(2)` has 17 digits and `1e10` is `1.0E+10`.
+/// NaN and infinities fail with Java's message, which the reference engine prints as it is.
+pub(crate) fn from_double(x: f64) -> Result<BigDecimal, String> {
+    if !x.is_finite() {
+        // Java writes `NaN`, `Infinity` or `-Infinity`; the sign is read before failing.
+        let first = if x.is_nan() { 'N' } else { 'I' };
+        return Err(format!(
+            "Character {first} is neither a decimal digit number, decimal point, nor \"e\" notation exponential mark."
+        ));
+    }
+    // Rust's `{:e}` gives the shortest digits that read back as `x`, as Java's does.
+    let shortest = format!("{x:e}");
+    let magnitude = x.abs();
+    let text = if magnitude != 0.0 && !(1e-3..1e7).contains(&magnitude) {
+        // Java writes these in scientific notation with at least one fraction digit.
+        let (mantissa, exponent) = shortest.split_once('e').unwrap_or((&shortest, "0"));
+        let mantissa =
+            if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
+        format!("{mantissa}E{exponent}")
+    } else {
+        shortest
+    };
+    text.parse::<BigDecimal>().map_err(|err| err.to_string())
+}
+
 /// Formats a number with a Java `DecimalFormat` pattern, as `as String {format: ...}` does:
 /// `0` and `#` digits, `,` grouping, `.` fraction, `%` (times 100), and literal text before
 /// and after. Rounds half-up, as the reference engine does.

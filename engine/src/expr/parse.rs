@@ -49,6 +49,8 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
 mod header;
 mod types;
 
+pub(crate) use header::expand_format_id;
+
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;

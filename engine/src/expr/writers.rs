@@ -141,7 +141,7 @@ pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteEr
     let mut out = String::new();
     for (idx, row) in rows.iter().enumerate() {
         let Value::Object(pairs) = row else {
-            let message = format!("CSV rows must be objects, not {}", type_name(row));
+            let message = cannot_coerce(row, "Object");
             return Err(WriteError { message, writer: "CSV", excerpt_first: false });
         };
         if idx == 0 && options.header {

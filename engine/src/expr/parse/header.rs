@@ -154,7 +154,7 @@ impl Parser<'_> {
 }
 
 /// Expands DataWeave's short format ids (`json`) to media types.
-fn expand_format_id(mime: &str) -> String {
+pub(crate) fn expand_format_id(mime: &str) -> String {
     let full = match mime {
         "json" => "application/json",
         "java" => "application/java",
