@@ -76,7 +76,8 @@ fn assert_reported(stderr: &str, expected: &[&str]) {
 
 #[test]
 fn what_mule_allows_around_supported_elements_is_accepted() {
-    // `<reconnection>` in a connection, streaming strategies in a source and an operation,
+    // Configuration files in a folder under `src/main/mule`, `<reconnection>` in a
+    // connection, streaming strategies in a source and an operation,
     // `api-gateway:autodiscovery`, and a handler naming APIkit types in an app that declares
     // the APIkit namespace without using its router.
     let dir = repo_root().join("tests/projects/partner-gateway");
@@ -86,7 +87,7 @@ fn what_mule_allows_around_supported_elements_is_accepted() {
     assert_reported(
         &stderr,
         &[
-            "./src/main/mule/global.xml:17:3: warning: flowrun does not register with API Manager: the API's policies are not applied",
+            "./src/main/mule/common/global.xml:17:3: warning: flowrun does not register with API Manager: the API's policies are not applied",
         ],
     );
 

@@ -129,8 +129,9 @@ impl App {
 
 /// Loads an app from files or folders.
 ///
-/// A folder that is a Mule project (it has `src/main/mule`) loads every XML file there and
-/// finds resources in `src/main/resources`; any other folder loads the XML files it contains.
+/// A folder that is a Mule project (it has `src/main/mule`) loads every XML file there (in
+/// subfolders too) and finds resources in `src/main/resources`; any other folder loads the XML
+/// files it contains.
 ///
 /// # Errors
 ///
@@ -219,23 +220,36 @@ fn collect_files(
         return Err(format!("`{}` is neither a file nor a folder", path.display()));
     }
     let project_mule = path.join("src/main/mule");
-    let dir = if project_mule.is_dir() {
+    let is_project = project_mule.is_dir();
+    let dir = if is_project {
         search_path.dirs.push(path.join("src/main/resources"));
         project_mule
     } else {
         path.to_path_buf()
     };
-    let entries =
-        std::fs::read_dir(&dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "xml") && p.is_file())
-        .collect();
+    let mut found = Vec::new();
+    // Mule loads a project's configuration files from every folder under `src/main/mule`
+    // (`common/global.xml`); any other folder is read as given.
+    collect_xml(&dir, is_project, &mut found)?;
     if found.is_empty() {
         return Err(format!("`{}` has no XML files", dir.display()));
     }
     found.sort();
     files.extend(found);
+    Ok(())
+}
+
+/// The `.xml` files in `dir`, and in its subfolders when `recurse` is set.
+fn collect_xml(dir: &Path, recurse: bool, found: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
+    for path in entries.filter_map(|entry| entry.ok().map(|e| e.path())) {
+        if path.is_dir() && recurse {
+            collect_xml(&path, recurse, found)?;
+        } else if path.extension().is_some_and(|e| e == "xml") && path.is_file() {
+            found.push(path);
+        }
+    }
     Ok(())
 }
 
