@@ -97,6 +97,8 @@ fn what_mule_allows_around_supported_elements_is_accepted() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(printed["payload"], json!({"id": 7, "name": "ACME"}));
+    // `${file::banner.txt}` is the text of that file in `src/main/resources`.
+    assert_eq!(printed["vars"]["banner"], "Partner gateway v1\n");
 }
 
 #[test]

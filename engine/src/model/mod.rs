@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Severity, SourceMap, Span};
 use crate::plugin::build::BuiltGlobal;
 use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
-use crate::props::{ConfigurationProperties, Properties, SearchPath};
+use crate::props::{ConfigurationProperties, FileResources, Properties, SearchPath};
 use crate::runtime::{AppShared, Flow, FlowKind, FlowRunner};
 use crate::secret::SecretStore;
 use crate::xml::{self, Element, ns};
@@ -286,6 +286,7 @@ fn load_sources(
         &mut diagnostics,
         &no_globals,
     );
+    properties.add_provider(Arc::new(FileResources { search_path: search_path.clone() }));
     // When a property source failed, the keys it would have defined are reported missing
     // everywhere they are used; those follow-on errors only hide the real one.
     let sources_failed = diagnostics.n_errors() > n_before;
