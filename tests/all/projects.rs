@@ -77,7 +77,8 @@ fn assert_reported(stderr: &str, expected: &[&str]) {
 #[test]
 fn what_mule_allows_around_supported_elements_is_accepted() {
     // Configuration files in a folder under `src/main/mule`, `<reconnection>` in a
-    // connection, streaming strategies in a source and an operation,
+    // connection, streaming strategies in a source and an operation, business events
+    // (`tracking:enable-default-events`),
     // `api-gateway:autodiscovery`, and a handler naming APIkit types in an app that declares
     // the APIkit namespace without using its router.
     let dir = repo_root().join("tests/projects/partner-gateway");

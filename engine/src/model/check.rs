@@ -283,9 +283,14 @@ const UNSUPPORTED_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
     (ns::HTTP, "request-connection", "proxyConfig", "HTTP proxies"),
 ];
 
+/// Mule's business events namespace: `tracking:enable-default-events="true"` on a step asks
+/// Runtime Manager for its default events, which flowrun has no use for.
+const TRACKING: &str = "http://www.mulesoft.org/schema/mule/ee/tracking";
+
 fn check_attributes(element: &Element, allowed: &[AttrSpec], diagnostics: &mut Diagnostics) {
     for attr in &element.attrs {
-        let ignorable = &*attr.ns == ns::DOC || &*attr.ns == ns::XSI;
+        let tracking = &*attr.ns == TRACKING && &*attr.name == "enable-default-events";
+        let ignorable = &*attr.ns == ns::DOC || &*attr.ns == ns::XSI || tracking;
         if ignorable || (attr.ns.is_empty() && allowed.iter().any(|a| a.name == &*attr.name)) {
             continue;
         }
