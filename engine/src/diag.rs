@@ -36,6 +36,11 @@ impl Span {
     pub fn sub(self, start: usize, end: usize) -> Span {
         Span { file: self.file, start: self.start + start, end: self.start + end.max(start) }
     }
+
+    /// Whether `other` lies within this span.
+    pub fn contains(self, other: Span) -> bool {
+        self.file == other.file && self.start <= other.start && other.end <= self.end
+    }
 }
 
 /// One loaded source file: its path and full text.

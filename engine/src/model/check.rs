@@ -3,7 +3,7 @@
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::scopes;
-use crate::plugin::{AttrSpec, Kind, Registry, Schema};
+use crate::plugin::{AttrSpec, ChildSpec, Kind, Registry, Schema};
 use crate::xml::{Element, ns};
 
 const FLOW: Schema = Schema {
@@ -28,6 +28,77 @@ const CONFIGURATION_PROPERTIES: Schema = Schema {
     text: false,
 };
 
+/// `<reconnection>` in a connection: how Mule retries connecting. flowrun connects per request,
+/// so it checks the element's shape and otherwise ignores it.
+static RECONNECTION: Schema = Schema {
+    attributes: &[AttrSpec::optional("failsDeployment")],
+    children: &[
+        ChildSpec { ns: ns::CORE, name: "reconnect", schema: &RECONNECT, required: false },
+        ChildSpec {
+            ns: ns::CORE,
+            name: "reconnect-forever",
+            schema: &RECONNECT_FOREVER,
+            required: false,
+        },
+    ],
+    text: false,
+};
+
+static RECONNECT: Schema = Schema {
+    attributes: &[
+        AttrSpec::optional("frequency"),
+        AttrSpec::optional("count"),
+        AttrSpec::optional("blocking"),
+    ],
+    children: &[],
+    text: false,
+};
+
+static RECONNECT_FOREVER: Schema = Schema {
+    attributes: &[AttrSpec::optional("frequency"), AttrSpec::optional("blocking")],
+    children: &[],
+    text: false,
+};
+
+/// Mule's streaming strategies on a connector's source or operation. flowrun holds every
+/// payload in memory, where it can be read again, so they change nothing.
+static REPEATABLE_IN_MEMORY_STREAM: Schema = Schema {
+    attributes: &[
+        AttrSpec::optional("initialBufferSize"),
+        AttrSpec::optional("bufferSizeIncrement"),
+        AttrSpec::optional("maxBufferSize"),
+        AttrSpec::optional("bufferUnit"),
+    ],
+    children: &[],
+    text: false,
+};
+
+static REPEATABLE_FILE_STORE_STREAM: Schema = Schema {
+    attributes: &[AttrSpec::optional("inMemorySize"), AttrSpec::optional("bufferUnit")],
+    children: &[],
+    text: false,
+};
+
+/// `<api-gateway:autodiscovery>`: registers the app with API Manager, which applies the API's
+/// policies. flowrun accepts it, with a warning, so that managed apps load.
+static AUTODISCOVERY: Schema = Schema {
+    attributes: &[
+        AttrSpec::required("apiId"),
+        AttrSpec::required("flowRef"),
+        AttrSpec::optional("ignoreBasePath"),
+    ],
+    children: &[],
+    text: false,
+};
+
+/// The API gateway module's namespace (`api-gateway:autodiscovery`).
+pub(crate) const API_GATEWAY: &str = "http://www.mulesoft.org/schema/mule/api-gateway";
+
+/// Whether `element` is `<api-gateway:autodiscovery>`.
+pub(crate) fn is_autodiscovery(element: &Element) -> bool {
+    element.is(API_GATEWAY, "autodiscovery")
+}
+
 /// Checks a `<mule>` document: its top-level elements and every flow's steps.
 pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
     check_attributes(root, &[], diagnostics);
@@ -46,6 +117,17 @@ pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &
         }
         if element.is(ns::CORE, "configuration-properties") {
             check_element(element, &CONFIGURATION_PROPERTIES, diagnostics);
+            continue;
+        }
+        if is_autodiscovery(element) {
+            check_element(element, &AUTODISCOVERY, diagnostics);
+            diagnostics.push(
+                Diagnostic::warning(
+                    element.span,
+                    "flowrun does not register with API Manager: the API's policies are not applied",
+                )
+                .with_note("`api-gateway:autodiscovery` is accepted and otherwise ignored"),
+            );
             continue;
         }
         match registry.get(&element.ns, &element.name) {
@@ -107,10 +189,19 @@ pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mu
         }
     }
     for child in &element.children {
-        match schema.children.iter().find(|c| child.is(c.ns, c.name)) {
+        let spec = schema.children.iter().find(|c| child.is(c.ns, c.name));
+        if let (None, Some(accepted)) = (spec, accepted_core_child(element, child)) {
+            check_element(child, accepted, diagnostics);
+            continue;
+        }
+        let foreign = !child.ns.is_empty() && child.ns != element.ns && &*child.ns != ns::CORE;
+        let unsupported_core =
+            &*child.ns == ns::CORE && MULE_CORE_UNSUPPORTED.contains(&&*child.name);
+        match spec {
             Some(spec) => check_element(child, spec.schema, diagnostics),
-            // An element of another module (`tls:context` in an HTTP configuration).
-            None if !child.ns.is_empty() && child.ns != element.ns && &*child.ns != ns::CORE => {
+            // An element of another module (`tls:context` in an HTTP configuration), or one of
+            // Mule's own that flowrun lacks (`redelivery-policy` in a source).
+            None if foreign || unsupported_core => {
                 diagnostics.push(
                     Diagnostic::error(
                         child.span,
@@ -165,10 +256,55 @@ pub(crate) fn check_element(element: &Element, schema: &Schema, diagnostics: &mu
     }
 }
 
+/// The schema of a core element Mule allows inside `parent` and flowrun accepts without acting
+/// on it: `<reconnection>` in a connection, a streaming strategy in a connector's source or
+/// operation.
+fn accepted_core_child(parent: &Element, child: &Element) -> Option<&'static Schema> {
+    if &*child.ns != ns::CORE {
+        return None;
+    }
+    let in_connection = parent.name.ends_with("-connection");
+    let in_operation =
+        &*parent.ns != ns::CORE && !in_connection && !parent.name.ends_with("config");
+    match &*child.name {
+        "reconnection" if in_connection => Some(&RECONNECTION),
+        "repeatable-in-memory-stream" if in_operation => Some(&REPEATABLE_IN_MEMORY_STREAM),
+        "repeatable-file-store-stream" if in_operation => Some(&REPEATABLE_FILE_STORE_STREAM),
+        "non-repeatable-stream" if in_operation => Some(&Schema::EMPTY),
+        _ => None,
+    }
+}
+
+/// Attributes Mule defines on elements flowrun implements, but whose feature flowrun lacks:
+/// `(namespace, element, attribute, feature)`.
+const UNSUPPORTED_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[
+    (ns::HTTP, "listener-connection", "tlsContext", "TLS (HTTPS)"),
+    (ns::HTTP, "request-connection", "tlsContext", "TLS (HTTPS)"),
+    (ns::HTTP, "request-connection", "proxyConfig", "HTTP proxies"),
+];
+
+/// Mule's business events namespace: `tracking:enable-default-events="true"` on a step asks
+/// Runtime Manager for its default events, which flowrun has no use for.
+const TRACKING: &str = "http://www.mulesoft.org/schema/mule/ee/tracking";
+
 fn check_attributes(element: &Element, allowed: &[AttrSpec], diagnostics: &mut Diagnostics) {
     for attr in &element.attrs {
-        let ignorable = &*attr.ns == ns::DOC || &*attr.ns == ns::XSI;
+        let tracking = &*attr.ns == TRACKING && &*attr.name == "enable-default-events";
+        let ignorable = &*attr.ns == ns::DOC || &*attr.ns == ns::XSI || tracking;
         if ignorable || (attr.ns.is_empty() && allowed.iter().any(|a| a.name == &*attr.name)) {
+            continue;
+        }
+        let unsupported = UNSUPPORTED_ATTRIBUTES.iter().find(|(namespace, name, attr_name, _)| {
+            element.is(namespace, name) && attr.ns.is_empty() && *attr_name == &*attr.name
+        });
+        if let Some((_, _, _, feature)) = unsupported {
+            diagnostics.push(Diagnostic::error(
+                attr.span,
+                format!(
+                    "unsupported attribute `{}` on `{}`: flowrun does not implement {feature} yet",
+                    attr.qname, element.qname
+                ),
+            ));
             continue;
         }
         let note = if allowed.is_empty() {
@@ -225,6 +361,9 @@ pub(crate) fn unknown_element(
 /// namespace flowrun has no element of (a connector such as `db:` or `salesforce:`), or one
 /// of Mule's core elements flowrun lacks. `None` for anything else, such as a misspelling.
 pub(crate) fn unsupported_element(element: &Element, registry: &Registry) -> Option<Diagnostic> {
+    if is_autodiscovery(element) {
+        return None;
+    }
     let message = if is_unsupported_namespace(&element.ns, registry) {
         format!(
             "unsupported element `{}`: flowrun does not implement this connector",
@@ -234,6 +373,11 @@ pub(crate) fn unsupported_element(element: &Element, registry: &Registry) -> Opt
         format!(
             "unsupported element `{}`: flowrun does not implement Mule's `{}` yet",
             element.qname, element.name
+        )
+    } else if MODULE_UNSUPPORTED.iter().any(|(namespace, name)| element.is(namespace, name)) {
+        format!(
+            "unsupported element `{}`: flowrun implements other elements of this module, but not this one yet",
+            element.qname
         )
     } else {
         return None;
@@ -259,14 +403,22 @@ const MULE_CORE_UNSUPPORTED: &[&str] = &[
     "parallel-foreach",
     "parse-template",
     "idempotent-message-validator",
+    "import",
     "object",
     "notifications",
     "security-manager",
     "dynamic-config-expiration",
-    "reconnection",
     "expiration-policy",
     "redelivery-policy",
     "invoke",
+];
+
+/// Elements of modules flowrun implements in part (HTTP, `ee:`) that it lacks.
+const MODULE_UNSUPPORTED: &[(&str, &str)] = &[
+    (ns::HTTP, "load-static-resource"),
+    (ns::HTTP, "basic-security-filter"),
+    (ns::EE, "cache"),
+    (ns::EE, "object-store-caching-strategy"),
 ];
 
 /// `prefix:name` using the prefix the author gave the parent element's namespace, when the

@@ -10,7 +10,7 @@
 mod check;
 mod scopes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, Diagnostics, FileId, Severity, SourceMap, Span};
 use crate::plugin::build::BuiltGlobal;
 use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
-use crate::props::{ConfigurationProperties, Properties, SearchPath};
+use crate::props::{ConfigurationProperties, FileResources, Properties, SearchPath};
 use crate::runtime::{AppShared, Flow, FlowKind, FlowRunner};
 use crate::secret::SecretStore;
 use crate::xml::{self, Element, ns};
@@ -139,8 +139,9 @@ impl App {
 
 /// Loads an app from files or folders.
 ///
-/// A folder that is a Mule project (it has `src/main/mule`) loads every XML file there and
-/// finds resources in `src/main/resources`; any other folder loads the XML files it contains.
+/// A folder that is a Mule project (it has `src/main/mule`) loads every XML file there (in
+/// subfolders too) and finds resources in `src/main/resources`; any other folder loads the XML
+/// files it contains.
 ///
 /// # Errors
 ///
@@ -229,23 +230,36 @@ fn collect_files(
         return Err(format!("`{}` is neither a file nor a folder", path.display()));
     }
     let project_mule = path.join("src/main/mule");
-    let dir = if project_mule.is_dir() {
+    let is_project = project_mule.is_dir();
+    let dir = if is_project {
         search_path.dirs.push(path.join("src/main/resources"));
         project_mule
     } else {
         path.to_path_buf()
     };
-    let entries =
-        std::fs::read_dir(&dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
-    let mut found: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "xml") && p.is_file())
-        .collect();
+    let mut found = Vec::new();
+    // Mule loads a project's configuration files from every folder under `src/main/mule`
+    // (`common/global.xml`); any other folder is read as given.
+    collect_xml(&dir, is_project, &mut found)?;
     if found.is_empty() {
         return Err(format!("`{}` has no XML files", dir.display()));
     }
     found.sort();
     files.extend(found);
+    Ok(())
+}
+
+/// The `.xml` files in `dir`, and in its subfolders when `recurse` is set.
+fn collect_xml(dir: &Path, recurse: bool, found: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|err| format!("cannot read `{}`: {err}", dir.display()))?;
+    for path in entries.filter_map(|entry| entry.ok().map(|e| e.path())) {
+        if path.is_dir() && recurse {
+            collect_xml(&path, recurse, found)?;
+        } else if path.extension().is_some_and(|e| e == "xml") && path.is_file() {
+            found.push(path);
+        }
+    }
     Ok(())
 }
 
@@ -282,11 +296,22 @@ fn load_sources(
         &mut diagnostics,
         &no_globals,
     );
+    properties.add_provider(Arc::new(FileResources { search_path: search_path.clone() }));
     // When a property source failed, the keys it would have defined are reported missing
     // everywhere they are used; those follow-on errors only hide the real one.
     let sources_failed = diagnostics.n_errors() > n_before;
+    let mut unresolved = Vec::new();
     for root in &mut roots {
-        resolve_placeholders(root, registry, &properties, sources_failed, &mut diagnostics);
+        let mut cx = Placeholders {
+            registry,
+            properties: &properties,
+            sources_failed,
+            unresolved: &mut unresolved,
+            diagnostics: &mut diagnostics,
+        };
+        for element in &mut root.children {
+            resolve_placeholders(element, &mut cx);
+        }
     }
     for root in &roots {
         check::check_document(root, registry, &mut diagnostics);
@@ -354,7 +379,8 @@ fn load_sources(
                 );
             }
         }
-        let error_types = ErrorTypes::collect(&roots, registry);
+        let declared = declared_connector_prefixes(&sources, file_ids, registry);
+        let error_types = ErrorTypes::collect(&roots, registry, declared);
         let mut builder = ChainBuilder {
             registry,
             sources: &sources,
@@ -362,6 +388,7 @@ fn load_sources(
             error_types: &error_types,
             handlers: BTreeMap::new(),
             on_errors: BTreeMap::new(),
+            failed_globals: BTreeSet::new(),
             flow_refs: Vec::new(),
         };
         let top_level = || roots.iter().flat_map(|root| &root.children);
@@ -371,8 +398,9 @@ fn load_sources(
         {
             let Some(name) = element.attr_value("name") else { continue };
             let mut cx = context!(None);
-            if let Some(on_error) = builder.on_error(element, name, &mut cx) {
-                builder.on_errors.insert(name.to_owned(), on_error);
+            match builder.on_error(element, name, &mut cx) {
+                Some(on_error) => _ = builder.on_errors.insert(name.to_owned(), on_error),
+                None => _ = builder.failed_globals.insert(name.to_owned()),
             }
         }
         for element in top_level().filter(|e| e.is(ns::CORE, "error-handler")) {
@@ -384,14 +412,17 @@ fn load_sources(
                 continue;
             };
             let mut cx = context!(None);
-            if let Some(handler) = builder.error_handler(element, name, &mut cx) {
-                builder.handlers.insert(name.to_owned(), handler);
+            match builder.error_handler(element, name, &mut cx) {
+                Some(handler) => _ = builder.handlers.insert(name.to_owned(), handler),
+                None => _ = builder.failed_globals.insert(name.to_owned()),
             }
         }
         for element in top_level().filter(|e| e.is(ns::CORE, "configuration")) {
             let Some(reference) = element.attr("defaultErrorHandler-ref") else { continue };
             match builder.handlers.get(&reference.value) {
                 Some(handler) => default_error_handler = Some(handler.clone()),
+                // The handler's own errors are reported; naming it adds nothing.
+                None if builder.failed_globals.contains(&reference.value) => {}
                 None => diagnostics.push(Diagnostic::error(
                     reference.value_span,
                     format!(
@@ -413,8 +444,22 @@ fn load_sources(
             .filter_map(|e| Some((e.attr_value("name")?.to_owned(), &*e.name == "sub-flow")))
             .collect();
         scopes::check_flow_refs(&builder.flow_refs, &kinds, &mut diagnostics);
+        for element in top_level().filter(|e| check::is_autodiscovery(e)) {
+            let Some(flow_ref) = element.attr("flowRef") else { continue };
+            if kinds.get(&flow_ref.value) != Some(&false) {
+                diagnostics.push(Diagnostic::error(
+                    flow_ref.value_span,
+                    format!("`flowRef` names `{}`, but no flow has that name", flow_ref.value),
+                ));
+            }
+        }
     }
 
+    // A value whose placeholder a failed property source would have defined is not checked:
+    // `port="${http.port}"` is not "not a port number", its file is missing.
+    diagnostics
+        .items
+        .retain(|d| !d.span.is_some_and(|span| unresolved.iter().any(|u| u.contains(span))));
     // Report in file order, whatever stage found each problem.
     diagnostics.items.sort_by_key(|d| d.span.map(|s| (s.file.0, s.start)));
     if diagnostics.has_errors() {
@@ -437,6 +482,34 @@ fn load_sources(
         warnings: diagnostics.items,
         shared,
     })
+}
+
+/// The prefixes, upper-cased as in error types (`APIKIT`), of the namespaces the files declare
+/// (`xmlns:apikit="..."`) for connectors flowrun lacks. An app may handle such a connector's
+/// errors without using any of its elements (a global handler kept after the router went):
+/// the connector is in its build, so Mule knows the types, and flowrun cannot check them.
+fn declared_connector_prefixes(
+    sources: &SourceMap,
+    file_ids: &[FileId],
+    registry: &Registry,
+) -> BTreeSet<String> {
+    let mut prefixes = BTreeSet::new();
+    for &file_id in file_ids {
+        let text = &sources.file(file_id).text;
+        for (idx, _) in text.match_indices("xmlns:") {
+            let rest = &text[idx + "xmlns:".len()..];
+            let Some((prefix, rest)) = rest.split_once('=') else { continue };
+            let rest = rest.trim_start();
+            let Some(quote) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                continue;
+            };
+            let Some((uri, _)) = rest[1..].split_once(quote) else { continue };
+            if uri != ns::XSI && check::is_unsupported_namespace(uri, registry) {
+                prefixes.insert(prefix.trim().to_ascii_uppercase());
+            }
+        }
+    }
+    prefixes
 }
 
 fn check_unique_name(
@@ -529,41 +602,66 @@ fn collect_property_sources(
 /// A "file not found" error that says where flowrun looked.
 pub fn missing_file(span: Span, name: &str, search_path: &SearchPath) -> Diagnostic {
     let dirs: Vec<String> = search_path.dirs.iter().map(|d| format!("`{}`", d.display())).collect();
-    Diagnostic::error(span, format!("file `{name}` not found")).with_note(format!(
-        "looked in {}",
-        if dirs.is_empty() { "the current folder".into() } else { dirs.join(", ") }
+    let diagnostic =
+        Diagnostic::error(span, format!("file `{name}` not found")).with_note(format!(
+            "looked in {}",
+            if dirs.is_empty() { "the current folder".into() } else { dirs.join(", ") }
+        ));
+    // Studio on Windows writes `config\dev.yaml`; a Mule runtime on Linux (CloudHub) cannot
+    // find that resource either, so say how to write it rather than guess.
+    if !name.contains('\\') {
+        return diagnostic;
+    }
+    diagnostic.with_note(format!(
+        "`\\` is not a folder separator here; write `{}`",
+        name.replace('\\', "/")
     ))
 }
 
-fn resolve_placeholders(
-    root: &mut Element,
-    registry: &Registry,
-    properties: &Properties,
+/// What [`resolve_placeholders`] works with.
+struct Placeholders<'a> {
+    registry: &'a Registry,
+    properties: &'a Properties,
+    /// Whether a property source failed to load, so that keys it would have defined are
+    /// missing for that reason.
     sources_failed: bool,
-    diagnostics: &mut Diagnostics,
-) {
-    for element in &mut root.children {
-        // Property sources resolved their own attributes against the bootstrap sources; going
-        // over them again would put a decryption key into plain text.
-        let is_source = element.is(ns::CORE, "configuration-properties")
-            || element.is(ns::CORE, "global-property")
-            || matches!(registry.get(&element.ns, &element.name), Some(Kind::PropertyProvider(_)));
-        if is_source {
+    /// Values left unresolved because a property source failed; problems found in them
+    /// later are follow-ons and are dropped.
+    unresolved: &'a mut Vec<Span>,
+    diagnostics: &'a mut Diagnostics,
+}
+
+/// Replaces `${...}` in `element` and its descendants. Property sources are skipped (they
+/// resolved their own attributes against the bootstrap sources; going over them again would
+/// put a decryption key into plain text), and so are elements flowrun does not implement:
+/// they are reported as unsupported, and the properties only they use add nothing to that.
+fn resolve_placeholders(element: &mut Element, cx: &mut Placeholders<'_>) {
+    let is_source = element.is(ns::CORE, "configuration-properties")
+        || element.is(ns::CORE, "global-property")
+        || matches!(cx.registry.get(&element.ns, &element.name), Some(Kind::PropertyProvider(_)));
+    if is_source || check::unsupported_element(element, cx.registry).is_some() {
+        return;
+    }
+    let values =
+        element.attrs.iter_mut().map(|a| (&mut a.value, &a.raw, &mut a.secret, a.value_span));
+    let text = element.text.as_mut().map(|t| (&mut t.value, &t.raw, &mut t.secret, t.span));
+    for (value, raw, secret, span) in values.chain(text) {
+        if !raw.contains("${") {
             continue;
         }
-        element.for_each_value_mut(&mut |value| {
-            if !value.raw.contains("${") {
-                return;
+        match cx.properties.resolve(raw) {
+            Ok(resolved) => {
+                *value = resolved.text;
+                *secret = resolved.secret;
             }
-            match properties.resolve(value.raw) {
-                Ok(resolved) => {
-                    *value.value = resolved.text;
-                    *value.secret = resolved.secret;
-                }
-                Err(crate::props::ResolveError::NotFound { .. }) if sources_failed => {}
-                Err(err) => diagnostics.push(Diagnostic::error(value.span, err.to_string())),
+            Err(crate::props::ResolveError::NotFound { .. }) if cx.sources_failed => {
+                cx.unresolved.push(span)
             }
-        });
+            Err(err) => cx.diagnostics.push(Diagnostic::error(span, err.to_string())),
+        }
+    }
+    for child in &mut element.children {
+        resolve_placeholders(child, cx);
     }
 }
 

@@ -321,9 +321,15 @@ pub(crate) struct ErrorTypes {
 }
 
 impl ErrorTypes {
-    /// Core and plugin types, plus every type a `raise-error` in the documents raises.
-    pub(crate) fn collect(roots: &[Element], registry: &Registry) -> ErrorTypes {
-        let mut types = ErrorTypes::default();
+    /// Core and plugin types, plus every type a `raise-error` in the documents raises; the
+    /// types of connectors the app uses or declares but flowrun lacks are not checked.
+    pub(crate) fn collect(
+        roots: &[Element],
+        registry: &Registry,
+        declared_connectors: BTreeSet<String>,
+    ) -> ErrorTypes {
+        let mut types =
+            ErrorTypes { unchecked_namespaces: declared_connectors, ..ErrorTypes::default() };
         for id in CORE_ERROR_TYPES {
             types.known.insert(ErrorType::new("MULE", id));
         }
@@ -397,6 +403,9 @@ pub(crate) struct ChainBuilder<'r> {
     pub(crate) handlers: BTreeMap<String, Arc<ErrorHandler>>,
     /// Global `on-error-continue` / `on-error-propagate` by name.
     pub(crate) on_errors: BTreeMap<String, Arc<OnError>>,
+    /// Names of global handlers that failed to build (their errors are reported), so that
+    /// references to them add nothing.
+    pub(crate) failed_globals: BTreeSet<String>,
     pub(crate) flow_refs: Vec<FlowRefUse>,
 }
 
@@ -695,6 +704,7 @@ impl ChainBuilder<'_> {
         if let Some(reference) = element.attr("ref") {
             return match self.handlers.get(&reference.value) {
                 Some(handler) => Some(handler.clone()),
+                None if self.failed_globals.contains(&reference.value) => None,
                 None => {
                     let known: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
                     let note = if known.is_empty() {
@@ -722,7 +732,7 @@ impl ChainBuilder<'_> {
             let built = if child.is(ns::CORE, "on-error") {
                 let reference = child.attr("ref")?;
                 let found = self.on_errors.get(&reference.value).cloned();
-                if found.is_none() {
+                if found.is_none() && !self.failed_globals.contains(&reference.value) {
                     cx.error(
                         reference.value_span,
                         format!("`ref` names `{}`, but no global `on-error-continue` or `on-error-propagate` has that name", reference.value),

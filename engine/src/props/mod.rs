@@ -227,6 +227,25 @@ impl SearchPath {
     }
 }
 
+/// Answers `${file::name}` with the text of the file `name`, found on the app's search path,
+/// as Mule 4.3 and later do (`${file::dwl/errors.dwl}` inlines a script).
+pub struct FileResources {
+    /// Where the files are looked for.
+    pub search_path: SearchPath,
+}
+
+impl PropertyProvider for FileResources {
+    fn get(&self, key: &str) -> Option<PropertyValue> {
+        let name = key.strip_prefix("file::")?;
+        let path = self.search_path.find(name.trim())?;
+        std::fs::read_to_string(path).ok().map(PropertyValue::Plain)
+    }
+
+    fn describe(&self) -> String {
+        "`file::` resources".to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
