@@ -30,6 +30,14 @@ impl Parser<'_> {
         while self.pos < sep_idx {
             let token = self.peek().clone();
             match &token.tok {
+                // `%dw 2.0`: the version is all it holds, and more directives may follow on
+                // the same line (`%dw 2.0 output text/plain --- ...`).
+                Tok::Punct("%") if matches!(self.peek_at(1), Tok::Ident(w) if w == "dw") => {
+                    self.pos += 2;
+                    if matches!(self.peek().tok, Tok::Num(_)) && self.pos < sep_idx {
+                        self.pos += 1;
+                    }
+                }
                 Tok::Punct("%") => self.skip_line(sep_start),
                 Tok::Ident(word) if word == "output" => {
                     script.output = Some(self.output_directive(&token, sep_start)?);

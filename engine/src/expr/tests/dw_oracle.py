@@ -51,7 +51,9 @@ def oracle_inputs(inputs):
 
 
 def has_output(script):
-    return re.search(r"(^|\n)\s*output\s", script) is not None or script.lstrip().startswith("output ")
+    # Directives may share a line (`%dw 2.0 output text/plain --- ...`): look at the header.
+    head = script.split("---", 1)[0] if "---" in script else ""
+    return re.search(r"(^|\s)output\s", head) is not None
 
 
 def with_json_output(script):
