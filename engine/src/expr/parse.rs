@@ -144,8 +144,16 @@ impl Parser<'_> {
     fn unexpected(&self, expected: &str) -> ParseError {
         let token = self.peek();
         let loc = Loc { start: token.start, end: token.end.max(token.start + 1) };
+        let after_name = self.pos > 0
+            && matches!(self.tokens[self.pos - 1].tok, Tok::Ident(_))
+            && self.tokens[self.pos - 1].end == token.start;
         let message = match &token.tok {
             Tok::Eof => format!("Unexpected end of input, expected {expected}"),
+            // `ns0#name`: a name in an XML namespace, declared with `ns` in the header.
+            Tok::Punct("#") if after_name => {
+                "Invalid input '#': flowrun does not support XML namespaces (`prefix#name`) yet"
+                    .to_owned()
+            }
             _ => format!(
                 "Invalid input '{}', expected {expected}",
                 &self.src[token.start..token.end]
@@ -849,6 +857,21 @@ mod tests {
 
     fn body(src: &str) -> NodeKind {
         *parse_script(src).expect("parses").body.kind
+    }
+
+    #[test]
+    fn xml_namespace_prefixes_say_they_are_not_supported() {
+        for src in ["payload.ns0#r", "{ web#a: 1 }"] {
+            let err = parse_script(src).expect_err("namespaces are not supported");
+            assert!(
+                err.message.contains("does not support XML namespaces"),
+                "{src}: {}",
+                err.message
+            );
+        }
+        // A `#` that does not follow a name is still just unexpected.
+        let err = parse_script("1 # 2").expect_err("not an operator");
+        assert!(err.message.starts_with("Invalid input '#', expected"), "{}", err.message);
     }
 
     #[test]
