@@ -111,7 +111,7 @@ impl<'a> Resolver<'a> {
             NodeKind::Array(members) | NodeKind::Object(members) => {
                 members.iter().try_for_each(|member| self.member(member))
             }
-            NodeKind::Select { target, selector } => {
+            NodeKind::Select { target, selector, .. } => {
                 self.node(target)?;
                 match selector {
                     Selector::Dynamic(index) => self.node(index),
