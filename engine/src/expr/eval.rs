@@ -240,7 +240,7 @@ impl Eval<'_> {
             NodeKind::Interpolated(parts) => self.interpolate(parts),
             NodeKind::Name(name) => self.name(name, node.loc),
             NodeKind::Array(members) => self.array(members),
-            NodeKind::Object(members) => self.object(members),
+            NodeKind::Object(members) => self.object(members, node.loc),
             NodeKind::Select { target, selector, chained } => {
                 self.select(target, selector, *chained, node.loc)
             }
@@ -536,7 +536,7 @@ impl Eval<'_> {
         }
     }
 
-    fn object(&mut self, members: &[Member]) -> EResult<Value> {
+    fn object(&mut self, members: &[Member], loc: Loc) -> EResult<Value> {
         let mut pairs = Vec::with_capacity(members.len());
         for member in members {
             let Some(member) = self.keep(member)? else { continue };
@@ -547,7 +547,7 @@ impl Eval<'_> {
                 }
                 Member::Spread(node) | Member::Item(node) => {
                     let value = self.eval(node)?;
-                    spread_into(&mut pairs, value, node.loc)?;
+                    spread_into(&mut pairs, value, node.loc, loc)?;
                 }
                 Member::Conditional { .. } => {}
             }
@@ -881,16 +881,38 @@ fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> 
 }
 
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.
-fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> EResult<()> {
+///
+/// DataWeave expands the array when it writes the object, so a failure there is deferred
+/// past a `default` around the object (see [`Fail::deferred`]).
+/// A wrong element is reported at the whole object, `object`; a wrong value at itself, `loc`
+/// (with the parentheses around it, as DataWeave quotes it).
+fn spread_into(
+    pairs: &mut Vec<(Arc<str>, Value)>,
+    value: Value,
+    loc: Loc,
+    object: Loc,
+) -> EResult<()> {
     match value {
         Value::Object(more) => pairs.extend(more.iter().cloned()),
         Value::Array(items) => {
             for item in items.iter() {
-                spread_into(pairs, item.clone(), loc)?;
+                match item {
+                    Value::Object(more) => pairs.extend(more.iter().cloned()),
+                    other => {
+                        return Err(Fail::at(object, cannot_coerce(other, "Object")).deferred());
+                    }
+                }
             }
         }
         Value::Null => {}
-        other => return Err(Fail::at(loc, cannot_coerce(&other, "Object"))),
+        other => {
+            let message = format!(
+                "Invalid type provided for object expansion.\n\nExpected: Array<Object> or Object\nActual: {}",
+                describe(&other)
+            );
+            let parenthesized = Loc { start: loc.start.saturating_sub(1), end: loc.end + 1 };
+            return Err(Fail::at(parenthesized.to(parenthesized), message));
+        }
     }
     Ok(())
 }

@@ -453,7 +453,7 @@ fn apply_higher_order(
             let mut out = Vec::new();
             for (idx, item) in items.iter().enumerate() {
                 let keep = eval.apply(lambda, vec![item.clone(), index(idx)])?;
-                if criterion(keep).map_err(|value| Fail::plain(cannot_coerce(&value, "Boolean")))? {
+                if criterion(keep).map_err(not_a_criterion)? {
                     out.push(item.clone());
                 }
             }
@@ -548,6 +548,16 @@ fn criterion(value: Value) -> Result<bool, Value> {
     }
 }
 
+/// DataWeave's failure for a filter verdict that is not a Boolean; a null one is reported with
+/// a trace of no place.
+fn not_a_criterion(value: Value) -> Fail {
+    let message = cannot_coerce(&value, "Boolean");
+    match value {
+        Value::Null => Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)")),
+        _ => Fail::plain(message),
+    }
+}
+
 /// DataWeave's message for a string filter whose criterion is not a Boolean.
 fn if_condition_error(value: &Value) -> String {
     format!(
@@ -555,10 +565,6 @@ fn if_condition_error(value: &Value) -> String {
         type_name(value),
         eval::dw_repr(value)
     )
-}
-
-fn truthy(value: Value) -> bool {
-    matches!(value, Value::Bool(true))
 }
 
 fn reduce(eval: &mut Eval<'_>, lambda: &Closure, items: &[Value]) -> EResult<Value> {
@@ -596,7 +602,8 @@ fn object_higher_order(
             },
             "pluck" => out_items.push(result),
             _ => {
-                if truthy(result) {
+                let keep = criterion(result).map_err(not_a_criterion)?;
+                if keep {
                     out_pairs.push((key.clone(), value.clone()));
                 }
             }

@@ -241,8 +241,15 @@ impl Parser<'_> {
                 let mut args = vec![lhs, rhs];
                 if &*name == "replace" && self.at_word("with") {
                     // `text replace /re/ with replacement` is one call with three arguments.
+                    // The replacement is only evaluated for a match, as in DataWeave (`with
+                    // (1 / 0)` fails only if something matched): it is the body of a lambda
+                    // unless it names a function.
                     self.bump();
-                    args.push(implicit_lambda(self.not_expr()?));
+                    let replacement = self.not_expr()?;
+                    args.push(match &*replacement.kind {
+                        NodeKind::Name(name) if !name.starts_with('$') => replacement,
+                        _ => function_operand(replacement),
+                    });
                 }
                 NodeKind::Call { name, name_loc, args }
             };

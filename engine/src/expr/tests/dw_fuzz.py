@@ -43,6 +43,15 @@ KNOWN_DIFFERENCES = [
         "not in DataWeave (`keysOf(o)[0] == \"a\"`).",
     ),
     (
+        "eager evaluation",
+        lambda expr, fr, dw: "error" in fr and "output" in dw and (
+            re.search(r"\b(map|filter|mapObject|filterObject|pluck|flatMap|distinctBy)\b", expr)
+            or "{(" in expr),
+        "DESIGN.md: flowrun evaluates eagerly. DataWeave computes what lazy functions and "
+        "object spreads give only as far as it is read, so a failure in a part nobody reads "
+        "(`typeOf(xs map f)`, `1 != {(payload.b)}`) does not happen there.",
+    ),
+    (
         "static typing",
         lambda expr, fr, dw: "output" in fr and "Expecting Type: `" in dw.get("error", ""),
         "DESIGN.md: no static type checking. DataWeave's type checker rejects some scripts "
