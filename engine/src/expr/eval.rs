@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{coerce, funcs, json, num, time};
+use crate::expr::{coerce, funcs, json, num, resolve, time};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -458,6 +458,7 @@ impl Eval<'_> {
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
+                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
         }
