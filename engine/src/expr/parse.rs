@@ -80,6 +80,15 @@ fn lex_at(src: &str, start: usize, end: usize) -> PResult<Vec<Token>> {
     for token in &mut tokens {
         token.start += start;
         token.end += start;
+        // The interpolations of a string nested in an interpolation are placed in `src` too.
+        if let Tok::Str(parts) = &mut token.tok {
+            for part in parts {
+                if let StrPart::Expr { start: from, end: to } = part {
+                    *from += start;
+                    *to += start;
+                }
+            }
+        }
     }
     Ok(tokens)
 }
