@@ -531,8 +531,8 @@ impl Eval<'_> {
         match self.read(cond)? {
             Value::Bool(true) => self.keep(member),
             Value::Bool(false) => Ok(None),
-            Value::String(s) if &*s == "true" => self.keep(member),
-            Value::String(s) if &*s == "false" => Ok(None),
+            Value::String(s) if text_boolean(&s) == Some(true) => self.keep(member),
+            Value::String(s) if text_boolean(&s) == Some(false) => Ok(None),
             other => Err(Fail::at(cond.loc, cannot_coerce(&other, "Boolean"))),
         }
     }
@@ -681,8 +681,8 @@ impl Eval<'_> {
     fn boolean(&mut self, node: &Node) -> EResult<bool> {
         match self.read(node)? {
             Value::Bool(b) => Ok(b),
-            Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
-            Value::String(s) => Err(Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
+            Value::String(s) => text_boolean(&s)
+                .ok_or_else(|| Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
             other => Err(Fail::at(node.loc, cannot_coerce(&other, "Boolean"))),
         }
     }
@@ -861,9 +861,24 @@ fn negate(value: Value) -> Result<Value, String> {
     }
 }
 
+/// A String read as a Boolean where DataWeave coerces one (`and`, `or`, `not`, filters,
+/// conditional members): `true` or `false` in any case. An `if` condition is stricter.
+pub(crate) fn text_boolean(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 fn not(value: Value) -> Result<Value, String> {
     match value {
         Value::Bool(b) => Ok(Value::Bool(!b)),
+        Value::String(ref s) if text_boolean(s).is_some() => {
+            Ok(Value::Bool(text_boolean(s) == Some(false)))
+        }
         other => Err(typed_call_error("not", &[other], &["Boolean"])),
     }
 }

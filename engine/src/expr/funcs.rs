@@ -543,7 +543,9 @@ fn index(idx: usize) -> Value {
 fn criterion(value: Value) -> Result<bool, Value> {
     match value {
         Value::Bool(b) => Ok(b),
-        Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
+        Value::String(s) if eval::text_boolean(&s).is_some() => {
+            Ok(eval::text_boolean(&s) == Some(true))
+        }
         other => Err(other),
     }
 }
