@@ -52,6 +52,12 @@ KNOWN_DIFFERENCES = [
         "(`typeOf(xs map f)`, `1 != {(payload.b)}`) does not happen there.",
     ),
     (
+        "no Type values",
+        lambda expr, fr, dw: "typeOf" in expr,
+        "DESIGN.md: typeOf gives a String, so it compares and orders as text "
+        "(`typeOf(1) < \"a\"` is true in flowrun and fails in DataWeave).",
+    ),
+    (
         "static typing",
         lambda expr, fr, dw: "output" in fr and "Expecting Type: `" in dw.get("error", ""),
         "DESIGN.md: no static type checking. DataWeave's type checker rejects some scripts "
