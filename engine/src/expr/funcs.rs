@@ -196,9 +196,10 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
         "unzip" => unzip(value),
-        "isInteger" | "isDecimal" => match value {
-            Value::Number(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
-            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Number"])),
+        // A String holding a number is read as one, as for other Number parameters.
+        "isInteger" | "isDecimal" => match coerce_number(value) {
+            Some(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
+            None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
         },
         "sqrt" => match coerce_number(value).and_then(|n| n.sqrt()) {
             Some(root) => Ok(Value::Number(root.with_precision_round(
