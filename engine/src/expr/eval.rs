@@ -1198,6 +1198,16 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
+        // A String compared with a null, an array or an object is coerced to that type,
+        // which fails as a coercion (`Cannot coerce String ("a") to Array`).
+        (Value::String(s), other @ (Value::Null | Value::Array(_) | Value::Object(_)))
+        | (other @ (Value::Null | Value::Array(_) | Value::Object(_)), Value::String(s)) => {
+            Err(Fail::unplaced(format!(
+                "Cannot coerce String ({}) to {}",
+                dw_repr(&Value::String(s.clone())),
+                type_name(other)
+            )))
+        }
         _ => Err(Fail::unplaced(incomparable(lhs, rhs))),
     }
 }
