@@ -149,6 +149,11 @@ pub(crate) enum NodeKind {
         target: Node,
         /// What is selected.
         selector: Selector,
+        /// The target is the previous selector of the same chain (`a.b` in `a.b.c`, not in
+        /// `(a.b).c`): when it finds nothing, the whole chain is null without this
+        /// selector running, as in DataWeave (`payload.missing..k` is null, while `..k` of
+        /// a present null fails).
+        chained: bool,
     },
     /// A built-in operator with two operands.
     Binary {

@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{coerce, funcs, json, num, time};
+use crate::expr::{coerce, funcs, json, num, resolve, time};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -25,6 +25,10 @@ pub(crate) struct Fail {
     pub(crate) message: String,
     /// Which part of the script the rendered message quotes.
     pub(crate) place: Place,
+    /// Raised by the function argument of a lazy function (`map`, `filter`...) whose result
+    /// went on unread: DataWeave would only raise it when the value is written, after any
+    /// `default` around it has returned (see [`Fail::caught_by_default`]).
+    pub(crate) deferred: bool,
 }
 
 /// Where a failure happened, as far as its message should show.
@@ -45,22 +49,22 @@ pub(crate) enum Place {
 impl Fail {
     /// A failure quoting `loc`.
     pub(crate) fn at(loc: Loc, message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::At(loc) }
+        Fail { message: message.into(), place: Place::At(loc), deferred: false }
     }
 
     /// A failure whose place the caller adds with [`Fail::or_at`].
     pub(crate) fn unplaced(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::Unknown }
+        Fail { message: message.into(), place: Place::Unknown, deferred: false }
     }
 
     /// A failure printed without an excerpt.
     pub(crate) fn plain(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::NoExcerpt }
+        Fail { message: message.into(), place: Place::NoExcerpt, deferred: false }
     }
 
     /// A failure printed with the trace of the call that failed, but no excerpt.
     pub(crate) fn traced(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::TraceOnly(None) }
+        Fail { message: message.into(), place: Place::TraceOnly(None), deferred: false }
     }
 
     /// Gives a failure whose place is unknown the place `loc`.
@@ -70,6 +74,46 @@ impl Fail {
             Place::TraceOnly(None) => Fail { place: Place::TraceOnly(Some(loc)), ..self },
             _ => self,
         }
+    }
+
+    /// Marks a failure of a lazy function's argument function (see [`Fail::deferred`]).
+    pub(crate) fn deferred(self) -> Fail {
+        Fail { deferred: true, ..self }
+    }
+
+    /// The failure as seen by an operation that reads the value that failed: DataWeave
+    /// raises it there, not later.
+    fn forced(self) -> Fail {
+        Fail { deferred: false, ..self }
+    }
+
+    /// Whether `a default b` gives `b` when `a` fails this way. DataWeave's `default`
+    /// absorbs two kinds of failure (checked against the reference engine):
+    /// - failed coercions, `Cannot coerce ...`: `"abc" as Number`, `"x" > 1`, `1 and true`,
+    ///   a key or interpolated part that is not text, `sum(["a"])`;
+    /// - a function, operator or selector called with a `null` argument that none of its
+    ///   signatures takes: `payload.missing + 1`, `null ++ "x"`, `abs(null)`, `[1][null]`.
+    ///
+    /// Everything else goes through: the same call errors without a null argument
+    /// (`"x" + 1`), `Types ... can not be compared`, invalid `if` conditions, unmatched
+    /// `match`, `!` on an absent key, division by zero, formatted number parsing
+    /// (`Unable to coerce ...`), and failures of the function given to a lazy function
+    /// whose result the left side returns unread ([`Fail::deferred`]).
+    pub(crate) fn caught_by_default(&self) -> bool {
+        if self.deferred {
+            return false;
+        }
+        let message = self.message.as_str();
+        if message.starts_with("Cannot coerce ") {
+            return true;
+        }
+        // The arguments are listed one a line, `  2: Null (null)`.
+        message.starts_with("You called the function ")
+            && message.lines().any(|line| {
+                line.trim_start()
+                    .split_once(": ")
+                    .is_some_and(|(n, arg)| n.parse::<usize>().is_ok() && arg == "Null (null)")
+            })
     }
 }
 
@@ -86,6 +130,26 @@ pub(crate) enum Arg {
     Fun(Closure),
     /// A regular expression literal.
     Regex(Arc<regex::Regex>),
+}
+
+/// What a selector finds: a value (a present null too), or nothing (an absent key, an index
+/// out of range), named by the key for the message of a later `!`.
+#[derive(Clone, Debug)]
+enum Found {
+    /// A value.
+    Value(Value),
+    /// Nothing, looking for this key or index; a later `!` quotes this place.
+    Nothing(Arc<str>, Loc),
+}
+
+impl Found {
+    /// Nothing found is placed at `loc`, the selector that found nothing.
+    fn at(self, loc: Loc) -> Found {
+        match self {
+            Found::Nothing(key, _) => Found::Nothing(key, loc),
+            value => value,
+        }
+    }
 }
 
 /// A function with the scope it was defined in.
@@ -185,15 +249,17 @@ impl Eval<'_> {
             NodeKind::Interpolated(parts) => self.interpolate(parts),
             NodeKind::Name(name) => self.name(name, node.loc),
             NodeKind::Array(members) => self.array(members),
-            NodeKind::Object(members) => self.object(members),
-            NodeKind::Select { target, selector } => self.select(target, selector, node.loc),
+            NodeKind::Object(members) => self.object(members, node.loc),
+            NodeKind::Select { target, selector, chained } => {
+                self.select(target, selector, *chained, node.loc)
+            }
             NodeKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, node.loc),
             NodeKind::Neg(operand) => {
-                let value = self.eval(operand)?;
+                let value = self.read(operand)?;
                 negate(value).map_err(|message| Fail::at(node.loc, message))
             }
             NodeKind::Not(operand) => {
-                let value = self.eval(operand)?;
+                let value = self.read(operand)?;
                 not(value).map_err(|message| Fail::at(node.loc, message))
             }
             NodeKind::If { cond, then, otherwise } => {
@@ -206,7 +272,7 @@ impl Eval<'_> {
                 self.coerce(value, type_name, props.as_ref(), node.loc)
             }
             NodeKind::Is { value, type_name } => {
-                let value = self.eval(value)?;
+                let value = self.read(value)?;
                 is_type(&value, type_name, node.loc)
             }
             NodeKind::Do { decls, body } => self.do_block(decls, body),
@@ -222,10 +288,18 @@ impl Eval<'_> {
     // Each keeps its own stack frame small (work on finished values is done in free
     // functions), so that deep scripts fit in the 2 MiB stacks of async runtime threads.
 
+    /// Evaluates an operand that the operation reads at once, so that a deferred failure
+    /// in it surfaces here (see [`Fail::deferred`]).
+    fn read(&mut self, node: &Node) -> EResult<Value> {
+        self.eval(node).map_err(Fail::forced)
+    }
+
     fn default(&mut self, value: &Node, fallback: &Node) -> EResult<Value> {
-        match self.eval(value)? {
-            Value::Null => self.eval(fallback),
-            value => Ok(value),
+        match self.eval(value) {
+            Ok(Value::Null) => self.eval(fallback),
+            Ok(value) => Ok(value),
+            Err(fail) if fail.caught_by_default() => self.eval(fallback),
+            Err(fail) => Err(fail),
         }
     }
 
@@ -237,7 +311,7 @@ impl Eval<'_> {
         loc: Loc,
     ) -> EResult<Value> {
         let value_loc = value.loc;
-        let value = self.eval(value)?;
+        let value = self.read(value)?;
         let props = match props {
             Some(props) => Some(self.eval(props)?),
             None => None,
@@ -255,9 +329,12 @@ impl Eval<'_> {
     }
 
     /// The value of an `if` condition, which must be a Boolean.
+    /// The value of an `if` condition: a Boolean, or the text `true` or `false` (a literal
+    /// string is rejected by DataWeave's type checker, one read from the input is not).
     fn condition(&mut self, cond: &Node) -> EResult<bool> {
-        match self.eval(cond)? {
+        match self.read(cond)? {
             Value::Bool(b) => Ok(b),
+            Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
             other => Err(Fail::at(
                 cond.loc,
                 format!(
@@ -438,6 +515,7 @@ impl Eval<'_> {
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
+                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
         }
@@ -459,16 +537,33 @@ impl Eval<'_> {
         Ok(self.attributes.clone().unwrap_or(Value::Null))
     }
 
+    /// A string with `$(...)` parts. DataWeave coerces a lone part to a String, and joins
+    /// several with its `Append` function, left to right, so a part that is not text fails
+    /// as a coercion or as a call of `Append` with what was joined so far.
     fn interpolate(&mut self, parts: &[Node]) -> EResult<Value> {
-        let mut text = String::new();
+        let mut joined: Option<Value> = None;
         for part in parts {
-            let value = self.eval(part)?;
-            match coerce_string(&value) {
-                Some(s) => text.push_str(&s),
-                None => return Err(append_error(&text, value)),
-            }
+            let value = self.read(part)?;
+            joined = Some(match joined {
+                None => value,
+                Some(so_far) => match (text_part(&so_far), text_part(&value)) {
+                    (Some(a), Some(b)) => Value::string(a + &b),
+                    _ => return Err(append_error(so_far, value)),
+                },
+            });
         }
-        Ok(Value::string(text))
+        // A lone part is coerced where it is written.
+        let loc = parts.first().map_or_else(Loc::default, |part| part.loc);
+        match joined {
+            None => Ok(Value::string("")),
+            Some(value) => match text_part(&value) {
+                Some(text) => Ok(Value::string(text)),
+                None if matches!(value, Value::Null) => {
+                    Err(Fail::at(loc, "Cannot coerce Null to String"))
+                }
+                None => Err(Fail::at(loc, cannot_coerce(&value, "String"))),
+            },
+        }
     }
 
     fn array(&mut self, members: &[Member]) -> EResult<Value> {
@@ -490,14 +585,16 @@ impl Eval<'_> {
     /// The member itself, or `None` when it is conditional and its condition is false.
     fn keep<'m>(&mut self, member: &'m Member) -> EResult<Option<&'m Member>> {
         let Member::Conditional { member, cond } = member else { return Ok(Some(member)) };
-        match self.eval(cond)? {
+        match self.read(cond)? {
             Value::Bool(true) => self.keep(member),
             Value::Bool(false) => Ok(None),
+            Value::String(s) if text_boolean(&s) == Some(true) => self.keep(member),
+            Value::String(s) if text_boolean(&s) == Some(false) => Ok(None),
             other => Err(Fail::at(cond.loc, cannot_coerce(&other, "Boolean"))),
         }
     }
 
-    fn object(&mut self, members: &[Member]) -> EResult<Value> {
+    fn object(&mut self, members: &[Member], loc: Loc) -> EResult<Value> {
         let mut pairs = Vec::with_capacity(members.len());
         for member in members {
             let Some(member) = self.keep(member)? else { continue };
@@ -508,7 +605,7 @@ impl Eval<'_> {
                 }
                 Member::Spread(node) | Member::Item(node) => {
                     let value = self.eval(node)?;
-                    spread_into(&mut pairs, value, node.loc)?;
+                    spread_into(&mut pairs, value, node.loc, loc)?;
                 }
                 Member::Conditional { .. } => {}
             }
@@ -520,61 +617,113 @@ impl Eval<'_> {
         if let NodeKind::Str(text) = &*key.kind {
             return Ok(text.clone());
         }
-        let value = self.eval(key)?;
-        match coerce_string(&value) {
+        let value = self.read(key)?;
+        match text_part(&value) {
             Some(text) => Ok(text.into()),
-            None => Err(Fail::at(key.loc, cannot_coerce(&value, "String"))),
+            None => Err(Fail::at(key.loc, cannot_coerce(&value, "Key"))),
         }
     }
 
-    fn select(&mut self, target: &Node, selector: &Selector, loc: Loc) -> EResult<Value> {
+    fn select(
+        &mut self,
+        target: &Node,
+        selector: &Selector,
+        chained: bool,
+        loc: Loc,
+    ) -> EResult<Value> {
+        Ok(match self.select_found(target, selector, chained, loc)? {
+            Found::Value(value) => value,
+            Found::Nothing(..) => Value::Null,
+        })
+    }
+
+    /// Runs a selector, telling a value (a present null too) from nothing found. Nothing
+    /// found by the previous selector of a chain makes the whole chain nothing, so that later
+    /// selectors do not run; a final `!` reports the key that was missing.
+    fn select_found(
+        &mut self,
+        target: &Node,
+        selector: &Selector,
+        chained: bool,
+        loc: Loc,
+    ) -> EResult<Found> {
         if let (NodeKind::Name(name), Selector::Key(key)) = (&*target.kind, selector)
             && &**name == "vars"
             && self.local("vars").is_none()
         {
             // `vars.x` reads only the variable it names.
             return match self.scope.vars.get(&**key) {
-                Some(typed) => read_input(typed, key),
-                None => Ok(Value::Null),
+                Some(typed) => Ok(Found::Value(read_input(typed, key)?)),
+                None => Ok(Found::Nothing(key.clone(), target.loc.to(loc))),
             };
         }
         if let Selector::Metadata(name) = selector {
-            return self.metadata(target, name.as_deref());
+            return self.metadata(target, name.as_deref()).map(Found::Value);
         }
+        let value = match &*target.kind {
+            NodeKind::Select { target: inner, selector: previous, chained: inner_chained }
+                if chained =>
+            {
+                let found = self.select_found(inner, previous, *inner_chained, target.loc);
+                match found.map_err(Fail::forced)? {
+                    Found::Value(value) => value,
+                    Found::Nothing(missing, at) if matches!(selector, Selector::Required(_)) => {
+                        return Err(Fail::at(at, format!("There is no key named '{missing}'")));
+                    }
+                    Found::Nothing(..) if matches!(selector, Selector::Exists(_)) => {
+                        return Ok(Found::Value(Value::Bool(false)));
+                    }
+                    nothing @ Found::Nothing(..) => return Ok(nothing),
+                }
+            }
+            _ => self.read(target)?,
+        };
         if let Selector::Dynamic(index) = selector
-            && let NodeKind::Call { name, args, .. } = &*index.kind
+            && let NodeKind::Call { name, args, name_loc } = &*index.kind
             && &**name == "to"
             && args.len() == 2
         {
-            let value = self.eval(target)?;
-            let from = self.eval(&args[0])?;
-            let to = self.eval(&args[1])?;
-            return select_range(&value, &from, &to).map_err(|m| Fail::at(loc, m));
+            let from = self.read(&args[0])?;
+            let to = self.read(&args[1])?;
+            let (Some(from), Some(to)) = (as_index(&from), as_index(&to)) else {
+                let message = typed_call_error("to", &[from, to], &["Number", "Number"]);
+                return Err(Fail::at(*name_loc, message));
+            };
+            return select_range(&value, from, to).map(|f| f.at(loc)).map_err(|m| Fail::at(loc, m));
         }
-        let value = self.eval(target)?;
-        let result = match selector {
-            Selector::Key(key) => select_key(&value, key),
-            Selector::MultiKey(key) => select_multi(&value, key),
-            Selector::Descendants(key) => Ok(select_descendants(&value, key)),
-            Selector::Required(key) => match select_key(&value, key) {
-                Ok(Value::Null) if value.get(key).is_none() => {
-                    Err(format!("There is no key named '{key}'"))
+        let found = match selector {
+            Selector::Key(key) => find_key(&value, key),
+            Selector::MultiKey(key) => select_multi(&value, key).map(|v| found_unless_null(v, key)),
+            Selector::Descendants(key) => match select_descendants(&value, key) {
+                Err(message) => {
+                    // DataWeave's excerpt of this failure leaves out the name's last character.
+                    let end = loc.end.saturating_sub(1).max(loc.start);
+                    return Err(Fail::at(Loc { end, ..loc }, message));
                 }
-                other => other,
+                found => found,
             },
-            Selector::Exists(key) => Ok(Value::Bool(has_key(&value, key))),
-            Selector::Metadata(_) => Ok(Value::Null),
-            Selector::Dynamic(index) => match self.eval(index)? {
-                Value::String(key) | Value::Key(key) => select_key(&value, &key),
+            Selector::Required(key) => match (&value, find_key(&value, key)) {
+                (Value::Null, _) => Err("Strict selection over null value.".to_owned()),
+                (_, Ok(Found::Nothing(..))) => Err(format!("There is no key named '{key}'")),
+                (_, found) => found,
+            },
+            Selector::Exists(key) => Ok(Found::Value(Value::Bool(has_key(&value, key)))),
+            Selector::Metadata(_) => Ok(Found::Value(Value::Null)),
+            Selector::Dynamic(index) => match self.read(index)? {
+                Value::String(key) | Value::Key(key) => find_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
+                // A Boolean names a key of an object (or of the objects of an array).
+                Value::Bool(b) if matches!(value, Value::Array(_) | Value::Object(_)) => {
+                    find_key(&value, if b { "true" } else { "false" })
+                }
                 other => Err(call_error(
-                    "Value Selector",
+                    "Dynamic Selector",
                     &[describe(&value), describe(&other)],
-                    &["(Array, Number)", "(Object, Name)", "(Object, String)", "(String, Number)"],
+                    DYNAMIC_SELECTOR_COMBINATIONS,
                 )),
             },
         };
-        result.map_err(|message| Fail::at(loc, message))
+        found.map(|found| found.at(loc)).map_err(|message| Fail::at(loc, message))
     }
 
     /// `target.^name`: an input's metadata, the format a value was read with, or null.
@@ -585,7 +734,7 @@ impl Eval<'_> {
                 "attributes" => Some(self.scope.attributes),
                 other => self.scope.inputs.iter().find(|(n, _)| n == other).map(|(_, typed)| typed),
             },
-            NodeKind::Select { target: vars, selector: Selector::Key(key) }
+            NodeKind::Select { target: vars, selector: Selector::Key(key), .. }
                 if matches!(&*vars.kind, NodeKind::Name(n) if &**n == "vars")
                     && self.local("vars").is_none() =>
             {
@@ -617,24 +766,28 @@ impl Eval<'_> {
             }
             return Ok(Value::Bool(self.boolean(rhs)?));
         }
-        let left = self.eval(lhs)?;
-        let right = self.eval(rhs)?;
+        let left = self.read(lhs)?;
+        let right = self.read(rhs)?;
         combine(op, left, right, loc)
     }
 
     fn boolean(&mut self, node: &Node) -> EResult<bool> {
-        match self.eval(node)? {
+        match self.read(node)? {
             Value::Bool(b) => Ok(b),
-            Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
-            Value::String(s) => Err(Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
+            Value::String(s) => text_boolean(&s)
+                .ok_or_else(|| Fail::plain(format!("Cannot coerce String ({s}) to Boolean"))),
             other => Err(Fail::at(node.loc, cannot_coerce(&other, "Boolean"))),
         }
     }
 
     fn call(&mut self, name: &str, name_loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
+        // A built-in reads its arguments, except those that pass them on unread; a function
+        // of the script only passes them on.
+        let reads = self.local(name).is_none() && !funcs::keeps_deferred(name);
         let mut args = Vec::with_capacity(arg_nodes.len());
         for node in arg_nodes {
-            args.push(self.arg(node)?);
+            let arg = self.arg(node);
+            args.push(if reads { arg.map_err(Fail::forced)? } else { arg? });
         }
         if let Some(closure) = self.overload(name, &args) {
             let closure = closure.clone();
@@ -757,6 +910,18 @@ impl Eval<'_> {
     }
 }
 
+/// A part of an interpolated string as text: strings, numbers, booleans and dates.
+fn text_part(value: &Value) -> Option<String> {
+    match value {
+        Value::String(_)
+        | Value::Key(_)
+        | Value::Number(_)
+        | Value::Bool(_)
+        | Value::Temporal(_) => coerce_string(value),
+        _ => None,
+    }
+}
+
 /// A binary operator other than `and`/`or` applied to its operands' values.
 fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
     match op {
@@ -779,8 +944,8 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
 
 /// DataWeave joins an interpolated string with its `Append` function, and reports a part
 /// that is not text as a failed call of it, without a script excerpt.
-fn append_error(text_so_far: &str, part: Value) -> Fail {
-    let args = [Value::string(text_so_far), part];
+fn append_error(so_far: Value, part: Value) -> Fail {
+    let args = [so_far, part];
     let message = typed_call_error("Append", &args, &["String", "String"]);
     Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)"))
 }
@@ -792,9 +957,24 @@ fn negate(value: Value) -> Result<Value, String> {
     }
 }
 
+/// A String read as a Boolean where DataWeave coerces one (`and`, `or`, `not`, filters,
+/// conditional members): `true` or `false` in any case. An `if` condition is stricter.
+pub(crate) fn text_boolean(text: &str) -> Option<bool> {
+    if text.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if text.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 fn not(value: Value) -> Result<Value, String> {
     match value {
         Value::Bool(b) => Ok(Value::Bool(!b)),
+        Value::String(ref s) if text_boolean(s).is_some() => {
+            Ok(Value::Bool(text_boolean(s) == Some(false)))
+        }
         other => Err(typed_call_error("not", &[other], &["Boolean"])),
     }
 }
@@ -883,16 +1063,38 @@ fn input_metadata(input: &TypedValue, name: Option<&str>) -> Value {
 }
 
 /// Adds the pairs of an object, or of each object in an array, to `pairs`.
-fn spread_into(pairs: &mut Vec<(Arc<str>, Value)>, value: Value, loc: Loc) -> EResult<()> {
+///
+/// DataWeave expands the array when it writes the object, so a failure there is deferred
+/// past a `default` around the object (see [`Fail::deferred`]).
+/// A wrong element is reported at the whole object, `object`; a wrong value at itself, `loc`
+/// (with the parentheses around it, as DataWeave quotes it).
+fn spread_into(
+    pairs: &mut Vec<(Arc<str>, Value)>,
+    value: Value,
+    loc: Loc,
+    object: Loc,
+) -> EResult<()> {
     match value {
         Value::Object(more) => pairs.extend(more.iter().cloned()),
         Value::Array(items) => {
             for item in items.iter() {
-                spread_into(pairs, item.clone(), loc)?;
+                match item {
+                    Value::Object(more) => pairs.extend(more.iter().cloned()),
+                    other => {
+                        return Err(Fail::at(object, cannot_coerce(other, "Object")).deferred());
+                    }
+                }
             }
         }
         Value::Null => {}
-        other => return Err(Fail::at(loc, cannot_coerce(&other, "Object"))),
+        other => {
+            let message = format!(
+                "Invalid type provided for object expansion.\n\nExpected: Array<Object> or Object\nActual: {}",
+                describe(&other)
+            );
+            let parenthesized = Loc { start: loc.start.saturating_sub(1), end: loc.end + 1 };
+            return Err(Fail::at(parenthesized.to(parenthesized), message));
+        }
     }
     Ok(())
 }
@@ -905,6 +1107,26 @@ fn has_key(value: &Value, key: &str) -> bool {
         Value::Object(pairs) => pairs.iter().any(|(k, _)| &**k == key),
         Value::Array(items) => items.iter().any(|item| item.get(key).is_some()),
         other => !matches!(select_key(other, key), Ok(Value::Null) | Err(_)),
+    }
+}
+
+/// `.key` telling a present value from nothing: an object without the key, an array none of
+/// whose objects has it, a null or a number.
+fn find_key(value: &Value, key: &str) -> Result<Found, String> {
+    match value {
+        Value::Object(pairs) => Ok(match pairs.iter().find(|(k, _)| &**k == key) {
+            Some((_, v)) => Found::Value(v.clone()),
+            None => Found::Nothing(key.into(), Loc::default()),
+        }),
+        other => select_key(other, key).map(|v| found_unless_null(v, key)),
+    }
+}
+
+/// A selection result other than an object's value: null stands for nothing found.
+fn found_unless_null(value: Value, key: &str) -> Found {
+    match value {
+        Value::Null => Found::Nothing(key.into(), Loc::default()),
+        value => Found::Value(value),
     }
 }
 
@@ -967,8 +1189,9 @@ fn select_multi(value: &Value, key: &str) -> Result<Value, String> {
     Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
 }
 
-/// `..key`: every value with that key at any depth, parents before children.
-fn select_descendants(value: &Value, key: &str) -> Value {
+/// `..key`: every value with that key at any depth, parents before children; only arrays and
+/// objects have descendants.
+fn select_descendants(value: &Value, key: &str) -> Result<Found, String> {
     fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
         match value {
             Value::Object(pairs) => {
@@ -981,23 +1204,32 @@ fn select_descendants(value: &Value, key: &str) -> Value {
             _ => {}
         }
     }
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        let args = [describe(value)];
+        return Err(call_error("Descendants Selector ..", &args, &["(Array)", "(Object)"]));
+    }
     let mut found = Vec::new();
     walk(value, key, &mut found);
-    if found.is_empty() { Value::Null } else { Value::array(found) }
+    Ok(if found.is_empty() {
+        Found::Nothing(key.into(), Loc::default())
+    } else {
+        Found::Value(Value::array(found))
+    })
 }
 
 /// `[n]`: an element, a character, or the n-th value of an object; negative counts from
-/// the end; out of range is null.
-fn select_index(value: &Value, index: &BigDecimal) -> Value {
+/// the end; out of range is nothing.
+fn select_index(value: &Value, index: &BigDecimal) -> Found {
+    let nothing = || Found::Nothing(num::to_dw_string(index).into(), Loc::default());
     let index = index.with_scale(0).to_string().parse::<i64>().unwrap_or(i64::MAX);
     let pick = |len: usize| -> Option<usize> {
         let len = i64::try_from(len).ok()?;
         let idx = if index < 0 { len + index } else { index };
         (0..len).contains(&idx).then(|| usize::try_from(idx).ok()).flatten()
     };
-    match value {
-        Value::Array(items) => pick(items.len()).map_or(Value::Null, |i| items[i].clone()),
-        Value::Object(pairs) => pick(pairs.len()).map_or(Value::Null, |i| pairs[i].1.clone()),
+    let found = match value {
+        Value::Array(items) => pick(items.len()).map(|i| items[i].clone()),
+        Value::Object(pairs) => pick(pairs.len()).map(|i| pairs[i].1.clone()),
         Value::String(_)
         | Value::Key(_)
         | Value::Number(_)
@@ -1005,17 +1237,16 @@ fn select_index(value: &Value, index: &BigDecimal) -> Value {
         | Value::Temporal(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
-            pick(chars.len()).map_or(Value::Null, |i| Value::string(chars[i].to_string()))
+            pick(chars.len()).map(|i| Value::string(chars[i].to_string()))
         }
-        _ => Value::Null,
-    }
+        _ => None,
+    };
+    found.map_or_else(nothing, Found::Value)
 }
 
-/// `[a to b]` on an array or string; `a > b` reverses.
-fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String> {
-    let (Some(from), Some(to)) = (as_index(from), as_index(to)) else {
-        return Err("A range needs two numbers".into());
-    };
+/// `[a to b]` on an array or string; `a > b` reverses; out of range is nothing.
+fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
+    let nothing = || Found::Nothing(format!("{from} to {to}").into(), Loc::default());
     let slice = |len: usize| -> Option<(usize, usize, bool)> {
         let len = i64::try_from(len).ok()?;
         let norm = |i: i64| if i < 0 { len + i } else { i };
@@ -1024,23 +1255,23 @@ fn select_range(value: &Value, from: &Value, to: &Value) -> Result<Value, String
         (in_range(a) && in_range(b)).then(|| (a.min(b) as usize, a.max(b) as usize, a > b))
     };
     match value {
-        Value::Array(items) => Ok(slice(items.len()).map_or(Value::Null, |(a, b, reverse)| {
+        Value::Array(items) => Ok(slice(items.len()).map_or_else(nothing, |(a, b, reverse)| {
             let mut part = items[a..=b].to_vec();
             if reverse {
                 part.reverse();
             }
-            Value::array(part)
+            Found::Value(Value::array(part))
         })),
         Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
-            Ok(slice(chars.len()).map_or(Value::Null, |(a, b, reverse)| {
+            Ok(slice(chars.len()).map_or_else(nothing, |(a, b, reverse)| {
                 let part: String = if reverse {
                     chars[a..=b].iter().rev().collect()
                 } else {
                     chars[a..=b].iter().collect()
                 };
-                Value::string(part)
+                Found::Value(Value::string(part))
             }))
         }
         other => {
@@ -1115,7 +1346,7 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
 }
 
 /// Orders two values for `< > <= >=`; a String compared with a Number is read as a Number.
-fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
+pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
     if let (Value::Key(_), _) | (_, Value::Key(_)) = (lhs, rhs) {
         return compare(&key_as_string(lhs), &key_as_string(rhs));
     }
@@ -1140,10 +1371,27 @@ fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
-        _ => {
-            let (lhs, rhs) = (type_name(lhs), type_name(rhs));
-            Err(Fail::unplaced(format!("Types `{lhs}` and `{rhs}` can not be compared.")))
+        // A String compared with a null, an array or an object is coerced to that type,
+        // which fails as a coercion (`Cannot coerce String ("a") to Array`).
+        (Value::String(s), other @ (Value::Null | Value::Array(_) | Value::Object(_)))
+        | (other @ (Value::Null | Value::Array(_) | Value::Object(_)), Value::String(s)) => {
+            Err(Fail::unplaced(format!(
+                "Cannot coerce String ({}) to {}",
+                dw_repr(&Value::String(s.clone())),
+                type_name(other)
+            )))
         }
+        _ => Err(Fail::unplaced(incomparable(lhs, rhs))),
+    }
+}
+
+/// DataWeave's message for two values that `<` or `orderBy` cannot order.
+pub(crate) fn incomparable(lhs: &Value, rhs: &Value) -> String {
+    let (lhs, rhs) = (type_name(lhs), type_name(rhs));
+    if lhs == rhs {
+        format!("You cannot compare a value of type :{lhs}")
+    } else {
+        format!("Types `{lhs}` and `{rhs}` can not be compared.")
     }
 }
 
@@ -1173,12 +1421,18 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
     let (Some(a), Some(b)) = (coerce_number(&left), coerce_number(&right)) else {
         return Err(arithmetic_error(op, left, right));
     };
+    let integers = a.is_integer() && b.is_integer();
     let result = match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
         _ => num::divide(&a, &b).ok_or("Division by zero")?,
     };
+    // DataWeave computes with whole numbers when both operands are whole, so an exponent
+    // written in an operand does not survive: `1e2 * 3` is 300, while `1e2 * 1.5` is 1.5E+2.
+    if integers && result.fractional_digit_count() < 0 {
+        return Ok(Value::Number(result.with_scale(0)));
+    }
     Ok(Value::Number(result))
 }
 

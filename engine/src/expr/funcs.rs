@@ -259,6 +259,7 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
         }),
         "typeOf" => Ok(Value::string(type_name(value))),
         "unzip" => unzip(value),
+        // A String holding a number is read as one, as for other Number parameters.
         "isInteger" | "isDecimal" => match coerce_number(value) {
             Some(n) => Ok(Value::Bool(n.is_integer() == (name == "isInteger"))),
             None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
@@ -446,6 +447,17 @@ fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value
     Ok(result)
 }
 
+/// The functions whose result DataWeave computes only when it is read: a failure of their
+/// function argument surfaces later, outside a `default` around the call.
+const LAZY: &[&str] =
+    &["map", "filter", "mapObject", "filterObject", "pluck", "flatMap", "distinctBy"];
+
+/// True when `name` returns its result unread: a deferred failure of an argument stays
+/// deferred through it (`++` only joins, a lazy function maps lazily).
+pub(crate) fn keeps_deferred(name: &str) -> bool {
+    name == "++" || LAZY.contains(&name)
+}
+
 /// The functions that take a function argument; `None` when `name` is not one of them.
 fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<Option<Value>> {
     let (Some(Arg::Value(subject)), Some(Arg::Fun(lambda))) = (args.first(), args.get(1)) else {
@@ -455,6 +467,62 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
     if matches!(subject, Value::Null) && !matches!(name, "maxBy" | "minBy") {
         return Ok(Some(Value::Null));
     }
+    if let Some(fail) = higher_order_signature_error(name, subject, lambda) {
+        return Err(fail);
+    }
+    let result = apply_higher_order(eval, name, subject, lambda);
+    // Filtering a string builds the string at once.
+    let lazy = LAZY.contains(&name) && (name != "filter" || matches!(subject, Value::Array(_)));
+    if lazy { result.map_err(Fail::deferred) } else { result }
+}
+
+/// The failure of a call of a higher-order function on a subject none of its signatures take.
+fn higher_order_signature_error(name: &str, subject: &Value, lambda: &Closure) -> Option<Fail> {
+    let accepted = match name {
+        "map" | "flatMap" | "minBy" | "maxBy" => matches!(subject, Value::Array(_)),
+        "filter" => {
+            matches!(
+                subject,
+                Value::Array(_) | Value::String(_) | Value::Number(_) | Value::Bool(_)
+            )
+        }
+        // Numbers and Booleans are taken as their text, like Strings.
+        "reduce" => matches!(
+            subject,
+            Value::Array(_) | Value::String(_) | Value::Number(_) | Value::Bool(_)
+        ),
+        "groupBy" => !matches!(subject, Value::Null | Value::Binary(_) | Value::Temporal(_)),
+        "distinctBy" | "orderBy" => matches!(subject, Value::Array(_) | Value::Object(_)),
+        "mapObject" | "filterObject" | "pluck" => matches!(subject, Value::Object(_)),
+        _ => true,
+    };
+    if accepted {
+        return None;
+    }
+    if name == "filter" {
+        let args = [describe(subject), describe_fun(lambda)];
+        let combinations = ["(Array, Function)", "(String, Function)"];
+        return Some(Fail::unplaced(call_error("filter", &args, &combinations)));
+    }
+    let expected =
+        if matches!(name, "mapObject" | "filterObject" | "pluck") { "Object" } else { "Array" };
+    let message = typed_call_error(name, std::slice::from_ref(subject), &[expected, "Function"]);
+    // The function argument is listed too, as DataWeave lists it.
+    let message = message.replacen(
+        "\n\nBut it expects",
+        &format!("\n  2: {}\n\nBut it expects", describe_fun(lambda)),
+        1,
+    );
+    Some(Fail::unplaced(message))
+}
+
+/// Runs a higher-order function on a subject its signatures take.
+fn apply_higher_order(
+    eval: &mut Eval<'_>,
+    name: &str,
+    subject: &Value,
+    lambda: &Closure,
+) -> EResult<Option<Value>> {
     let result = match (name, subject) {
         ("map", Value::Array(items)) => {
             let mut out = Vec::with_capacity(items.len());
@@ -467,7 +535,7 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             let mut out = Vec::new();
             for (idx, item) in items.iter().enumerate() {
                 let keep = eval.apply(lambda, vec![item.clone(), index(idx)])?;
-                if criterion(keep).map_err(|value| Fail::plain(cannot_coerce(&value, "Boolean")))? {
+                if criterion(keep).map_err(not_a_criterion)? {
                     out.push(item.clone());
                 }
             }
@@ -486,12 +554,18 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             Value::string(out)
         }
         ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
-        ("reduce", Value::String(text)) => {
-            // A string is reduced character by character.
+        ("reduce", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            // A string is reduced character by character; an empty one with no initial
+            // accumulator gives itself.
+            let text = coerce_string(subject).unwrap_or_default();
             let chars: Vec<Value> = text.chars().map(|c| Value::string(c.to_string())).collect();
+            if chars.is_empty() && !lambda.defaults.get(1).is_some_and(Option::is_some) {
+                return Ok(Some(Value::string("")));
+            }
             return reduce(eval, lambda, &chars).map(Some);
         }
-        ("groupBy", Value::String(text)) => {
+        ("groupBy", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
+            let text = coerce_string(subject).unwrap_or_default();
             let mut groups: Vec<(Arc<str>, String)> = Vec::new();
             for (idx, c) in text.chars().enumerate() {
                 let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
@@ -530,31 +604,6 @@ fn call_higher_order(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> EResult<O
             }
             by_key(name, keyed)?
         }
-        ("filter", _) => {
-            let args = [describe(subject), describe_fun(lambda)];
-            let combinations = ["(Array, Function)", "(String, Function)"];
-            return Err(Fail::unplaced(call_error("filter", &args, &combinations)));
-        }
-        (
-            "map" | "reduce" | "mapObject" | "filterObject" | "pluck" | "distinctBy" | "orderBy"
-            | "groupBy" | "flatMap" | "minBy" | "maxBy",
-            _,
-        ) => {
-            let expected = if matches!(name, "mapObject" | "filterObject" | "pluck") {
-                "Object"
-            } else {
-                "Array"
-            };
-            let message =
-                typed_call_error(name, std::slice::from_ref(subject), &[expected, "Function"]);
-            // The function argument is listed too, as DataWeave lists it.
-            let message = message.replacen(
-                "\n\nBut it expects",
-                &format!("\n  2: {}\n\nBut it expects", describe_fun(lambda)),
-                1,
-            );
-            return Err(Fail::unplaced(message));
-        }
         _ => return Ok(None),
     };
     Ok(Some(result))
@@ -576,8 +625,20 @@ fn index(idx: usize) -> Value {
 pub(crate) fn criterion(value: Value) -> Result<bool, Value> {
     match value {
         Value::Bool(b) => Ok(b),
-        Value::String(s) if &*s == "true" || &*s == "false" => Ok(&*s == "true"),
+        Value::String(s) if eval::text_boolean(&s).is_some() => {
+            Ok(eval::text_boolean(&s) == Some(true))
+        }
         other => Err(other),
+    }
+}
+
+/// DataWeave's failure for a filter verdict that is not a Boolean; a null one is reported with
+/// a trace of no place.
+fn not_a_criterion(value: Value) -> Fail {
+    let message = cannot_coerce(&value, "Boolean");
+    match value {
+        Value::Null => Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)")),
+        _ => Fail::plain(message),
     }
 }
 
@@ -588,10 +649,6 @@ pub(crate) fn if_condition_error(value: &Value) -> String {
         type_name(value),
         eval::dw_repr(value)
     )
-}
-
-fn truthy(value: Value) -> bool {
-    matches!(value, Value::Bool(true))
 }
 
 fn reduce(eval: &mut Eval<'_>, lambda: &Closure, items: &[Value]) -> EResult<Value> {
@@ -629,7 +686,8 @@ fn object_higher_order(
             },
             "pluck" => out_items.push(result),
             _ => {
-                if truthy(result) {
+                let keep = criterion(result).map_err(not_a_criterion)?;
+                if keep {
                     out_pairs.push((key.clone(), value.clone()));
                 }
             }
@@ -686,15 +744,24 @@ fn by_key(name: &str, keyed: Vec<(Value, Value)>) -> EResult<Value> {
         }
         "orderBy" => {
             let mut keyed = keyed;
+            if keyed.len() > 1 {
+                sortable(keyed.iter().map(|(key, _)| key)).map_err(Fail::unplaced)?;
+            }
             keyed.sort_by(|(a, _), (b, _)| order(a, b));
             Ok(Value::array(keyed.into_iter().map(|(_, item)| item)))
         }
         "minBy" | "maxBy" => {
+            // DataWeave's `maxBy` keeps the later item when `criteria(item) > criteria(best)`,
+            // so keys are compared as `>` and `<` compare them (`"5" > 3` reads a Number).
             let wanted = if name == "maxBy" { Ordering::Greater } else { Ordering::Less };
-            let best = keyed.into_iter().reduce(|best, candidate| {
-                if order(&candidate.0, &best.0) == wanted { candidate } else { best }
-            });
-            Ok(best.map_or(Value::Null, |(_, item)| item))
+            let mut items = keyed.into_iter();
+            let Some(mut best) = items.next() else { return Ok(Value::Null) };
+            for candidate in items {
+                if eval::compare(&candidate.0, &best.0)? == wanted {
+                    best = candidate;
+                }
+            }
+            Ok(best.1)
         }
         _ => {
             let mut groups: Vec<(Arc<str>, Vec<Value>)> = Vec::new();
@@ -720,6 +787,26 @@ fn group_key_error(key: &Value) -> Fail {
         Value::Null => Fail::unplaced("Cannot coerce Null to String"),
         other => Fail::unplaced(cannot_coerce(other, "String")),
     }
+}
+
+/// Whether `orderBy` can sort by these keys: DataWeave's sort compares values of one type only,
+/// and not nulls, arrays or objects (`Types `String` and `Number` can not be compared.`).
+fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String> {
+    let Some(first) = keys.next() else { return Ok(()) };
+    let comparable = |a: &Value, b: &Value| match (a, b) {
+        (Value::Temporal(x), Value::Temporal(y)) => time::compare(x, y).is_some(),
+        (Value::Null | Value::Array(_) | Value::Object(_), _) => false,
+        _ => type_name(a) == type_name(b),
+    };
+    for key in keys {
+        if !comparable(first, key) {
+            return Err(eval::incomparable(key, first));
+        }
+    }
+    if !comparable(first, first) {
+        return Err(eval::incomparable(first, first));
+    }
+    Ok(())
 }
 
 /// The order `orderBy` sorts in: numbers by value, strings by text, others by type name.
@@ -812,19 +899,25 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
     let Value::Array(items) = value else {
         return Err(typed_call_error(name, std::slice::from_ref(value), &["Array"]));
     };
-    if items.is_empty() {
+    if items.is_empty() && name != "avg" {
         return Ok(if name == "sum" { Value::Number(BigDecimal::zero()) } else { Value::Null });
     }
     if matches!(name, "max" | "min") {
+        // `maxBy` and `minBy` by the items themselves, comparing as `>` and `<` do.
         let pick = if name == "max" { Ordering::Greater } else { Ordering::Less };
-        let best = items
-            .iter()
-            .skip(1)
-            .fold(&items[0], |best, item| if order(item, best) == pick { item } else { best });
+        let mut best = &items[0];
+        for item in items.iter().skip(1) {
+            if eval::compare(item, best).map_err(|fail| fail.message)? == pick {
+                best = item;
+            }
+        }
         return Ok(best.clone());
     }
     if name == "sum" {
         return sum(items);
+    }
+    if name == "avg" && items.is_empty() {
+        return Err("Division by zero".into());
     }
     let mut total = BigDecimal::zero();
     for item in items.iter() {

@@ -340,7 +340,7 @@ fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
     match &*script.body.kind {
         NodeKind::Name(name) if &**name == "payload" => Some(Input::Payload),
         NodeKind::Name(name) if &**name == "attributes" => Some(Input::Attributes),
-        NodeKind::Select { target, selector: Selector::Key(key) } => match &*target.kind {
+        NodeKind::Select { target, selector: Selector::Key(key), .. } => match &*target.kind {
             NodeKind::Name(name) if &**name == "vars" => Some(Input::Var(key.clone())),
             _ => None,
         },

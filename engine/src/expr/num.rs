@@ -53,7 +53,19 @@ pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
         return None;
     }
     let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
-    Some((lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven))
+    let quotient = (lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven);
+    if &quotient * rhs != *lhs {
+        return Some(quotient);
+    }
+    // An exact quotient has the scale Java prefers, the dividend's less the divisor's, or the
+    // smallest one that holds all its digits: `1 / 0.1` is `1E+1`, `1.0 / 4` is `0.25`.
+    let preferred = lhs.fractional_digit_count() - rhs.fractional_digit_count();
+    let exact = quotient.normalized();
+    Some(if exact.fractional_digit_count() < preferred {
+        exact.with_scale(preferred)
+    } else {
+        exact
+    })
 }
 
 /// The number DataWeave makes of a Java `double` result (`sqrt`, `pow` with a fraction):
@@ -184,6 +196,9 @@ pub(crate) fn parse_formatted(
                     seen_decimal = true;
                     digits.push('.');
                 }
+                // Without a suffix, Java's `DecimalFormat.parse` reads the number at the start
+                // of the text and ignores the rest (`1,234.50 EUR` is 1234.5).
+                _ if suffix.is_empty() => break,
                 _ => return None,
             }
         }

@@ -83,6 +83,15 @@ fn lex_at(src: &str, start: usize, end: usize) -> PResult<Vec<Token>> {
     for token in &mut tokens {
         token.start += start;
         token.end += start;
+        // The interpolations of a string nested in an interpolation are placed in `src` too.
+        if let Tok::Str(parts) = &mut token.tok {
+            for part in parts {
+                if let StrPart::Expr { start: from, end: to } = part {
+                    *from += start;
+                    *to += start;
+                }
+            }
+        }
     }
     Ok(tokens)
 }
@@ -233,12 +242,29 @@ impl Parser<'_> {
             let kind = if &*name == "default" {
                 NodeKind::Default { value: lhs, fallback: rhs }
             } else {
-                let rhs = if matches!(&*name, "++" | "--") { rhs } else { implicit_lambda(rhs) };
+                // DataWeave decides from the parameter's type, not from `$`: the right operand
+                // of a function that takes a function there is one, whatever it is written
+                // as (`[1, 2] map 1` is `[1, 1]`); a lambda literal is that function itself.
+                let rhs = if funcs::takes_functions(&name) {
+                    function_operand(rhs)
+                } else if funcs::is_builtin(&name) {
+                    rhs
+                } else {
+                    // A function of the script: its parameters have no types to go by.
+                    implicit_lambda(rhs)
+                };
                 let mut args = vec![lhs, rhs];
                 if &*name == "replace" && self.at_word("with") {
                     // `text replace /re/ with replacement` is one call with three arguments.
+                    // The replacement is only evaluated for a match, as in DataWeave (`with
+                    // (1 / 0)` fails only if something matched): it is the body of a lambda
+                    // unless it names a function.
                     self.bump();
-                    args.push(implicit_lambda(self.not_expr()?));
+                    let replacement = self.not_expr()?;
+                    args.push(match &*replacement.kind {
+                        NodeKind::Name(name) if !name.starts_with('$') => replacement,
+                        _ => function_operand(replacement),
+                    });
                 }
                 NodeKind::Call { name, name_loc, args }
             };
@@ -324,6 +350,8 @@ impl Parser<'_> {
     }
 
     fn selectors(&mut self, mut target: Node) -> PResult<Node> {
+        // The first selector's target is a primary: a selector inside it was parenthesized.
+        let mut chained = false;
         loop {
             let start = target.loc.start;
             let selector = if self.eat_punct(".") {
@@ -353,28 +381,34 @@ impl Parser<'_> {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
                 // Errors quote `a.k` without the `!`, as DataWeave's do.
                 let loc = target.loc;
-                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
+                    *target.kind
                 else {
                     return Err(self.unexpected("a key selector before '!'"));
                 };
                 self.bump();
-                let kind = NodeKind::Select { target: inner, selector: Selector::Required(key) };
+                let selector = Selector::Required(key);
+                let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, loc);
                 continue;
             } else if self.at_punct("?") {
                 // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
-                let NodeKind::Select { target: inner, selector: Selector::Key(key) } = *target.kind
+                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
+                    *target.kind
                 else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
                 self.bump();
-                let kind = NodeKind::Select { target: inner, selector: Selector::Exists(key) };
+                let selector = Selector::Exists(key);
+                let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, self.loc_from(start));
                 continue;
             } else {
                 return Ok(target);
             };
-            target = Node::new(NodeKind::Select { target, selector }, self.loc_from(start));
+            let kind = NodeKind::Select { target, selector, chained };
+            target = Node::new(kind, self.loc_from(start));
+            chained = true;
         }
     }
 
@@ -797,6 +831,15 @@ fn implicit_lambda(node: Node) -> Node {
     if !uses_dollar(&node) {
         return node;
     }
+    function_operand(node)
+}
+
+/// The right operand of an infix function that takes a function there: a lambda literal as it
+/// is, anything else the body of a lambda with parameters `$`, `$$` and `$$$`.
+fn function_operand(node: Node) -> Node {
+    if matches!(&*node.kind, NodeKind::Lambda(_)) {
+        return node;
+    }
     let params = vec!["$".into(), "$$".into(), "$$$".into()];
     let loc = node.loc;
     let lambda =
@@ -820,7 +863,7 @@ fn uses_dollar(node: &Node) -> bool {
         NodeKind::Array(members) | NodeKind::Object(members) => {
             members.iter().any(member_uses_dollar)
         }
-        NodeKind::Select { target, selector } => {
+        NodeKind::Select { target, selector, .. } => {
             uses_dollar(target)
                 || matches!(selector, Selector::Dynamic(index) if uses_dollar(index))
         }

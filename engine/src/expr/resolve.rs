@@ -14,6 +14,32 @@ use crate::expr::{funcs, modules};
 const MULE_BINDINGS: &[&str] =
     &["payload", "vars", "attributes", "error", "correlationId", "message"];
 
+/// The names of DataWeave's types, which are values too (`typeOf(x) == Number`). flowrun
+/// has no Type values: each is the String of its name, which is also what `typeOf` gives.
+pub(crate) const TYPE_NAMES: &[&str] = &[
+    "Any",
+    "Array",
+    "Binary",
+    "Boolean",
+    "Date",
+    "DateTime",
+    "Key",
+    "LocalDateTime",
+    "LocalTime",
+    "Nothing",
+    "Null",
+    "Number",
+    "Object",
+    "Period",
+    "Range",
+    "Regex",
+    "String",
+    "Time",
+    "TimeZone",
+    "Type",
+    "Uri",
+];
+
 /// Mule bindings that flowrun does not provide yet; using one is a load error that says so.
 const UNSUPPORTED_BINDINGS: &[&str] =
     &["app", "mule", "server", "flow", "authentication", "dataType"];
@@ -104,14 +130,16 @@ impl<'a> Resolver<'a> {
             | NodeKind::Temporal(_)
             | NodeKind::Regex(_) => Ok(()),
             NodeKind::Name(name) => {
-                let known = self.names.contains(&&**name) || MULE_BINDINGS.contains(&&**name);
+                let known = self.names.contains(&&**name)
+                    || MULE_BINDINGS.contains(&&**name)
+                    || TYPE_NAMES.contains(&&**name);
                 if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
             }
             NodeKind::Interpolated(parts) => parts.iter().try_for_each(|part| self.node(part)),
             NodeKind::Array(members) | NodeKind::Object(members) => {
                 members.iter().try_for_each(|member| self.member(member))
             }
-            NodeKind::Select { target, selector } => {
+            NodeKind::Select { target, selector, .. } => {
                 self.node(target)?;
                 match selector {
                     Selector::Dynamic(index) => self.node(index),
