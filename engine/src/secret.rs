@@ -89,8 +89,21 @@ impl SecretStore {
         for cell in cells.values() {
             let secret = cell.read().unwrap_or_else(|poisoned| poisoned.into_inner());
             let value = secret.expose();
-            if value.len() >= MIN_REDACTED_LEN && out.contains(value) {
+            if value.len() < MIN_REDACTED_LEN {
+                continue;
+            }
+            if out.contains(value) {
                 out = std::borrow::Cow::Owned(out.replace(value, "****"));
+            }
+            // A flow that writes the secret as JSON escapes its quotes and backslashes.
+            if value.contains(['"', '\\']) || value.chars().any(char::is_control) {
+                let quoted =
+                    zeroize::Zeroizing::new(serde_json::to_string(value).unwrap_or_default());
+                // `to_string` of a string is the text between two quotes.
+                let escaped = quoted.get(1..quoted.len() - 1).unwrap_or_default();
+                if !escaped.is_empty() && out.contains(escaped) {
+                    out = std::borrow::Cow::Owned(out.replace(escaped, "****"));
+                }
             }
         }
         out
@@ -146,6 +159,14 @@ impl fmt::Debug for SecretStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_written_as_json_are_masked_too() {
+        let store = SecretStore::default();
+        store.set("pw", Secret::new(r#"pa"ss\wörd/1"#));
+        let logged = r#"{"pw": "pa\"ss\\wörd/1"}"#;
+        assert_eq!(store.redact(logged), r#"{"pw": "****"}"#);
+    }
 
     #[test]
     fn secrets_do_not_print() {

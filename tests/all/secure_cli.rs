@@ -930,3 +930,39 @@ fn assert_clean(output: &Output, secrets: &[&str]) {
         assert!(!text.contains(secret), "the output shows `{secret}`:\n{text}");
     }
 }
+
+#[test]
+fn logs_mask_secrets_written_as_json_the_key_and_secure_overrides() {
+    let project = Project::new("secure-cli-masking");
+    let password = r#"pa"ss\wörd/1"#;
+    let secure = encrypted_yaml(Algorithm::Aes, Mode::Cbc, KEY, &[("pw", password)]);
+    project.write("s.yaml", secure.as_bytes());
+    let app = format!(
+        r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:secure-properties="http://www.mulesoft.org/schema/mule/secure-properties">
+  {}
+  <flow name="f">
+    <logger message="#[write({{pw: p('secure::pw')}}, 'application/json')]"/>
+    <logger message="key ${{k}}"/>
+    <logger message="override ${{secure::other}}"/>
+    <set-variable variableName="length" value="#[sizeOf(p('secure::pw'))]"/>
+  </flow>
+</mule>
+"##,
+        SecureConfig::new("AES", "CBC").xml()
+    );
+    project.write("app.xml", app.as_bytes());
+    let args =
+        ["call", "app.xml", "--flow", "f", &format!("-Dk={KEY}"), "-Dsecure::other=OverridePW1"];
+    let output = project.run(&args, &[]);
+    let stderr = expect_exit(&output, 0);
+    // `p('secure::name')` reads the secure value, as Mule documents.
+    assert_eq!(vars_of(&output)["length"], password.chars().count());
+    assert!(stderr.contains(r#""pw": "****""#), "{stderr}");
+    assert!(stderr.contains("key ****"), "{stderr}");
+    assert!(stderr.contains("override ****"), "{stderr}");
+    let escaped = r#"pa\"ss\\wörd/1"#;
+    for secret in [password, escaped, KEY, "OverridePW1"] {
+        assert!(!stderr.contains(secret), "the log shows `{secret}`:\n{stderr}");
+    }
+}

@@ -284,6 +284,13 @@ fn load_sources(
 
     let mut properties = Properties::new(options.system_properties.clone(), options.use_env);
     let secrets = SecretStore::default();
+    // A system property `secure::name` stands in for a secure property (Mule lets it
+    // override one), so its value is masked like the value it replaces.
+    for (name, value) in &options.system_properties {
+        if name.starts_with("secure::") {
+            secrets.set(&format!("\u{0}{name}"), crate::secret::Secret::new(value.clone()));
+        }
+    }
     let no_globals = BTreeMap::new();
     let n_before = diagnostics.n_errors();
     collect_property_sources(

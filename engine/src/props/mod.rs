@@ -155,6 +155,11 @@ impl PropertyLookup for Properties {
                 .ok()
                 .filter(|resolved| !resolved.secret)
                 .map(|resolved| resolved.text),
+            // `p('secure::name')` reads a secure property, as Mule documents; logs and error
+            // descriptions still mask the value.
+            PropertyValue::Secret(secret) if key.starts_with("secure::") => {
+                Some(secret.expose().to_owned())
+            }
             PropertyValue::Secret(_) => None,
         }
     }

@@ -186,6 +186,9 @@ impl PropertyProviderKind for SecurePropertiesKind {
 
         // The first definition wins across configs, as in Mule 4.
         let keys = cx.secrets.insert_new(loaded.values).into_iter().collect();
+        // The key itself is a secret: masked wherever `${mule.key}` or `p('mule.key')` puts it.
+        // The name cannot be a property's, so no `secure::` lookup ever finds it.
+        cx.secrets.set(&format!("\u{0}key of {}", path.display()), settings.key.clone());
         let description = format!("secure-properties file `{}`", path.display());
         Some(Arc::new(SecureProperties { store: cx.secrets.clone(), keys, description }))
     }
