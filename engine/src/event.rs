@@ -104,6 +104,25 @@ impl ErrorType {
         let parent = match (&*self.namespace, &*self.identifier) {
             ("MULE", "ANY") => return None,
             ("HTTP", "CONNECTIVITY") => ("MULE", "CONNECTIVITY"),
+            // The status errors of the HTTP requester's response validation.
+            (
+                "HTTP",
+                "BAD_REQUEST"
+                | "NOT_FOUND"
+                | "METHOD_NOT_ALLOWED"
+                | "NOT_ACCEPTABLE"
+                | "UNSUPPORTED_MEDIA_TYPE"
+                | "TOO_MANY_REQUESTS"
+                | "INTERNAL_SERVER_ERROR"
+                | "BAD_GATEWAY"
+                | "SERVICE_UNAVAILABLE"
+                | "GATEWAY_TIMEOUT"
+                | "MULTIPLE_CHOICES"
+                | "MOVED_PERMANENTLY"
+                | "MOVED_TEMPORARILY"
+                | "SEE_OTHER"
+                | "NOT_MODIFIED",
+            ) => ("HTTP", "RESPONSE_VALIDATION"),
             ("HTTP", "UNAUTHORIZED" | "FORBIDDEN") => ("MULE", "CLIENT_SECURITY"),
             ("HTTP", "RETRY_EXHAUSTED") | ("MULE", "RETRY_EXHAUSTED") => ("MULE", "CONNECTIVITY"),
             ("MULE", "CLIENT_SECURITY" | "SERVER_SECURITY") => ("MULE", "SECURITY"),
@@ -162,6 +181,13 @@ pub const CORE_ERROR_TYPES: &[&str] = &[
     "STREAM_MAXIMUM_SIZE_EXCEEDED",
     "TIMEOUT",
     "UNKNOWN",
+    // Errors of sending the response of a source; handlers may name them, flowrun's sources
+    // never raise them.
+    "SOURCE_RESPONSE",
+    "SOURCE_RESPONSE_GENERATE",
+    "SOURCE_RESPONSE_SEND",
+    "SOURCE_ERROR_RESPONSE_GENERATE",
+    "SOURCE_ERROR_RESPONSE_SEND",
 ];
 
 impl fmt::Display for ErrorType {

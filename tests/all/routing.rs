@@ -266,11 +266,15 @@ fn http_callers_see_what_the_error_handlers_decided() {
     );
     assert_eq!(get(port, "/request-404-handled"), (200, "backend said 404".to_owned()));
     assert_eq!(get(port, "/mapped-404"), (200, "mapped to APP:NO_SUCH_THING".to_owned()));
+    assert_eq!(
+        get(port, "/validation-parent"),
+        (200, "validation: NOT_FOUND under RESPONSE_VALIDATION".to_owned())
+    );
 
     server.stop();
     let log = server.log();
     assert!(log.contains("propagating BAD"), "{log}");
-    assert_eq!(log.matches("Error type            : HTTP:NOT_FOUND").count(), 2, "{log}");
+    assert_eq!(log.matches("Error type            : HTTP:NOT_FOUND").count(), 3, "{log}");
 }
 
 #[test]
@@ -460,4 +464,50 @@ fn misuse_of_scatter_gather_and_async_is_a_load_error() {
     for line in expected {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
+}
+
+#[test]
+fn an_error_raised_in_a_try_handler_is_logged_by_the_handler_that_takes_it() {
+    let called = call("handler-raises", None);
+    assert_eq!(called.code, Some(0), "{}", called.stderr);
+    assert_eq!(called.printed["payload"], "flow took second");
+    assert_eq!(
+        called.stderr.matches("Error type            : APP:FIRST").count(),
+        1,
+        "{}",
+        called.stderr
+    );
+    assert!(!called.stderr.contains("APP:SECOND"), "{}", called.stderr);
+}
+
+#[test]
+fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
+    let dir = TempDir::new("routing-bad-handlers");
+    let nested = "<try>".repeat(45) + "<logger/>" + &"</try>".repeat(45);
+    let app = format!(
+        "{HEADER}
+  <flow name=\"f\">
+    <logger/>
+    <error-handler>
+      <on-error-continue/>
+      <on-error-continue type=\"EXPRESSION\"/>
+    </error-handler>
+  </flow>
+  <flow name=\"deep\">{nested}</flow>
+</mule>
+"
+    );
+    let path = dir.0.join("bad.xml");
+    std::fs::write(&path, app).expect("write app");
+    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "bad.xml:6:8: error: only the last handler of an `error-handler` may take every error"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: elements nest more than 40 levels deep here"), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 2 errors"), "{stderr}");
 }

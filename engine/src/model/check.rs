@@ -103,6 +103,12 @@ pub(crate) fn is_autodiscovery(element: &Element) -> bool {
 pub(crate) fn check_document(root: &Element, registry: &Registry, diagnostics: &mut Diagnostics) {
     check_attributes(root, &[], diagnostics);
     for element in &root.children {
+        if (element.is(ns::CORE, "flow") || element.is(ns::CORE, "sub-flow"))
+            && let Some(deep) = scopes::nested_too_deep(element)
+        {
+            diagnostics.push(scopes::too_deep_error(deep));
+            continue;
+        }
         if element.is(ns::CORE, "flow") {
             check_flow(element, registry, diagnostics);
             continue;

@@ -127,10 +127,10 @@ impl App {
 
     /// Stops every source, then every configuration, letting work in flight finish.
     pub async fn stop(&self) {
-        // Sources first, so that nothing triggers a flow whose connections are closing.
-        for source in self.flows.iter().filter_map(|flow| flow.source.as_ref()) {
-            source.stop().await;
-        }
+        // Sources first, so that nothing triggers a flow whose connections are closing; all
+        // at once, so that one waiting for its runs in flight does not leave the others firing.
+        let sources = self.flows.iter().filter_map(|flow| flow.source.as_ref());
+        futures::future::join_all(sources.map(|source| source.stop())).await;
         for (_, global) in self.globals.iter().rev() {
             global.lifecycle.stop().await;
         }
@@ -441,6 +441,10 @@ fn load_sources(
         }
         for element in top_level().filter(|e| e.is(ns::CORE, "flow") || e.is(ns::CORE, "sub-flow"))
         {
+            if scopes::nested_too_deep(element).is_some() {
+                // Reported by the checks; building it would recurse as deep.
+                continue;
+            }
             let mut cx = context!(element.attr_value("name"));
             if let Some(flow) = build_flow(element, registry, &mut builder, &mut cx) {
                 flows.push(Arc::new(flow));

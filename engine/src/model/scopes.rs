@@ -91,6 +91,31 @@ const CORE_ROUTERS: &[&str] = &[
     "async",
 ];
 
+/// How deeply elements may nest inside a flow: routers inside routers. Checking, building
+/// and running recurse per level, so this bounds their stack use; real flows stay far below.
+pub(crate) const MAX_NESTING: usize = 40;
+
+/// The first element nested more than [`MAX_NESTING`] levels below `top`, if any.
+pub(crate) fn nested_too_deep(top: &Element) -> Option<&Element> {
+    let mut stack = vec![(top, 0usize)];
+    while let Some((element, depth)) = stack.pop() {
+        if depth > MAX_NESTING {
+            return Some(element);
+        }
+        stack.extend(element.children.iter().map(|child| (child, depth + 1)));
+    }
+    None
+}
+
+/// The error for a flow with elements nested too deeply.
+pub(crate) fn too_deep_error(element: &Element) -> Diagnostic {
+    Diagnostic::error(
+        element.span,
+        format!("elements nest more than {MAX_NESTING} levels deep here"),
+    )
+    .with_note("move inner steps into a `sub-flow` and call it with `flow-ref`")
+}
+
 /// Whether `element` is one of the core routers or scopes built here.
 pub(crate) fn is_core_router(element: &Element) -> bool {
     &*element.ns == ns::CORE && CORE_ROUTERS.contains(&&*element.name)
@@ -746,6 +771,21 @@ impl ChainBuilder<'_> {
                 Some(on_error) => on_errors.push(on_error),
                 None => ok = false,
             }
+        }
+        // A handler that takes every error hides the ones after it; Mule refuses that too.
+        if let Some(position) =
+            on_errors.iter().position(|h| h.types.is_empty() && h.when.is_none())
+            && position + 1 < on_errors.len()
+            && let Some(child) = element.children.get(position)
+        {
+            cx.report(
+                Diagnostic::error(
+                    child.span,
+                    "only the last handler of an `error-handler` may take every error",
+                )
+                .with_note("give it a `type` or a `when`, or move it to the end"),
+            );
+            ok = false;
         }
         ok.then(|| Arc::new(ErrorHandler { on_errors }))
     }

@@ -106,9 +106,12 @@ pub(crate) async fn handle(
         log_block(&failure, on_error.kind.category(), run, event);
         failure.logged = true;
     }
-    // An error inside the handler replaces the one it was handling.
+    // An error inside the handler replaces the one it was handling. Inside a `try` it goes on
+    // to the enclosing handlers, which log it or not; a flow's handler is the last place in
+    // the flow, so it is logged here.
     if let Err(inner) = run_chain(&on_error.chain, event, run).await {
-        let inner = if inner.logged { inner } else { log_new(inner, run, event) };
+        let inner =
+            if inner.logged || owner == Owner::Try { inner } else { log_new(inner, run, event) };
         return Err(inner);
     }
     match on_error.kind {

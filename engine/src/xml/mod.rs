@@ -148,6 +148,10 @@ pub struct ValueMut<'a> {
     pub span: Span,
 }
 
+/// How deeply a document's elements may nest. Far beyond any real app; it keeps the reader
+/// and everything that walks the tree within bounds on hostile input.
+const MAX_DEPTH: usize = 1000;
+
 /// Parses one file into its root element.
 ///
 /// # Errors
@@ -176,6 +180,10 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
             XmlEvent::Start(start) => {
                 let ns = element_namespace(resolved, &start, text, file)?;
                 let element = read_element(&reader, ns, &start, text, file)?;
+                if stack.len() >= MAX_DEPTH {
+                    let message = format!("elements nest more than {MAX_DEPTH} levels deep");
+                    return Err(Diagnostic::error(element.span, message));
+                }
                 stack.push(element);
             }
             XmlEvent::Empty(start) => {
