@@ -284,16 +284,27 @@ fn parse_quartz(expression: &str) -> Result<cron::Schedule, String> {
     if unsupported {
         return Err("flowrun does not support Quartz's `L`, `W` and `#`".into());
     }
-    cron::Schedule::from_str(&fields.join(" ")).map_err(|err| {
+    let schedule = cron::Schedule::from_str(&fields.join(" ")).map_err(|err| {
         // The crate's message repeats the expression with a caret under the problem; keep
         // the last line, which says what is wrong, in the style of our messages.
         let text = err.to_string();
         let line = text.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or(&text);
-        let last = line.trim().replace(". (", " (").replace(".)", ")");
+        // The crate says "less than" of the largest value it allows (`hours must be less than
+        // 23`), which reads as if 23 were refused.
+        let last = line
+            .trim()
+            .replace(". (", " (")
+            .replace(".)", ")")
+            .replace("must be less than", "must be at most");
         let mut chars = last.trim_end_matches('.').chars();
         let first = chars.next().map(|c| c.to_lowercase().collect::<String>()).unwrap_or_default();
         first + chars.as_str()
-    })
+    })?;
+    // Quartz refuses a trigger that will never fire (`0 0 12 30 2 ?`, a year gone by).
+    if schedule.upcoming(Utc).next().is_none() {
+        return Err("it never fires: no date from now on matches it".into());
+    }
+    Ok(schedule)
 }
 
 /// Whether a day-of-week or month field is made of names such as `WED` or `MON-FRI`, whose

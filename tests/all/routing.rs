@@ -494,6 +494,9 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
     </error-handler>
   </flow>
   <flow name=\"deep\">{nested}</flow>
+  <flow name=\"retry\">
+    <until-successful maxRetries=\"-2\" millisBetweenRetries=\"soon\"><logger/></until-successful>
+  </flow>
 </mule>
 "
     );
@@ -509,5 +512,15 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
         "{stderr}"
     );
     assert!(stderr.contains("error: elements nest more than 40 levels deep here"), "{stderr}");
-    assert!(stderr.contains("error: the app did not load: 2 errors"), "{stderr}");
+    assert!(
+        stderr.contains("bad.xml:12:35: error: `maxRetries` must be a whole number of at least -1 (for ever), not `-2`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "error: `millisBetweenRetries` must be a whole number of at least 0, not `soon`"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: the app did not load: 4 errors"), "{stderr}");
 }

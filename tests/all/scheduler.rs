@@ -122,6 +122,7 @@ fn bad_scheduling_strategies_are_load_errors_with_their_location() {
         flow("g", ""),
         flow("h", r#"<cron expression="0 0 99 * * ?"/>"#),
         "  <flow name=\"i\"><scheduler disallowConcurrentExecution=\"maybe\"><scheduling-strategy><fixed-frequency/></scheduling-strategy></scheduler><logger/></flow>\n".to_owned(),
+        flow("j", r#"<cron expression="0 0 12 30 2 ?"/>"#),
         "</mule>\n".to_owned(),
     ]
     .concat();
@@ -138,13 +139,14 @@ fn bad_scheduling_strategies_are_load_errors_with_their_location() {
         "bad.xml:6:77: error: unknown `timeUnit` `WEEKS`",
         "bad.xml:7:69: error: `scheduling-strategy` takes one strategy, but `cron` is a second one",
         "bad.xml:8:30: error: `scheduling-strategy` needs a strategy",
-        "bad.xml:9:68: error: invalid cron expression `0 0 99 * * ?`: hours must be less than 23 ('99' specified)",
+        "bad.xml:9:68: error: invalid cron expression `0 0 99 * * ?`: hours must be at most 23 ('99' specified)",
         "bad.xml:10:58: error: `disallowConcurrentExecution` must be `true` or `false`, not `maybe`",
+        "bad.xml:11:68: error: invalid cron expression `0 0 12 30 2 ?`: it never fires: no date from now on matches it",
     ];
     for line in expected {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
-    assert!(stderr.contains("error: the app did not load: 9 errors"), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 10 errors"), "{stderr}");
 }
 
 #[test]

@@ -351,6 +351,9 @@ pub(crate) fn unknown_element(
         .filter(|c| c.namespace() == &*element.ns)
         .map(|c| c.name())
         .collect();
+    if &*element.ns == ns::CORE {
+        known.extend(scopes::CORE_ROUTERS);
+    }
     known.sort_unstable();
     let diagnostic = Diagnostic::error(
         element.span,

@@ -79,7 +79,7 @@ static CONFIGURATION: Schema = attrs(&[
 ]);
 
 /// The core steps that hold chains or that only the runtime can run.
-const CORE_ROUTERS: &[&str] = &[
+pub(crate) const CORE_ROUTERS: &[&str] = &[
     "choice",
     "foreach",
     "try",
@@ -583,6 +583,21 @@ impl ChainBuilder<'_> {
                 let number = |cx: &mut BuildContext<'_>, name: &str, default: &str| match element
                     .attr(name)
                 {
+                    // Written as a number, it is checked now rather than at the first run.
+                    Some(attr)
+                        if !attr.value.contains("#[")
+                            && crate::runtime::retry_setting(attr.value.trim(), name).is_none() =>
+                    {
+                        let least = if name == "maxRetries" { "-1 (for ever)" } else { "0" };
+                        cx.error(
+                            attr.value_span,
+                            format!(
+                                "`{name}` must be a whole number of at least {least}, not `{}`",
+                                attr.value.trim()
+                            ),
+                        );
+                        None
+                    }
                     Some(attr) => cx.value_expr(attr),
                     None => ValueExpr::compile(default, element.span).ok(),
                 };

@@ -22,7 +22,7 @@ use tracing::Instrument;
 pub use chain::{Chain, Step, StepInfo};
 pub use errors::{ErrorHandler, HandlerKind, OnError};
 pub(crate) use parallel::{Async, ScatterGather};
-pub(crate) use routers::{Foreach, Router};
+pub(crate) use routers::{Foreach, Router, retry_setting};
 
 use crate::event::{Event, MuleError};
 use crate::plugin::Source;

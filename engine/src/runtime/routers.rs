@@ -267,6 +267,14 @@ async fn flow_ref(
     Ok(())
 }
 
+/// `maxRetries` (where -1 means retrying for ever, as in Mule) or `millisBetweenRetries`.
+pub(crate) fn retry_setting(text: &str, what: &str) -> Option<u64> {
+    match text.parse::<i64>().ok()? {
+        -1 if what == "maxRetries" => Some(u64::MAX),
+        n => u64::try_from(n).ok(),
+    }
+}
+
 /// A cheap event to leave behind while the real one is lent to a called flow.
 fn placeholder(event: &Event) -> Event {
     Event::with_correlation_id(Message::of(TypedValue::null()), event.correlation_id.clone())
@@ -288,15 +296,19 @@ async fn until_successful(
             .and_then(|v| {
                 crate::expr::read_value(&v).map_err(|err| MuleError::expression(err.message))
             })?;
-        let parsed = match &value {
-            Value::Number(n) => n.to_string().parse::<u64>().ok(),
-            Value::String(s) => s.trim().parse::<u64>().ok(),
-            _ => None,
+        let text = match &value {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.trim().to_owned(),
+            _ => String::new(),
         };
-        parsed.ok_or_else(|| {
+        retry_setting(&text, what).ok_or_else(|| {
+            let given = if text.is_empty() {
+                crate::expr::type_name(&value).to_owned()
+            } else {
+                format!("`{text}`")
+            };
             MuleError::expression(format!(
-                "`{what}` of until-successful must be a whole number of at least 0, not {}",
-                crate::expr::type_name(&value)
+                "`{what}` of until-successful must be a whole number of at least 0, not {given}"
             ))
         })
     };
@@ -337,5 +349,20 @@ async fn until_successful(
                 return Err(Failure::new(error, info, run));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_setting;
+
+    #[test]
+    fn minus_one_retries_for_ever_and_other_negatives_are_refused() {
+        assert_eq!(retry_setting("-1", "maxRetries"), Some(u64::MAX));
+        assert_eq!(retry_setting("3", "maxRetries"), Some(3));
+        assert_eq!(retry_setting("-2", "maxRetries"), None);
+        assert_eq!(retry_setting("-1", "millisBetweenRetries"), None);
+        assert_eq!(retry_setting("99999999999999999999", "maxRetries"), None);
+        assert_eq!(retry_setting("soon", "millisBetweenRetries"), None);
     }
 }
