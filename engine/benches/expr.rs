@@ -14,6 +14,10 @@
 
 use std::hint::black_box;
 
+// The allocator of the `flowrun` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 
 use flowrun_engine::diag::Span;

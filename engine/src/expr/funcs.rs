@@ -135,9 +135,10 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
     // Module functions may be called qualified (`Strings::capitalize`); resolution at load
     // time made sure the name is imported.
-    let name = name.rsplit("::").next().unwrap_or(name);
+    let name = name.rsplit_once(':').map_or(name, |(_, last)| last);
     // Functions read a Key as the String it holds; only `typeOf` tells them apart.
-    let args: Vec<Arg> = if name == "typeOf" {
+    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_))));
+    let args: Vec<Arg> = if name == "typeOf" || !has_key {
         args
     } else {
         args.into_iter()

@@ -124,7 +124,14 @@ pub(crate) fn functions_of(module: &str) -> Option<&'static [&'static str]> {
 
 /// True when `name` (unqualified) is a module function.
 pub(crate) fn is_module_function(name: &str) -> bool {
-    MODULES.iter().any(|(_, functions)| functions.contains(&name))
+    // Every call of a core function asks this first, so it must be cheap.
+    static NAMES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            MODULES.iter().flat_map(|(_, functions)| functions.iter().copied()).collect()
+        })
+        .contains(name)
 }
 
 /// Runs module function `name`; `None` when it is not one.
