@@ -252,6 +252,11 @@ impl MuleError {
             ("errorType", self.error_type.to_value()),
             ("errorMessage", error_message),
             ("childErrors", Value::array(self.child_errors.iter().map(MuleError::to_value))),
+            // Mule gives the failing component's location; flowrun its processor path.
+            (
+                "failingComponent",
+                self.failing_component.as_deref().map_or(Value::Null, Value::string),
+            ),
         ])
     }
 }

@@ -82,6 +82,7 @@ fn on_error_continue_in_try_skips_the_rest_and_the_flow_goes_on() {
     assert_eq!(called.code, Some(0), "{}", called.stderr);
     assert_eq!(called.printed["payload"], "handled: broken 7 (APP:BROKEN)");
     assert_eq!(called.printed["vars"]["after"], "ran");
+    assert_eq!(called.printed["vars"]["failing"], "try-continue/processors/0/processors/0");
     // logException defaults to true: the handled error is logged once, as Mule does.
     assert_eq!(
         called.stderr.matches("Error type            : APP:BROKEN").count(),
@@ -494,6 +495,7 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
     </error-handler>
   </flow>
   <flow name=\"deep\">{nested}</flow>
+  <sub-flow name=\"sub\"><logger/><error-handler><on-error-continue/></error-handler></sub-flow>
   <flow name=\"retry\">
     <until-successful maxRetries=\"-2\" millisBetweenRetries=\"soon\"><logger/></until-successful>
   </flow>
@@ -513,7 +515,7 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
     );
     assert!(stderr.contains("error: elements nest more than 40 levels deep here"), "{stderr}");
     assert!(
-        stderr.contains("bad.xml:12:35: error: `maxRetries` must be a whole number of at least -1 (for ever), not `-2`"),
+        stderr.contains("bad.xml:13:35: error: `maxRetries` must be a whole number of at least -1 (for ever), not `-2`"),
         "{stderr}"
     );
     assert!(
@@ -522,5 +524,6 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
         ),
         "{stderr}"
     );
-    assert!(stderr.contains("error: the app did not load: 4 errors"), "{stderr}");
+    assert!(stderr.contains("error: a `sub-flow` cannot have an `error-handler`"), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 5 errors"), "{stderr}");
 }

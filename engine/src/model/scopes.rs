@@ -141,7 +141,14 @@ pub(crate) fn check_global(element: &Element, registry: &Registry, diagnostics: 
     match &*element.name {
         "sub-flow" => {
             check_element(&without_children(element), &SUB_FLOW, diagnostics);
-            check_steps(&element.children, registry, diagnostics);
+            let (steps, handler) = split_handler(&element.children);
+            check_steps(steps, registry, diagnostics);
+            if let Some(handler) = handler {
+                diagnostics.push(
+                    Diagnostic::error(handler.span, "a `sub-flow` cannot have an `error-handler`")
+                        .with_note("its errors go to the handlers of the flow that calls it; use a `flow`, or a `try` inside the sub-flow"),
+                );
+            }
         }
         "error-handler" => check_error_handler(element, registry, diagnostics),
         "configuration" => check_element(element, &CONFIGURATION, diagnostics),
