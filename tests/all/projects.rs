@@ -16,6 +16,8 @@ fn a_project_of_supported_elements_loads_clean_and_runs() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.is_empty(), "no warnings expected: {stderr}");
+    // `.` is named after the folder it stands for.
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("orders-api: ok"), "{output:?}");
 
     let order = r#"{"orderId": "A1", "lines": [{"sku": "x", "qty": 2, "price": 1.5}, {"sku": "y", "qty": 1, "price": 10}]}"#;
     let output = run_flowrun(&dir, &["call", ".", "--flow", "post-order-flow", "--payload", order]);

@@ -213,6 +213,11 @@ fn root_error(root: &Element) -> Diagnostic {
 }
 
 fn app_name_of(path: &Path) -> String {
+    // `.` and `..` have no name of their own: use the folder's real name.
+    let path = match path.canonicalize() {
+        Ok(full) if path.is_dir() => full,
+        _ => path.to_path_buf(),
+    };
     let stem = if path.is_dir() { path.file_name() } else { path.file_stem() };
     stem.map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "app".into())
 }
