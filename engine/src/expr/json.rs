@@ -299,6 +299,13 @@ impl Reader<'_> {
         }
         let text = &self.text[start..self.pos];
         let number: BigDecimal = text.parse().map_err(|_| self.fail("number"))?;
+        if !crate::expr::num::in_range(&number) {
+            let max = crate::expr::num::MAX_EXPONENT;
+            return Err(format!(
+                "The number {text} in `{}` has an exponent beyond {max}, which flowrun does not read.",
+                self.name
+            ));
+        }
         Ok(Value::Number(number))
     }
 

@@ -713,6 +713,43 @@ mod tests {
     }
 
     #[test]
+    fn scripts_too_deep_or_too_long_are_load_errors_not_crashes() {
+        // The binary compiles on 8 MiB stacks (its main thread and its workers); so does this.
+        std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(deep_scripts)
+            .expect("spawn")
+            .join()
+            .expect("no panic");
+    }
+
+    fn deep_scripts() {
+        let chain = vec!["1"; 3000].join(" + ");
+        let diag = Expr::compile(&chain, Span::default()).expect_err("too deep");
+        assert!(diag.message.contains("nests more than 400 operations"), "{}", diag.message);
+        let chain = vec!["1"; 30_000].join("+");
+        let diag = Expr::compile(&chain, Span::default()).expect_err("too long");
+        assert!(diag.message.contains("at most 20000 operations"), "{}", diag.message);
+        let nots = "!".repeat(5000) + "true";
+        let diag = Expr::compile(&nots, Span::default()).expect_err("too nested");
+        assert!(diag.message.contains("levels of nesting"), "{}", diag.message);
+        let sum = vec!["1"; 300].join(" + ");
+        assert!(Expr::compile(&sum, Span::default()).is_ok());
+    }
+
+    #[test]
+    fn huge_exponents_are_refused_where_numbers_are_read() {
+        let diag = Expr::compile("1e999999999 + 1", Span::default()).expect_err("huge literal");
+        assert!(diag.message.contains("exponents up to 10000"), "{}", diag.message);
+        let payload =
+            TypedValue::new(Value::Binary(r#"{"n": 1e999999999}"#.into()), MediaType::json());
+        let expr = Expr::compile("payload.n + 1", Span::default()).expect("compiles");
+        let err = expr.eval(&Scope::standalone(&payload, &[])).expect_err("huge input");
+        assert!(err.message.contains("exponent beyond 10000"), "{}", err.message);
+        assert!(Expr::compile("1e300 * 2", Span::default()).is_ok());
+    }
+
+    #[test]
     fn unsupported_output_is_a_load_error() {
         let diag =
             Expr::compile("output application/xml --- {}", Span::default()).expect_err("xml");

@@ -152,7 +152,17 @@ pub(crate) fn parse(text: &str) -> Option<BigDecimal> {
     if !valid {
         return None;
     }
-    text.parse().ok()
+    text.parse().ok().filter(in_range)
+}
+
+/// The largest power of ten a number read from text may carry (`1e10000`). Adding numbers
+/// aligns their scales digit by digit, so `1e999999999 + 1` would build a billion digits;
+/// no real data comes near this bound.
+pub(crate) const MAX_EXPONENT: i64 = 10_000;
+
+/// Whether a number's scale stays within [`MAX_EXPONENT`] either way.
+pub(crate) fn in_range(number: &BigDecimal) -> bool {
+    number.fractional_digit_count().abs() <= MAX_EXPONENT
 }
 
 /// Reads `text` written in a `DecimalFormat` pattern (`as Number {format: "#,##0.00"}`):

@@ -54,7 +54,7 @@ pub(crate) use header::expand_format_id;
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0, depth: 0, types: Vec::new() };
+    let mut parser = Parser { src, tokens, pos: 0, depth: 0, folds: 0, types: Vec::new() };
     let mut script = Script {
         output: None,
         decls: Vec::new(),
@@ -101,6 +101,8 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     depth: usize,
+    /// Operations folded into chains so far (see [`Parser::fold`]).
+    folds: usize,
     /// `type` aliases declared so far, innermost last.
     types: Vec<(Arc<str>, types::TypeRef)>,
 }
@@ -108,6 +110,11 @@ struct Parser<'a> {
 /// How deeply expressions may nest. The parser recurses per level; the limit turns a
 /// pathological script into a load error instead of a crash.
 const MAX_NESTING: usize = 100;
+
+/// How many chained operations one script may hold: far more than real scripts, few enough
+/// that a left-leaning tree of them can be dropped (and refused by the resolver's depth
+/// limit) without exhausting the stack.
+const MAX_FOLDS: usize = 20_000;
 
 impl Parser<'_> {
     fn peek(&self) -> &Token {
@@ -216,6 +223,33 @@ impl Parser<'_> {
         result
     }
 
+    /// Runs a prefix operator's operand one level deeper, failing past [`MAX_NESTING`] levels.
+    fn nested(&mut self, step: fn(&mut Self) -> PResult<Node>) -> PResult<Node> {
+        if self.depth >= MAX_NESTING {
+            return Err(self.unexpected(&format!("at most {MAX_NESTING} levels of nesting")));
+        }
+        self.depth += 1;
+        let result = step(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// Counts one operation folded into a chain (`a + b + ...`, `a.b.c...`, `xs map f map g`):
+    /// each makes the tree one level deeper, and a tree too deep would exhaust the stack
+    /// when it is dropped, long before evaluation could refuse it.
+    ///
+    /// It returns only whether the limit is passed, to keep the recursive parsing functions'
+    /// stack frames as small as they were; [`Parser::too_many_folds`] builds the error.
+    fn fold(&mut self) -> bool {
+        self.folds += 1;
+        self.folds > MAX_FOLDS
+    }
+
+    #[inline(never)]
+    fn too_many_folds(&self) -> ParseError {
+        self.unexpected(&format!("at most {MAX_FOLDS} operations in one script"))
+    }
+
     /// Infix function calls and `default` over `not`-level operands, left to right.
     fn infix_chain(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
@@ -224,6 +258,9 @@ impl Parser<'_> {
                 self.bump();
                 let cases = self.match_cases()?;
                 let loc = self.loc_from(lhs.loc.start);
+                if self.fold() {
+                    return Err(self.too_many_folds());
+                }
                 lhs = Node::new(NodeKind::Match { value: lhs, cases }, loc);
                 continue;
             }
@@ -268,6 +305,9 @@ impl Parser<'_> {
                 }
                 NodeKind::Call { name, name_loc, args }
             };
+            if self.fold() {
+                return Err(self.too_many_folds());
+            }
             lhs = Node::new(kind, loc);
         }
     }
@@ -277,7 +317,7 @@ impl Parser<'_> {
             return self.binary(0);
         }
         let start = self.bump().start;
-        let operand = self.not_expr()?;
+        let operand = self.nested(Parser::not_expr)?;
         Ok(Node::new(NodeKind::Not(operand), self.loc_from(start)))
     }
 
@@ -289,6 +329,9 @@ impl Parser<'_> {
                 self.bump();
                 let (type_name, _) = self.tested_type("is")?;
                 let loc = self.loc_from(lhs.loc.start);
+                if self.fold() {
+                    return Err(self.too_many_folds());
+                }
                 lhs = Node::new(NodeKind::Is { value: lhs, type_name }, loc);
                 continue;
             }
@@ -301,6 +344,9 @@ impl Parser<'_> {
             self.bump();
             let rhs = self.binary(level + 1)?;
             let loc = lhs.loc.to(rhs.loc);
+            if self.fold() {
+                return Err(self.too_many_folds());
+            }
             lhs = Node::new(NodeKind::Binary { op, lhs, rhs }, loc);
         }
     }
@@ -334,7 +380,7 @@ impl Parser<'_> {
             return self.selectors(literal);
         }
         if self.eat_punct("-") {
-            let operand = self.unary()?;
+            let operand = self.nested(Parser::unary)?;
             let loc = self.loc_from(start);
             if let NodeKind::Number(n) = &*operand.kind {
                 return Ok(Node::new(NodeKind::Number(-n), loc));
@@ -342,7 +388,7 @@ impl Parser<'_> {
             return Ok(Node::new(NodeKind::Neg(operand), loc));
         }
         if self.eat_punct("!") {
-            let operand = self.unary()?;
+            let operand = self.nested(Parser::unary)?;
             return Ok(Node::new(NodeKind::Not(operand), self.loc_from(start)));
         }
         let primary = self.primary()?;
@@ -354,6 +400,11 @@ impl Parser<'_> {
         let mut chained = false;
         loop {
             let start = target.loc.start;
+            if matches!(self.peek().tok, Tok::Punct("." | "[" | ".." | ".*" | "!" | "?")) {
+                if self.fold() {
+                    return Err(self.too_many_folds());
+                }
+            }
             let selector = if self.eat_punct(".") {
                 if self.eat_punct("^") {
                     let name = match &self.peek().tok {
@@ -490,8 +541,14 @@ impl Parser<'_> {
     /// Parses the embedded expression `src[start..end]` of an interpolation.
     fn sub_expr(&self, start: usize, end: usize) -> PResult<Node> {
         let tokens = lex_at(self.src, start, end)?;
-        let mut parser =
-            Parser { src: self.src, tokens, pos: 0, depth: self.depth, types: self.types.clone() };
+        let mut parser = Parser {
+            src: self.src,
+            tokens,
+            pos: 0,
+            depth: self.depth,
+            folds: self.folds,
+            types: self.types.clone(),
+        };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
             return Err(parser.unexpected("')' to close the interpolation"));
@@ -806,8 +863,14 @@ impl Parser<'_> {
 }
 
 fn number_literal(text: &str, loc: Loc) -> PResult<BigDecimal> {
-    BigDecimal::from_str(text)
-        .map_err(|_| ParseError { message: format!("Invalid number '{text}'"), loc })
+    let number = BigDecimal::from_str(text)
+        .map_err(|_| ParseError { message: format!("Invalid number '{text}'"), loc })?;
+    if !crate::expr::num::in_range(&number) {
+        let max = crate::expr::num::MAX_EXPONENT;
+        let message = format!("Invalid number '{text}': flowrun reads exponents up to {max}");
+        return Err(ParseError { message, loc });
+    }
+    Ok(number)
 }
 
 /// Compiles a regular expression literal; a bad one is a load error at the literal.

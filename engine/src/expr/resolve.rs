@@ -49,7 +49,7 @@ pub(crate) fn check<'a>(script: &'a Script, inputs: &[&'a str]) -> Result<(), Pa
     for import in &script.imports {
         check_import(import)?;
     }
-    let mut resolver = Resolver { names: inputs.to_vec(), imports: &script.imports };
+    let mut resolver = Resolver { names: inputs.to_vec(), depth: 0, imports: &script.imports };
     resolver.decls(&script.decls)?;
     resolver.node(&script.body)
 }
@@ -70,9 +70,13 @@ fn check_import(import: &Import) -> Result<(), ParseError> {
     }
 }
 
+/// How deep an expression tree may be (`1 + 1 + ...` is as deep as it is long).
+const MAX_TREE_DEPTH: usize = 400;
+
 /// The names in scope while walking the tree.
 struct Resolver<'a> {
     names: Vec<&'a str>,
+    depth: usize,
     imports: &'a [Import],
 }
 
@@ -122,6 +126,22 @@ impl<'a> Resolver<'a> {
     }
 
     fn node(&mut self, node: &'a Node) -> Result<(), ParseError> {
+        // Evaluation recurses once per level of the tree; bound it where stacks allow.
+        if self.depth >= MAX_TREE_DEPTH {
+            return Err(ParseError {
+                message: format!(
+                    "The expression nests more than {MAX_TREE_DEPTH} operations deep here; split it with `var`s"
+                ),
+                loc: node.loc,
+            });
+        }
+        self.depth += 1;
+        let result = self.node_inner(node);
+        self.depth -= 1;
+        result
+    }
+
+    fn node_inner(&mut self, node: &'a Node) -> Result<(), ParseError> {
         match &*node.kind {
             NodeKind::Null
             | NodeKind::Bool(_)
