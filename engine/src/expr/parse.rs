@@ -400,10 +400,10 @@ impl Parser<'_> {
         let mut chained = false;
         loop {
             let start = target.loc.start;
-            if matches!(self.peek().tok, Tok::Punct("." | "[" | ".." | ".*" | "!" | "?")) {
-                if self.fold() {
-                    return Err(self.too_many_folds());
-                }
+            if matches!(self.peek().tok, Tok::Punct("." | "[" | ".." | ".*" | "!" | "?"))
+                && self.fold()
+            {
+                return Err(self.too_many_folds());
             }
             let selector = if self.eat_punct(".") {
                 if self.eat_punct("^") {
