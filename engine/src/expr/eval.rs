@@ -445,7 +445,7 @@ impl Eval<'_> {
 
     /// The function a call of `name` with `args` runs. Functions declared with the same
     /// name overload it by arity and by declared parameter types (`fun f(a: String)` and
-    /// `fun f(a: Number)`): the innermost one whose parameters fit the arguments; when
+    /// `fun f(a: Number)`): the first declared whose parameters fit the arguments; when
     /// only the arity fits, the first declared of those; else the innermost of them all.
     fn overload(&self, name: &str, args: &[Arg]) -> Option<&Closure> {
         let Some(Arg::Fun(innermost)) = self.local(name) else { return None };
@@ -462,9 +462,6 @@ impl Eval<'_> {
                 _ => true,
             })
         };
-        if fits_arity(innermost) && fits_types(innermost) {
-            return Some(innermost);
-        }
         // The same walk as `local`, over every binding instead of the first.
         let mut ranges = Vec::new();
         let mut top = self.locals.len();
@@ -483,7 +480,9 @@ impl Eval<'_> {
                 _ => None,
             })
             .collect();
-        let typed = candidates.iter().find(|closure| fits_types(closure));
+        // The walk went innermost first, so within one header the last declared came first;
+        // DataWeave tries overloads in the order they were declared.
+        let typed = candidates.iter().rev().find(|closure| fits_types(closure));
         typed.or(candidates.last()).copied().or(Some(innermost))
     }
 
