@@ -3,8 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::openbao::TempDir;
-use crate::support::process::{Server, run_flowrun};
+use crate::support::process::{Server, assert_has_lines, run_flowrun, validate_bad_app};
 use crate::support::repo_root;
 
 /// Result of `flowrun call tests/apps/routing.xml --flow NAME`.
@@ -203,7 +202,6 @@ const HEADER: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
 
 #[test]
 fn misuse_of_routers_is_a_load_error_with_its_location() {
-    let dir = TempDir::new("routing-bad");
     let app = format!(
         "{HEADER}
   <sub-flow name=\"a\"><flow-ref name=\"b\"/></sub-flow>
@@ -220,11 +218,7 @@ fn misuse_of_routers_is_a_load_error_with_its_location() {
 </mule>
 "
     );
-    let path = dir.0.join("bad.xml");
-    std::fs::write(&path, app).expect("write app");
-    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = validate_bad_app("routing-bad", &app);
     let expected = [
         "bad.xml:3:38: error: sub-flows call each other in a cycle: a -> b -> a",
         "bad.xml:6:21: error: `flow-ref` names `nowhere`, but no flow or sub-flow has that name",
@@ -233,9 +227,7 @@ fn misuse_of_routers_is_a_load_error_with_its_location() {
         "bad.xml:9:6: error: `choice` needs a `when` element",
         "bad.xml:11:32: error: unknown error type `APP:NEVER_RAISED`",
     ];
-    for line in expected {
-        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
-    }
+    assert_has_lines(&stderr, &expected);
     assert!(stderr.contains("error: the app did not load: 6 errors"), "{stderr}");
 }
 
@@ -437,7 +429,6 @@ fn an_error_inside_async_is_logged_not_propagated() {
 
 #[test]
 fn misuse_of_scatter_gather_and_async_is_a_load_error() {
-    let dir = TempDir::new("parallel-bad");
     let app = format!(
         "{HEADER}
   <flow name=\"f\" maxConcurrency=\"0\">
@@ -448,11 +439,7 @@ fn misuse_of_scatter_gather_and_async_is_a_load_error() {
 </mule>
 "
     );
-    let path = dir.0.join("bad.xml");
-    std::fs::write(&path, app).expect("write app");
-    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = validate_bad_app("parallel-bad", &app);
     let expected = [
         "bad.xml:3:34: error: `maxConcurrency` must be a whole number of at least 1, not `0`",
         "bad.xml:4:6: error: `scatter-gather` needs at least 2 `route` elements, not 1",
@@ -462,9 +449,7 @@ fn misuse_of_scatter_gather_and_async_is_a_load_error() {
         "bad.xml:5:66: error: unexpected `when` inside `scatter-gather`",
         "bad.xml:6:6: error: `async` needs at least one step inside",
     ];
-    for line in expected {
-        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
-    }
+    assert_has_lines(&stderr, &expected);
 }
 
 #[test]
@@ -483,7 +468,6 @@ fn an_error_raised_in_a_try_handler_is_logged_by_the_handler_that_takes_it() {
 
 #[test]
 fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
-    let dir = TempDir::new("routing-bad-handlers");
     let nested = "<try>".repeat(45) + "<logger/>" + &"</try>".repeat(45);
     let app = format!(
         "{HEADER}
@@ -502,11 +486,7 @@ fn a_catch_all_handler_before_others_and_deep_nesting_are_load_errors() {
 </mule>
 "
     );
-    let path = dir.0.join("bad.xml");
-    std::fs::write(&path, app).expect("write app");
-    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = validate_bad_app("routing-bad-handlers", &app);
     assert!(
         stderr.contains(
             "bad.xml:6:8: error: only the last handler of an `error-handler` may take every error"

@@ -6,8 +6,7 @@
 
 use std::time::Duration;
 
-use crate::support::openbao::TempDir;
-use crate::support::process::{Server, run_flowrun};
+use crate::support::process::{Server, assert_has_lines, run_flowrun, validate_bad_app};
 use crate::support::repo_root;
 
 /// The log of `tests/apps/scheduler.xml` after it ran for `seconds` and stopped on SIGTERM,
@@ -105,7 +104,6 @@ const HEADER: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core">"
 
 #[test]
 fn bad_scheduling_strategies_are_load_errors_with_their_location() {
-    let dir = TempDir::new("scheduler-bad");
     let flow = |name: &str, strategy: &str| {
         format!(
             "  <flow name=\"{name}\"><scheduler><scheduling-strategy>{strategy}</scheduling-strategy></scheduler><logger/></flow>\n"
@@ -126,11 +124,7 @@ fn bad_scheduling_strategies_are_load_errors_with_their_location() {
         "</mule>\n".to_owned(),
     ]
     .concat();
-    let path = dir.0.join("bad.xml");
-    std::fs::write(&path, app).expect("write app");
-    let output = run_flowrun(&repo_root(), &["validate", &path.to_string_lossy()]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = validate_bad_app("scheduler-bad", &app);
     let expected = [
         "bad.xml:2:68: error: invalid cron expression `* * * * *`: it has 5 fields, but Quartz expressions have 6 or 7",
         "bad.xml:3:68: error: invalid cron expression `0 0 12 L * ?`: flowrun does not support Quartz's `L`, `W` and `#`",
@@ -143,9 +137,7 @@ fn bad_scheduling_strategies_are_load_errors_with_their_location() {
         "bad.xml:10:58: error: `disallowConcurrentExecution` must be `true` or `false`, not `maybe`",
         "bad.xml:11:68: error: invalid cron expression `0 0 12 30 2 ?`: it never fires: no date from now on matches it",
     ];
-    for line in expected {
-        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
-    }
+    assert_has_lines(&stderr, &expected);
     assert!(stderr.contains("error: the app did not load: 10 errors"), "{stderr}");
 }
 

@@ -19,6 +19,25 @@ pub fn run_flowrun(dir: &Path, args: &[&str]) -> Output {
     flowrun().current_dir(dir).args(args).output().expect("run the flowrun binary")
 }
 
+/// Writes `app` as `bad.xml` in a fresh folder, runs `flowrun validate` on it, checks that
+/// loading failed (exit 2) and returns what it printed on stderr.
+pub fn validate_bad_app(tag: &str, app: &str) -> String {
+    let dir = crate::support::openbao::TempDir::new(tag);
+    let path = dir.0.join("bad.xml");
+    std::fs::write(&path, app).expect("write the app");
+    let output = run_flowrun(&crate::support::repo_root(), &["validate", &path.to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    stderr
+}
+
+/// Asserts that `stderr` has each of `lines`.
+pub fn assert_has_lines(stderr: &str, lines: &[&str]) {
+    for line in lines {
+        assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
+    }
+}
+
 /// A `flowrun` process serving an app, stopped with SIGTERM when dropped.
 pub struct Server {
     child: Child,
