@@ -129,7 +129,8 @@ impl FlowRunner {
             Some(permits) => permits.acquire().await.ok(),
             None => None,
         };
-        let result = run_flow(&self.flow, &mut event, &self.app).instrument(span).await;
+        let run = Run { app: &self.app, flow_name: &self.flow.name, depth: 0 };
+        let result = run_flow(&self.flow, &mut event, &run).instrument(span).await;
         match result {
             Ok(()) => Ok(event),
             Err(failure) => Err(Box::new(FlowFailure { error: failure.error, event })),
@@ -138,9 +139,9 @@ impl FlowRunner {
 }
 
 /// Runs a flow's chain and, when it fails, the flow's error handling.
-async fn run_flow(flow: &Flow, event: &mut Event, app: &Arc<AppShared>) -> Result<(), Failure> {
-    let run = Run { app, flow_name: &flow.name, depth: 0 };
-    let Err(failure) = chain::run_chain(&flow.chain, event, &run).await else { return Ok(()) };
-    let handler = flow.error_handler.as_deref().or(app.default_error_handler.as_deref());
-    errors::handle(handler, errors::Owner::Flow, failure, event, &run).await
+/// `run` is where the flow runs: its own name and how deep in `flow-ref` calls it is.
+pub(crate) async fn run_flow(flow: &Flow, event: &mut Event, run: &Run<'_>) -> Result<(), Failure> {
+    let Err(failure) = chain::run_chain(&flow.chain, event, run).await else { return Ok(()) };
+    let handler = flow.error_handler.as_deref().or(run.app.default_error_handler.as_deref());
+    errors::handle(handler, errors::Owner::Flow, failure, event, run).await
 }

@@ -233,17 +233,7 @@ async fn flow_ref(
         if target.is_some() { event.clone() } else { std::mem::replace(event, placeholder(event)) };
     let result = match flow.kind {
         FlowKind::SubFlow => run_chain(&flow.chain, &mut called, &inner_run).await,
-        FlowKind::Flow => {
-            let result = run_chain(&flow.chain, &mut called, &inner_run).await;
-            match result {
-                Ok(()) => Ok(()),
-                Err(failure) => {
-                    let handler =
-                        flow.error_handler.as_deref().or(run.app.default_error_handler.as_deref());
-                    errors::handle(handler, Owner::Flow, failure, &mut called, &inner_run).await
-                }
-            }
-        }
+        FlowKind::Flow => super::run_flow(flow, &mut called, &inner_run).await,
     };
     if let Err(mut failure) = result {
         failure.flow_stack.push(format!("at {}({})", run.flow_name, info.element));
