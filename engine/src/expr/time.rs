@@ -142,7 +142,7 @@ fn four_digit_year(year: i64) -> String {
 }
 
 /// `Z` (when `z_for_zero`) or `+hh:mm` / `+hhmm`.
-fn offset_text(offset_seconds: i32, z_for_zero: bool, colon: bool) -> String {
+pub(crate) fn offset_text(offset_seconds: i32, z_for_zero: bool, colon: bool) -> String {
     if offset_seconds == 0 && z_for_zero {
         return "Z".into();
     }

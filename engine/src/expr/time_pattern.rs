@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use crate::expr::time::{self, NANOS_PER_SECOND};
+use crate::expr::time::{self, NANOS_PER_SECOND, offset_text};
 use crate::value::{Temporal, TemporalFormat, TemporalKind};
 
 const MONTHS: [&str; 12] = [
@@ -234,17 +234,6 @@ fn week_of_week_based_year(days: i64) -> i64 {
     let new_year = time::days_from_civil(week_based_year(days), 1, 1);
     let first_sunday = new_year - (new_year + 4).rem_euclid(7);
     (sunday - first_sunday) / 7 + 1
-}
-
-/// `Z` (when `z_for_zero`) or `+hh:mm` / `+hhmm`.
-fn offset_text(offset_seconds: i32, z_for_zero: bool, colon: bool) -> String {
-    if offset_seconds == 0 && z_for_zero {
-        return "Z".into();
-    }
-    let sign = if offset_seconds < 0 { '-' } else { '+' };
-    let minutes = offset_seconds.unsigned_abs() / 60;
-    let separator = if colon { ":" } else { "" };
-    format!("{sign}{:02}{separator}{:02}", minutes / 60, minutes % 60)
 }
 
 /// `O` (`GMT+2`) and `OOOO` (`GMT+02:00`).
