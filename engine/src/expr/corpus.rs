@@ -90,11 +90,17 @@ fn compile_error(message: &str) -> Option<(String, (usize, usize))> {
     Some((head, (line.parse().ok()?, column.parse().ok()?)))
 }
 
-/// Name-resolution errors must match DataWeave's wording (diagnostics drop its capital and
-/// final period); syntax errors only their place.
+/// Name-resolution and argument-count errors must match DataWeave's wording (diagnostics
+/// drop its capital and final period; of ``Expects `1` argument but got `2`. Expecting: ...``
+/// only the first sentence, as flowrun does not infer the types DataWeave lists after it);
+/// syntax errors only their place.
 fn head_matches(expected_head: &str, got: &str) -> bool {
     if expected_head.starts_with("Unable to resolve reference") {
         return expected_head.trim_end_matches('.').eq_ignore_ascii_case(got);
+    }
+    if expected_head.starts_with("Expects `") {
+        let (sentence, _) = expected_head.split_once(". Expecting").unwrap_or((expected_head, ""));
+        return sentence.eq_ignore_ascii_case(got);
     }
     true
 }

@@ -38,6 +38,7 @@
 //! ```
 
 mod arrays;
+mod arity;
 mod ast;
 mod coerce;
 #[cfg(test)]

@@ -4,8 +4,10 @@
 //! DataWeave rejects unknown names before running (``Unable to resolve reference of: `x`.``),
 //! so flowrun does too, and the mistake is reported when the app loads.
 
+use crate::expr::arity::{self, Arity};
 use crate::expr::ast::{
-    Case, Decl, Import, ImportNames, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+    Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
+    Selector,
 };
 use crate::expr::parse::ParseError;
 use crate::expr::{funcs, modules};
@@ -49,7 +51,8 @@ pub(crate) fn check<'a>(script: &'a Script, inputs: &[&'a str]) -> Result<(), Pa
     for import in &script.imports {
         check_import(import)?;
     }
-    let mut resolver = Resolver { names: inputs.to_vec(), depth: 0, imports: &script.imports };
+    let names = inputs.iter().map(|name| Binding { name, kind: BindingKind::Value }).collect();
+    let mut resolver = Resolver { names, depth: 0, imports: &script.imports };
     resolver.decls(&script.decls)?;
     resolver.node(&script.body)
 }
@@ -75,16 +78,39 @@ const MAX_TREE_DEPTH: usize = 400;
 
 /// The names in scope while walking the tree.
 struct Resolver<'a> {
-    names: Vec<&'a str>,
+    names: Vec<Binding<'a>>,
     depth: usize,
     imports: &'a [Import],
+}
+
+/// A name in scope, and what a call of it may be checked against.
+struct Binding<'a> {
+    name: &'a str,
+    kind: BindingKind<'a>,
+}
+
+enum BindingKind<'a> {
+    /// A parameter, input or `var` whose value is not a lambda literal: calls of it are not
+    /// checked.
+    Value,
+    /// A `var` bound to a lambda literal.
+    Lambda(&'a Lambda),
+    /// A `fun` of the given declarations, which all its overloads belong to.
+    Fun(&'a [Decl]),
+}
+
+/// The argument counts a lambda takes: parameters with a default may be left out (DataWeave
+/// fills them in from the left when they come first: `fun f(a = 1, b)` takes one argument).
+fn lambda_arity(lambda: &Lambda) -> Arity {
+    let n_required = lambda.defaults.iter().filter(|default| default.is_none()).count();
+    Arity::range(n_required, lambda.params.len())
 }
 
 impl<'a> Resolver<'a> {
     /// True when a call to `name` reaches a function: a built-in, a declared or bound
     /// function, or an imported module function (`capitalize`, `Strings::capitalize`).
     fn is_function(&self, name: &str) -> bool {
-        if funcs::is_builtin(name) || self.names.contains(&name) {
+        if funcs::is_builtin(name) || self.is_bound(name) {
             return true;
         }
         let (prefix, function) = match name.rsplit_once("::") {
@@ -104,19 +130,63 @@ impl<'a> Resolver<'a> {
         })
     }
 
+    fn is_bound(&self, name: &str) -> bool {
+        self.names.iter().any(|binding| binding.name == name)
+    }
+
+    /// Binds plain names, such as parameters.
+    fn bind_values(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        self.names.extend(names.into_iter().map(|name| Binding { name, kind: BindingKind::Value }));
+    }
+
+    /// Checks the number of arguments of a call of `name`, as DataWeave does before running:
+    /// against the innermost function of that name, all its overloads, or the built-in.
+    fn check_arity(&self, name: &str, n_args: usize, loc: Loc) -> Result<(), ParseError> {
+        let binding = self.names.iter().rev().find(|binding| binding.name == name);
+        let arities: Vec<Arity> = match binding.map(|binding| &binding.kind) {
+            Some(BindingKind::Value) => return Ok(()),
+            Some(BindingKind::Lambda(lambda)) => vec![lambda_arity(lambda)],
+            Some(BindingKind::Fun(decls)) => decls
+                .iter()
+                .filter_map(|decl| match decl {
+                    Decl::Fun { name: fun_name, lambda } if &**fun_name == name => {
+                        Some(lambda_arity(lambda))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            None => {
+                let unqualified = name.rsplit("::").next().unwrap_or(name);
+                arity::of_function(unqualified).into_iter().collect()
+            }
+        };
+        if arities.iter().any(|arity| arity.mismatch(n_args).is_none()) {
+            return Ok(());
+        }
+        // DataWeave reports every overload; the first one is enough to see the mistake.
+        match arities.first().and_then(|arity| arity.mismatch(n_args)) {
+            Some(message) => Err(ParseError { message, loc }),
+            None => Ok(()),
+        }
+    }
+
     /// Checks declarations in order, leaving their names in scope.
     fn decls(&mut self, decls: &'a [Decl]) -> Result<(), ParseError> {
         for decl in decls {
             match decl {
                 Decl::Var { name, value } => {
                     self.node(value)?;
-                    self.names.push(name);
+                    let kind = match &*value.kind {
+                        NodeKind::Lambda(lambda) => BindingKind::Lambda(lambda),
+                        _ => BindingKind::Value,
+                    };
+                    self.names.push(Binding { name, kind });
                 }
                 Decl::Fun { name, lambda } => {
                     // Functions may call themselves.
-                    self.names.push(name);
+                    self.names.push(Binding { name, kind: BindingKind::Fun(decls) });
                     let depth = self.names.len();
-                    self.names.extend(lambda.params.iter().map(|p| &**p));
+                    self.bind_values(lambda.params.iter().map(|p| &**p));
                     self.node(&lambda.body)?;
                     self.names.truncate(depth);
                 }
@@ -150,7 +220,7 @@ impl<'a> Resolver<'a> {
             | NodeKind::Temporal(_)
             | NodeKind::Regex(_) => Ok(()),
             NodeKind::Name(name) => {
-                let known = self.names.contains(&&**name)
+                let known = self.is_bound(name)
                     || MULE_BINDINGS.contains(&&**name)
                     || TYPE_NAMES.contains(&&**name);
                 if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
@@ -187,7 +257,8 @@ impl<'a> Resolver<'a> {
                 if !known {
                     return Err(unresolved(name, *name_loc));
                 }
-                args.iter().try_for_each(|arg| self.node(arg))
+                args.iter().try_for_each(|arg| self.node(arg))?;
+                self.check_arity(name, args.len(), node.loc)
             }
             NodeKind::As { value, props, .. } => {
                 self.node(value)?;
@@ -205,7 +276,7 @@ impl<'a> Resolver<'a> {
             }
             NodeKind::Lambda(lambda) => {
                 let depth = self.names.len();
-                self.names.extend(lambda.params.iter().map(|p| &**p));
+                self.bind_values(lambda.params.iter().map(|p| &**p));
                 for default in lambda.defaults.iter().flatten() {
                     self.node(default)?;
                 }
@@ -218,7 +289,7 @@ impl<'a> Resolver<'a> {
 
     fn case(&mut self, case: &'a Case) -> Result<(), ParseError> {
         let depth = self.names.len();
-        self.names.push("$");
+        self.bind_values(["$"]);
         let bind = match &case.pattern {
             Pattern::Equals { bind, value } => {
                 self.node(value)?;
@@ -227,7 +298,7 @@ impl<'a> Resolver<'a> {
             Pattern::Is { bind, .. } | Pattern::Any { bind } => bind.as_deref(),
             Pattern::Guard { bind, .. } | Pattern::Matches { bind, .. } => Some(&**bind),
         };
-        self.names.extend(bind);
+        self.bind_values(bind);
         let mut result = self.node(&case.body);
         if let (Ok(()), Pattern::Guard { cond, .. }) = (&result, &case.pattern) {
             result = self.node(cond);
