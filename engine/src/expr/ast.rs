@@ -95,13 +95,27 @@ pub(crate) enum Decl {
 pub(crate) struct Lambda {
     /// Parameter names; an implicit lambda has `$`, `$$`, `$$$`.
     pub(crate) params: Vec<Arc<str>>,
-    /// Defaults of trailing parameters, by position.
+    /// Defaults of leading or trailing parameters, by position.
     pub(crate) defaults: Vec<Option<Node>>,
     /// The declared types of the parameters, by position, where `is` can test them
     /// (`String`, `String|Number`); overloads of a `fun` are chosen by them.
     pub(crate) param_types: Vec<Option<Arc<str>>>,
     /// The body.
     pub(crate) body: Node,
+}
+
+impl Lambda {
+    /// How many leading parameters take their default when `n_args` arguments are given.
+    /// Defaults come first or last (the parser checks); when they come first, DataWeave fills
+    /// them in from the left and the arguments go to the last parameters (`fun f(a = 1, b)`
+    /// called with `5` binds `b`).
+    pub(crate) fn n_head_defaults(&self, n_args: usize) -> usize {
+        if self.defaults.first().is_some_and(Option::is_some) {
+            self.params.len().saturating_sub(n_args)
+        } else {
+            0
+        }
+    }
 }
 
 /// An expression with its place in the script.

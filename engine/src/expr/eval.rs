@@ -450,12 +450,12 @@ impl Eval<'_> {
     fn overload(&self, name: &str, args: &[Arg]) -> Option<&Closure> {
         let Some(Arg::Fun(innermost)) = self.local(name) else { return None };
         let fits_arity = |closure: &Closure| {
-            let n_required =
-                closure.defaults.iter().rposition(Option::is_none).map_or(0, |i| i + 1);
+            let n_required = closure.defaults.iter().filter(|d| d.is_none()).count();
             (n_required..=closure.params.len()).contains(&args.len())
         };
         let fits_types = |closure: &Closure| {
-            closure.param_types.iter().zip(args).all(|(param_type, arg)| match (param_type, arg) {
+            let param_types = &closure.param_types[closure.n_head_defaults(args.len())..];
+            param_types.iter().zip(args).all(|(param_type, arg)| match (param_type, arg) {
                 (Some(type_name), Arg::Value(value)) => {
                     coerce::is_type(value, type_name).unwrap_or(true)
                 }
@@ -855,9 +855,11 @@ impl Eval<'_> {
     }
 
     fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Tail> {
+        let n_head_defaults = lambda.n_head_defaults(args.len());
         let mut args = args.into_iter();
         for (idx, param) in lambda.params.iter().enumerate() {
-            let arg = match (args.next(), lambda.defaults.get(idx).and_then(Option::as_ref)) {
+            let arg = if idx < n_head_defaults { None } else { args.next() };
+            let arg = match (arg, lambda.defaults.get(idx).and_then(Option::as_ref)) {
                 (Some(arg), _) => arg,
                 (None, Some(default)) => Arg::Value(self.eval(default)?),
                 (None, None) => Arg::Value(Value::Null),
@@ -998,7 +1000,8 @@ fn coerce_params(name: &str, closure: &Closure, mut args: Vec<Arg>) -> Result<Ve
     if closure.param_types.iter().all(Option::is_none) {
         return Ok(args);
     }
-    for (arg, param_type) in args.iter_mut().zip(&closure.param_types) {
+    let param_types = &closure.param_types[closure.n_head_defaults(args.len())..];
+    for (arg, param_type) in args.iter_mut().zip(param_types) {
         let (Arg::Value(value), Some(type_name)) = (&*arg, param_type) else { continue };
         // Types `is` cannot test (type parameters, functions) are not checked.
         if coerce::is_type(value, type_name).unwrap_or(true) {

@@ -769,13 +769,17 @@ impl Parser<'_> {
         let mut params = Vec::with_capacity(n_params);
         let mut defaults = Vec::with_capacity(n_params);
         let mut param_types = Vec::with_capacity(n_params);
+        let mut param_locs = Vec::with_capacity(n_params);
         for _ in 0..n_params {
+            let param_start = self.peek().start;
             params.push(self.ident("a parameter name")?);
             param_types.push(self.skip_type_annotation()?);
             defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
+            param_locs.push(self.loc_from(param_start));
             self.eat_punct(",");
         }
         self.expect_punct(")", "to close the parameters")?;
+        header::check_default_places(&defaults, &param_locs)?;
         self.expect_punct("->", "after the parameters")?;
         let body = self.expr()?;
         let lambda = Lambda { params, defaults, param_types, body };

@@ -144,20 +144,42 @@ impl Parser<'_> {
         let mut params = Vec::new();
         let mut defaults = Vec::new();
         let mut param_types = Vec::new();
+        let mut param_locs = Vec::new();
         while !self.at_punct(")") {
+            let start = self.peek().start;
             params.push(self.ident("a parameter name")?);
             param_types.push(self.skip_type_annotation()?);
             defaults.push(if self.eat_punct("=") { Some(self.expr()?) } else { None });
+            param_locs.push(self.loc_from(start));
             if !self.eat_punct(",") {
                 break;
             }
         }
         self.expect_punct(")", "to close the parameter list")?;
+        check_default_places(&defaults, &param_locs)?;
         self.skip_type_annotation()?;
         self.expect_punct("=", "before the function body")?;
         let body = self.expr()?;
         let lambda = Lambda { params, defaults, param_types, body };
         Ok(Decl::Fun { name, lambda: Arc::new(lambda) })
+    }
+}
+
+/// Parameters with defaults must come first or last, as in DataWeave: after the first
+/// parameter, the first one that breaks that order is an error.
+pub(super) fn check_default_places<T>(defaults: &[Option<T>], param_locs: &[Loc]) -> PResult<()> {
+    let head = defaults.first().is_some_and(Option::is_some);
+    // With defaults first, the first required parameter ends them; with defaults last, the
+    // first default starts them.
+    let Some(turn) = defaults.iter().position(|default| default.is_some() != head) else {
+        return Ok(());
+    };
+    match defaults[turn..].iter().position(|default| default.is_some() == head) {
+        Some(offset) => Err(ParseError {
+            message: "Functions can only have head or tail default function values.".into(),
+            loc: param_locs[turn + offset],
+        }),
+        None => Ok(()),
     }
 }
 
