@@ -445,10 +445,13 @@ impl Eval<'_> {
 
     /// The function a call of `name` with `args` runs. Functions declared with the same
     /// name overload it by arity and by declared parameter types (`fun f(a: String)` and
-    /// `fun f(a: Number)`): the first declared whose parameters fit the arguments; when
-    /// only the arity fits, the first declared of those; else the innermost of them all.
-    fn overload(&self, name: &str, args: &[Arg]) -> Option<&Closure> {
-        let Some(Arg::Fun(innermost)) = self.local(name) else { return None };
+    /// `fun f(a: Number)`): the first declared whose parameters fit the arguments; else the
+    /// first declared whose parameters take them once coerced, as DataWeave does (`"12"`
+    /// for a `Number`); when only the arity fits, the first declared of those (whose
+    /// coercion then fails), or DataWeave's message listing every overload when there are
+    /// several; else the innermost of them all.
+    fn overload(&self, name: &str, args: &[Arg]) -> Result<Option<&Closure>, String> {
+        let Some(Arg::Fun(innermost)) = self.local(name) else { return Ok(None) };
         let fits_arity = |closure: &Closure| {
             let n_required = closure.defaults.iter().filter(|d| d.is_none()).count();
             (n_required..=closure.params.len()).contains(&args.len())
@@ -473,17 +476,40 @@ impl Eval<'_> {
         }
         ranges.push(0..top);
         let overloads = ranges.into_iter().flat_map(|range| self.locals[range].iter().rev());
-        let candidates: Vec<&Closure> = overloads
+        let all: Vec<&Closure> = overloads
             .filter(|(n, _)| &**n == name)
             .filter_map(|(_, arg)| match arg {
-                Arg::Fun(closure) if fits_arity(closure) => Some(closure),
+                Arg::Fun(closure) => Some(closure),
                 _ => None,
             })
             .collect();
+        let candidates: Vec<&Closure> =
+            all.iter().copied().filter(|closure| fits_arity(closure)).collect();
         // The walk went innermost first, so within one header the last declared came first;
         // DataWeave tries overloads in the order they were declared.
         let typed = candidates.iter().rev().find(|closure| fits_types(closure));
-        typed.or(candidates.last()).copied().or(Some(innermost))
+        let coercible = || {
+            let coerces = |closure: &&&Closure| coerce_params(name, closure, args.to_vec()).is_ok();
+            candidates.iter().rev().find(coerces)
+        };
+        if let Some(closure) = typed.or_else(coercible) {
+            return Ok(Some(closure));
+        }
+        if all.len() < 2 {
+            return Ok(candidates.last().copied().or(Some(innermost)));
+        }
+        let described: Vec<String> = args.iter().map(describe_arg).collect();
+        // DataWeave lists the overloads in alphabetical order.
+        let mut combinations: Vec<String> = all
+            .iter()
+            .map(|closure| {
+                let types = closure.param_types.iter().map(|t| t.as_deref().unwrap_or("Any"));
+                format!("({})", types.collect::<Vec<_>>().join(", ").replace('|', " | "))
+            })
+            .collect();
+        combinations.sort();
+        let combinations: Vec<&str> = combinations.iter().map(String::as_str).collect();
+        Err(call_error(name, &described, &combinations))
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
@@ -788,7 +814,7 @@ impl Eval<'_> {
             let arg = self.arg(node);
             args.push(if reads { arg.map_err(Fail::forced)? } else { arg? });
         }
-        if let Some(closure) = self.overload(name, &args) {
+        if let Some(closure) = self.overload(name, &args).map_err(|m| Fail::at(name_loc, m))? {
             let closure = closure.clone();
             let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
@@ -1549,6 +1575,16 @@ pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
 }
 
 /// `String ("abc")`: how DataWeave lists an argument in a call error.
+/// An argument as [`describe`] gives it; a function or regular expression as DataWeave
+/// names its type.
+fn describe_arg(arg: &Arg) -> String {
+    match arg {
+        Arg::Value(value) => describe(value),
+        Arg::Fun(_) => "Function".to_owned(),
+        Arg::Regex(_) => "Regex".to_owned(),
+    }
+}
+
 pub(crate) fn describe(value: &Value) -> String {
     format!("{} ({})", type_name(value), truncate(&dw_repr(value)))
 }
