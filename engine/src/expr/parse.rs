@@ -610,6 +610,8 @@ impl Parser<'_> {
     fn do_block(&mut self, start: usize) -> PResult<Node> {
         self.expect_punct("{", "after 'do'")?;
         let mut decls = Vec::new();
+        // Types declared in the block are not seen after it.
+        let n_types = self.types.len();
         let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
         if has_header {
             loop {
@@ -623,7 +625,7 @@ impl Parser<'_> {
                     decls.push(self.fun_decl()?);
                 } else if self.at_word("type") {
                     self.bump();
-                    self.type_decl()?;
+                    decls.extend(self.type_decl()?);
                 } else {
                     return Err(self.unexpected("'var', 'fun', 'type' or '---'"));
                 }
@@ -631,6 +633,7 @@ impl Parser<'_> {
         }
         let body = self.expr()?;
         self.expect_punct("}", "to close the 'do' block")?;
+        self.types.truncate(n_types);
         Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
     }
 

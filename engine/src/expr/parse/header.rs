@@ -55,7 +55,7 @@ impl Parser<'_> {
                 }
                 Tok::Ident(word) if word == "type" => {
                     self.bump();
-                    self.type_decl()?;
+                    script.decls.extend(self.type_decl()?);
                 }
                 Tok::Ident(word) if ["ns", "input"].contains(&word.as_str()) => {
                     self.skip_line(sep_start);

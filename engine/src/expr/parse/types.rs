@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use crate::expr::ast::{Loc, Node};
+use crate::expr::ast::{Decl, Loc, Node, NodeKind};
 use crate::expr::lex::Tok;
 use crate::expr::parse::{PResult, ParseError, Parser};
 
@@ -56,15 +56,25 @@ pub(crate) struct TypeRef {
 
 impl Parser<'_> {
     /// `type Name = Type` or `type Name<T> = Type`, after the keyword.
-    pub(super) fn type_decl(&mut self) -> PResult<()> {
+    ///
+    /// Schema properties (`type T = String {format: fmt}`) see the names of the place the type
+    /// is declared, not of the places it is used, as in DataWeave: they become a variable
+    /// declared here (named `type T`, which no script can write), and uses of the alias
+    /// refer to it. That declaration is returned, to be put in order with the others.
+    pub(super) fn type_decl(&mut self) -> PResult<Option<Decl>> {
         let name = self.ident("a type name")?;
         if self.at_punct("<") {
             self.skip_balanced();
         }
         self.expect_punct("=", "after the type name")?;
-        let alias = self.type_expr(true, true)?;
+        let mut alias = self.type_expr(true, true)?;
+        let decl = alias.props.take().map(|props| {
+            let var_name: Arc<str> = format!("type {name}").into();
+            alias.props = Some(Node::new(NodeKind::Name(var_name.clone()), props.loc));
+            Decl::Var { name: var_name, value: props }
+        });
         self.types.push((name, alias));
-        Ok(())
+        Ok(decl)
     }
 
     /// The type after `as`, `is` or `case is`: a name `as`/`is` can test, or a load error.
