@@ -81,21 +81,47 @@ fn input(spec: &Json) -> TypedValue {
     TypedValue::new(Value::Binary(Bytes::from(text.to_owned())), media_type)
 }
 
-/// For a compile-time error of the reference engine: its first line and `(line, column)`.
+/// For a compile-time error of the reference engine: its first line and `(line, column)`,
+/// from its `Location:` or, for the errors printed without one (a bad escape, an invalid
+/// date), from the excerpt.
 fn compile_error(message: &str) -> Option<(String, (usize, usize))> {
-    let (_, location) = message.rsplit_once("\nLocation:\nanonymous (line: ")?;
+    let head = message.lines().next()?.to_owned();
+    let Some((_, location)) = message.rsplit_once("\nLocation:\nanonymous (line: ") else {
+        if message.contains("\nTrace:\n") {
+            return None;
+        }
+        return Some((head, excerpt_line_col(message)?));
+    };
     let (line, rest) = location.split_once(", column:")?;
     let column = rest.trim_end_matches(')');
-    let head = message.lines().next()?.to_owned();
     Some((head, (line.parse().ok()?, column.parse().ok()?)))
 }
 
-/// Name-resolution and argument-count errors must match DataWeave's wording (diagnostics
-/// drop its capital and final period; of ``Expects `1` argument but got `2`. Expecting: ...``
-/// only the first sentence, as flowrun does not infer the types DataWeave lists after it);
-/// syntax errors only their place.
+/// The place an excerpt (`3| text` and a line of `^` under it) underlines.
+fn excerpt_line_col(message: &str) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = message.lines().collect();
+    lines.windows(2).find_map(|pair| {
+        let (number, _) = pair[0].split_once("| ")?;
+        let line = number.parse().ok()?;
+        let caret = pair[1].find('^')?;
+        Some((line, pair[1][..caret].chars().count() - number.len() - 1))
+    })
+}
+
+/// Name-resolution, declaration, escape and argument-count errors must match DataWeave's
+/// wording (diagnostics drop its capital and final period; of ``Expects `1` argument but
+/// got `2`. Expecting: ...`` only the first sentence, as flowrun does not infer the types
+/// DataWeave lists after it); syntax errors only their place.
 fn head_matches(expected_head: &str, got: &str) -> bool {
-    if expected_head.starts_with("Unable to resolve reference") {
+    let exact = [
+        "Unable to resolve reference",
+        "Invalid 'Unicode' escape",
+        "Duplicated variable",
+        "Function `",
+        "Functions can only",
+        "Invalid weave version",
+    ];
+    if exact.iter().any(|prefix| expected_head.starts_with(prefix)) {
         return expected_head.trim_end_matches('.').eq_ignore_ascii_case(got);
     }
     if expected_head.starts_with("Expects `") {

@@ -91,6 +91,19 @@ pub(crate) enum LexError {
         /// Offset of the `/*`.
         at: usize,
     },
+    /// `\u` not followed by one to four hexadecimal digits (`"\uZZ"`).
+    #[error("Invalid 'Unicode' escape expression `{escape}` at text `{text}`.")]
+    BadUnicodeEscape {
+        /// The escape: `\u` and up to four characters after it.
+        escape: String,
+        /// The text around it, up to the string's quotes or interpolations.
+        text: String,
+        /// Where DataWeave's excerpt starts: the whole string when it has no
+        /// interpolation, else the text around the escape.
+        at: usize,
+        /// Where the excerpt ends.
+        end: usize,
+    },
     /// A character that starts no token.
     #[error("Invalid input '{found}'")]
     UnexpectedChar {
@@ -110,7 +123,16 @@ impl LexError {
             | LexError::UnclosedComment { at }
             | LexError::UnclosedTemporal { at }
             | LexError::UnclosedRegex { at }
+            | LexError::BadUnicodeEscape { at, .. }
             | LexError::UnexpectedChar { at, .. } => *at,
+        }
+    }
+
+    /// Where the excerpt of the problem ends: past its offset.
+    pub(crate) fn end(&self) -> usize {
+        match self {
+            LexError::BadUnicodeEscape { end, .. } => *end,
+            other => other.offset() + 1,
         }
     }
 }
@@ -349,9 +371,12 @@ impl Lexer<'_> {
     }
 
     fn string(&mut self, quote: char) -> Result<Vec<StrPart>, LexError> {
+        let open = self.pos;
         self.pos += 1;
         let mut parts = Vec::new();
         let mut text = String::new();
+        // Where the text since the last interpolation starts, which a bad escape quotes.
+        let mut text_start = self.pos;
         loop {
             let Some(c) = self.peek() else {
                 // Reported where the input ends, as DataWeave does.
@@ -360,9 +385,14 @@ impl Lexer<'_> {
             self.pos += c.len_utf8();
             match c {
                 _ if c == quote => break,
-                '\\' => self.escape(&mut text),
+                '\\' => {
+                    if !self.escape(&mut text, quote) {
+                        return Err(self.bad_unicode_escape(quote, open, text_start));
+                    }
+                }
                 '$' => {
                     let part = self.interpolation()?;
+                    text_start = self.pos;
                     if !text.is_empty() {
                         parts.push(StrPart::Text(std::mem::take(&mut text)));
                     }
@@ -377,10 +407,14 @@ impl Lexer<'_> {
         Ok(parts)
     }
 
-    /// Reads the escape after a backslash. Unknown escapes keep their backslash, as the
-    /// reference runtime does (`"a\sb"` is the four characters `a\sb`).
-    fn escape(&mut self, text: &mut String) {
-        let Some(c) = self.peek() else { return text.push('\\') };
+    /// Reads the escape after a backslash; false for a `\u` without hexadecimal digits.
+    /// Unknown escapes keep their backslash, as the reference runtime does (`"a\sb"` is the
+    /// four characters `a\sb`).
+    fn escape(&mut self, text: &mut String, quote: char) -> bool {
+        let Some(c) = self.peek() else {
+            text.push('\\');
+            return true;
+        };
         self.pos += c.len_utf8();
         match c {
             'n' => text.push('\n'),
@@ -389,17 +423,66 @@ impl Lexer<'_> {
             'b' => text.push('\u{8}'),
             'f' => text.push('\u{c}'),
             '"' | '\'' | '`' | '\\' | '$' | '/' => text.push(c),
-            'u' => match self.rest().get(..4).and_then(|hex| u32::from_str_radix(hex, 16).ok()) {
-                Some(code) => {
-                    self.pos += 4;
-                    text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+            'u' => {
+                // One to four hexadecimal digits, as DataWeave reads them: `"\u12"` is
+                // U+0012, and fewer digits than four end only at the end of the text.
+                let src = self.src;
+                let digits = &src[self.pos..self.pos + self.unicode_escape_len(quote)];
+                match u32::from_str_radix(digits, 16) {
+                    Ok(code) if digits.chars().all(|c| c.is_ascii_hexdigit()) => {
+                        self.pos += digits.len();
+                        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    }
+                    _ => return false,
                 }
-                None => text.push_str("\\u"),
-            },
+            }
             _ => {
                 text.push('\\');
                 text.push(c);
             }
+        }
+        true
+    }
+
+    /// The up to four characters after `\u` that belong to the same text: before the
+    /// closing quote or an interpolation.
+    fn unicode_escape_len(&self, quote: char) -> usize {
+        self.rest()
+            .char_indices()
+            .take_while(|&(_, c)| c != quote && c != '$')
+            .take(4)
+            .last()
+            .map_or(0, |(idx, c)| idx + c.len_utf8())
+    }
+
+    /// DataWeave's error for a bad `\u` escape just read (the position is after `\u`): it
+    /// quotes the escape and the text around it, up to the quotes or interpolations.
+    fn bad_unicode_escape(&self, quote: char, open: usize, text_start: usize) -> LexError {
+        let escape_start = self.pos - 2;
+        let escape_end = self.pos + self.unicode_escape_len(quote);
+        // The text runs on to the closing quote or the next interpolation.
+        let mut text_end = self.src.len();
+        let mut chars = self.src[self.pos..].char_indices();
+        while let Some((idx, c)) = chars.next() {
+            if c == quote || c == '$' {
+                text_end = self.pos + idx;
+                break;
+            }
+            if c == '\\' {
+                chars.next();
+            }
+        }
+        let whole = text_start == open + 1 && self.src[text_end..].starts_with(quote);
+        let (at, end) = if whole && quote != '`' {
+            (open, text_end + quote.len_utf8())
+        } else {
+            (text_start, text_end)
+        };
+        LexError::BadUnicodeEscape {
+            escape: self.src[escape_start..escape_end].to_owned(),
+            text: self.src[text_start..text_end].to_owned(),
+            at,
+            end,
         }
     }
 

@@ -76,9 +76,8 @@ pub(crate) fn is_reserved(name: &str) -> bool {
 /// Lexes `src[start..end]`, with offsets counted from the start of `src`.
 fn lex_at(src: &str, start: usize, end: usize) -> PResult<Vec<Token>> {
     let mut tokens = lex::lex(&src[start..end]).map_err(|err| {
-        let at = start + err.offset();
         let message = err.to_string();
-        ParseError { message, loc: Loc { start: at, end: at + 1 } }
+        ParseError { message, loc: Loc { start: start + err.offset(), end: start + err.end() } }
     })?;
     for token in &mut tokens {
         token.start += start;
