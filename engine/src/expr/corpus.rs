@@ -86,14 +86,16 @@ fn input(spec: &Json) -> TypedValue {
 /// date), from the excerpt.
 fn compile_error(message: &str) -> Option<(String, (usize, usize))> {
     let head = message.lines().next()?.to_owned();
-    let Some((_, location)) = message.rsplit_once("\nLocation:\nanonymous (line: ") else {
+    // DataWeave may report several places (each overload, each declaration); the first one
+    // is the one flowrun reports.
+    let Some((_, location)) = message.split_once("\nLocation:\nanonymous (line: ") else {
         if message.contains("\nTrace:\n") {
             return None;
         }
         return Some((head, excerpt_line_col(message)?));
     };
     let (line, rest) = location.split_once(", column:")?;
-    let column = rest.trim_end_matches(')');
+    let column = rest.split(')').next()?;
     Some((head, (line.parse().ok()?, column.parse().ok()?)))
 }
 

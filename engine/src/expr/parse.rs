@@ -611,17 +611,18 @@ impl Parser<'_> {
         let mut decls = Vec::new();
         // Types declared in the block are not seen after it.
         let n_types = self.types.len();
+        let mut declared = header::Declared::default();
         let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
         if has_header {
             loop {
                 if self.eat_punct("---") {
                     break;
-                } else if self.at_word("var") {
-                    self.bump();
-                    decls.push(self.var_decl()?);
-                } else if self.at_word("fun") {
-                    self.bump();
-                    decls.push(self.fun_decl()?);
+                } else if self.at_word("var") || self.at_word("fun") {
+                    let is_var = self.at_word("var");
+                    let keyword_start = self.bump().start;
+                    let decl = if is_var { self.var_decl()? } else { self.fun_decl()? };
+                    declared.add(&decl, self.loc_from(keyword_start))?;
+                    decls.push(decl);
                 } else if self.at_word("type") {
                     self.bump();
                     decls.extend(self.type_decl()?);

@@ -27,6 +27,7 @@ pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
 impl Parser<'_> {
     pub(super) fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
         let sep_start = self.tokens[sep_idx].start;
+        let mut declared = Declared::default();
         while self.pos < sep_idx {
             let token = self.peek().clone();
             match &token.tok {
@@ -34,7 +35,10 @@ impl Parser<'_> {
                 // the same line (`%dw 2.0 output text/plain --- ...`).
                 Tok::Punct("%") if matches!(self.peek_at(1), Tok::Ident(w) if w == "dw") => {
                     self.pos += 2;
-                    if matches!(self.peek().tok, Tok::Num(_)) && self.pos < sep_idx {
+                    if let Tok::Num(version) = &self.peek().tok
+                        && self.pos < sep_idx
+                    {
+                        check_version(version, Loc { start: token.start, end: self.peek().end })?;
                         self.pos += 1;
                     }
                 }
@@ -44,11 +48,15 @@ impl Parser<'_> {
                 }
                 Tok::Ident(word) if word == "var" => {
                     self.bump();
-                    script.decls.push(self.var_decl()?);
+                    let decl = self.var_decl()?;
+                    declared.add(&decl, self.loc_from(token.start))?;
+                    script.decls.push(decl);
                 }
                 Tok::Ident(word) if word == "fun" => {
                     self.bump();
-                    script.decls.push(self.fun_decl()?);
+                    let decl = self.fun_decl()?;
+                    declared.add(&decl, self.loc_from(token.start))?;
+                    script.decls.push(decl);
                 }
                 Tok::Ident(word) if word == "import" => {
                     script.imports.push(self.import(&token, sep_start));
@@ -162,6 +170,68 @@ impl Parser<'_> {
         let body = self.expr()?;
         let lambda = Lambda { params, defaults, param_types, body };
         Ok(Decl::Fun { name, lambda: Arc::new(lambda) })
+    }
+}
+
+/// The newest language version flowrun follows, as DataWeave names it.
+const NEWEST_VERSION: (u32, u32) = (2, 12);
+
+/// `%dw 2.0` up to the newest 2.x version DataWeave has; others are DataWeave's load errors.
+fn check_version(version: &str, loc: Loc) -> PResult<()> {
+    let Some((major, minor)) = version.split_once('.') else {
+        return Err(ParseError { message: "Missing version separator i.e. %dw 2.0".into(), loc });
+    };
+    let (newest_major, newest_minor) = NEWEST_VERSION;
+    let supported = major.parse() == Ok(newest_major)
+        && minor.parse::<u32>().is_ok_and(|minor| minor <= newest_minor);
+    if supported {
+        return Ok(());
+    }
+    // DataWeave's message ends in a stray backtick (`2.12``); flowrun leaves it out.
+    let message = format!(
+        "Invalid weave version `{version}`. Supported version is `{newest_major}.{newest_minor}`"
+    );
+    Err(ParseError { message, loc })
+}
+
+/// The `var`s and `fun`s of one header or `do` block so far, to reject a name declared
+/// twice as DataWeave does (`fun`s of one name are overloads).
+#[derive(Default)]
+pub(super) struct Declared {
+    names: Vec<(Arc<str>, bool, Loc)>,
+}
+
+impl Declared {
+    /// Records `decl`, written at `loc`; an error when a variable of its name exists, or it
+    /// is a variable and a function of its name does.
+    pub(super) fn add(&mut self, decl: &Decl, loc: Loc) -> PResult<()> {
+        let (name, is_fun) = match decl {
+            Decl::Var { name, .. } => (name, false),
+            Decl::Fun { name, .. } => (name, true),
+        };
+        let earlier = self.names.iter().find(|(n, earlier_is_fun, _)| {
+            n == name && !(is_fun && *earlier_is_fun)
+        });
+        if let Some((_, earlier_is_fun, earlier_loc)) = earlier {
+            // DataWeave reports both declarations; its first message is about the earlier
+            // variable, or the function of the two.
+            return Err(match (is_fun, earlier_is_fun) {
+                (false, false) => ParseError {
+                    message: format!("Duplicated variable: `{name}`."),
+                    loc: *earlier_loc,
+                },
+                (true, _) => ParseError {
+                    message: format!("Function `{name}` is already used by a variable."),
+                    loc,
+                },
+                (false, true) => ParseError {
+                    message: format!("Function `{name}` is already used by a variable."),
+                    loc: *earlier_loc,
+                },
+            });
+        }
+        self.names.push((name.clone(), is_fun, loc));
+        Ok(())
     }
 }
 

@@ -58,6 +58,10 @@ def has_output(script):
 
 def with_json_output(script):
     if re.search(r"(^|\n)\s*---", script):
+        # `%dw 2.0` must stay the first directive.
+        version = re.match(r"\s*%dw[ \t]+\S+[ \t]*\n", script)
+        if version:
+            return version.group(0) + "output application/json\n" + script[version.end():]
         return "output application/json\n" + script
     return "output application/json\n---\n" + script
 
