@@ -503,11 +503,17 @@ impl Parser<'_> {
                 NodeKind::Regex(compile_regex(pattern, loc)?)
             }
             Tok::Temporal(text) => {
-                let value = time::parse_iso(text).ok_or_else(|| ParseError {
-                    message: format!(
-                        "Invalid date literal '|{text}|' (periods and time zones are not supported)"
-                    ),
-                    loc,
+                let value = time::parse_iso(text).ok_or_else(|| {
+                    // DataWeave's words for a date or time whose fields are out of range.
+                    let message = if time::is_iso_shaped(text) {
+                        format!("'{text}' is not valid")
+                    } else {
+                        format!(
+                            "Invalid date literal '|{text}|': flowrun reads ISO dates and times \
+                             (`|2003-10-01T23:57:59Z|`); periods and time zones are not supported yet"
+                        )
+                    };
+                    ParseError { message, loc }
                 })?;
                 self.bump();
                 NodeKind::Temporal(value)

@@ -154,7 +154,17 @@ pub(crate) fn offset_text(offset_seconds: i32, z_for_zero: bool, colon: bool) ->
 
 /// Reads an ISO date, time or date-time, deciding its kind from what is present.
 pub(crate) fn parse_iso(text: &str) -> Option<Temporal> {
-    let mut reader = Reader { text: text.as_bytes(), pos: 0 };
+    read_iso(text, true)
+}
+
+/// True when `text` is written as an ISO date, time or date-time, whether or not its fields
+/// are in range (`2024-02-30` is, `2024-2-3` is not).
+pub(crate) fn is_iso_shaped(text: &str) -> bool {
+    read_iso(text, false).is_some()
+}
+
+fn read_iso(text: &str, check_ranges: bool) -> Option<Temporal> {
+    let mut reader = Reader { text: text.as_bytes(), pos: 0, check_ranges };
     let date = if text.len() >= 10 && text.as_bytes().get(4) == Some(&b'-') {
         Some(reader.date()?)
     } else {
@@ -188,6 +198,8 @@ pub(crate) fn parse_iso(text: &str) -> Option<Temporal> {
 struct Reader<'a> {
     text: &'a [u8],
     pos: usize,
+    /// Whether months, days, hours, minutes and seconds must be in range.
+    check_ranges: bool,
 }
 
 impl Reader<'_> {
@@ -214,7 +226,8 @@ impl Reader<'_> {
         let year = if negative { -year } else { year };
         let month = self.eat(b'-').then(|| self.number(2)).flatten()?;
         let day = self.eat(b'-').then(|| self.number(2)).flatten()?;
-        valid_date(year, month, day).then(|| days_from_civil(year, month, day))
+        let valid = !self.check_ranges || valid_date(year, month, day);
+        valid.then(|| days_from_civil(year, month, day))
     }
 
     fn time(&mut self) -> Option<u64> {
@@ -230,7 +243,7 @@ impl Reader<'_> {
             let digits = std::str::from_utf8(&self.text[start..self.pos]).ok()?;
             fraction = format!("{digits:0<9}").parse().ok()?;
         }
-        let valid = hour < 24 && minute < 60 && second < 60;
+        let valid = !self.check_ranges || (hour < 24 && minute < 60 && second < 60);
         valid.then(|| u64::from(hour * 3600 + minute * 60 + second) * NANOS_PER_SECOND + fraction)
     }
 
