@@ -47,6 +47,8 @@ pub(crate) struct Output {
     pub(crate) props: Vec<(String, String)>,
     /// Where the directive is.
     pub(crate) loc: Loc,
+    /// Where the media type (or short id) is written.
+    pub(crate) mime_loc: Loc,
 }
 
 /// `import * from dw::core::Strings`, `import a, b from m` or `import m`.

@@ -122,6 +122,8 @@ fn head_matches(expected_head: &str, got: &str) -> bool {
         "Function `",
         "Functions can only",
         "Invalid weave version",
+        "Unknown content type",
+        "Unknown data format",
     ];
     let invalid_date = expected_head.ends_with("' is not valid");
     if invalid_date || exact.iter().any(|prefix| expected_head.starts_with(prefix)) {

@@ -217,6 +217,7 @@ impl Expr {
             mime: mime.to_owned(),
             props: Vec::new(),
             loc: Loc { start: 0, end: 0 },
+            mime_loc: Loc { start: 0, end: 0 },
         });
         let output = output_format(script.output.as_ref().or(default_output.as_ref()))
             .map_err(to_diagnostic)?;
@@ -352,13 +353,7 @@ fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
 /// The writer an `output` directive selects; formats flowrun cannot write are load errors.
 fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     let Some(output) = output else { return Ok(OutputFormat::Native) };
-    let unsupported = || ParseError {
-        message: format!(
-            "flowrun cannot write output `{}` yet (supported: application/json, application/java, text/plain, application/csv, application/x-www-form-urlencoded, application/dw)",
-            output.mime
-        ),
-        loc: output.loc,
-    };
+    let unsupported = || unsupported_output(output);
     let media_type = MediaType::parse(&output.mime).ok_or_else(unsupported)?;
     if media_type.is_java() {
         return Ok(OutputFormat::Native);
@@ -379,6 +374,38 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
         _ => {}
     }
     Err(unsupported())
+}
+
+/// The error for an `output` flowrun cannot write. A format DataWeave has but flowrun lacks
+/// (XML) says so; any other (`application/yaml`, which the reference engine does not have
+/// either) gets DataWeave's message, listing what flowrun writes.
+fn unsupported_output(output: &ast::Output) -> ParseError {
+    const WRITTEN: &str = "`application/dw`, `application/json`, `application/java`, \
+        `application/csv`, `text/plain`, `application/x-www-form-urlencoded`";
+    const DATAWEAVE_ONLY: &[&str] = &[
+        "application/xml",
+        "text/xml",
+        "application/octet-stream",
+        "multipart/form-data",
+        "text/x-java-properties",
+    ];
+    let mime = output.mime.as_str();
+    let essence = MediaType::parse(mime).map(|media_type| media_type.essence());
+    let message = match essence {
+        Some(essence) if DATAWEAVE_ONLY.contains(&essence.as_str()) => {
+            format!("flowrun cannot write output `{mime}` yet; it writes {WRITTEN}")
+        }
+        Some(_) => {
+            format!("Unknown content type `{mime}`. Supported content types are: {WRITTEN}")
+        }
+        None if !mime.contains('/') => {
+            let ids = "`csv`, `dw`, `java`, `json`, `text`, `urlencoded`";
+            let message = format!("Unknown data format `{mime}`. Supported data formats are: {ids}");
+            return ParseError { message, loc: output.loc };
+        }
+        None => format!("Unknown content type `{mime}`. Supported content types are: {WRITTEN}"),
+    };
+    ParseError { message, loc: output.mime_loc }
 }
 
 /// An attribute value: either literal text or a `#[...]` expression.

@@ -108,13 +108,15 @@ impl Parser<'_> {
             self.bump();
             return Err(self.unexpected("a media type after 'output'"));
         };
+        let mime_start = keyword.end + text.find(mime).unwrap_or(0);
+        let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
         let mut props = Vec::new();
         for word in words {
             let (name, value) = word.split_once('=').unwrap_or((word, "true"));
             props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
         }
         self.skip_line(sep_start);
-        Ok(Output { mime: expand_format_id(mime), props, loc })
+        Ok(Output { mime: expand_format_id(mime), props, loc, mime_loc })
     }
 
     /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
@@ -253,7 +255,8 @@ pub(super) fn check_default_places<T>(defaults: &[Option<T>], param_locs: &[Loc]
     }
 }
 
-/// Expands DataWeave's short format ids (`json`) to media types.
+/// Expands DataWeave's short format ids (`json`) to media types; an id DataWeave does not
+/// have (`yaml`) stays as it is.
 pub(crate) fn expand_format_id(mime: &str) -> String {
     let full = match mime {
         "json" => "application/json",
@@ -262,10 +265,10 @@ pub(crate) fn expand_format_id(mime: &str) -> String {
         "xml" => "application/xml",
         "csv" => "application/csv",
         "dw" => "application/dw",
-        "yaml" => "application/yaml",
+        "binary" => "application/octet-stream",
+        "properties" => "text/x-java-properties",
         "urlencoded" => "application/x-www-form-urlencoded",
         "multipart" => "multipart/form-data",
-        "ndjson" => "application/x-ndjson",
         other => other,
     };
     full.to_owned()
