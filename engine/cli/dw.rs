@@ -3,7 +3,8 @@
 //!
 //! Each `-i NAME=FILE` binds the file's content to `NAME`, read by the file's extension:
 //! `.json` as JSON, `.txt` as text, `.dwl` as a DataWeave value (the file is evaluated).
-//! `-i payload=FILE` sets `payload`. The result is written as the script's `output`
+//! `-i payload=FILE` sets `payload`; without it, `payload` is an unknown name, as are Mule's
+//! other names (`vars`, `attributes`, `p`). The result is written as the script's `output`
 //! directive says, `application/json` when it has none, followed by a newline.
 //! A script that does not compile or fails prints DataWeave's message with the line and
 //! column on stderr and exits with 1; an unreadable input or script file exits with 2.
@@ -56,8 +57,13 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
             inputs.push((input_name.clone(), value));
         }
     }
-    let names: Vec<&str> = inputs.iter().map(|(name, _)| name.as_str()).collect();
-    let options = ScriptOptions { inputs: &names, default_output: Some("application/json") };
+    // As in MuleSoft's DataWeave CLI, `payload` is a name only when it is given.
+    let mut names: Vec<&str> = inputs.iter().map(|(name, _)| name.as_str()).collect();
+    if args.inputs.iter().any(|(name, _)| name == "payload") {
+        names.push("payload");
+    }
+    let options =
+        ScriptOptions { inputs: &names, default_output: Some("application/json"), standalone: true };
     let expr = match Expr::compile_with(&source, Span::default(), options) {
         Ok(expr) => expr,
         Err(diag) => return script_error(&compile_message(&diag, &source, &name)),
@@ -94,7 +100,8 @@ fn read_input(path: &Path) -> Result<Result<TypedValue, String>, String> {
     // A `.dwl` input is a DataWeave value: evaluate it, with nothing in scope.
     let source = String::from_utf8_lossy(&bytes).into_owned();
     let name = path.display().to_string();
-    let expr = match Expr::compile(&source, Span::default()) {
+    let options = ScriptOptions { standalone: true, ..ScriptOptions::default() };
+    let expr = match Expr::compile_with(&source, Span::default(), options) {
         Ok(expr) => expr,
         Err(diag) => return Ok(Err(compile_message(&diag, &source, &name))),
     };

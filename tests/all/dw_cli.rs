@@ -115,3 +115,19 @@ fn bad_inputs_are_usage_errors() {
     let output = dw(&dir, &[]);
     assert_eq!(output.status.code(), Some(2), "a script is required");
 }
+
+#[test]
+fn payload_and_mule_names_are_unknown_unless_given() {
+    let dir = inputs("dw-no-payload");
+    let output = dw(&dir, &["payload.id"]);
+    assert_eq!(output.status.code(), Some(1));
+    let expected = "Unable to resolve reference of: `payload`.\n\n1| payload.id\n   ^^^^^^^\nLocation:\nanonymous (line: 1, column:1)\n";
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+    let output = dw(&dir, &["-i", "user=user.txt", "{u: user, a: attributes}"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("Unable to resolve reference of: `attributes`.\n"), "{stderr}");
+    // Given with `-i`, it is read as any other input.
+    let output = dw(&dir, &["-i", "payload=order.json", "payload.id"]);
+    assert_eq!(stdout_of(&output), "\"A1\"\n");
+}

@@ -128,6 +128,9 @@ pub struct ScriptOptions<'a> {
     /// The `output` to use when the script declares none (`"application/json"`); `None`
     /// gives a native value, as in Mule.
     pub default_output: Option<&'a str>,
+    /// Outside Mule, as in MuleSoft's DataWeave CLI: `payload`, `attributes`, `vars` and the
+    /// other Mule names, and Mule's `p`, are unknown names unless they are `inputs`.
+    pub standalone: bool,
 }
 
 /// A failed evaluation, with DataWeave's message.
@@ -212,7 +215,7 @@ impl Expr {
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;
-        resolve::check(&script, options.inputs).map_err(to_diagnostic)?;
+        resolve::check(&script, options.inputs, !options.standalone).map_err(to_diagnostic)?;
         let default_output = options.default_output.map(|mime| ast::Output {
             mime: mime.to_owned(),
             props: Vec::new(),
@@ -690,7 +693,11 @@ mod tests {
 
     #[test]
     fn named_inputs_and_a_default_output() {
-        let options = ScriptOptions { inputs: &["user"], default_output: Some("application/json") };
+        let options = ScriptOptions {
+            inputs: &["user"],
+            default_output: Some("application/json"),
+            standalone: false,
+        };
         let expr = Expr::compile_with("{n: user.name, t: tag}", Span::default(), options);
         assert_eq!(
             expr.expect_err("`tag` is not an input").message,

@@ -46,13 +46,18 @@ pub(crate) const TYPE_NAMES: &[&str] = &[
 const UNSUPPORTED_BINDINGS: &[&str] =
     &["app", "mule", "server", "flow", "authentication", "dataType"];
 
-/// Checks every name of `script`, where `inputs` are extra names bound by the caller.
-pub(crate) fn check<'a>(script: &'a Script, inputs: &[&'a str]) -> Result<(), ParseError> {
+/// Checks every name of `script`, where `inputs` are extra names bound by the caller and
+/// `mule_bindings` tells whether Mule's names (`payload`, `vars`, ..., and `p`) are known.
+pub(crate) fn check<'a>(
+    script: &'a Script,
+    inputs: &[&'a str],
+    mule_bindings: bool,
+) -> Result<(), ParseError> {
     for import in &script.imports {
         check_import(import)?;
     }
     let names = inputs.iter().map(|name| Binding { name, kind: BindingKind::Value }).collect();
-    let mut resolver = Resolver { names, depth: 0, imports: &script.imports };
+    let mut resolver = Resolver { names, depth: 0, imports: &script.imports, mule_bindings };
     resolver.decls(&script.decls)?;
     resolver.node(&script.body)
 }
@@ -81,6 +86,7 @@ struct Resolver<'a> {
     names: Vec<Binding<'a>>,
     depth: usize,
     imports: &'a [Import],
+    mule_bindings: bool,
 }
 
 /// A name in scope, and what a call of it may be checked against.
@@ -110,8 +116,12 @@ impl<'a> Resolver<'a> {
     /// True when a call to `name` reaches a function: a built-in, a declared or bound
     /// function, or an imported module function (`capitalize`, `Strings::capitalize`).
     fn is_function(&self, name: &str) -> bool {
-        if funcs::is_builtin(name) || self.is_bound(name) {
+        if self.is_bound(name) {
             return true;
+        }
+        if funcs::is_builtin(name) {
+            // `p` reads Mule's properties.
+            return self.mule_bindings || name != "p";
         }
         let (prefix, function) = match name.rsplit_once("::") {
             Some((prefix, function)) => (Some(prefix), function),
@@ -221,9 +231,9 @@ impl<'a> Resolver<'a> {
             | NodeKind::Regex(_) => Ok(()),
             NodeKind::Name(name) => {
                 let known = self.is_bound(name)
-                    || MULE_BINDINGS.contains(&&**name)
+                    || (self.mule_bindings && MULE_BINDINGS.contains(&&**name))
                     || TYPE_NAMES.contains(&&**name);
-                if known { Ok(()) } else { Err(unresolved(name, node.loc)) }
+                if known { Ok(()) } else { Err(self.unresolved(name, node.loc)) }
             }
             NodeKind::Interpolated(parts) => parts.iter().try_for_each(|part| self.node(part)),
             NodeKind::Array(members) | NodeKind::Object(members) => {
@@ -255,7 +265,7 @@ impl<'a> Resolver<'a> {
             NodeKind::Call { name, name_loc, args } => {
                 let known = self.is_function(name);
                 if !known {
-                    return Err(unresolved(name, *name_loc));
+                    return Err(self.unresolved(name, *name_loc));
                 }
                 args.iter().try_for_each(|arg| self.node(arg))?;
                 self.check_arity(name, args.len(), node.loc)
@@ -322,9 +332,12 @@ impl<'a> Resolver<'a> {
     }
 }
 
-fn unresolved(name: &str, loc: Loc) -> ParseError {
-    if UNSUPPORTED_BINDINGS.contains(&name) {
-        return ParseError { message: format!("`{name}` is not supported by flowrun yet"), loc };
+impl Resolver<'_> {
+    fn unresolved(&self, name: &str, loc: Loc) -> ParseError {
+        if self.mule_bindings && UNSUPPORTED_BINDINGS.contains(&name) {
+            let message = format!("`{name}` is not supported by flowrun yet");
+            return ParseError { message, loc };
+        }
+        ParseError { message: format!("Unable to resolve reference of: `{name}`."), loc }
     }
-    ParseError { message: format!("Unable to resolve reference of: `{name}`."), loc }
 }
