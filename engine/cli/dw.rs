@@ -2,7 +2,8 @@
 //! does.
 //!
 //! Each `-i NAME=FILE` binds the file's content to `NAME`, read by the file's extension:
-//! `.json` as JSON, `.txt` as text, `.dwl` as a DataWeave value (the file is evaluated).
+//! `.json` as JSON, `.csv` as CSV with a header line, `.txt` as text, `.dwl` as a DataWeave
+//! value (the file is evaluated); `.xml` and other extensions are refused.
 //! `-i payload=FILE` sets `payload`; without it, `payload` is an unknown name, as are Mule's
 //! other names (`vars`, `attributes`, `p`). The result is written as the script's `output`
 //! directive says, `application/json` when it has none, followed by a newline.
@@ -22,7 +23,7 @@ use flowrun_engine::value::{MediaType, TypedValue, Value};
 /// The arguments of `flowrun dw`.
 #[derive(Args)]
 pub(crate) struct DwArgs {
-    /// Bind a file to a name: `-i NAME=FILE`, read by the extension (.json, .txt, .dwl).
+    /// Bind a file to a name: `-i NAME=FILE`, read by the extension (.json, .csv, .txt, .dwl).
     #[arg(short = 'i', long = "input", value_name = "NAME=FILE", value_parser = crate::parse_key_value)]
     inputs: Vec<(String, String)>,
     /// Read the script from a file.
@@ -62,8 +63,11 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
     if args.inputs.iter().any(|(name, _)| name == "payload") {
         names.push("payload");
     }
-    let options =
-        ScriptOptions { inputs: &names, default_output: Some("application/json"), standalone: true };
+    let options = ScriptOptions {
+        inputs: &names,
+        default_output: Some("application/json"),
+        standalone: true,
+    };
     let expr = match Expr::compile_with(&source, Span::default(), options) {
         Ok(expr) => expr,
         Err(diag) => return script_error(&compile_message(&diag, &source, &name)),
@@ -83,10 +87,17 @@ fn read_input(path: &Path) -> Result<Result<TypedValue, String>, String> {
     let media_type = match extension.as_str() {
         "json" => MediaType::json(),
         "txt" => MediaType::text(),
+        "csv" => MediaType::new("application", "csv"),
         "dwl" => MediaType::new("application", "dw"),
+        "xml" => {
+            return Err(format!(
+                "cannot read `{}`: flowrun does not read XML yet (it reads .json, .csv, .txt and .dwl inputs)",
+                path.display()
+            ));
+        }
         _ => {
             return Err(format!(
-                "cannot tell how to read `{}`: flowrun dw reads .json, .txt and .dwl inputs",
+                "cannot tell how to read `{}`: flowrun dw reads .json, .csv, .txt and .dwl inputs",
                 path.display()
             ));
         }

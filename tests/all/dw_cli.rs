@@ -40,6 +40,18 @@ fn named_inputs_are_read_by_their_extension() {
 }
 
 #[test]
+fn csv_inputs_are_read_with_their_header() {
+    let dir = inputs("dw-csv");
+    std::fs::write(dir.0.join("rows.csv"), "id,name\n1,\"Ann, B\"\n2,Bo\n")
+        .expect("write rows.csv");
+    let output = dw(&dir, &["-i", "rows=rows.csv", "rows map {($.id): $.name}"]);
+    assert_eq!(
+        stdout_of(&output),
+        "[\n  {\n    \"1\": \"Ann, B\"\n  },\n  {\n    \"2\": \"Bo\"\n  }\n]\n"
+    );
+}
+
+#[test]
 fn a_script_without_output_writes_json() {
     let dir = inputs("dw-default");
     let output = dw(&dir, &["-i", "payload=order.json", "payload.items map $.price * $.qty"]);
@@ -111,7 +123,12 @@ fn bad_inputs_are_usage_errors() {
     std::fs::write(dir.0.join("data.bin"), "1").expect("write data.bin");
     let output = dw(&dir, &["-i", "x=data.bin", "x"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("reads .json, .txt and .dwl"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("reads .json, .csv, .txt and .dwl"));
+    std::fs::write(dir.0.join("data.xml"), "<a>1</a>").expect("write data.xml");
+    let output = dw(&dir, &["-i", "x=data.xml", "x"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read `data.xml`: flowrun does not read XML yet"), "{stderr}");
     let output = dw(&dir, &[]);
     assert_eq!(output.status.code(), Some(2), "a script is required");
 }

@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{coerce, funcs, json, num, resolve, time};
+use crate::expr::{coerce, funcs, json, num, readers, resolve, time};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -195,8 +195,9 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
     eval.eval(&script.body)
 }
 
-/// Reads an input the way DataWeave does: JSON bytes or strings are parsed, text bytes
-/// become a String, anything else is taken as it is.
+/// Reads an input the way DataWeave does: JSON bytes or strings are parsed, CSV bytes read
+/// (with the media type's `header` and `separator`), text bytes become a String, anything
+/// else is taken as it is.
 pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     let media_type = &input.media_type;
     match &input.value {
@@ -205,6 +206,12 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
         }
         Value::String(text) if media_type.is_json() => {
             json::read(text.as_bytes(), name).map_err(Fail::plain)
+        }
+        Value::Binary(bytes)
+            if &*media_type.primary == "application" && &*media_type.sub == "csv" =>
+        {
+            let options = readers::CsvReadOptions::from_props(&media_type.params);
+            Ok(readers::csv(&decode_text(media_type, bytes, name)?, &options))
         }
         Value::Binary(bytes) if media_type.is_text() => {
             Ok(Value::string(decode_text(media_type, bytes, name)?.as_ref()))

@@ -37,8 +37,8 @@
 //! assert_eq!(message.render(&scope).expect("renders"), "key=sk-1");
 //! ```
 
-mod arrays;
 mod arity;
+mod arrays;
 mod ast;
 mod coerce;
 #[cfg(test)]
@@ -403,7 +403,8 @@ fn unsupported_output(output: &ast::Output) -> ParseError {
         }
         None if !mime.contains('/') => {
             let ids = "`csv`, `dw`, `java`, `json`, `text`, `urlencoded`";
-            let message = format!("Unknown data format `{mime}`. Supported data formats are: {ids}");
+            let message =
+                format!("Unknown data format `{mime}`. Supported data formats are: {ids}");
             return ParseError { message, loc: output.loc };
         }
         None => format!("Unknown content type `{mime}`. Supported content types are: {WRITTEN}"),

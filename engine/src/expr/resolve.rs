@@ -6,8 +6,7 @@
 
 use crate::expr::arity::{self, Arity};
 use crate::expr::ast::{
-    Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
-    Selector,
+    Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::parse::ParseError;
 use crate::expr::{funcs, modules};

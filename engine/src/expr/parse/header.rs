@@ -211,9 +211,10 @@ impl Declared {
             Decl::Var { name, .. } => (name, false),
             Decl::Fun { name, .. } => (name, true),
         };
-        let earlier = self.names.iter().find(|(n, earlier_is_fun, _)| {
-            n == name && !(is_fun && *earlier_is_fun)
-        });
+        let earlier = self
+            .names
+            .iter()
+            .find(|(n, earlier_is_fun, _)| n == name && !(is_fun && *earlier_is_fun));
         if let Some((_, earlier_is_fun, earlier_loc)) = earlier {
             // DataWeave reports both declarations; its first message is about the earlier
             // variable, or the function of the two.
