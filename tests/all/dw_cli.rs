@@ -148,3 +148,15 @@ fn payload_and_mule_names_are_unknown_unless_given() {
     let output = dw(&dir, &["-i", "payload=order.json", "payload.id"]);
     assert_eq!(stdout_of(&output), "\"A1\"\n");
 }
+
+#[test]
+fn reader_errors_quote_the_input_and_say_where_the_script_reads_it() {
+    let dir = inputs("dw-bad-json");
+    std::fs::write(dir.0.join("bad.json"), "{\"a\": 1,}").expect("write bad.json");
+    let script = "%dw 2.0\noutput application/json\n---\n{a: payload.a}\n";
+    std::fs::write(dir.0.join("read.dwl"), script).expect("write the script");
+    let output = dw(&dir, &["-i", "payload=bad.json", "-f", "read.dwl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let expected = "Unexpected character '}' at payload@[1:9] (line:column), expected '\"', while reading `payload` as Json.\n \n1| {\"a\": 1,}\n           ^\nTrace:\n  at main (line: 4, column: 5)\n";
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+}

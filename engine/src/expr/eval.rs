@@ -36,8 +36,9 @@ pub(crate) struct Fail {
 pub(crate) enum Place {
     /// Not known yet: the caller that knows the failing expression fills it in.
     Unknown,
-    /// A message DataWeave prints without a script excerpt (reader errors, coercions of
-    /// strings in comparisons).
+    /// A message DataWeave prints without a script excerpt (reader errors, which quote the
+    /// input instead; an input read by the script gets a trace of where, see
+    /// [`Fail::read_at`]).
     NoExcerpt,
     /// A message DataWeave prints with its trace but without an excerpt (failures of the
     /// readers and writers that `read` and `write` call); the caller fills in the place.
@@ -72,6 +73,16 @@ impl Fail {
         match self.place {
             Place::Unknown => Fail { place: Place::At(loc), ..self },
             Place::TraceOnly(None) => Fail { place: Place::TraceOnly(Some(loc)), ..self },
+            _ => self,
+        }
+    }
+
+    /// A reader failure of an input (its message quotes the input, not the script), traced
+    /// to `loc`, where the script reads the input. DataWeave prints no trace there; flowrun
+    /// says where the script read it too.
+    fn read_at(self, loc: Loc) -> Fail {
+        match self.place {
+            Place::NoExcerpt => Fail { place: Place::TraceOnly(Some(loc)), ..self },
             _ => self,
         }
     }
@@ -528,7 +539,7 @@ impl Eval<'_> {
                 }
             };
         }
-        match name {
+        let read = match name {
             "payload" => self.payload(),
             "attributes" => self.attributes(),
             "vars" => {
@@ -550,7 +561,8 @@ impl Eval<'_> {
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
-        }
+        };
+        read.map_err(|fail| fail.read_at(loc))
     }
 
     fn payload(&mut self) -> EResult<Value> {
@@ -685,7 +697,10 @@ impl Eval<'_> {
         {
             // `vars.x` reads only the variable it names.
             return match self.scope.vars.get(&**key) {
-                Some(typed) => Ok(Found::Value(read_input(typed, key)?)),
+                Some(typed) => {
+                    let value = read_input(typed, key).map_err(|fail| fail.read_at(loc))?;
+                    Ok(Found::Value(value))
+                }
                 None => Ok(Found::Nothing(key.clone(), target.loc.to(loc))),
             };
         }
@@ -800,6 +815,20 @@ impl Eval<'_> {
         }
         let left = self.read(lhs)?;
         let right = self.read(rhs)?;
+        if matches!(op, BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge) {
+            // A String compared with a Number is read as one; the excerpt quotes the operand
+            // that is not one (DataWeave quotes it when it was written in the script).
+            let numeric = matches!(
+                (&left, &right),
+                (Value::Number(_), Value::String(_)) | (Value::String(_), Value::Number(_))
+            );
+            let operands = [(&left, lhs.loc), (&right, rhs.loc)];
+            if let Some((text, text_loc)) =
+                operands.into_iter().find(|(value, _)| numeric && coerce_number(value).is_none())
+            {
+                return Err(Fail::at(text_loc, cannot_coerce(text, "Number")));
+            }
+        }
         combine(op, left, right, loc)
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 
-use crate::expr::ast::{BinOp, Lambda};
+use crate::expr::ast::{BinOp, Lambda, Loc};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
@@ -536,7 +536,7 @@ fn apply_higher_order(
             let mut out = Vec::new();
             for (idx, item) in items.iter().enumerate() {
                 let keep = eval.apply(lambda, vec![item.clone(), index(idx)])?;
-                if criterion(keep).map_err(not_a_criterion)? {
+                if criterion(keep).map_err(|keep| not_a_criterion(keep, lambda.body.loc))? {
                     out.push(item.clone());
                 }
             }
@@ -633,14 +633,11 @@ pub(crate) fn criterion(value: Value) -> Result<bool, Value> {
     }
 }
 
-/// DataWeave's failure for a filter verdict that is not a Boolean; a null one is reported with
-/// a trace of no place.
-fn not_a_criterion(value: Value) -> Fail {
-    let message = cannot_coerce(&value, "Boolean");
-    match value {
-        Value::Null => Fail::plain(format!("{message}\nTrace:\n  at main (Unknown)")),
-        _ => Fail::plain(message),
-    }
+/// DataWeave's failure for a filter verdict that is not a Boolean, quoting the criterion.
+/// DataWeave itself quotes no place when it runs (its type checker rejects a literal
+/// criterion before that); flowrun shows where the criterion is.
+fn not_a_criterion(value: Value, criterion_loc: Loc) -> Fail {
+    Fail::at(criterion_loc, cannot_coerce(&value, "Boolean"))
 }
 
 /// DataWeave's message for a string filter whose criterion is not a Boolean.
@@ -687,7 +684,8 @@ fn object_higher_order(
             },
             "pluck" => out_items.push(result),
             _ => {
-                let keep = criterion(result).map_err(not_a_criterion)?;
+                let keep =
+                    criterion(result).map_err(|keep| not_a_criterion(keep, lambda.body.loc))?;
                 if keep {
                     out_pairs.push((key.clone(), value.clone()));
                 }
