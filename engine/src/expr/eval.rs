@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::Scope;
+use crate::expr::arity::Arity;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
@@ -514,7 +515,14 @@ impl Eval<'_> {
             return Ok(Some(closure));
         }
         if all.len() < 2 {
-            return Ok(candidates.last().copied().or(Some(innermost)));
+            if candidates.is_empty() {
+                // Calls of a `fun` are checked when the script loads; a function passed as an
+                // argument (`fun apply(f) = f(1, 2)`) only now.
+                let n_required = innermost.defaults.iter().filter(|d| d.is_none()).count();
+                let arity = Arity::range(n_required, innermost.params.len());
+                return Err(arity.mismatch(args.len()).unwrap_or_default());
+            }
+            return Ok(candidates.last().copied());
         }
         let described: Vec<String> = args.iter().map(describe_arg).collect();
         // DataWeave lists the overloads in alphabetical order.
@@ -945,16 +953,22 @@ impl Eval<'_> {
                 self.declare(decls)?;
                 self.eval_tail(body)
             }
-            NodeKind::Call { name, args: arg_nodes, .. } => {
+            NodeKind::Call { name, name_loc, args: arg_nodes } => {
                 let frame_start = self.frames.last().map_or(0, |frame| frame.start);
-                let closure = match self.local(name) {
-                    Some(Arg::Fun(closure)) if closure.scope <= frame_start => closure.clone(),
+                match self.local(name) {
+                    Some(Arg::Fun(closure)) if closure.scope <= frame_start => {}
                     _ => return self.eval(node).map(Tail::Done),
-                };
+                }
                 let mut args = Vec::with_capacity(arg_nodes.len());
                 for arg in arg_nodes {
                     args.push(self.arg(arg)?);
                 }
+                // The overload that takes the arguments, as for any call; overloads are
+                // declared before the last of them, so each is outside this call too.
+                let chosen = self.overload(name, &args).map_err(|m| Fail::at(*name_loc, m))?;
+                let closure = chosen.expect("`name` is bound to a function").clone();
+                let args =
+                    coerce_params(name, &closure, args).map_err(|m| Fail::at(*name_loc, m))?;
                 // A lambda argument written in this call needs this call's names: no tail call.
                 let captures_frame =
                     args.iter().any(|arg| matches!(arg, Arg::Fun(c) if c.scope > frame_start));
