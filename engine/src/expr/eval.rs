@@ -190,7 +190,14 @@ struct Frame {
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
     let mut eval =
-        Eval { scope, locals: Vec::new(), frames: Vec::new(), payload: None, attributes: None };
+        Eval {
+            scope,
+            locals: Vec::new(),
+            frames: Vec::new(),
+            payload: None,
+            attributes: None,
+            imports: !script.imports.is_empty(),
+        };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
@@ -213,6 +220,15 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     }
 }
 
+/// Whether [`read_input`] would do more than copy the value.
+fn needs_reading(input: &TypedValue) -> bool {
+    match &input.value {
+        Value::Binary(_) => input.media_type.is_json() || input.media_type.is_text(),
+        Value::String(_) => input.media_type.is_json(),
+        _ => false,
+    }
+}
+
 /// Bytes as text in their media type's charset, or an error naming a charset we cannot read.
 fn decode_text<'b>(
     media_type: &MediaType,
@@ -231,6 +247,9 @@ pub(crate) struct Eval<'s> {
     frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
+    /// Whether the script imports a module. Module functions are only reachable through
+    /// an `import` (the resolver checks that), so without one a call is never theirs.
+    imports: bool,
 }
 
 impl Eval<'_> {
@@ -521,12 +540,20 @@ impl Eval<'_> {
     }
 
     fn payload(&mut self) -> EResult<Value> {
-        if let Some(payload) = &self.payload {
-            return Ok(payload.clone());
+        self.payload_ref().cloned()
+    }
+
+    /// The payload as scripts see it, read once per evaluation (see [`read_input`]); a
+    /// payload that needs no reading is not copied at all.
+    fn payload_ref(&mut self) -> EResult<&Value> {
+        let input = self.scope.payload;
+        if !needs_reading(input) {
+            return Ok(&input.value);
         }
-        let payload = read_input(self.scope.payload, "payload")?;
-        self.payload = Some(payload.clone());
-        Ok(payload)
+        if self.payload.is_none() {
+            self.payload = Some(read_input(input, "payload")?);
+        }
+        Ok(self.payload.as_ref().expect("read above"))
     }
 
     fn attributes(&mut self) -> EResult<Value> {
@@ -630,10 +657,74 @@ impl Eval<'_> {
         chained: bool,
         loc: Loc,
     ) -> EResult<Value> {
+        if let Selector::Key(key) = selector
+            && let Some(found) = self.key_path(target, key, chained)
+        {
+            return found;
+        }
         Ok(match self.select_found(target, selector, chained, loc)? {
             Found::Value(value) => value,
             Found::Nothing(..) => Value::Null,
         })
+    }
+
+    /// The common path `payload.a.b.c`, every selector a `.key` and every value on the way
+    /// an object, walked by reference so that only the value found is copied. `None` when
+    /// the chain is not of that shape, or meets anything but an object on the way: the
+    /// general [`Eval::select_found`] then runs it (evaluation has no side effects, so
+    /// starting again is safe).
+    fn key_path(&mut self, target: &Node, last: &str, chained: bool) -> Option<EResult<Value>> {
+        // The keys, innermost first, and the node they are selected from.
+        let mut keys: [&str; 8] = [""; 8];
+        let mut depth = 0;
+        let mut base = target;
+        let mut in_chain = chained;
+        while in_chain
+            && let NodeKind::Select { target, selector: Selector::Key(key), chained } =
+                &*base.kind
+        {
+            if depth == keys.len() - 1 {
+                return None;
+            }
+            keys[depth] = key;
+            depth += 1;
+            base = target;
+            in_chain = *chained;
+        }
+        let NodeKind::Name(name) = &*base.kind else { return None };
+        keys[..depth].reverse();
+        keys[depth] = last;
+        let mut keys = &keys[..=depth];
+        let mut value = match self.local(name) {
+            Some(Arg::Value(value)) => value,
+            Some(_) => return None,
+            None => match &**name {
+                "payload" => match self.payload_ref() {
+                    Ok(value) => value,
+                    Err(fail) => return Some(Err(fail)),
+                },
+                "vars" => {
+                    // `vars.x` reads only the variable it names.
+                    let var = self.scope.vars.get(keys[0]);
+                    keys = &keys[1..];
+                    match var {
+                        Some(typed) if !needs_reading(typed) => &typed.value,
+                        Some(_) => return None,
+                        None => return Some(Ok(Value::Null)),
+                    }
+                }
+                _ => return None,
+            },
+        };
+        for key in keys {
+            let Value::Object(pairs) = value else { return None };
+            match pairs.iter().find(|(k, _)| &**k == *key) {
+                Some((_, found)) => value = found,
+                // Nothing found ends the chain: the whole path is null.
+                None => return Some(Ok(Value::Null)),
+            }
+        }
+        Some(Ok(value.clone()))
     }
 
     /// Runs a selector, telling a value (a present null too) from nothing found. Nothing
@@ -782,13 +873,14 @@ impl Eval<'_> {
     fn call(&mut self, name: &str, name_loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
         // A built-in reads its arguments, except those that pass them on unread; a function
         // of the script only passes them on.
-        let reads = self.local(name).is_none() && !funcs::keeps_deferred(name);
+        let builtin = self.local(name).is_none();
+        let reads = builtin && !funcs::keeps_deferred(name);
         let mut args = Vec::with_capacity(arg_nodes.len());
         for node in arg_nodes {
             let arg = self.arg(node);
             args.push(if reads { arg.map_err(Fail::forced)? } else { arg? });
         }
-        if let Some(closure) = self.overload(name, &args) {
+        if !builtin && let Some(closure) = self.overload(name, &args) {
             let closure = closure.clone();
             let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
@@ -901,6 +993,11 @@ impl Eval<'_> {
             }
             _ => self.eval(node).map(Tail::Done),
         }
+    }
+
+    /// Whether a call may be to an imported module's function.
+    pub(crate) fn imports_modules(&self) -> bool {
+        self.imports
     }
 
     /// Reads `p('name')`.
@@ -1417,19 +1514,19 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
         }
         _ => {}
     }
-    let (Some(a), Some(b)) = (coerce_number(&left), coerce_number(&right)) else {
+    let (Some(a), Some(b)) = (number_operand(&left), number_operand(&right)) else {
         return Err(arithmetic_error(op, left, right));
     };
-    let integers = a.is_integer() && b.is_integer();
+    let (a, b) = (a.as_ref(), b.as_ref());
     let result = match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
-        _ => num::divide(&a, &b).ok_or("Division by zero")?,
+        _ => num::divide(a, b).ok_or("Division by zero")?,
     };
     // DataWeave computes with whole numbers when both operands are whole, so an exponent
     // written in an operand does not survive: `1e2 * 3` is 300, while `1e2 * 1.5` is 1.5E+2.
-    if integers && result.fractional_digit_count() < 0 {
+    if result.fractional_digit_count() < 0 && a.is_integer() && b.is_integer() {
         return Ok(Value::Number(result.with_scale(0)));
     }
     Ok(Value::Number(result))
@@ -1481,6 +1578,14 @@ pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 }
 
 /// Reads a value as a Number where DataWeave would: numbers, and strings holding one.
+/// An operand of arithmetic as a number, borrowed when it is one already.
+fn number_operand(value: &Value) -> Option<std::borrow::Cow<'_, BigDecimal>> {
+    match value {
+        Value::Number(n) => Some(std::borrow::Cow::Borrowed(n)),
+        other => coerce_number(other).map(std::borrow::Cow::Owned),
+    }
+}
+
 pub(crate) fn coerce_number(value: &Value) -> Option<BigDecimal> {
     match value {
         Value::Number(n) => Some(n.clone()),
