@@ -189,15 +189,14 @@ struct Frame {
 
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
-    let mut eval =
-        Eval {
-            scope,
-            locals: Vec::new(),
-            frames: Vec::new(),
-            payload: None,
-            attributes: None,
-            imports: !script.imports.is_empty(),
-        };
+    let mut eval = Eval {
+        scope,
+        locals: Vec::new(),
+        frames: Vec::new(),
+        payload: None,
+        attributes: None,
+        imports: !script.imports.is_empty(),
+    };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
@@ -371,6 +370,7 @@ impl Eval<'_> {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
                     NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
+                    NodeKind::Name(_) => (name.clone(), self.arg(value)?),
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
@@ -534,6 +534,9 @@ impl Eval<'_> {
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
+                None if resolve::is_function_name(name) => {
+                    Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
+                }
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
         }
@@ -680,8 +683,7 @@ impl Eval<'_> {
         let mut base = target;
         let mut in_chain = chained;
         while in_chain
-            && let NodeKind::Select { target, selector: Selector::Key(key), chained } =
-                &*base.kind
+            && let NodeKind::Select { target, selector: Selector::Key(key), chained } = &*base.kind
         {
             if depth == keys.len() - 1 {
                 return None;
@@ -895,6 +897,11 @@ impl Eval<'_> {
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
+                None if resolve::is_function_name(name)
+                    && !self.scope.inputs.iter().any(|(input, _)| **input == **name) =>
+                {
+                    Ok(Arg::Fun(named_function(name, node.loc)))
+                }
                 _ => self.eval(node).map(Arg::Value),
             },
             _ => self.eval(node).map(Arg::Value),
@@ -1084,6 +1091,21 @@ fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
 }
 
 /// The last binding of `name` among `locals`.
+/// A built-in or imported function named where a function is expected
+/// (`partition(xs, isEven)`, `var f = upper`): a lambda that calls it with as many
+/// arguments as its shortest form takes ([`funcs::arity`]). Extra arguments a caller passes
+/// (`map` gives an index too) are dropped, as for any lambda.
+fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
+    let params: Vec<Arc<str>> =
+        ["a", "b", "c"][..funcs::arity(name)].iter().map(|&p| p.into()).collect();
+    let args = params.iter().map(|p| Node::new(NodeKind::Name(p.clone()), loc)).collect();
+    let body = Node::new(NodeKind::Call { name: name.clone(), name_loc: loc, args }, loc);
+    let n = params.len();
+    let lambda = Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body };
+    // It sees nothing of the script: only its own parameters.
+    Closure { lambda: Arc::new(lambda), scope: 0 }
+}
+
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
     locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
 }

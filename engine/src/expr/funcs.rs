@@ -126,6 +126,95 @@ pub(crate) fn takes_functions(name: &str) -> bool {
     HIGHER_ORDER.contains(&name.rsplit("::").next().unwrap_or(name))
 }
 
+/// How many arguments the shortest form of built-in or module function `name` takes, for
+/// a function passed by name (`partition(xs, isEven)` calls `isEven` with one).
+pub(crate) fn arity(name: &str) -> usize {
+    const NONE: &[&str] = &["now", "random", "uuid"];
+    const THREE: &[&str] = &["join", "leftJoin", "outerJoin", "slice", "substring"];
+    const TWO: &[&str] = &[
+        "++",
+        "--",
+        "appendIfMissing",
+        "charCodeAt",
+        "contains",
+        "countBy",
+        "countMatches",
+        "daysBetween",
+        "distinctBy",
+        "divideBy",
+        "drop",
+        "dropWhile",
+        "endsWith",
+        "every",
+        "everyCharacter",
+        "everyEntry",
+        "filter",
+        "filterObject",
+        "find",
+        "firstWith",
+        "flatMap",
+        "groupBy",
+        "hammingDistance",
+        "indexOf",
+        "indexWhere",
+        "joinBy",
+        "lastIndexOf",
+        "leftPad",
+        "levenshteinDistance",
+        "map",
+        "mapObject",
+        "mapString",
+        "match",
+        "matches",
+        "maxBy",
+        "mergeWith",
+        "minBy",
+        "mod",
+        "onNull",
+        "orderBy",
+        "partition",
+        "pluck",
+        "pow",
+        "prependIfMissing",
+        "reduce",
+        "remove",
+        "repeat",
+        "replace",
+        "rightPad",
+        "scan",
+        "some",
+        "someCharacter",
+        "someEntry",
+        "splitAt",
+        "splitBy",
+        "startsWith",
+        "substringAfter",
+        "substringAfterLast",
+        "substringBefore",
+        "substringBeforeLast",
+        "sumBy",
+        "take",
+        "takeWhile",
+        "then",
+        "to",
+        "unwrap",
+        "withMaxSize",
+        "wrapIfMissing",
+        "wrapWith",
+        "zip",
+    ];
+    let name = name.rsplit("::").next().unwrap_or(name);
+    if NONE.contains(&name) {
+        0
+    } else if TWO.contains(&name) {
+        2
+    } else if THREE.contains(&name) {
+        3
+    } else {
+        1
+    }
+}
+
 /// True when `name` is a built-in function.
 pub(crate) fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
