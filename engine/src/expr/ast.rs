@@ -325,6 +325,10 @@ pub(crate) enum BinOp {
     Add,
     /// `-`.
     Sub,
+    /// `<<`: an array with a value appended.
+    Append,
+    /// `>>`: a value prepended to an array.
+    Prepend,
     /// `*`.
     Mul,
     /// `/`.
@@ -355,6 +359,8 @@ impl BinOp {
         match self {
             BinOp::Add => "+",
             BinOp::Sub => "-",
+            BinOp::Append => "<<",
+            BinOp::Prepend => ">>",
             BinOp::Mul => "*",
             BinOp::Div => "/",
             BinOp::Lt => "<",

@@ -1041,6 +1041,28 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
             };
             Ok(Value::Bool(result))
         }
+        BinOp::Append => match left {
+            Value::Array(items) => {
+                let mut items = Arc::unwrap_or_clone(items);
+                items.push(right);
+                Ok(Value::array(items))
+            }
+            left => Err(Fail::at(loc, typed_call_error("<<", &[left, right], &["Array", "Any"]))),
+        },
+        BinOp::Prepend => match right {
+            Value::Array(items) => {
+                let mut with_first = Vec::with_capacity(items.len() + 1);
+                with_first.push(left);
+                with_first.extend(items.iter().cloned());
+                Ok(Value::array(with_first))
+            }
+            // Shifting a DateTime to a time zone is the other form of `>>`, not supported.
+            right => {
+                let args = [describe(&left), describe(&right)];
+                let message = call_error(">>", &args, &["(Any, Array)", "(DateTime, TimeZone)"]);
+                Err(Fail::at(loc, message))
+            }
+        },
         _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
     }
 }
