@@ -560,10 +560,19 @@ impl Eval<'_> {
     }
 
     fn attributes(&mut self) -> EResult<Value> {
-        if self.attributes.is_none() {
-            self.attributes = Some(read_input(self.scope.attributes, "attributes")?);
+        self.attributes_ref().cloned()
+    }
+
+    /// The attributes as scripts see them, like [`Eval::payload_ref`].
+    fn attributes_ref(&mut self) -> EResult<&Value> {
+        let input = self.scope.attributes;
+        if !needs_reading(input) {
+            return Ok(&input.value);
         }
-        Ok(self.attributes.clone().unwrap_or(Value::Null))
+        if self.attributes.is_none() {
+            self.attributes = Some(read_input(input, "attributes")?);
+        }
+        Ok(self.attributes.as_ref().expect("read above"))
     }
 
     /// A string with `$(...)` parts. DataWeave coerces a lone part to a String, and joins
@@ -702,6 +711,10 @@ impl Eval<'_> {
             Some(_) => return None,
             None => match &**name {
                 "payload" => match self.payload_ref() {
+                    Ok(value) => value,
+                    Err(fail) => return Some(Err(fail)),
+                },
+                "attributes" => match self.attributes_ref() {
                     Ok(value) => value,
                     Err(fail) => return Some(Err(fail)),
                 },
@@ -1649,7 +1662,7 @@ pub(crate) fn key_as_string(value: &Value) -> Value {
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) | Value::Key(s) => Some(s.to_string()),
+        Value::String(s) | Value::Key(s) => Some(String::from(&**s)),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),

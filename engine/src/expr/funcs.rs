@@ -930,8 +930,12 @@ fn string_fn(name: &str, value: &Value) -> Result<Value, String> {
     if matches!(value, Value::Null) {
         return Ok(Value::Null);
     }
-    let Some(text) = coerce_string(value).filter(|_| !matches!(value, Value::Binary(_))) else {
-        return Err(typed_call_error(name, std::slice::from_ref(value), &["String"]));
+    let text = match value {
+        Value::String(s) | Value::Key(s) => std::borrow::Cow::Borrowed(&**s),
+        other => match coerce_string(other).filter(|_| !matches!(other, Value::Binary(_))) {
+            Some(text) => std::borrow::Cow::Owned(text),
+            None => return Err(typed_call_error(name, std::slice::from_ref(value), &["String"])),
+        },
     };
     let result = match name {
         "upper" => text.to_uppercase(),
