@@ -328,7 +328,6 @@ fn attribute_error(
     err: &quick_xml::events::attributes::AttrError,
     file: FileId,
     name_pos: usize,
-    element: Span,
 ) -> Diagnostic {
     use quick_xml::events::attributes::AttrError;
     let (at, message) = match err {
@@ -339,9 +338,6 @@ fn attribute_error(
             (*at, format!("expected a closing `{}` for the attribute value", char::from(*quote)))
         }
         AttrError::Duplicated(at, _) => (*at, "this attribute is given twice".to_owned()),
-        // Later versions of the reader may add kinds; they are reported at the element.
-        #[allow(unreachable_patterns)]
-        _ => return Diagnostic::error(element, format!("malformed attribute: {err}")),
     };
     let pos = name_pos + at;
     Diagnostic::error(Span::new(file, pos, pos + 1), format!("malformed attribute: {message}"))
@@ -364,7 +360,7 @@ fn read_element(
 
     let mut attrs = Vec::new();
     for attr in start.attributes().with_checks(true) {
-        let attr = attr.map_err(|err| attribute_error(&err, file, name_pos, span))?;
+        let attr = attr.map_err(|err| attribute_error(&err, file, name_pos))?;
         let attr_qname = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
         if attr_qname == "xmlns" || attr_qname.starts_with("xmlns:") {
             continue;
