@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use flowrun_engine::event::{Event, Message};
+use flowrun_engine::runtime::FlowFailure;
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 use json::to_json;
 
@@ -29,7 +30,16 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
     let attributes =
         Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::from_argument(v))));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
-    match runner.run(Event::new(message)).await {
+    let result = runner.run(Event::new(message)).await;
+    let code = print_result(args, result);
+    // `async` scopes may still be working: let them finish (and log) before the process
+    // ends, as a running app would; the result is out already.
+    app.finish_background().await;
+    code
+}
+
+fn print_result(args: &CallArgs, result: Result<Event, Box<FlowFailure>>) -> ExitCode {
+    match result {
         Ok(event) => {
             let vars: serde_json::Map<String, serde_json::Value> =
                 event.vars.iter().map(|(name, value)| (name.clone(), to_json(value))).collect();

@@ -341,6 +341,10 @@ pub(crate) enum BinOp {
     Add,
     /// `-`.
     Sub,
+    /// `<<`: an array with a value appended.
+    Append,
+    /// `>>`: a value prepended to an array.
+    Prepend,
     /// `*`.
     Mul,
     /// `/`.
@@ -371,6 +375,8 @@ impl BinOp {
         match self {
             BinOp::Add => "+",
             BinOp::Sub => "-",
+            BinOp::Append => "<<",
+            BinOp::Prepend => ">>",
             BinOp::Mul => "*",
             BinOp::Div => "/",
             BinOp::Lt => "<",

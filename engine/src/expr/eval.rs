@@ -201,8 +201,14 @@ struct Frame {
 
 /// Evaluates a whole script to a native value.
 pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
-    let mut eval =
-        Eval { scope, locals: Vec::new(), frames: Vec::new(), payload: None, attributes: None };
+    let mut eval = Eval {
+        scope,
+        locals: Vec::new(),
+        frames: Vec::new(),
+        payload: None,
+        attributes: None,
+        imports: !script.imports.is_empty(),
+    };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
@@ -219,9 +225,7 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
         Value::String(text) if media_type.is_json() => {
             json::read(text.as_bytes(), name).map_err(Fail::plain)
         }
-        Value::Binary(bytes)
-            if &*media_type.primary == "application" && &*media_type.sub == "csv" =>
-        {
+        Value::Binary(bytes) if is_csv(media_type) => {
             let options = readers::CsvReadOptions::from_props(&media_type.params);
             Ok(readers::csv(&decode_text(media_type, bytes, name)?, &options))
         }
@@ -229,6 +233,22 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
             Ok(Value::string(decode_text(media_type, bytes, name)?.as_ref()))
         }
         other => Ok(other.clone()),
+    }
+}
+
+/// `application/csv`, which inputs are read as.
+fn is_csv(media_type: &MediaType) -> bool {
+    &*media_type.primary == "application" && &*media_type.sub == "csv"
+}
+
+/// Whether [`read_input`] would do more than copy the value.
+fn needs_reading(input: &TypedValue) -> bool {
+    match &input.value {
+        Value::Binary(_) => {
+            input.media_type.is_json() || input.media_type.is_text() || is_csv(&input.media_type)
+        }
+        Value::String(_) => input.media_type.is_json(),
+        _ => false,
     }
 }
 
@@ -250,6 +270,9 @@ pub(crate) struct Eval<'s> {
     frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
+    /// Whether the script imports a module. Module functions are only reachable through
+    /// an `import` (the resolver checks that), so without one a call is never theirs.
+    imports: bool,
 }
 
 impl Eval<'_> {
@@ -371,6 +394,7 @@ impl Eval<'_> {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
                     NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
+                    NodeKind::Name(_) => (name.clone(), self.arg(value)?),
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
@@ -515,14 +539,16 @@ impl Eval<'_> {
             return Ok(Some(closure));
         }
         if all.len() < 2 {
-            if candidates.is_empty() {
-                // Calls of a `fun` are checked when the script loads; a function passed as an
-                // argument (`fun apply(f) = f(1, 2)`) only now.
-                let n_required = innermost.defaults.iter().filter(|d| d.is_none()).count();
+            // Calls of a `fun` are checked when the script loads; a function passed as an
+            // argument (`fun apply(f) = f(1)`) only now, and only for missing arguments:
+            // extra ones are dropped, as a built-in passed by name takes only its shortest
+            // form's arguments (`log` given two would lose its prefix otherwise).
+            let n_required = innermost.defaults.iter().filter(|d| d.is_none()).count();
+            if args.len() < n_required {
                 let arity = Arity::range(n_required, innermost.params.len());
                 return Err(arity.mismatch(args.len()).unwrap_or_default());
             }
-            return Ok(candidates.last().copied());
+            return Ok(candidates.last().copied().or(Some(innermost)));
         }
         let described: Vec<String> = args.iter().map(describe_arg).collect();
         // DataWeave lists the overloads in alphabetical order.
@@ -567,6 +593,9 @@ impl Eval<'_> {
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
+                None if resolve::is_function_name(name) => {
+                    Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
+                }
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
         };
@@ -574,19 +603,36 @@ impl Eval<'_> {
     }
 
     fn payload(&mut self) -> EResult<Value> {
-        if let Some(payload) = &self.payload {
-            return Ok(payload.clone());
+        self.payload_ref().cloned()
+    }
+
+    /// The payload as scripts see it, read once per evaluation (see [`read_input`]); a
+    /// payload that needs no reading is not copied at all.
+    fn payload_ref(&mut self) -> EResult<&Value> {
+        let input = self.scope.payload;
+        if !needs_reading(input) {
+            return Ok(&input.value);
         }
-        let payload = read_input(self.scope.payload, "payload")?;
-        self.payload = Some(payload.clone());
-        Ok(payload)
+        if self.payload.is_none() {
+            self.payload = Some(read_input(input, "payload")?);
+        }
+        Ok(self.payload.as_ref().expect("read above"))
     }
 
     fn attributes(&mut self) -> EResult<Value> {
-        if self.attributes.is_none() {
-            self.attributes = Some(read_input(self.scope.attributes, "attributes")?);
+        self.attributes_ref().cloned()
+    }
+
+    /// The attributes as scripts see them, like [`Eval::payload_ref`].
+    fn attributes_ref(&mut self) -> EResult<&Value> {
+        let input = self.scope.attributes;
+        if !needs_reading(input) {
+            return Ok(&input.value);
         }
-        Ok(self.attributes.clone().unwrap_or(Value::Null))
+        if self.attributes.is_none() {
+            self.attributes = Some(read_input(input, "attributes")?);
+        }
+        Ok(self.attributes.as_ref().expect("read above"))
     }
 
     /// A string with `$(...)` parts. DataWeave coerces a lone part to a String, and joins
@@ -683,10 +729,77 @@ impl Eval<'_> {
         chained: bool,
         loc: Loc,
     ) -> EResult<Value> {
+        if let Selector::Key(key) = selector
+            && let Some(found) = self.key_path(target, key, chained)
+        {
+            return found;
+        }
         Ok(match self.select_found(target, selector, chained, loc)? {
             Found::Value(value) => value,
             Found::Nothing(..) => Value::Null,
         })
+    }
+
+    /// The common path `payload.a.b.c`, every selector a `.key` and every value on the way
+    /// an object, walked by reference so that only the value found is copied. `None` when
+    /// the chain is not of that shape, or meets anything but an object on the way: the
+    /// general [`Eval::select_found`] then runs it (evaluation has no side effects, so
+    /// starting again is safe).
+    fn key_path(&mut self, target: &Node, last: &str, chained: bool) -> Option<EResult<Value>> {
+        // The keys, innermost first, and the node they are selected from.
+        let mut keys: [&str; 8] = [""; 8];
+        let mut depth = 0;
+        let mut base = target;
+        let mut in_chain = chained;
+        while in_chain
+            && let NodeKind::Select { target, selector: Selector::Key(key), chained } = &*base.kind
+        {
+            if depth == keys.len() - 1 {
+                return None;
+            }
+            keys[depth] = key;
+            depth += 1;
+            base = target;
+            in_chain = *chained;
+        }
+        let NodeKind::Name(name) = &*base.kind else { return None };
+        keys[..depth].reverse();
+        keys[depth] = last;
+        let mut keys = &keys[..=depth];
+        let mut value = match self.local(name) {
+            Some(Arg::Value(value)) => value,
+            Some(_) => return None,
+            None => match &**name {
+                "payload" => match self.payload_ref() {
+                    Ok(value) => value,
+                    Err(fail) => return Some(Err(fail.read_at(base.loc))),
+                },
+                "attributes" => match self.attributes_ref() {
+                    Ok(value) => value,
+                    Err(fail) => return Some(Err(fail.read_at(base.loc))),
+                },
+                "vars" => {
+                    // `vars.x` reads only the variable it names.
+                    let var = self.scope.vars.get(keys[0]);
+                    keys = &keys[1..];
+                    match var {
+                        Some(typed) if !needs_reading(typed) => &typed.value,
+                        Some(_) => return None,
+                        None => return Some(Ok(Value::Null)),
+                    }
+                }
+                _ => return None,
+            },
+        };
+        for key in keys {
+            let Value::Object(pairs) = value else { return None };
+            match pairs.iter().find(|(k, _)| &**k == *key) {
+                Some((_, found)) => value = found,
+                // Nothing found ends the chain: the whole path is null.
+                None => return Some(Ok(Value::Null)),
+            }
+        }
+        Some(Ok(value.clone()))
     }
 
     /// Runs a selector, telling a value (a present null too) from nothing found. Nothing
@@ -852,13 +965,19 @@ impl Eval<'_> {
     fn call(&mut self, name: &str, name_loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
         // A built-in reads its arguments, except those that pass them on unread; a function
         // of the script only passes them on.
-        let reads = self.local(name).is_none() && !funcs::keeps_deferred(name);
+        let builtin = self.local(name).is_none();
+        let reads = builtin && !funcs::keeps_deferred(name);
         let mut args = Vec::with_capacity(arg_nodes.len());
         for node in arg_nodes {
             let arg = self.arg(node);
             args.push(if reads { arg.map_err(Fail::forced)? } else { arg? });
         }
-        if let Some(closure) = self.overload(name, &args).map_err(|m| Fail::at(name_loc, m))? {
+        let chosen = if builtin {
+            None
+        } else {
+            self.overload(name, &args).map_err(|m| Fail::at(name_loc, m))?
+        };
+        if let Some(closure) = chosen {
             let closure = closure.clone();
             let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
@@ -873,6 +992,11 @@ impl Eval<'_> {
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
+                None if resolve::is_function_name(name)
+                    && !self.scope.inputs.iter().any(|(input, _)| **input == **name) =>
+                {
+                    Ok(Arg::Fun(named_function(name, node.loc)))
+                }
                 _ => self.eval(node).map(Arg::Value),
             },
             _ => self.eval(node).map(Arg::Value),
@@ -981,6 +1105,11 @@ impl Eval<'_> {
         }
     }
 
+    /// Whether a call may be to an imported module's function.
+    pub(crate) fn imports_modules(&self) -> bool {
+        self.imports
+    }
+
     /// Reads `p('name')`.
     pub(crate) fn property(&self, key: &str) -> Option<String> {
         self.scope.properties.property(key)
@@ -1015,6 +1144,28 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
             };
             Ok(Value::Bool(result))
         }
+        BinOp::Append => match left {
+            Value::Array(items) => {
+                let mut items = Arc::unwrap_or_clone(items);
+                items.push(right);
+                Ok(Value::array(items))
+            }
+            left => Err(Fail::at(loc, typed_call_error("<<", &[left, right], &["Array", "Any"]))),
+        },
+        BinOp::Prepend => match right {
+            Value::Array(items) => {
+                let mut with_first = Vec::with_capacity(items.len() + 1);
+                with_first.push(left);
+                with_first.extend(items.iter().cloned());
+                Ok(Value::array(with_first))
+            }
+            // Shifting a DateTime to a time zone is the other form of `>>`, not supported.
+            right => {
+                let args = [describe(&left), describe(&right)];
+                let message = call_error(">>", &args, &["(Any, Array)", "(DateTime, TimeZone)"]);
+                Err(Fail::at(loc, message))
+            }
+        },
         _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
     }
 }
@@ -1065,6 +1216,21 @@ fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
 }
 
 /// The last binding of `name` among `locals`.
+/// A built-in or imported function named where a function is expected
+/// (`partition(xs, isEven)`, `var f = upper`): a lambda that calls it with as many
+/// arguments as its shortest form takes ([`funcs::arity`]). Extra arguments a caller passes
+/// (`map` gives an index too) are dropped, as for any lambda.
+fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
+    let params: Vec<Arc<str>> =
+        ["a", "b", "c"][..funcs::arity(name)].iter().map(|&p| p.into()).collect();
+    let args = params.iter().map(|p| Node::new(NodeKind::Name(p.clone()), loc)).collect();
+    let body = Node::new(NodeKind::Call { name: name.clone(), name_loc: loc, args }, loc);
+    let n = params.len();
+    let lambda = Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body };
+    // It sees nothing of the script: only its own parameters.
+    Closure { lambda: Arc::new(lambda), scope: 0 }
+}
+
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
     locals.iter().rev().find(|(n, _)| &**n == name).map(|(_, arg)| arg)
 }
@@ -1496,19 +1662,19 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
         }
         _ => {}
     }
-    let (Some(a), Some(b)) = (coerce_number(&left), coerce_number(&right)) else {
+    let (Some(a), Some(b)) = (number_operand(&left), number_operand(&right)) else {
         return Err(arithmetic_error(op, left, right));
     };
-    let integers = a.is_integer() && b.is_integer();
+    let (a, b) = (a.as_ref(), b.as_ref());
     let result = match op {
         BinOp::Add => a + b,
         BinOp::Sub => a - b,
         BinOp::Mul => a * b,
-        _ => num::divide(&a, &b).ok_or("Division by zero")?,
+        _ => num::divide(a, b).ok_or("Division by zero")?,
     };
     // DataWeave computes with whole numbers when both operands are whole, so an exponent
     // written in an operand does not survive: `1e2 * 3` is 300, while `1e2 * 1.5` is 1.5E+2.
-    if integers && result.fractional_digit_count() < 0 {
+    if result.fractional_digit_count() < 0 && a.is_integer() && b.is_integer() {
         return Ok(Value::Number(result.with_scale(0)));
     }
     Ok(Value::Number(result))
@@ -1560,6 +1726,14 @@ pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 }
 
 /// Reads a value as a Number where DataWeave would: numbers, and strings holding one.
+/// An operand of arithmetic as a number, borrowed when it is one already.
+fn number_operand(value: &Value) -> Option<std::borrow::Cow<'_, BigDecimal>> {
+    match value {
+        Value::Number(n) => Some(std::borrow::Cow::Borrowed(n)),
+        other => coerce_number(other).map(std::borrow::Cow::Owned),
+    }
+}
+
 pub(crate) fn coerce_number(value: &Value) -> Option<BigDecimal> {
     match value {
         Value::Number(n) => Some(n.clone()),
@@ -1579,7 +1753,7 @@ pub(crate) fn key_as_string(value: &Value) -> Value {
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) | Value::Key(s) => Some(s.to_string()),
+        Value::String(s) | Value::Key(s) => Some(String::from(&**s)),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),

@@ -126,6 +126,95 @@ pub(crate) fn takes_functions(name: &str) -> bool {
     HIGHER_ORDER.contains(&name.rsplit("::").next().unwrap_or(name))
 }
 
+/// How many arguments the shortest form of built-in or module function `name` takes, for
+/// a function passed by name (`partition(xs, isEven)` calls `isEven` with one).
+pub(crate) fn arity(name: &str) -> usize {
+    const NONE: &[&str] = &["now", "random", "uuid"];
+    const THREE: &[&str] = &["join", "leftJoin", "outerJoin", "slice", "substring"];
+    const TWO: &[&str] = &[
+        "++",
+        "--",
+        "appendIfMissing",
+        "charCodeAt",
+        "contains",
+        "countBy",
+        "countMatches",
+        "daysBetween",
+        "distinctBy",
+        "divideBy",
+        "drop",
+        "dropWhile",
+        "endsWith",
+        "every",
+        "everyCharacter",
+        "everyEntry",
+        "filter",
+        "filterObject",
+        "find",
+        "firstWith",
+        "flatMap",
+        "groupBy",
+        "hammingDistance",
+        "indexOf",
+        "indexWhere",
+        "joinBy",
+        "lastIndexOf",
+        "leftPad",
+        "levenshteinDistance",
+        "map",
+        "mapObject",
+        "mapString",
+        "match",
+        "matches",
+        "maxBy",
+        "mergeWith",
+        "minBy",
+        "mod",
+        "onNull",
+        "orderBy",
+        "partition",
+        "pluck",
+        "pow",
+        "prependIfMissing",
+        "reduce",
+        "remove",
+        "repeat",
+        "replace",
+        "rightPad",
+        "scan",
+        "some",
+        "someCharacter",
+        "someEntry",
+        "splitAt",
+        "splitBy",
+        "startsWith",
+        "substringAfter",
+        "substringAfterLast",
+        "substringBefore",
+        "substringBeforeLast",
+        "sumBy",
+        "take",
+        "takeWhile",
+        "then",
+        "to",
+        "unwrap",
+        "withMaxSize",
+        "wrapIfMissing",
+        "wrapWith",
+        "zip",
+    ];
+    let name = name.rsplit("::").next().unwrap_or(name);
+    if NONE.contains(&name) {
+        0
+    } else if TWO.contains(&name) {
+        2
+    } else if THREE.contains(&name) {
+        3
+    } else {
+        1
+    }
+}
+
 /// True when `name` is a built-in function.
 pub(crate) fn is_builtin(name: &str) -> bool {
     BUILTINS.contains(&name)
@@ -135,7 +224,10 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
     // Module functions may be called qualified (`Strings::capitalize`); resolution at load
     // time made sure the name is imported.
-    let name = name.rsplit_once(':').map_or(name, |(_, last)| last);
+    let name = match name.bytes().rposition(|b| b == b':') {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    };
     // Functions read a Key as the String it holds; only `typeOf` tells them apart.
     let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_))));
     let args: Vec<Arg> = if name == "typeOf" || !has_key {
@@ -148,7 +240,9 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             })
             .collect()
     };
-    if let Some(result) = modules::call(eval, name, &args) {
+    if eval.imports_modules()
+        && let Some(result) = modules::call(eval, name, &args)
+    {
         return result;
     }
     if name == "replace" {
@@ -834,8 +928,12 @@ fn string_fn(name: &str, value: &Value) -> Result<Value, String> {
     if matches!(value, Value::Null) {
         return Ok(Value::Null);
     }
-    let Some(text) = coerce_string(value).filter(|_| !matches!(value, Value::Binary(_))) else {
-        return Err(typed_call_error(name, std::slice::from_ref(value), &["String"]));
+    let text = match value {
+        Value::String(s) | Value::Key(s) => std::borrow::Cow::Borrowed(&**s),
+        other => match coerce_string(other).filter(|_| !matches!(other, Value::Binary(_))) {
+            Some(text) => std::borrow::Cow::Owned(text),
+            None => return Err(typed_call_error(name, std::slice::from_ref(value), &["String"])),
+        },
     };
     let result = match name {
         "upper" => text.to_uppercase(),

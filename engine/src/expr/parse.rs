@@ -42,7 +42,7 @@ const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("and", BinOp::And)],
     &[("==", BinOp::Eq), ("!=", BinOp::Ne), ("~=", BinOp::Similar)],
     &[("<", BinOp::Lt), (">", BinOp::Gt), ("<=", BinOp::Le), (">=", BinOp::Ge)],
-    &[("+", BinOp::Add), ("-", BinOp::Sub)],
+    &[("+", BinOp::Add), ("-", BinOp::Sub), ("<<", BinOp::Append), (">>", BinOp::Prepend)],
     &[("*", BinOp::Mul), ("/", BinOp::Div)],
 ];
 

@@ -41,6 +41,13 @@ pub(crate) const TYPE_NAMES: &[&str] = &[
     "Uri",
 ];
 
+/// Whether `name` is a built-in or module function, which a script may pass by name
+/// (`partition(xs, isEven)`); the resolver has checked that a module function is imported.
+pub(crate) fn is_function_name(name: &str) -> bool {
+    let short = name.rsplit("::").next().unwrap_or(name);
+    funcs::is_builtin(short) || modules::is_module_function(short)
+}
+
 /// Mule bindings that flowrun does not provide yet; using one is a load error that says so.
 const UNSUPPORTED_BINDINGS: &[&str] =
     &["app", "mule", "server", "flow", "authentication", "dataType"];
@@ -231,7 +238,8 @@ impl<'a> Resolver<'a> {
             NodeKind::Name(name) => {
                 let known = self.is_bound(name)
                     || (self.mule_bindings && MULE_BINDINGS.contains(&&**name))
-                    || TYPE_NAMES.contains(&&**name);
+                    || TYPE_NAMES.contains(&&**name)
+                    || self.is_function(name);
                 if known { Ok(()) } else { Err(self.unresolved(name, node.loc)) }
             }
             NodeKind::Interpolated(parts) => parts.iter().try_for_each(|part| self.node(part)),

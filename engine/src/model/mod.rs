@@ -19,7 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, Severity, SourceMap, Span};
 use crate::plugin::build::BuiltGlobal;
 use crate::plugin::{BuildContext, GlobalHandle, Kind, Registry};
 use crate::props::{ConfigurationProperties, FileResources, Properties, SearchPath};
-use crate::runtime::{AppShared, Flow, FlowKind, FlowRunner};
+use crate::runtime::{AppShared, Background, Flow, FlowKind, FlowRunner};
 use crate::secret::SecretStore;
 use crate::xml::{self, Element, ns};
 use scopes::{ChainBuilder, ErrorTypes};
@@ -94,6 +94,9 @@ impl fmt::Debug for LoadError {
 
 impl std::error::Error for LoadError {}
 
+/// How long stopping an app waits for `async` work, as Mule's `shutdownTimeout` default.
+pub const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl App {
     /// A runner for the named flow.
     pub fn runner(&self, flow_name: &str) -> Option<FlowRunner> {
@@ -125,12 +128,24 @@ impl App {
         Ok(())
     }
 
+    /// Waits for the work that `async` scopes started, at most [`SHUTDOWN_TIMEOUT`] (Mule's
+    /// default `shutdownTimeout`); work still running then is abandoned, with a warning.
+    pub async fn finish_background(&self) {
+        if !self.shared.background.finish(SHUTDOWN_TIMEOUT).await {
+            tracing::warn!(
+                "`async` work was still running {} ms after the app began to stop; it is abandoned",
+                SHUTDOWN_TIMEOUT.as_millis()
+            );
+        }
+    }
+
     /// Stops every source, then every configuration, letting work in flight finish.
     pub async fn stop(&self) {
         // Sources first, so that nothing triggers a flow whose connections are closing; all
         // at once, so that one waiting for its runs in flight does not leave the others firing.
         let sources = self.flows.iter().filter_map(|flow| flow.source.as_ref());
         futures::future::join_all(sources.map(|source| source.stop())).await;
+        self.finish_background().await;
         for (_, global) in self.globals.iter().rev() {
             global.lifecycle.stop().await;
         }
@@ -488,6 +503,7 @@ fn load_sources(
         secrets: secrets.clone(),
         flows: by_name,
         default_error_handler,
+        background: Background::default(),
     });
     Ok(App {
         name: app_name,

@@ -75,6 +75,45 @@ pub struct AppShared {
     pub flows: BTreeMap<String, Arc<Flow>>,
     /// The handler of flows without one (`<configuration defaultErrorHandler-ref>`).
     pub default_error_handler: Option<Arc<ErrorHandler>>,
+    /// Work started by `async` scopes that has not finished.
+    pub background: Background,
+}
+
+/// Counts the `async` work in flight, so that stopping the app can wait for it.
+#[derive(Debug)]
+pub struct Background {
+    running: tokio::sync::watch::Sender<usize>,
+}
+
+impl Default for Background {
+    fn default() -> Background {
+        Background { running: tokio::sync::watch::Sender::new(0) }
+    }
+}
+
+impl Background {
+    /// Marks one piece of work as started; it ends when the returned guard is dropped.
+    pub(crate) fn start(&self) -> BackgroundGuard {
+        self.running.send_modify(|n| *n += 1);
+        BackgroundGuard { running: self.running.clone() }
+    }
+
+    /// Waits until no work is in flight, or `limit` has passed; false when time ran out.
+    pub async fn finish(&self, limit: std::time::Duration) -> bool {
+        let mut running = self.running.subscribe();
+        tokio::time::timeout(limit, running.wait_for(|n| *n == 0)).await.is_ok()
+    }
+}
+
+/// One piece of `async` work in flight (see [`Background::start`]).
+pub(crate) struct BackgroundGuard {
+    running: tokio::sync::watch::Sender<usize>,
+}
+
+impl Drop for BackgroundGuard {
+    fn drop(&mut self) {
+        self.running.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 /// A handle that runs one flow; sources keep one per flow they start.

@@ -68,7 +68,9 @@ impl Async {
         let chain = self.chain.clone();
         let permits = self.permits.clone();
         let detached = Detached::of(run);
+        let in_flight = run.app.background.start();
         let task = async move {
+            let _in_flight = in_flight;
             let _permit = match permits {
                 Some(permits) => permits.acquire_owned().await.ok(),
                 None => None,

@@ -322,6 +322,27 @@ fn element_namespace(
     namespace_of(resolved, &qname, Span::new(file, name_pos, name_pos + qname.len()))
 }
 
+/// A malformed attribute, placed where the XML reader found the problem. Its positions
+/// count from the start of the element's name.
+fn attribute_error(
+    err: &quick_xml::events::attributes::AttrError,
+    file: FileId,
+    name_pos: usize,
+) -> Diagnostic {
+    use quick_xml::events::attributes::AttrError;
+    let (at, message) = match err {
+        AttrError::ExpectedEq(at) => (*at, "expected `=` after the attribute name".to_owned()),
+        AttrError::ExpectedValue(at) => (*at, "expected a quoted value after `=`".to_owned()),
+        AttrError::UnquotedValue(at) => (*at, "attribute values must be quoted".to_owned()),
+        AttrError::ExpectedQuote(at, quote) => {
+            (*at, format!("expected a closing `{}` for the attribute value", char::from(*quote)))
+        }
+        AttrError::Duplicated(at, _) => (*at, "this attribute is given twice".to_owned()),
+    };
+    let pos = name_pos + at;
+    Diagnostic::error(Span::new(file, pos, pos + 1), format!("malformed attribute: {message}"))
+}
+
 fn read_element(
     reader: &NsReader<&[u8]>,
     ns: Arc<str>,
@@ -339,8 +360,7 @@ fn read_element(
 
     let mut attrs = Vec::new();
     for attr in start.attributes().with_checks(true) {
-        let attr =
-            attr.map_err(|err| Diagnostic::error(span, format!("malformed attribute: {err}")))?;
+        let attr = attr.map_err(|err| attribute_error(&err, file, name_pos))?;
         let attr_qname = String::from_utf8_lossy(attr.key.as_ref()).into_owned();
         if attr_qname == "xmlns" || attr_qname.starts_with("xmlns:") {
             continue;
@@ -485,6 +505,21 @@ mod tests {
             (err.message.as_str(), err.span.map(|s| s.start)),
             ("text after the root element", Some(8))
         );
+    }
+
+    #[test]
+    fn malformed_attributes_point_at_the_problem() {
+        let cases = [
+            ("<mule>\n <a b=\"1\" b=\"2\"/></mule>", "this attribute is given twice", "b=\"2\""),
+            ("<mule>\n <a b=1/></mule>", "attribute values must be quoted", "1/>"),
+            ("<mule>\n <a b c=\"1\"/></mule>", "expected `=` after the attribute name", "c=\""),
+        ];
+        for (doc, message, at) in cases {
+            let err = parse(doc, FileId(0)).expect_err(doc);
+            assert_eq!(err.message, format!("malformed attribute: {message}"), "{doc}");
+            let start = err.span.map(|s| s.start).expect("located");
+            assert!(doc[start..].starts_with(at), "{doc}: error at {:?}", &doc[start..]);
+        }
     }
 
     #[test]
