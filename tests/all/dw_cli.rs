@@ -160,3 +160,15 @@ fn reader_errors_quote_the_input_and_say_where_the_script_reads_it() {
     let expected = "Unexpected character '}' at payload@[1:9] (line:column), expected '\"', while reading `payload` as Json.\n \n1| {\"a\": 1,}\n           ^\nTrace:\n  at main (line: 4, column: 5)\n";
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }
+
+#[test]
+fn wrong_argument_counts_fail_before_the_script_runs() {
+    let dir = inputs("dw-arity");
+    // The call is in a branch that never runs: DataWeave rejects it when it compiles.
+    let script = "%dw 2.0\nfun f(a) = a\n---\nif (false) f(1, 2) else 0\n";
+    std::fs::write(dir.0.join("arity.dwl"), script).expect("write the script");
+    let output = dw(&dir, &["-f", "arity.dwl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let expected = "Expects `1` argument but got `2`.\n\n4| if (false) f(1, 2) else 0\n              ^^^^^^^\nLocation:\narity.dwl (line: 4, column:12)\n";
+    assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+}
