@@ -15,7 +15,7 @@ use crate::expr::arity::Arity;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{coerce, funcs, json, num, readers, resolve, time};
+use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -1218,11 +1218,12 @@ fn is_type(value: &Value, type_name: &str, loc: Loc) -> EResult<Value> {
 /// The last binding of `name` among `locals`.
 /// A built-in or imported function named where a function is expected
 /// (`partition(xs, isEven)`, `var f = upper`): a lambda that calls it with as many
-/// arguments as its shortest form takes ([`funcs::arity`]). Extra arguments a caller passes
-/// (`map` gives an index too) are dropped, as for any lambda.
+/// arguments as its shortest form takes ([`arity::of_function`]). Extra arguments a caller
+/// passes (`map` gives an index too) are dropped, as for any lambda.
 fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
-    let params: Vec<Arc<str>> =
-        ["a", "b", "c"][..funcs::arity(name)].iter().map(|&p| p.into()).collect();
+    let short = name.rsplit("::").next().unwrap_or(name);
+    let n_params = arity::of_function(short).map_or(1, |arity| arity.min);
+    let params: Vec<Arc<str>> = (0..n_params).map(|i| Arc::from(format!("arg{i}"))).collect();
     let args = params.iter().map(|p| Node::new(NodeKind::Name(p.clone()), loc)).collect();
     let body = Node::new(NodeKind::Call { name: name.clone(), name_loc: loc, args }, loc);
     let n = params.len();
