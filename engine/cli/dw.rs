@@ -144,7 +144,15 @@ fn write_result(result: &TypedValue) -> ExitCode {
 /// underlined, and its location (`source` was compiled from offset 0).
 fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     let (start, end) = diag.span.map_or((0, 0), |span| (span.start, span.end));
-    let start = start.min(source.len());
+    // A span may cut a character that is several bytes long (`“`): widen it to whole ones.
+    let mut start = start.min(source.len());
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    let mut end = end.min(source.len());
+    while !source.is_char_boundary(end) {
+        end += 1;
+    }
     let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
     let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
     let line = source[..start].matches('\n').count() + 1;

@@ -96,6 +96,21 @@ fn compile_errors_print_dataweaves_message_and_exit_1() {
 }
 
 #[test]
+fn syntax_errors_on_characters_of_several_bytes_are_messages() {
+    let dir = inputs("dw-multibyte");
+    // Quotes pasted from a word processor, a `≥`, and a file that starts with a byte-order mark.
+    std::fs::write(dir.0.join("bom.dwl"), "\u{feff}%dw 2.0\noutput application/json\n---\n1\n")
+        .expect("write the script");
+    for args in [&["\u{201c}a\u{201d}"][..], &["a \u{2265} 1"], &["-f", "bom.dwl"]] {
+        let output = dw(&dir, args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("\nLocation:\n"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn runtime_errors_print_dataweaves_message_and_exit_1() {
     let dir = inputs("dw-runtime");
     std::fs::write(dir.0.join("b.json"), r#"{"b": 1}"#).expect("write b.json");
