@@ -949,6 +949,9 @@ impl Eval<'_> {
             {
                 return Err(Fail::at(text_loc, cannot_coerce(text, "Number")));
             }
+            let left = as_other_operand(left, &right, lhs.loc)?;
+            let right = as_other_operand(right, &left, rhs.loc)?;
+            return combine(op, left, right, loc);
         }
         combine(op, left, right, loc)
     }
@@ -1135,7 +1138,7 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
         BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
         BinOp::Similar => Ok(Value::Bool(similar(&left, &right))),
         BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
-            let ordering = compare(&left, &right).map_err(|fail| fail.or_at(loc))?;
+            let ordering = compare_operands(&left, &right).map_err(|fail| fail.or_at(loc))?;
             let result = match op {
                 BinOp::Lt => ordering == Ordering::Less,
                 BinOp::Gt => ordering == Ordering::Greater,
@@ -1559,7 +1562,11 @@ fn as_index(value: &Value) -> Option<i64> {
 pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
     match (lhs, rhs) {
         (Value::Number(a), Value::Number(b)) => a == b,
-        (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b) == Some(Ordering::Equal),
+        // The same kind at the same instant: `|10:00Z| == |11:00+01:00|`, but a DateTime is
+        // never equal to a LocalDateTime.
+        (Value::Temporal(a), Value::Temporal(b)) => {
+            a.kind == b.kind && time::compare(a, b) == Some(Ordering::Equal)
+        }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| dw_equal(x, y))
         }
@@ -1586,7 +1593,37 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| similar(x, y))
         }
+        // Either side as the other's kind: `|2024-01-05| ~= |2024-01-05T10:00:00Z|` either
+        // way round (the date-time as a Date).
+        (Value::Temporal(_), Value::Temporal(_)) => {
+            let as_kind_of = |value: &Value, other: &Value| {
+                coerce::coerce_as(value.clone(), type_name(other), None)
+                    .is_ok_and(|value| dw_equal(&value, other))
+            };
+            as_kind_of(rhs, lhs) || as_kind_of(lhs, rhs)
+        }
         _ => false,
+    }
+}
+
+/// Orders the operands of `< > <= >=`, which DataWeave coerces where `orderBy` does not: a
+/// Date is compared with a date-time as its midnight (in UTC, as with `as DateTime`); see
+/// also [`as_other_operand`].
+fn compare_operands(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
+    match (lhs, rhs) {
+        (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
+            Ok(time::compare_instants(a, b))
+        }
+        _ => compare(lhs, rhs),
+    }
+}
+
+/// An operand of `< > <= >=` as the other operand reads it: a String compared with a date or
+/// time is coerced to that type, failing at the String (`|2024-01-05| > "x"`).
+fn as_other_operand(value: Value, other: &Value, loc: Loc) -> EResult<Value> {
+    match (&value, other) {
+        (Value::String(_), Value::Temporal(_)) => coerce_as(value, type_name(other), None, loc),
+        _ => Ok(value),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::expr::eval::{
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
 use crate::expr::{json, modules, num, readers, time, writers};
-use crate::value::Value;
+use crate::value::{Temporal, TemporalKind, Value};
 
 /// Every function name [`call`] knows.
 const BUILTINS: &[&str] = &[
@@ -954,6 +954,12 @@ fn sum(items: &[Value]) -> Result<Value, String> {
 fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
         (Value::Array(a), Value::Array(b)) => Ok(Value::array(a.iter().chain(b.iter()).cloned())),
+        // A Date and a time of day, either way round, make a date-time.
+        (Value::Temporal(a), Value::Temporal(b))
+            if let Some(joined) = date_and_time(a, b).or_else(|| date_and_time(b, a)) =>
+        {
+            Ok(Value::Temporal(joined))
+        }
         (Value::Object(a), Value::Object(b)) => {
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
@@ -970,6 +976,23 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             }
         }
     }
+}
+
+/// `date ++ time`: a DateTime from a Date and a Time, a LocalDateTime from a Date and a
+/// LocalTime; `None` for other pairs.
+fn date_and_time(date: &Temporal, time: &Temporal) -> Option<Temporal> {
+    let kind = match (date.kind, time.kind) {
+        (TemporalKind::Date, TemporalKind::Time) => TemporalKind::DateTime,
+        (TemporalKind::Date, TemporalKind::LocalTime) => TemporalKind::LocalDateTime,
+        _ => return None,
+    };
+    Some(Temporal {
+        kind,
+        days: date.days,
+        nanos: time.nanos,
+        offset_seconds: time.offset_seconds,
+        format: None,
+    })
 }
 
 const CONCAT_COMBINATIONS: &[&str] = &[

@@ -314,11 +314,17 @@ pub(crate) fn compare(lhs: &Temporal, rhs: &Temporal) -> Option<Ordering> {
     if lhs.has_date() != rhs.has_date() || lhs.has_time() != rhs.has_time() {
         return None;
     }
+    Some(compare_instants(lhs, rhs))
+}
+
+/// Orders two values as instants on one time line, whatever their kinds: a value without an
+/// offset is taken in UTC, a Date at its midnight.
+pub(crate) fn compare_instants(lhs: &Temporal, rhs: &Temporal) -> Ordering {
     let key = |t: &Temporal| {
         i128::from(t.days) * i128::from(SECONDS_PER_DAY) * 1_000_000_000 + i128::from(t.nanos)
             - i128::from(t.offset_seconds) * 1_000_000_000
     };
-    Some(key(lhs).cmp(&key(rhs)))
+    key(lhs).cmp(&key(rhs))
 }
 
 /// A date selector such as `.year`; `None` for names that are not one.
