@@ -1389,6 +1389,12 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
         Value::Null | Value::Number(_) => Ok(Value::Null),
+        // `.timezone` is the offset (`+02:00`, `Z`), as text: flowrun has no TimeZone type.
+        Value::Temporal(t) if key == "timezone" => Ok(if t.has_offset() {
+            Value::string(time::offset_text(t.offset_seconds, true, true))
+        } else {
+            Value::Null
+        }),
         Value::Temporal(t) => {
             Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
         }

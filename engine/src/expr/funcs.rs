@@ -14,7 +14,7 @@ use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, modules, num, readers, time, writers};
+use crate::expr::{coerce, json, modules, num, readers, time, writers};
 use crate::value::{Temporal, TemporalKind, Value};
 
 /// Every function name [`call`] knows.
@@ -328,8 +328,8 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             )),
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Array", "Array"])),
         },
-        "daysBetween" => match (lhs, rhs) {
-            (Value::Temporal(a), Value::Temporal(b)) if a.has_date() && b.has_date() => {
+        "daysBetween" => match (date_argument(lhs), date_argument(rhs)) {
+            (Some(a), Some(b)) if a.has_date() && b.has_date() => {
                 Ok(Value::Number(BigDecimal::from(b.days - a.days)))
             }
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Date", "Date"])),
@@ -964,10 +964,15 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
         _ => {
+            // A Binary joins as its text (`fromBase64("aGk=") ++ "x"` is `"hix"`).
             let scalar = |v: &Value| {
                 matches!(
                     v,
-                    Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+                    Value::String(_)
+                        | Value::Number(_)
+                        | Value::Bool(_)
+                        | Value::Temporal(_)
+                        | Value::Binary(_)
                 )
             };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
@@ -975,6 +980,21 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                 _ => Err(call_error("++", &[describe(lhs), describe(rhs)], CONCAT_COMBINATIONS)),
             }
         }
+    }
+}
+
+/// A date argument: a date or time, or text that reads as a Date or a DateTime
+/// (`daysBetween("2024-01-01", "2024-02-01")`).
+fn date_argument(value: &Value) -> Option<std::borrow::Cow<'_, Temporal>> {
+    match value {
+        Value::Temporal(t) => Some(std::borrow::Cow::Borrowed(t)),
+        Value::String(_) => ["Date", "DateTime", "LocalDateTime"].into_iter().find_map(|kind| {
+            match coerce::coerce_as(value.clone(), kind, None) {
+                Ok(Value::Temporal(t)) => Some(std::borrow::Cow::Owned(t)),
+                _ => None,
+            }
+        }),
+        _ => None,
     }
 }
 

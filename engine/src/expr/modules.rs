@@ -10,7 +10,7 @@ use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
 use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
-    describe, typed_call_error,
+    describe, text_boolean, typed_call_error,
 };
 use crate::expr::{arrays, coerce, funcs, inflection};
 use crate::value::Value;
@@ -207,10 +207,10 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         ("toNumber", [value]) => {
             coerce_number(value).map(Value::Number).ok_or_else(|| cannot_coerce(value, "Number"))
         }
-        ("toBoolean", [value]) => match coerce_string(value).as_deref() {
-            Some("true") => Ok(Value::Bool(true)),
-            Some("false") => Ok(Value::Bool(false)),
-            _ => Err(cannot_coerce(value, "Boolean")),
+        // As `as Boolean`: the text `true` or `false` in any case.
+        ("toBoolean", [value]) => match coerce_string(value).as_deref().and_then(text_boolean) {
+            Some(b) => Ok(Value::Bool(b)),
+            None => Err(cannot_coerce(value, "Boolean")),
         },
         // The rest of dw::util::Coercions is `as` with a format (or, from a date to a
         // Number, a unit), which is how DataWeave defines them.
@@ -232,7 +232,10 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             "toDate" | "toDateTime" | "toLocalDateTime" | "toLocalTime" | "toTime",
             [value, rest @ ..],
         ) => {
-            let props = rest.first().map(|format| Value::object([("format", format.clone())]));
+            // A Number is read in a unit (`toDateTime(1700000000000, "milliseconds")`), text
+            // with a format.
+            let prop = if matches!(value, Value::Number(_)) { "unit" } else { "format" };
+            let props = rest.first().map(|arg| Value::object([(prop, arg.clone())]));
             coerce::coerce_as(value.clone(), &name[2..], props.as_ref())
         }
         ("toHex", [value]) => {
