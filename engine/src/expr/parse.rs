@@ -63,6 +63,14 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     };
     if let Some(sep_idx) = header::separator(&parser.tokens) {
         parser.header(&mut script, sep_idx)?;
+    } else if let Some(directive) = header::directive_at_start(&parser.tokens) {
+        // `%dw 2.0` or `output ...` without a `---`: the body was run into the header.
+        return Err(ParseError {
+            message: format!(
+                "Invalid input '{directive}': a header (`%dw`, `output`, `var`, `fun`, `import`, `type`, `ns`) must end with a line `---` before the body"
+            ),
+            loc: Loc { start: parser.tokens[0].start, end: parser.tokens[0].end },
+        });
     }
     script.body = parser.body()?;
     Ok(script)
@@ -1036,5 +1044,26 @@ mod tests {
         let err = parse_script("(1 + ").expect_err("unfinished");
         assert_eq!(err.loc.start, 5);
         assert!(err.message.starts_with("Unexpected end of input"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_header_without_separator_says_so() {
+        for src in [
+            "%dw 2.0\noutput application/json\n{a: 1}",
+            "output application/json\n{a: 1}",
+            "var x = 1\nx + 1",
+            "import * from dw::core::Strings\nupper(\"a\")",
+        ] {
+            let err = parse_script(src).expect_err(src);
+            assert!(
+                err.message.contains("must end with a line `---` before the body"),
+                "{src}: {}",
+                err.message
+            );
+            assert_eq!(err.loc.start, 0, "{src}");
+        }
+        // A body may read names that start a header elsewhere.
+        assert!(parse_script("output").is_err_and(|e| !e.message.contains("---")));
+        assert!(parse_script("{output: 1}.output").is_ok());
     }
 }

@@ -24,6 +24,35 @@ pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
     None
 }
 
+/// The directive a script starts with, when it starts like a header (`%dw 2.0`, `output`,
+/// `var x =`, `fun f(`, `import`, `type T =`, `ns`), for the error of a missing `---`.
+pub(super) fn directive_at_start(tokens: &[Token]) -> Option<&'static str> {
+    let word = |idx: usize| match tokens.get(idx).map(|t| &t.tok) {
+        Some(Tok::Ident(w)) => Some(w.as_str()),
+        _ => None,
+    };
+    let next_is =
+        |punct: &str| matches!(tokens.get(2).map(|t| &t.tok), Some(Tok::Punct(p)) if *p == punct);
+    match (tokens.first().map(|t| &t.tok), word(1)) {
+        (Some(Tok::Punct("%")), Some("dw")) => Some("%dw"),
+        _ => match word(0) {
+            // A body may read a name `output` or `ns`; a header line goes on with a media
+            // type or a namespace prefix and its URI.
+            Some("output") if word(1).is_some() => Some("output"),
+            Some("import")
+                if word(1).is_some()
+                    || matches!(tokens.get(1).map(|t| &t.tok), Some(Tok::Punct("*"))) =>
+            {
+                Some("import")
+            }
+            Some("var") if word(1).is_some() && next_is("=") => Some("var"),
+            Some("fun") if word(1).is_some() && next_is("(") => Some("fun"),
+            Some("type") if word(1).is_some() && next_is("=") => Some("type"),
+            _ => None,
+        },
+    }
+}
+
 impl Parser<'_> {
     pub(super) fn header(&mut self, script: &mut Script, sep_idx: usize) -> PResult<()> {
         let sep_start = self.tokens[sep_idx].start;
