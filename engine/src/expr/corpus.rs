@@ -124,6 +124,7 @@ fn head_matches(expected_head: &str, got: &str) -> bool {
         "Invalid weave version",
         "Unknown content type",
         "Unknown data format",
+        "Option `",
     ];
     let invalid_date = expected_head.ends_with("' is not valid");
     if invalid_date || exact.iter().any(|prefix| expected_head.starts_with(prefix)) {

@@ -7,7 +7,7 @@
 
 use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
 use crate::expr::json;
-use crate::value::Value;
+use crate::value::{MediaType, Value};
 
 /// Why a value could not be written.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +95,48 @@ fn dw_key(key: &str) -> String {
     if plain { key.to_owned() } else { dw_string(key) }
 }
 
+/// The writer properties DataWeave accepts for `mime`, as its error lists them; `None` for a
+/// media type whose writer flowrun does not have (reported elsewhere).
+pub(crate) fn writer_options(mime: &str) -> Option<&'static [&'static str]> {
+    const JSON: &[&str] = &[
+        "writeAttributes",
+        "indent",
+        "encoding",
+        "bufferSize",
+        "skipNullOn",
+        "deferred",
+        "duplicateKeyAsArray",
+    ];
+    const CSV: &[&str] = &[
+        "separator",
+        "encoding",
+        "quote",
+        "escape",
+        "lineSeparator",
+        "bufferSize",
+        "bodyStartLineNumber",
+        "ignoreEmptyLine",
+        "header",
+        "quoteHeader",
+        "headerLineNumber",
+        "quoteValues",
+        "deferred",
+    ];
+    const TEXT: &[&str] = &["encoding", "bufferSize", "deferred"];
+    const DW: &[&str] =
+        &["indent", "ignoreSchema", "onlyData", "maxCollectionSize", "bufferSize", "deferred"];
+    let media_type = MediaType::parse(mime)?;
+    if media_type.is_json() {
+        return Some(JSON);
+    }
+    match media_type.essence().as_str() {
+        "application/csv" | "text/csv" => Some(CSV),
+        "text/plain" | "application/x-www-form-urlencoded" => Some(TEXT),
+        "application/dw" => Some(DW),
+        _ => None,
+    }
+}
+
 /// The CSV writer's properties.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CsvOptions {
@@ -104,21 +146,46 @@ pub(crate) struct CsvOptions {
     pub(crate) separator: char,
     /// Wrap every value in quotes (`quoteValues`, default false).
     pub(crate) quote_values: bool,
+    /// Wrap every header name in quotes (`quoteHeader`, default false).
+    pub(crate) quote_header: bool,
+    /// The quote character (`quote`, default `"`).
+    pub(crate) quote: char,
+    /// The character written before special characters (`escape`, default `\`).
+    pub(crate) escape: char,
+    /// What ends each line (`lineSeparator`, default a line feed).
+    pub(crate) line_separator: String,
 }
 
 impl CsvOptions {
-    /// Options from `output` properties; unknown ones are ignored.
+    /// Options from `output` properties; those that do not change the text are ignored.
     pub(crate) fn from_props(props: &[(String, String)]) -> CsvOptions {
-        let mut options = CsvOptions { header: true, separator: ',', quote_values: false };
+        let mut options = CsvOptions {
+            header: true,
+            separator: ',',
+            quote_values: false,
+            quote_header: false,
+            quote: '"',
+            escape: '\\',
+            line_separator: "\n".to_owned(),
+        };
         for (name, value) in props {
+            let first = value.chars().next();
             match name.as_str() {
                 "header" => options.header = value != "false",
-                "separator" => options.separator = value.chars().next().unwrap_or(','),
+                "separator" => options.separator = first.unwrap_or(','),
                 "quoteValues" => options.quote_values = value == "true",
+                "quoteHeader" => options.quote_header = value == "true",
+                "quote" => options.quote = first.unwrap_or('"'),
+                "escape" => options.escape = first.unwrap_or('\\'),
+                "lineSeparator" => options.line_separator.clone_from(value),
                 _ => {}
             }
         }
         options
+    }
+
+    fn quoted(&self, text: String, quote: bool) -> String {
+        if quote { format!("{q}{text}{q}", q = self.quote) } else { text }
     }
 }
 
@@ -145,14 +212,20 @@ pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteEr
             return Err(WriteError { message, writer: "CSV", excerpt_first: false });
         };
         if idx == 0 && options.header {
-            let keys: Vec<String> = pairs.iter().map(|(k, _)| escape_csv(k, options)).collect();
-            push_line(&mut out, &keys, options.separator);
+            let keys: Vec<String> = pairs
+                .iter()
+                .map(|(k, _)| {
+                    options
+                        .quoted(escape_csv(k, options, options.quote_header), options.quote_header)
+                })
+                .collect();
+            push_line(&mut out, &keys, options);
         }
         let mut fields = Vec::with_capacity(pairs.len());
         for (_, field) in pairs.iter() {
             fields.push(csv_field(field, options)?);
         }
-        push_line(&mut out, &fields, options.separator);
+        push_line(&mut out, &fields, options);
     }
     Ok(out)
 }
@@ -166,24 +239,28 @@ fn csv_field(value: &Value, options: &CsvOptions) -> Result<String, WriteError> 
             excerpt_first: false,
         })?,
     };
-    let escaped = escape_csv(&text, options);
-    Ok(if options.quote_values { format!("\"{escaped}\"") } else { escaped })
+    Ok(options.quoted(escape_csv(&text, options, options.quote_values), options.quote_values))
 }
 
-fn escape_csv(text: &str, options: &CsvOptions) -> String {
+/// A field with its special characters escaped; a separator needs no escape in quotes.
+fn escape_csv(text: &str, options: &CsvOptions, quoted: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c == options.separator || matches!(c, '"' | '\\' | '\n' | '\r') {
-            out.push('\\');
+        if (c == options.separator && !quoted)
+            || c == options.quote
+            || c == options.escape
+            || matches!(c, '\n' | '\r')
+        {
+            out.push(options.escape);
         }
         out.push(c);
     }
     out
 }
 
-fn push_line(out: &mut String, fields: &[String], separator: char) {
-    out.push_str(&fields.join(&separator.to_string()));
-    out.push('\n');
+fn push_line(out: &mut String, fields: &[String], options: &CsvOptions) {
+    out.push_str(&fields.join(&options.separator.to_string()));
+    out.push_str(&options.line_separator);
 }
 
 /// `application/x-www-form-urlencoded`: `key=value` pairs joined by `&`, encoded as Java's

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::expr::ast::{Decl, Import, ImportNames, Lambda, Loc, Output, Script};
 use crate::expr::lex::{Tok, Token};
 use crate::expr::parse::{PResult, ParseError, Parser};
+use crate::expr::writers;
 
 /// The index of the `---` that ends the header: the first one outside any brackets (a
 /// `do { ... --- ... }` block has its own).
@@ -22,6 +23,100 @@ pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
         }
     }
     None
+}
+
+/// The writer properties after an `output` media type: `name=value` pairs separated by
+/// commas or spaces, each value a quoted text (with the escapes of string literals:
+/// `separator="\t"`), a number, `true` or `false`; a name alone means `true`. `offset` is
+/// where `text` starts in the script. Gives each name, its value as text and the name's place.
+fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, Loc)>> {
+    let mut props = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    let error = |at: usize, message: String| ParseError {
+        message,
+        loc: Loc { start: offset + at, end: offset + at + 1 },
+    };
+    loop {
+        while chars.next_if(|(_, c)| c.is_whitespace() || *c == ',').is_some() {}
+        let Some(&(name_start, _)) = chars.peek() else { break };
+        let mut name = String::new();
+        while let Some((_, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || *c == '_') {
+            name.push(c);
+        }
+        if name.is_empty() {
+            let (at, c) = chars.next().unwrap_or((name_start, ' '));
+            return Err(error(at, format!("Invalid input '{c}', expected a writer property name")));
+        }
+        let name_loc = Loc { start: offset + name_start, end: offset + name_start + name.len() };
+        while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
+        if chars.next_if(|(_, c)| *c == '=').is_none() {
+            props.push((name, "true".to_owned(), name_loc));
+            continue;
+        }
+        while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
+        let value = match chars.next() {
+            Some((at, quote @ ('"' | '\''))) => {
+                let mut value = String::new();
+                loop {
+                    match chars.next() {
+                        Some((_, c)) if c == quote => break,
+                        Some((_, '\\')) => match chars.next() {
+                            Some((_, 't')) => value.push('\t'),
+                            Some((_, 'n')) => value.push('\n'),
+                            Some((_, 'r')) => value.push('\r'),
+                            Some((_, 'u')) => {
+                                let hex: String =
+                                    (0..4).filter_map(|_| chars.next()).map(|(_, c)| c).collect();
+                                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                                    Some(c) => value.push(c),
+                                    None => {
+                                        return Err(error(
+                                            at,
+                                            format!("Invalid unicode escape `\\u{hex}`"),
+                                        ));
+                                    }
+                                }
+                            }
+                            Some((_, c)) => value.push(c),
+                            None => break,
+                        },
+                        Some((_, c)) => value.push(c),
+                        None => {
+                            return Err(error(
+                                at,
+                                "Unclosed quote in a writer property".to_owned(),
+                            ));
+                        }
+                    }
+                }
+                value
+            }
+            Some((at, c)) => {
+                let mut value = String::from(c);
+                while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace() && *c != ',') {
+                    value.push(c);
+                }
+                let number = value.parse::<f64>().is_ok();
+                if !number && value != "true" && value != "false" {
+                    return Err(error(
+                        at,
+                        format!(
+                            "Invalid input '{value}', expected a value: a quoted text, a number, true or false"
+                        ),
+                    ));
+                }
+                value
+            }
+            None => {
+                return Err(error(
+                    text.len().saturating_sub(1),
+                    format!("Invalid input: `{name}=` needs a value"),
+                ));
+            }
+        };
+        props.push((name, value, name_loc));
+    }
+    Ok(props)
 }
 
 /// The directive a script starts with, when it starts like a header (`%dw 2.0`, `output`,
@@ -129,23 +224,33 @@ impl Parser<'_> {
     fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
         let end = self.line_end(sep_start);
         let text = &self.src[keyword.end..end];
-        // Properties are separated by commas; whitespace alone is accepted too.
-        let mut words =
-            text.split(|c: char| c == ',' || c.is_whitespace()).filter(|w| !w.is_empty());
         let loc = Loc { start: keyword.start, end };
-        let Some(mime) = words.next() else {
+        let mime_offset = text.len() - text.trim_start().len();
+        let mime = text[mime_offset..].split([',', ' ', '\t', '\r']).next().unwrap_or("");
+        if mime.is_empty() {
             self.bump();
             return Err(self.unexpected("a media type after 'output'"));
-        };
-        let mime_start = keyword.end + text.find(mime).unwrap_or(0);
+        }
+        let mime_start = keyword.end + mime_offset;
         let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
-        let mut props = Vec::new();
-        for word in words {
-            let (name, value) = word.split_once('=').unwrap_or((word, "true"));
-            props.push((name.to_owned(), value.trim_matches(|c| c == '"' || c == '\'').to_owned()));
+        let mime = expand_format_id(mime);
+        let props_start = mime_loc.end;
+        let props = writer_properties(&self.src[props_start..end], props_start)?;
+        if let Some(valid) = writers::writer_options(&mime) {
+            for (name, _, name_loc) in &props {
+                if !valid.contains(&name.as_str()) {
+                    let listed: Vec<String> = valid.iter().map(|o| format!("`{o}`")).collect();
+                    let message = format!(
+                        "Option `{name}` is not valid. Valid options are: {}",
+                        listed.join(", ")
+                    );
+                    return Err(ParseError { message, loc: *name_loc });
+                }
+            }
         }
         self.skip_line(sep_start);
-        Ok(Output { mime: expand_format_id(mime), props, loc, mime_loc })
+        let props = props.into_iter().map(|(name, value, _)| (name, value)).collect();
+        Ok(Output { mime, props, loc, mime_loc })
     }
 
     /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
