@@ -135,9 +135,9 @@ pub(crate) fn is_builtin(name: &str) -> bool {
 pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<Value> {
     // Module functions may be called qualified (`Strings::capitalize`); resolution at load
     // time made sure the name is imported.
-    let name = match name.bytes().rposition(|b| b == b':') {
-        Some(colon) => &name[colon + 1..],
-        None => name,
+    let (qualified, name) = match name.bytes().rposition(|b| b == b':') {
+        Some(colon) => (true, &name[colon + 1..]),
+        None => (false, name),
     };
     // Functions read a Key as the String it holds; only `typeOf` tells them apart.
     let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_))));
@@ -151,7 +151,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             })
             .collect()
     };
-    if eval.imports_modules()
+    if (qualified || eval.imports_modules())
         && let Some(result) = modules::call(eval, name, &args)
     {
         return result;

@@ -133,6 +133,13 @@ impl<'a> Resolver<'a> {
             Some((prefix, function)) => (Some(prefix), function),
             None => (None, name),
         };
+        // A module's full name reaches its functions without an import
+        // (`dw::core::Strings::capitalize("a")`).
+        if let Some(prefix) = prefix
+            && modules::functions_of(prefix).is_some_and(|f| f.contains(&function))
+        {
+            return true;
+        }
         self.imports.iter().any(|import| {
             let has = modules::functions_of(&import.module).is_some_and(|f| f.contains(&function));
             let short = import.module.rsplit("::").next().unwrap_or(&import.module);
