@@ -70,6 +70,14 @@ pub(crate) fn check<'a>(
 
 /// An imported module must be one flowrun has, and named functions must be in it.
 fn check_import(import: &Import) -> Result<(), ParseError> {
+    let renames = match &import.names {
+        ImportNames::Some(names) => names.iter().any(|name| name.contains(" as ")),
+        _ => false,
+    };
+    if renames || import.module.contains(" as ") {
+        let message = "renaming in `import ... as ...` is not supported by flowrun yet; import the name as it is".to_owned();
+        return Err(ParseError { message, loc: import.loc });
+    }
     let Some(functions) = modules::functions_of(&import.module) else {
         let message = format!("flowrun does not support module `{}` yet", import.module);
         return Err(ParseError { message, loc: import.loc });
