@@ -168,7 +168,10 @@ impl Parser<'_> {
                 }
                 Tok::Punct("%") => self.skip_line(sep_start),
                 Tok::Ident(word) if word == "output" => {
-                    script.output = Some(self.output_directive(&token, sep_start)?);
+                    // A second `output` is read (and checked) but, as in DataWeave, the first
+                    // one counts.
+                    let output = self.output_directive(&token, sep_start)?;
+                    script.output.get_or_insert(output);
                 }
                 Tok::Ident(word) if word == "var" => {
                     self.bump();
