@@ -150,7 +150,72 @@ pub struct Expr {
     source: Arc<str>,
     script: Arc<Script>,
     output: OutputFormat,
+    charset: Charset,
     passthrough: Option<Input>,
+}
+
+/// The charset written output is encoded in: UTF-8 unless the `output` directive names
+/// another with `encoding` (`output application/json encoding="ISO-8859-1"`).
+#[derive(Clone, Debug)]
+struct Charset {
+    /// The name as written, which the result's media type carries.
+    name: Option<String>,
+    encoding: &'static encoding_rs::Encoding,
+}
+
+impl Charset {
+    fn of(output: Option<&Output>) -> Result<Charset, ParseError> {
+        let utf8 = Charset { name: None, encoding: encoding_rs::UTF_8 };
+        let Some(output) = output else { return Ok(utf8) };
+        let Some((_, name)) = output.props.iter().find(|(prop, _)| prop == "encoding") else {
+            return Ok(utf8);
+        };
+        let encoding = encoding_rs::Encoding::for_label(name.as_bytes()).ok_or_else(|| {
+            ParseError { message: format!("Charset {name} is not supported"), loc: output.loc }
+        })?;
+        Ok(Charset { name: Some(name.clone()), encoding })
+    }
+
+    /// The media type's `charset` parameter.
+    fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or("UTF-8")
+    }
+
+    /// `text` in this charset; a character it cannot hold becomes `?`, as in Java.
+    fn encode(&self, text: String) -> Bytes {
+        let encoding = self.encoding;
+        if encoding == encoding_rs::UTF_8 {
+            return Bytes::from(text);
+        }
+        if encoding == encoding_rs::UTF_16BE || encoding == encoding_rs::UTF_16LE {
+            // Java's `UTF-16` writes big-endian after a byte-order mark.
+            let plain_utf16 = self.label().eq_ignore_ascii_case("UTF-16");
+            let big_endian = plain_utf16 || encoding == encoding_rs::UTF_16BE;
+            let mut out = Vec::with_capacity(text.len() * 2 + 2);
+            if plain_utf16 {
+                out.extend_from_slice(&[0xFE, 0xFF]);
+            }
+            for unit in text.encode_utf16() {
+                let bytes = if big_endian { unit.to_be_bytes() } else { unit.to_le_bytes() };
+                out.extend_from_slice(&bytes);
+            }
+            return Bytes::from(out);
+        }
+        let mut encoder = encoding.new_encoder();
+        let mut out = Vec::with_capacity(text.len() + 16);
+        let mut rest = text.as_str();
+        loop {
+            let (result, read) =
+                encoder.encode_from_utf8_to_vec_without_replacement(rest, &mut out, true);
+            rest = &rest[read..];
+            match result {
+                encoding_rs::EncoderResult::InputEmpty => break,
+                encoding_rs::EncoderResult::Unmappable(_) => out.push(b'?'),
+                encoding_rs::EncoderResult::OutputFull => out.reserve(rest.len() + 16),
+            }
+        }
+        Bytes::from(out)
+    }
 }
 
 /// An input that a script only hands on (`#[payload]`, `#[vars.x]`).
@@ -222,10 +287,14 @@ impl Expr {
             loc: Loc { start: 0, end: 0 },
             mime_loc: Loc { start: 0, end: 0 },
         });
-        let output = output_format(script.output.as_ref().or(default_output.as_ref()))
-            .map_err(to_diagnostic)?;
+        let declared = script.output.as_ref().or(default_output.as_ref());
+        let mut output = output_format(declared).map_err(to_diagnostic)?;
+        let charset = Charset::of(declared).map_err(to_diagnostic)?;
+        if let OutputFormat::Json { media_type, .. } = &mut output {
+            *media_type = media_type.clone().with_charset(charset.label());
+        }
         let passthrough = passthrough(&script, &output);
-        Ok(Expr { source: source.into(), script: Arc::new(script), output, passthrough })
+        Ok(Expr { source: source.into(), script: Arc::new(script), output, charset, passthrough })
     }
 
     /// The source text.
@@ -255,7 +324,8 @@ impl Expr {
                 let text = json::write_checked(&value, *options).map_err(|message| {
                     self.render(eval::Fail::at(self.script.body.loc, message))
                 })?;
-                Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type.clone()))
+                let bytes = self.charset.encode(text);
+                Ok(TypedValue::new(Value::Binary(bytes), media_type.clone()))
             }
             OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
             OutputFormat::Csv(options) => {
@@ -299,8 +369,8 @@ impl Expr {
     ) -> Result<TypedValue, EvalError> {
         let err = match text {
             Ok(text) => {
-                let media_type = media_type.with_charset("UTF-8");
-                return Ok(TypedValue::new(Value::Binary(Bytes::from(text)), media_type));
+                let media_type = media_type.with_charset(self.charset.label());
+                return Ok(TypedValue::new(Value::Binary(self.charset.encode(text)), media_type));
             }
             Err(err) => err,
         };
@@ -640,6 +710,25 @@ mod tests {
         shareable::<Expr>();
         shareable::<ValueExpr>();
         shareable::<Template>();
+    }
+
+    #[test]
+    fn output_is_written_in_the_encoding_the_directive_names() {
+        let event = event("{}");
+        let written = |source: &str| eval_in(source, &event).expect("evaluates");
+        let latin = written("output application/json encoding=\"ISO-8859-1\" --- {a: \"\u{e9}\"}");
+        assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"{\n  \"a\": \"\xe9\"\n}")));
+        assert_eq!(latin.media_type.to_string(), "application/json; charset=ISO-8859-1");
+        // Java's `UTF-16`: a byte-order mark, then big-endian units.
+        let utf16 = written("output text/plain encoding=\"UTF-16\" --- \"\u{e9}\"");
+        assert_eq!(utf16.value, Value::Binary(Bytes::from_static(&[0xFE, 0xFF, 0x00, 0xE9])));
+        assert_eq!(utf16.media_type.to_string(), "text/plain; charset=UTF-16");
+        // Characters the charset lacks become `?`.
+        let latin = written("output text/plain encoding=\"ISO-8859-1\" --- \"a\u{3a9}\"");
+        assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"a?")));
+        let err = eval_in("output application/json encoding=\"nope\" --- 1", &event)
+            .expect_err("unknown charset");
+        assert_eq!(err.message, "charset nope is not supported");
     }
 
     #[test]
