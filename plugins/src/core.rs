@@ -129,7 +129,7 @@ fn eval(
     cx: &StepContext<'_>,
     label: Option<&MediaType>,
 ) -> Result<TypedValue, MuleError> {
-    let scope = Scope::of(event, cx.properties);
+    let scope = Scope::of(event, cx.properties).in_flow(cx.app_name, cx.flow_name);
     let mut result = value.eval(&scope).map_err(|err| expression_error(&err.message, value))?;
     if let Some(label) = label {
         result.media_type = label.clone();
@@ -254,7 +254,7 @@ impl Processor for Logger {
             }
             let text = match &self.message {
                 Some(template) => {
-                    let scope = Scope::of(event, cx.properties);
+                    let scope = Scope::of(event, cx.properties).in_flow(cx.app_name, cx.flow_name);
                     template.render(&scope).map_err(|err| {
                         MuleError::expression(format!(
                             "\"{}\n\nTrace:\n  at main (Unknown)\"",

@@ -201,7 +201,7 @@ impl Processor for Transform {
         Box::pin(async move {
             // Every script reads the event as it was: evaluate all, then apply.
             let (payload, attributes, vars) = {
-                let scope = Scope::of(event, cx.properties);
+                let scope = Scope::of(event, cx.properties).in_flow(cx.app_name, cx.flow_name);
                 let eval = |script: &ValueExpr| -> Result<TypedValue, MuleError> {
                     script.eval(&scope).map_err(|err| expression_error(&err.message, script))
                 };

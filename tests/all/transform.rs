@@ -97,3 +97,47 @@ fn metadata_selectors_read_the_payload_media_type_and_bytes() {
     // The bytes as received, spacing included.
     assert_eq!(printed["vars"]["raw"], payload);
 }
+
+#[test]
+fn flow_and_app_bindings_name_where_the_script_runs() {
+    const NAMES_APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <flow name="outer">
+    <set-variable variableName="outerFlow" value="#[flow.name]"/>
+    <flow-ref name="inner"/>
+    <flow-ref name="part"/>
+    <ee:transform>
+      <ee:variables>
+        <ee:set-variable variableName="app"><![CDATA[%dw 2.0
+output application/java
+---
+app.name ++ " " ++ app.encoding]]></ee:set-variable>
+      </ee:variables>
+    </ee:transform>
+    <logger message="running #[flow.name]"/>
+  </flow>
+  <flow name="inner">
+    <set-variable variableName="innerFlow" value="#[flow.name]"/>
+  </flow>
+  <sub-flow name="part">
+    <set-variable variableName="subFlow" value="#[flow.name]"/>
+  </sub-flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-names");
+    let mule = dir.0.join("names-app/src/main/mule");
+    std::fs::create_dir_all(&mule).expect("create src/main/mule");
+    std::fs::write(mule.join("app.xml"), NAMES_APP).expect("write the app");
+    let output = run_flowrun(&dir.0.join("names-app"), &["call", ".", "--flow", "outer"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("`flowrun call` prints JSON");
+    assert_eq!(printed["vars"]["outerFlow"], "outer");
+    assert_eq!(printed["vars"]["innerFlow"], "inner");
+    // In a sub-flow, the sub-flow that holds the step (its root container, as in Mule).
+    assert_eq!(printed["vars"]["subFlow"], "part");
+    // A project folder's app is named after the folder.
+    assert_eq!(printed["vars"]["app"], "names-app UTF-8");
+    assert!(stderr.contains("running outer"), "{stderr}");
+}

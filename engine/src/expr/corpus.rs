@@ -36,6 +36,8 @@ fn check(case: &Json) -> Result<(), String> {
         correlation_id: "corr-1",
         properties: &NoProperties,
         inputs: &[],
+        app_name: "corpus",
+        flow_name: "corpus-flow",
     };
     let expected_error = expect["error"].as_str();
     let expr = match Expr::compile(script, Span::new(FileId(0), 0, 0)) {

@@ -585,6 +585,13 @@ impl Eval<'_> {
             }
             "error" => Ok(self.scope.error.map_or(Value::Null, |e| e.to_value())),
             "correlationId" => Ok(Value::string(self.scope.correlation_id)),
+            // Mule's `flow` and `app` bindings, as far as flowrun has them.
+            "flow" => Ok(Value::object([("name", Value::string(self.scope.flow_name))])),
+            "app" => Ok(Value::object([
+                ("name", Value::string(self.scope.app_name)),
+                ("encoding", Value::string("UTF-8")),
+                ("standalone", Value::Bool(false)),
+            ])),
             "message" => {
                 let payload = self.payload()?;
                 let attributes = self.attributes()?;

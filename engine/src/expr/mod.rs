@@ -85,6 +85,10 @@ pub struct Scope<'a> {
     /// Extra inputs visible by name, for scripts compiled with [`Expr::compile_with`] and
     /// [`ScriptOptions::inputs`] (`flowrun dw -i name=file`); empty inside flows.
     pub inputs: &'a [(String, TypedValue)],
+    /// `app.name`: the app's name, empty when not known.
+    pub app_name: &'a str,
+    /// `flow.name`: the name of the flow running, empty when not known.
+    pub flow_name: &'a str,
 }
 
 impl<'a> Scope<'a> {
@@ -98,7 +102,15 @@ impl<'a> Scope<'a> {
             correlation_id: &event.correlation_id,
             properties,
             inputs: &[],
+            app_name: "",
+            flow_name: "",
         }
+    }
+
+    /// The same scope, in flow `flow_name` of app `app_name` (`flow.name`, `app.name`).
+    #[must_use]
+    pub fn in_flow(self, app_name: &'a str, flow_name: &'a str) -> Scope<'a> {
+        Scope { app_name, flow_name, ..self }
     }
 
     /// The scope of a script run outside any flow (`flowrun dw`, tests): `payload` and the
@@ -114,6 +126,8 @@ impl<'a> Scope<'a> {
             correlation_id: "",
             properties: &crate::props::NoProperties,
             inputs,
+            app_name: "",
+            flow_name: "",
         }
     }
 }

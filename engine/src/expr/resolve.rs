@@ -13,7 +13,7 @@ use crate::expr::{funcs, modules};
 
 /// The names Mule puts in scope of every expression.
 const MULE_BINDINGS: &[&str] =
-    &["payload", "vars", "attributes", "error", "correlationId", "message"];
+    &["payload", "vars", "attributes", "error", "correlationId", "message", "flow", "app"];
 
 /// The names of DataWeave's types, which are values too (`typeOf(x) == Number`). flowrun
 /// has no Type values: each is the String of its name, which is also what `typeOf` gives.
@@ -49,8 +49,7 @@ pub(crate) fn is_function_name(name: &str) -> bool {
 }
 
 /// Mule bindings that flowrun does not provide yet; using one is a load error that says so.
-const UNSUPPORTED_BINDINGS: &[&str] =
-    &["app", "mule", "server", "flow", "authentication", "dataType"];
+const UNSUPPORTED_BINDINGS: &[&str] = &["mule", "server", "authentication", "dataType"];
 
 /// Checks every name of `script`, where `inputs` are extra names bound by the caller and
 /// `mule_bindings` tells whether Mule's names (`payload`, `vars`, ..., and `p`) are known.

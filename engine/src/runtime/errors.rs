@@ -56,7 +56,8 @@ impl OnError {
             return false;
         }
         let Some(when) = &self.when else { return true };
-        let scope = Scope::of(event, run.app.properties.as_ref());
+        let scope =
+            Scope::of(event, run.app.properties.as_ref()).in_flow(&run.app.name, run.flow_name);
         match when.eval(&scope) {
             Ok(value) => value.value == crate::value::Value::Bool(true),
             Err(err) => {

@@ -147,7 +147,8 @@ impl ScatterGather {
             Some(var) => {
                 // As with `flow-ref`, a target keeps the event as it was and stores the
                 // result in one variable.
-                let scope = Scope::of(&merged, run.app.properties.as_ref());
+                let scope = Scope::of(&merged, run.app.properties.as_ref())
+                    .in_flow(&run.app.name, run.flow_name);
                 let value = self.target_value.eval(&scope).map_err(|err| {
                     fail(MuleError::expression_failed(&err.message, self.target_value.source()))
                 })?;

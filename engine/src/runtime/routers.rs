@@ -82,7 +82,8 @@ impl Router {
             Router::RaiseError { error_type, description } => {
                 let description = match description {
                     Some(template) => {
-                        let scope = Scope::of(event, run.app.properties.as_ref());
+                        let scope = Scope::of(event, run.app.properties.as_ref())
+                            .in_flow(&run.app.name, run.flow_name);
                         template.render(&scope).map_err(|err| {
                             Failure::new(
                                 MuleError::expression_failed(&err.message, template.source()),
@@ -119,7 +120,7 @@ impl Router {
 /// Evaluates a `when`: a Boolean, a String read as Java's `Boolean.parseBoolean` does, or
 /// null (false), as Mule's expression manager converts them; anything else fails.
 fn condition_holds(condition: &Expr, event: &Event, run: &Run<'_>) -> Result<bool, MuleError> {
-    let scope = Scope::of(event, run.app.properties.as_ref());
+    let scope = Scope::of(event, run.app.properties.as_ref()).in_flow(&run.app.name, run.flow_name);
     let value = condition
         .eval(&scope)
         .map_err(|err| MuleError::expression_failed(&err.message, condition.source()))?;
@@ -145,7 +146,8 @@ impl Foreach {
         run: &Run<'_>,
     ) -> Result<(), Failure> {
         let collection = {
-            let scope = Scope::of(event, run.app.properties.as_ref());
+            let scope =
+                Scope::of(event, run.app.properties.as_ref()).in_flow(&run.app.name, run.flow_name);
             let value = match &self.collection {
                 Some(expr) => expr
                     .eval(&scope)
@@ -243,7 +245,8 @@ async fn flow_ref(
     match target {
         None => *event = called,
         Some(var) => {
-            let scope = Scope::of(&called, run.app.properties.as_ref());
+            let scope = Scope::of(&called, run.app.properties.as_ref())
+                .in_flow(&run.app.name, run.flow_name);
             let value = target_value.eval(&scope).map_err(|err| {
                 Failure::new(
                     MuleError::expression_failed(&err.message, target_value.source()),
@@ -279,7 +282,8 @@ async fn until_successful(
     run: &Run<'_>,
 ) -> Result<(), Failure> {
     let number = |expr: &ValueExpr, what: &str| -> Result<u64, MuleError> {
-        let scope = Scope::of(event, run.app.properties.as_ref());
+        let scope =
+            Scope::of(event, run.app.properties.as_ref()).in_flow(&run.app.name, run.flow_name);
         let value = expr
             .eval(&scope)
             .map_err(|err| MuleError::expression_failed(&err.message, expr.source()))

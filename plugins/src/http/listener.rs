@@ -147,7 +147,11 @@ impl Responses {
 
     /// The response to a finished flow; if that cannot be built, the error response to that.
     fn to_success(&self, event: &Event, runner: &FlowRunner) -> Response<Full<Bytes>> {
-        match self.success.success(event, runner.properties()) {
+        match self.success.success(
+            event,
+            runner.properties(),
+            (runner.app_name(), runner.flow_name()),
+        ) {
             Ok(response) => response,
             Err(error) => self.to_failure(event.clone(), error, runner),
         }
@@ -162,7 +166,12 @@ impl Responses {
     ) -> Response<Full<Bytes>> {
         let error = Arc::new(error);
         event.error = Some(error.clone());
-        match self.failure.failure(&event, &error, runner.properties()) {
+        match self.failure.failure(
+            &event,
+            &error,
+            runner.properties(),
+            (runner.app_name(), runner.flow_name()),
+        ) {
             Ok(response) => response,
             Err(build_error) => {
                 tracing::error!(

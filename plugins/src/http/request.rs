@@ -290,7 +290,7 @@ impl Processor for HttpRequest {
         cx: &'a StepContext<'a>,
     ) -> BoxFuture<'a, Result<(), MuleError>> {
         Box::pin(async move {
-            let outgoing = self.prepare(event, cx.properties)?;
+            let outgoing = self.prepare(event, cx)?;
             let incoming = self.send(&outgoing).await?;
             if !self.settings.validator.accepts(incoming.status) {
                 let method = outgoing.method.as_str();
@@ -309,12 +309,8 @@ impl Processor for HttpRequest {
 }
 
 impl HttpRequest {
-    fn prepare(
-        &self,
-        event: &Event,
-        properties: &dyn PropertyLookup,
-    ) -> Result<Outgoing, MuleError> {
-        let scope = Scope::of(event, properties);
+    fn prepare(&self, event: &Event, cx: &StepContext<'_>) -> Result<Outgoing, MuleError> {
+        let scope = Scope::of(event, cx.properties).in_flow(cx.app_name, cx.flow_name);
         let method_text = eval_text(&self.exprs.method, &scope, "method")?;
         let method = reqwest::Method::from_bytes(method_text.as_bytes()).map_err(|_| {
             MuleError::new(ErrorType::unknown(), format!("`{method_text}` is not an HTTP method"))

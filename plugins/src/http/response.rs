@@ -77,8 +77,9 @@ impl ResponseBuilder {
         &self,
         event: &Event,
         properties: &dyn PropertyLookup,
+        (app_name, flow_name): (&str, &str),
     ) -> Result<Response<Full<Bytes>>, MuleError> {
-        let scope = Scope::of(event, properties);
+        let scope = Scope::of(event, properties).in_flow(app_name, flow_name);
         self.respond(&scope, StatusCode::OK, None, BodySource::Payload(&event.message.payload))
     }
 
@@ -88,8 +89,9 @@ impl ResponseBuilder {
         event: &Event,
         error: &MuleError,
         properties: &dyn PropertyLookup,
+        (app_name, flow_name): (&str, &str),
     ) -> Result<Response<Full<Bytes>>, MuleError> {
-        let scope = Scope::of(event, properties);
+        let scope = Scope::of(event, properties).in_flow(app_name, flow_name);
         let default_reason = Some(ReasonPhrase::from_static(SERVER_ERROR));
         self.respond(
             &scope,
@@ -225,7 +227,8 @@ mod tests {
     #[test]
     fn default_success_writes_the_payload_with_its_media_type() {
         let payload = TypedValue::new(Value::string("{}"), MediaType::json().with_charset("UTF-8"));
-        let response = ResponseBuilder::default().success(&event(payload), &NoProperties).unwrap();
+        let response =
+            ResponseBuilder::default().success(&event(payload), &NoProperties, ("", "")).unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()[CONTENT_TYPE], "application/json; charset=UTF-8");
         assert!(response.extensions().get::<ReasonPhrase>().is_none());
@@ -233,14 +236,16 @@ mod tests {
 
     #[test]
     fn null_and_any_payloads_go_out_without_content_type() {
-        let response =
-            ResponseBuilder::default().success(&event(TypedValue::null()), &NoProperties).unwrap();
+        let response = ResponseBuilder::default()
+            .success(&event(TypedValue::null()), &NoProperties, ("", ""))
+            .unwrap();
         assert!(response.headers().get(CONTENT_TYPE).is_none());
         let any = TypedValue::new(
             Value::Binary(Bytes::from_static(b"x")),
             MediaType::any().with_charset("UTF-8"),
         );
-        let response = ResponseBuilder::default().success(&event(any), &NoProperties).unwrap();
+        let response =
+            ResponseBuilder::default().success(&event(any), &NoProperties, ("", "")).unwrap();
         assert!(response.headers().get(CONTENT_TYPE).is_none());
     }
 
@@ -248,7 +253,7 @@ mod tests {
     fn default_failure_is_500_server_error_with_the_description() {
         let error = MuleError::new(ErrorType::unknown(), "it broke");
         let response = ResponseBuilder::default()
-            .failure(&event(TypedValue::null()), &error, &NoProperties)
+            .failure(&event(TypedValue::null()), &error, &NoProperties, ("", ""))
             .unwrap();
         assert_eq!(response.status(), 500);
         assert_eq!(
@@ -266,17 +271,18 @@ mod tests {
             ..ResponseBuilder::default()
         };
         let payload = TypedValue::new(Value::string("x"), MediaType::text());
-        let response = builder.success(&event(payload.clone()), &NoProperties).unwrap();
+        let response = builder.success(&event(payload.clone()), &NoProperties, ("", "")).unwrap();
         assert_eq!(response.status(), 201);
         assert_eq!(response.extensions().get::<ReasonPhrase>().unwrap().as_bytes(), b"Made");
 
         let builder = ResponseBuilder { status: literal("204"), ..ResponseBuilder::default() };
-        let response = builder.success(&event(payload), &NoProperties).unwrap();
+        let response = builder.success(&event(payload), &NoProperties, ("", "")).unwrap();
         assert_eq!(response.status(), 204);
         assert!(response.headers().get(CONTENT_TYPE).is_none());
 
         let builder = ResponseBuilder { status: literal("abc"), ..ResponseBuilder::default() };
-        let error = builder.success(&event(TypedValue::null()), &NoProperties).unwrap_err();
+        let error =
+            builder.success(&event(TypedValue::null()), &NoProperties, ("", "")).unwrap_err();
         assert_eq!(error.description, "`abc` is not a status code of 200 or more");
     }
 }
