@@ -1420,18 +1420,12 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
     let (Some(a), Some(b)) = (coerce_number(&left), coerce_number(&right)) else {
         return Err(arithmetic_error(op, left, right));
     };
-    let integers = a.is_integer() && b.is_integer();
     let result = match op {
-        BinOp::Add => a + b,
-        BinOp::Sub => a - b,
-        BinOp::Mul => a * b,
+        BinOp::Add => num::add(&a, &b),
+        BinOp::Sub => num::subtract(&a, &b),
+        BinOp::Mul => num::multiply(&a, &b),
         _ => num::divide(&a, &b).ok_or("Division by zero")?,
     };
-    // DataWeave computes with whole numbers when both operands are whole, so an exponent
-    // written in an operand does not survive: `1e2 * 3` is 300, while `1e2 * 1.5` is 1.5E+2.
-    if integers && result.fractional_digit_count() < 0 {
-        return Ok(Value::Number(result.with_scale(0)));
-    }
     Ok(Value::Number(result))
 }
 

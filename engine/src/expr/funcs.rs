@@ -920,10 +920,14 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
     if name == "avg" && items.is_empty() {
         return Err("Division by zero".into());
     }
-    let mut total = BigDecimal::zero();
+    // The first item starts the total (not a zero), as `sum` does: `avg([2e50, 4e50])` keeps
+    // the exponent, `3E+50`.
+    let mut total: Option<BigDecimal> = None;
     for item in items.iter() {
-        total += coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
+        let number = coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
+        total = Some(total.map_or(number.clone(), |total| num::add(&total, &number)));
     }
+    let mut total = total.unwrap_or_default();
     if name == "avg" {
         total = num::divide(&total, &BigDecimal::from(items.len() as u64)).unwrap_or_default();
     }
@@ -936,7 +940,7 @@ fn sum(items: &[Value]) -> Result<Value, String> {
     let mut total = items[0].clone();
     for item in &items[1..] {
         match (coerce_number(item), coerce_number(&total)) {
-            (Some(a), Some(b)) => total = Value::Number(a + b),
+            (Some(a), Some(b)) => total = Value::Number(num::add(&a, &b)),
             _ => return Err(eval::arithmetic_error(BinOp::Add, item.clone(), total)),
         }
     }
@@ -1155,7 +1159,11 @@ fn pow(base: &BigDecimal, exponent: &BigDecimal) -> EResult<Value> {
     if exponent == 0 {
         return Ok(index(1));
     }
-    Ok(Value::Number(base.powi(exponent)))
+    // Exactly, as Java's `BigDecimal.pow`: the digits raised, the scale multiplied
+    // (`pow(1e10, 1)` is `1E+10`, `pow(10, 1000)` has all its 1001 digits).
+    let (digits, scale) = base.as_bigint_and_exponent();
+    let power = u32::try_from(exponent).expect("exponent checked to be at most 100000");
+    Ok(Value::Number(BigDecimal::new(digits.pow(power), scale * exponent)))
 }
 
 /// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.

@@ -7,6 +7,7 @@
 
 use std::num::NonZeroU64;
 
+use bigdecimal::num_bigint::BigInt;
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 /// Significant digits kept by division, as Java's `MathContext.DECIMAL128`.
@@ -47,11 +48,81 @@ pub(crate) fn java_string(number: &BigDecimal) -> String {
     format!("{sign}{first}{fraction}E{exp_sign}{adjusted}")
 }
 
+/// `lhs + rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn add(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs + rhs,
+        None => exact_sum(lhs, rhs, false),
+    }
+}
+
+/// `lhs - rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn subtract(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs - rhs,
+        None => exact_sum(lhs, rhs, true),
+    }
+}
+
+/// `lhs * rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn multiply(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs * rhs,
+        // Digits times digits, scales added, as Java does: the `bigdecimal` crate takes a
+        // factor equal to one as the identity, so `1e19 * 1.0` would lose the `.0`.
+        None => {
+            let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+                (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+            BigDecimal::new(lhs_digits * rhs_digits, lhs_scale + rhs_scale)
+        }
+    }
+}
+
+/// `lhs + rhs` (or `lhs - rhs`) at the larger of the two scales, as Java's `BigDecimal` adds.
+/// The `bigdecimal` crate returns the other operand when one is zero, scale and all, so
+/// `2e50 + 0` would keep an exponent that Java's sum (scale 0) does not have.
+fn exact_sum(lhs: &BigDecimal, rhs: &BigDecimal, subtract: bool) -> BigDecimal {
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let scale = lhs_scale.max(rhs_scale);
+    let widen = |digits: BigInt, from: i64| {
+        let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
+        digits * BigInt::from(10).pow(shift)
+    };
+    let (lhs_digits, rhs_digits) = (widen(lhs_digits, lhs_scale), widen(rhs_digits, rhs_scale));
+    let digits = if subtract { lhs_digits - rhs_digits } else { lhs_digits + rhs_digits };
+    BigDecimal::new(digits, scale)
+}
+
+/// Both operands without their scale, when both are whole and within `min..=max`.
+///
+/// DataWeave computes with Java integers when both operands are whole numbers that fit
+/// one (`long` for `+ - *`, `int` for `/`), and with `BigDecimal`s, scales included,
+/// otherwise. So an exponent written in an operand is lost in the first case and kept in
+/// the second: `1e2 * 3` is 300 and `1e9 / 1e5` is 10000, while `2e50 * 2` is `4E+50`,
+/// `1e10 / 1e5` is `1E+5` (Java's preferred scale, -10 less -5) and `1e2 * 1.5` is `1.5E+2`.
+fn whole_operands(
+    lhs: &BigDecimal,
+    rhs: &BigDecimal,
+    min: i64,
+    max: i64,
+) -> Option<(BigDecimal, BigDecimal)> {
+    let (min, max) = (BigDecimal::from(min), BigDecimal::from(max));
+    let fits = |n: &BigDecimal| n.is_integer() && *n >= min && *n <= max;
+    (fits(lhs) && fits(rhs)).then(|| (lhs.with_scale(0), rhs.with_scale(0)))
+}
+
 /// `lhs / rhs`, rounded half-even to 34 significant digits; `None` when dividing by zero.
+/// Whole operands that fit a Java `int` lose their scale first (see [`whole_operands`]).
 pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
     if rhs.is_zero() {
         return None;
     }
+    let whole = whole_operands(lhs, rhs, i32::MIN.into(), i32::MAX.into());
+    let (lhs, rhs) = match &whole {
+        Some((lhs, rhs)) => (lhs, rhs),
+        None => (lhs, rhs),
+    };
     let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
     let quotient = (lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven);
     if &quotient * rhs != *lhs {
@@ -269,6 +340,19 @@ mod tests {
         assert_eq!(format("5", "$#,##0.00"), "$5.00");
         assert_eq!(format("1.5", "00.###"), "01.5");
         assert_eq!(format("1234", "#,###"), "1,234");
+    }
+
+    #[test]
+    fn whole_operands_compute_as_java_integers() {
+        let n = |text: &str| -> BigDecimal { text.parse().expect("number") };
+        assert_eq!(to_dw_string(&multiply(&n("1e2"), &n("3"))), "300");
+        assert_eq!(to_dw_string(&multiply(&n("2e50"), &n("2"))), "4E+50");
+        assert_eq!(to_dw_string(&multiply(&n("1e19"), &n("1.0"))), "1.0E+19");
+        assert_eq!(to_dw_string(&add(&n("2e50"), &n("0"))), format!("2{}", "0".repeat(50)));
+        assert_eq!(to_dw_string(&subtract(&n("2e50"), &n("2e50"))), "0");
+        let quotient = |a: &str, b: &str| divide(&n(a), &n(b)).map(|q| to_dw_string(&q));
+        assert_eq!(quotient("1e9", "1e5").as_deref(), Some("10000"));
+        assert_eq!(quotient("1e10", "1e5").as_deref(), Some("1E+5"));
     }
 
     #[test]
