@@ -514,7 +514,7 @@ impl Eval<'_> {
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
-                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
+                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::Type(name.into())),
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
         }
@@ -617,6 +617,9 @@ impl Eval<'_> {
             return Ok(text.clone());
         }
         let value = self.read(key)?;
+        if let Value::Type(name) = &value {
+            return Err(Fail::at(key.loc, format!("Type `Type<{name}>` cannot be used as Key")));
+        }
         match text_part(&value) {
             Some(text) => Ok(text.into()),
             None => Err(Fail::at(key.loc, cannot_coerce(&value, "Key"))),
@@ -914,6 +917,7 @@ fn text_part(value: &Value) -> Option<String> {
     match value {
         Value::String(_)
         | Value::Key(_)
+        | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
         | Value::Temporal(_) => coerce_string(value),
@@ -1231,6 +1235,7 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
         Value::Object(pairs) => pick(pairs.len()).map(|i| pairs[i].1.clone()),
         Value::String(_)
         | Value::Key(_)
+        | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
         | Value::Temporal(_) => {
@@ -1261,7 +1266,7 @@ fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
             }
             Found::Value(Value::array(part))
         })),
-        Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) => {
+        Value::String(_) | Value::Key(_) | Value::Type(_) | Value::Number(_) | Value::Bool(_) => {
             let text = coerce_string(value).unwrap_or_default();
             let chars: Vec<char> = text.chars().collect();
             Ok(slice(chars.len()).map_or_else(nothing, |(a, b, reverse)| {
@@ -1370,10 +1375,16 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
-        // A String compared with a null, an array or an object is coerced to that type,
-        // which fails as a coercion (`Cannot coerce String ("a") to Array`).
-        (Value::String(s), other @ (Value::Null | Value::Array(_) | Value::Object(_)))
-        | (other @ (Value::Null | Value::Array(_) | Value::Object(_)), Value::String(s)) => {
+        // A String compared with a null, an array, an object or a type is coerced to that
+        // type, which fails as a coercion (`Cannot coerce String ("a") to Array`).
+        (
+            Value::String(s),
+            other @ (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_)),
+        )
+        | (
+            other @ (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_)),
+            Value::String(s),
+        ) => {
             Err(Fail::unplaced(format!(
                 "Cannot coerce String ({}) to {}",
                 dw_repr(&Value::String(s.clone())),
@@ -1494,7 +1505,7 @@ pub(crate) fn key_as_string(value: &Value) -> Value {
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) | Value::Key(s) => Some(s.to_string()),
+        Value::String(s) | Value::Key(s) | Value::Type(s) => Some(s.to_string()),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
@@ -1520,6 +1531,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Number(_) => "Number",
         Value::String(_) => "String",
         Value::Key(_) => "Key",
+        Value::Type(_) => "Type",
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
@@ -1558,7 +1570,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::String(s) | Value::Key(s) => {
+        Value::String(s) | Value::Key(s) | Value::Type(s) => {
             let mut out = String::new();
             json::write_string(&mut out, s);
             out

@@ -136,14 +136,14 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     // Module functions may be called qualified (`Strings::capitalize`); resolution at load
     // time made sure the name is imported.
     let name = name.rsplit_once(':').map_or(name, |(_, last)| last);
-    // Functions read a Key as the String it holds; only `typeOf` tells them apart.
-    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_))));
+    // Functions read a Key or a Type as the String it holds; only `typeOf` tells them apart.
+    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_) | Value::Type(_))));
     let args: Vec<Arg> = if name == "typeOf" || !has_key {
         args
     } else {
         args.into_iter()
             .map(|arg| match arg {
-                Arg::Value(Value::Key(key)) => Arg::Value(Value::String(key)),
+                Arg::Value(Value::Key(text) | Value::Type(text)) => Arg::Value(Value::String(text)),
                 other => other,
             })
             .collect()
@@ -258,7 +258,7 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
                 ("attributes", attributes),
             ])
         }),
-        "typeOf" => Ok(Value::string(type_name(value))),
+        "typeOf" => Ok(Value::Type(type_name(value).into())),
         "unzip" => unzip(value),
         // A String holding a number is read as one, as for other Number parameters.
         "isInteger" | "isDecimal" => match coerce_number(value) {
@@ -796,7 +796,7 @@ fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String>
     let Some(first) = keys.next() else { return Ok(()) };
     let comparable = |a: &Value, b: &Value| match (a, b) {
         (Value::Temporal(x), Value::Temporal(y)) => time::compare(x, y).is_some(),
-        (Value::Null | Value::Array(_) | Value::Object(_), _) => false,
+        (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_), _) => false,
         _ => type_name(a) == type_name(b),
     };
     for key in keys {
