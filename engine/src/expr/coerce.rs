@@ -7,7 +7,7 @@ use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
-use crate::expr::{num, time};
+use crate::expr::{number_format, time};
 use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
@@ -45,12 +45,17 @@ pub(crate) fn coerce_as(
             Some(Value::string(formatted.map_err(caused_by)?))
         }
         ("String", Value::Number(n)) if format.is_some() => {
-            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let formatted = number_format::format(n, format.unwrap_or_default(), locale);
+            let caused_by = |reason: String| {
+                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
+            };
+            Some(Value::string(formatted.map_err(caused_by)?))
         }
         ("Number", Value::String(text)) if format.is_some() => {
             let format = format.unwrap_or_default();
             let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
-            let number = num::parse_formatted(text, format, locale).ok_or_else(|| {
+            let number = number_format::parse(text, format, locale).ok_or_else(|| {
                 format!("Unable to coerce `{text}` as Number using `{format}` as format.")
             })?;
             Some(Value::Number(number))

@@ -1384,13 +1384,11 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         | (
             other @ (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_)),
             Value::String(s),
-        ) => {
-            Err(Fail::unplaced(format!(
-                "Cannot coerce String ({}) to {}",
-                dw_repr(&Value::String(s.clone())),
-                type_name(other)
-            )))
-        }
+        ) => Err(Fail::unplaced(format!(
+            "Cannot coerce String ({}) to {}",
+            dw_repr(&Value::String(s.clone())),
+            type_name(other)
+        ))),
         _ => Err(Fail::unplaced(incomparable(lhs, rhs))),
     }
 }

@@ -49,6 +49,7 @@ mod json;
 mod lex;
 mod modules;
 mod num;
+mod number_format;
 mod parse;
 mod readers;
 mod resolve;

@@ -214,16 +214,15 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         },
         // The rest of dw::util::Coercions is `as` with a format (or, from a date to a
         // Number, a unit), which is how DataWeave defines them.
-        ("toNumber", [Value::String(text), Value::String(pattern), ..]) => {
-            parse_decimal(text, pattern).ok_or_else(|| {
-                format!("Unable to coerce `{text}` as Number using `{pattern}` as format.")
-            })
-        }
-        ("toString" | "toNumber", [value, format, ..]) => {
+        ("toString" | "toNumber", [value, format, rest @ ..]) => {
             let is_unit = name == "toNumber" && matches!(value, Value::Temporal(_));
             let prop = if is_unit { "unit" } else { "format" };
             let target = if name == "toString" { "String" } else { "Number" };
-            coerce::coerce_as(value.clone(), target, Some(&Value::object([(prop, format.clone())])))
+            let mut props = vec![(prop, format.clone())];
+            if let Some(locale) = rest.first() {
+                props.push(("locale", locale.clone()));
+            }
+            coerce::coerce_as(value.clone(), target, Some(&Value::object(props)))
         }
         ("toArray", [Value::String(text)]) => {
             Ok(Value::array(text.chars().map(|c| Value::string(c.to_string()))))
@@ -399,19 +398,6 @@ fn merge_with(source: &Value, target: &Value) -> Option<Value> {
 /// Reads text written with a Java `DecimalFormat` pattern (`"1,234.5"` with `"#,##0.0"`):
 /// the pattern's literal prefix and suffix are dropped, grouping commas ignored, and a
 /// percent divided by 100. `None` when what is left is not a number.
-fn parse_decimal(text: &str, pattern: &str) -> Option<Value> {
-    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
-    let start = pattern.find(is_digit_char).unwrap_or(0);
-    let end = pattern.rfind(is_digit_char).map_or(pattern.len(), |idx| idx + 1);
-    let (prefix, suffix) = (&pattern[..start], &pattern[end..]);
-    let unquote = |affix: &str| affix.replace(['\'', '%'], "");
-    let body = text.trim().strip_prefix(unquote(prefix).as_str())?;
-    let body = body.strip_suffix(unquote(suffix).as_str())?.trim_end_matches('%');
-    let number: BigDecimal = body.replace(',', "").parse().ok()?;
-    let percent = prefix.contains('%') || suffix.contains('%');
-    Some(Value::Number(if percent { number / BigDecimal::from(100) } else { number }))
-}
-
 fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
     match value {
         Value::Binary(bytes) => Ok(bytes.to_vec()),

@@ -165,55 +165,6 @@ pub(crate) fn from_double(x: f64) -> Result<BigDecimal, String> {
     text.parse::<BigDecimal>().map_err(|err| err.to_string())
 }
 
-/// Formats a number with a Java `DecimalFormat` pattern, as `as String {format: ...}` does:
-/// `0` and `#` digits, `,` grouping, `.` fraction, `%` (times 100), and literal text before
-/// and after. Rounds half-up, as the reference engine does.
-pub(crate) fn format_decimal(number: &BigDecimal, pattern: &str) -> Result<String, String> {
-    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
-    let start =
-        pattern.find(is_digit_char).ok_or_else(|| format!("Invalid number format `{pattern}`"))?;
-    let end = pattern.rfind(is_digit_char).map_or(start, |idx| idx + 1);
-    let (prefix, body, suffix) = (&pattern[..start], &pattern[start..end], &pattern[end..]);
-    let (int_pattern, frac_pattern) = body.split_once('.').unwrap_or((body, ""));
-    let min_int = int_pattern.chars().filter(|&c| c == '0').count();
-    let group = int_pattern.rfind(',').map(|idx| int_pattern.len() - idx - 1).filter(|&g| g > 0);
-    let min_frac = frac_pattern.chars().take_while(|&c| c == '0').count();
-    let max_frac = frac_pattern.chars().filter(|&c| c == '0' || c == '#').count();
-
-    let percent = prefix.contains('%') || suffix.contains('%');
-    let scaled = if percent { number * BigDecimal::from(100) } else { number.clone() };
-    let rounded = scaled.with_scale_round(max_frac as i64, RoundingMode::HalfUp);
-    let negative = rounded < BigDecimal::zero();
-    let digits = rounded.abs().as_bigint_and_exponent().0.to_string();
-    let digits = format!("{digits:0>width$}", width = max_frac + 1);
-    let (int_digits, frac_digits) = digits.split_at(digits.len() - max_frac);
-
-    let int_digits = int_digits.trim_start_matches('0');
-    let mut int_text = format!("{int_digits:0>min_int$}");
-    let frac_text = frac_digits.trim_end_matches('0');
-    let frac_text = format!("{frac_text:0<min_frac$}");
-    if int_text.is_empty() && frac_text.is_empty() {
-        int_text.push('0');
-    }
-    if let Some(size) = group {
-        int_text = group_digits(&int_text, size);
-    }
-    let sign = if negative { "-" } else { "" };
-    let point = if frac_text.is_empty() { "" } else { "." };
-    Ok(format!("{sign}{prefix}{int_text}{point}{frac_text}{suffix}"))
-}
-
-fn group_digits(digits: &str, size: usize) -> String {
-    let mut out = String::new();
-    for (idx, c) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(size) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Parses a number the way DataWeave coerces a String to a Number.
 pub(crate) fn parse(text: &str) -> Option<BigDecimal> {
     let text = text.trim();
@@ -234,70 +185,6 @@ pub(crate) const MAX_EXPONENT: i64 = 10_000;
 /// Whether a number's scale stays within [`MAX_EXPONENT`] either way.
 pub(crate) fn in_range(number: &BigDecimal) -> bool {
     number.fractional_digit_count().abs() <= MAX_EXPONENT
-}
-
-/// Reads `text` written in a `DecimalFormat` pattern (`as Number {format: "#,##0.00"}`):
-/// the pattern's prefix and suffix, digits with grouping separators, a decimal separator,
-/// a negative subpattern (`#;(#)`), and `%` (the value divided by 100). `locale` `de`,
-/// `fr`, `es`, `it`, `pt` and `nl` swap the separators (`1.234,5`). `None` when the text
-/// does not fit.
-pub(crate) fn parse_formatted(
-    text: &str,
-    pattern: &str,
-    locale: Option<&str>,
-) -> Option<BigDecimal> {
-    let comma_decimal = locale.is_some_and(|locale| {
-        let language = locale.split(['_', '-']).next().unwrap_or_default();
-        ["de", "fr", "es", "it", "pt", "nl"].contains(&language)
-    });
-    let (group, decimal) = if comma_decimal { ('.', ',') } else { (',', '.') };
-    let (positive, negative) = match pattern.split_once(';') {
-        Some((positive, negative)) => (positive, Some(negative)),
-        None => (pattern, None),
-    };
-    let read = |subpattern: &str, negate: bool| -> Option<BigDecimal> {
-        let is_body = |c: char| matches!(c, '0' | '#' | ',' | '.');
-        let start = subpattern.find(is_body).unwrap_or(subpattern.len());
-        let end = subpattern.rfind(is_body).map_or(start, |idx| idx + 1);
-        let (prefix, suffix) = (&subpattern[..start], &subpattern[end..]);
-        let percent = prefix.contains('%') || suffix.contains('%');
-        let body = text.strip_prefix(prefix.replace('\'', "").as_str())?;
-        let body = body.strip_suffix(suffix.replace('\'', "").as_str())?;
-        let (body, negate) = match (body.strip_prefix('-'), negative) {
-            (Some(rest), None) => (rest, !negate),
-            _ => (body, negate),
-        };
-        let mut digits = String::new();
-        let mut seen_decimal = false;
-        for c in body.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                c if c == group && !seen_decimal => {}
-                c if c == decimal && !seen_decimal => {
-                    seen_decimal = true;
-                    digits.push('.');
-                }
-                // Without a suffix, Java's `DecimalFormat.parse` reads the number at the start
-                // of the text and ignores the rest (`1,234.50 EUR` is 1234.5).
-                _ if suffix.is_empty() => break,
-                _ => return None,
-            }
-        }
-        if !digits.chars().any(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let mut number: BigDecimal = digits.parse().ok()?;
-        if percent {
-            number = number / BigDecimal::from(100);
-        }
-        Some(if negate { -number } else { number })
-    };
-    if let Some(negative) = negative
-        && let Some(number) = read(negative, true)
-    {
-        return Some(number);
-    }
-    read(positive, false)
 }
 
 #[cfg(test)]
@@ -324,22 +211,6 @@ mod tests {
         assert_eq!(dw("0.000001"), "0.000001");
         assert_eq!(dw("1.5e-10"), "1.5E-10");
         assert_eq!(dw("12345678901234567890"), "12345678901234567890");
-    }
-
-    #[test]
-    fn decimal_format_patterns() {
-        let format = |n: &str, pattern: &str| {
-            format_decimal(&n.parse().expect("number"), pattern).expect("valid pattern")
-        };
-        assert_eq!(format("0.5", ".00"), ".50");
-        assert_eq!(format("0", "#"), "0");
-        assert_eq!(format("1234567.891", "#,##0.00"), "1,234,567.89");
-        assert_eq!(format("2.5", "0"), "3");
-        assert_eq!(format("-1.234", "0.0"), "-1.2");
-        assert_eq!(format("0.256", "0.0%"), "25.6%");
-        assert_eq!(format("5", "$#,##0.00"), "$5.00");
-        assert_eq!(format("1.5", "00.###"), "01.5");
-        assert_eq!(format("1234", "#,###"), "1,234");
     }
 
     #[test]

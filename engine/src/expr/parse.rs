@@ -522,7 +522,8 @@ impl Parser<'_> {
             }
             Tok::Ident(word) if !is_reserved(word) && self.peek_at(1) == &Tok::Punct(":") => {
                 self.bump();
-                return self.bare_pair(Node::new(NodeKind::Str(word.as_str().into()), loc), loc.start);
+                return self
+                    .bare_pair(Node::new(NodeKind::Str(word.as_str().into()), loc), loc.start);
             }
             Tok::Ident(word) => return self.word(word.clone(), loc),
             Tok::Punct("(") => {

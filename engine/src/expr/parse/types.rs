@@ -12,7 +12,6 @@ use crate::expr::lex::Tok;
 use crate::expr::parse::{PResult, ParseError, Parser};
 use crate::expr::resolve::TYPE_NAMES;
 
-
 /// What a type expression names, as far as `as` and `is` can use it.
 #[derive(Clone, Debug)]
 pub(crate) struct TypeRef {
