@@ -14,7 +14,7 @@ use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{coerce, funcs, json, num, resolve, time};
+use crate::expr::{coerce, funcs, json, num, resolve, time, utf16};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -1239,9 +1239,8 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
         | Value::Number(_)
         | Value::Bool(_)
         | Value::Temporal(_) => {
-            let text = coerce_string(value).unwrap_or_default();
-            let chars: Vec<char> = text.chars().collect();
-            pick(chars.len()).map(|i| Value::string(chars[i].to_string()))
+            let units = utf16::units(&coerce_string(value).unwrap_or_default());
+            pick(units.len()).map(|i| Value::string(utf16::to_text(&units[i..=i])))
         }
         _ => None,
     };
@@ -1267,15 +1266,13 @@ fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
             Found::Value(Value::array(part))
         })),
         Value::String(_) | Value::Key(_) | Value::Type(_) | Value::Number(_) | Value::Bool(_) => {
-            let text = coerce_string(value).unwrap_or_default();
-            let chars: Vec<char> = text.chars().collect();
-            Ok(slice(chars.len()).map_or_else(nothing, |(a, b, reverse)| {
-                let part: String = if reverse {
-                    chars[a..=b].iter().rev().collect()
-                } else {
-                    chars[a..=b].iter().collect()
-                };
-                Found::Value(Value::string(part))
+            let units = utf16::units(&coerce_string(value).unwrap_or_default());
+            Ok(slice(units.len()).map_or_else(nothing, |(a, b, reverse)| {
+                let mut part = units[a..=b].to_vec();
+                if reverse {
+                    part.reverse();
+                }
+                Found::Value(Value::string(utf16::to_text(&part)))
             }))
         }
         other => {

@@ -14,7 +14,7 @@ use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{json, modules, num, readers, time, writers};
+use crate::expr::{json, modules, num, readers, time, utf16, writers};
 use crate::value::Value;
 
 /// Every function name [`call`] knows.
@@ -421,7 +421,7 @@ fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value
         Value::Null => return Ok(Value::Null),
         other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
     };
-    let char_idx = |byte_idx: usize| index(text[..byte_idx].chars().count());
+    let char_idx = |byte_idx: usize| index(utf16::index_at(&text, byte_idx));
     let result = match name {
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
@@ -544,41 +544,43 @@ fn apply_higher_order(
         }
         ("filter", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
             // Scalars are filtered as their text, character by character.
-            let text = coerce_string(subject).unwrap_or_default();
-            let mut out = String::new();
-            for (idx, c) in text.chars().enumerate() {
-                let keep = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+            let units = utf16::units(&coerce_string(subject).unwrap_or_default());
+            let mut kept = Vec::new();
+            for (idx, &unit) in units.iter().enumerate() {
+                let part = Value::string(utf16::to_text(&[unit]));
+                let keep = eval.apply(lambda, vec![part, index(idx)])?;
                 if criterion(keep).map_err(|value| Fail::plain(if_condition_error(&value)))? {
-                    out.push(c);
+                    kept.push(unit);
                 }
             }
-            Value::string(out)
+            Value::string(utf16::to_text(&kept))
         }
         ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
         ("reduce", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
             // A string is reduced character by character; an empty one with no initial
             // accumulator gives itself.
             let text = coerce_string(subject).unwrap_or_default();
-            let chars: Vec<Value> = text.chars().map(|c| Value::string(c.to_string())).collect();
+            let chars: Vec<Value> = utf16::unit_texts(&text).into_iter().map(Value::string).collect();
             if chars.is_empty() && !lambda.defaults.get(1).is_some_and(Option::is_some) {
                 return Ok(Some(Value::string("")));
             }
             return reduce(eval, lambda, &chars).map(Some);
         }
         ("groupBy", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            let text = coerce_string(subject).unwrap_or_default();
-            let mut groups: Vec<(Arc<str>, String)> = Vec::new();
-            for (idx, c) in text.chars().enumerate() {
-                let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+            let units = utf16::units(&coerce_string(subject).unwrap_or_default());
+            let mut groups: Vec<(Arc<str>, Vec<u16>)> = Vec::new();
+            for (idx, &unit) in units.iter().enumerate() {
+                let part = Value::string(utf16::to_text(&[unit]));
+                let key = eval.apply(lambda, vec![part, index(idx)])?;
                 let key: Arc<str> =
                     coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, chars)) => chars.push(c),
-                    None => groups.push((key, c.to_string())),
+                    Some((_, group)) => group.push(unit),
+                    None => groups.push((key, vec![unit])),
                 }
             }
             Value::Object(Arc::new(
-                groups.into_iter().map(|(k, s)| (k, Value::string(s))).collect(),
+                groups.into_iter().map(|(k, units)| (k, Value::string(utf16::to_text(&units)))).collect(),
             ))
         }
         ("distinctBy" | "orderBy" | "groupBy", Value::Object(pairs)) => {
@@ -827,7 +829,7 @@ fn size_of(value: &Value) -> Result<Value, String> {
         Value::Array(items) => items.len(),
         Value::Object(pairs) => pairs.len(),
         Value::Binary(bytes) => bytes.len(),
-        other => coerce_string(other).map_or(0, |s| s.chars().count()),
+        other => coerce_string(other).map_or(0, |s| utf16::len(&s)),
     };
     Ok(index(size))
 }
@@ -1078,7 +1080,7 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     };
     let text = coerce_string(lhs).unwrap_or_default();
     let mut parts: Vec<String> = if separator.is_empty() {
-        text.chars().map(String::from).collect()
+        utf16::unit_texts(&text)
     } else {
         text.split(separator.as_str()).map(str::to_owned).collect()
     };
@@ -1180,10 +1182,10 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
             let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
             // Only positions of characters count: an empty part is found at 0 and at the
-            // last character, and never in an empty text (as the reference engine does).
-            let n_chars = text.chars().count();
-            let char_idx = byte_idx.map(|idx| text[..idx].chars().count().min(n_chars.max(1) - 1));
-            char_idx.filter(|_| n_chars > 0)
+            // last code unit, and never in an empty text (as the reference engine does).
+            let n_units = utf16::len(&text);
+            let unit_idx = byte_idx.map(|idx| utf16::index_at(&text, idx).min(n_units.max(1) - 1));
+            unit_idx.filter(|_| n_units > 0)
         }
     };
     Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
@@ -1200,11 +1202,12 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         _ => {
             let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
             let (text, part) = text_and_part("find", lhs, rhs, &combinations)?;
-            // As with `indexOf`, an empty part is found at each character, not after the last.
-            let hits = text
-                .match_indices(part.as_str())
-                .filter(|(idx, _)| *idx < text.len())
-                .map(|(idx, _)| index(text[..idx].chars().count()));
+            // As with `indexOf`, an empty part is found at each code unit, not after the last.
+            if part.is_empty() {
+                return Ok(Value::array((0..utf16::len(&text)).map(index)));
+            }
+            let hits =
+                text.match_indices(part.as_str()).map(|(idx, _)| index(utf16::index_at(&text, idx)));
             Ok(Value::array(hits))
         }
     }

@@ -54,6 +54,7 @@ mod parse;
 mod readers;
 mod resolve;
 mod time;
+mod utf16;
 mod time_pattern;
 mod writers;
 
