@@ -560,7 +560,8 @@ fn apply_higher_order(
             // A string is reduced character by character; an empty one with no initial
             // accumulator gives itself.
             let text = coerce_string(subject).unwrap_or_default();
-            let chars: Vec<Value> = utf16::unit_texts(&text).into_iter().map(Value::string).collect();
+            let chars: Vec<Value> =
+                utf16::unit_texts(&text).into_iter().map(Value::string).collect();
             if chars.is_empty() && !lambda.defaults.get(1).is_some_and(Option::is_some) {
                 return Ok(Some(Value::string("")));
             }
@@ -580,7 +581,10 @@ fn apply_higher_order(
                 }
             }
             Value::Object(Arc::new(
-                groups.into_iter().map(|(k, units)| (k, Value::string(utf16::to_text(&units)))).collect(),
+                groups
+                    .into_iter()
+                    .map(|(k, units)| (k, Value::string(utf16::to_text(&units))))
+                    .collect(),
             ))
         }
         ("distinctBy" | "orderBy" | "groupBy", Value::Object(pairs)) => {
@@ -1206,8 +1210,9 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             if part.is_empty() {
                 return Ok(Value::array((0..utf16::len(&text)).map(index)));
             }
-            let hits =
-                text.match_indices(part.as_str()).map(|(idx, _)| index(utf16::index_at(&text, idx)));
+            let hits = text
+                .match_indices(part.as_str())
+                .map(|(idx, _)| index(utf16::index_at(&text, idx)));
             Ok(Value::array(hits))
         }
     }

@@ -54,8 +54,8 @@ mod parse;
 mod readers;
 mod resolve;
 mod time;
-mod utf16;
 mod time_pattern;
+mod utf16;
 mod writers;
 
 use std::sync::{Arc, OnceLock};
