@@ -330,8 +330,9 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Date", "Date"])),
         },
         "mod" => match (coerce_number(lhs), coerce_number(rhs)) {
-            (Some(a), Some(b)) if !b.is_zero() => Ok(Value::Number(a % b)),
-            (Some(_), Some(_)) => Err("Division by zero".into()),
+            (Some(a), Some(b)) => {
+                num::remainder(&a, &b).map(Value::Number).ok_or_else(|| "Division by zero".into())
+            }
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),

@@ -7,7 +7,7 @@
 
 use std::num::NonZeroU64;
 
-use bigdecimal::num_bigint::BigInt;
+use bigdecimal::num_bigint::{BigInt, BigUint};
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 /// Significant digits kept by division, as Java's `MathContext.DECIMAL128`.
@@ -112,8 +112,13 @@ fn whole_operands(
     (fits(lhs) && fits(rhs)).then(|| (lhs.with_scale(0), rhs.with_scale(0)))
 }
 
-/// `lhs / rhs`, rounded half-even to 34 significant digits; `None` when dividing by zero.
-/// Whole operands that fit a Java `int` lose their scale first (see [`whole_operands`]).
+/// `lhs / rhs` as DataWeave divides; `None` when dividing by zero.
+///
+/// A quotient with a finite decimal expansion is exact, at the scale Java's `BigDecimal`
+/// prefers (the dividend's less the divisor's, or the smallest above it that holds all the
+/// digits: `1 / 0.1` is `1E+1`, `1.0 / 4` is `0.25`); any other is rounded half-even to 34
+/// significant digits (`1 / 3`), as Java's `MathContext.DECIMAL128`. Whole operands that
+/// fit a Java `int` lose their scale first (see [`whole_operands`]).
 pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
     if rhs.is_zero() {
         return None;
@@ -123,20 +128,77 @@ pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
         Some((lhs, rhs)) => (lhs, rhs),
         None => (lhs, rhs),
     };
-    let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
-    let quotient = (lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven);
-    if &quotient * rhs != *lhs {
-        return Some(quotient);
+    if let Some(exact) = exact_quotient(lhs, rhs) {
+        return Some(exact);
     }
-    // An exact quotient has the scale Java prefers, the dividend's less the divisor's, or the
-    // smallest one that holds all its digits: `1 / 0.1` is `1E+1`, `1.0 / 4` is `0.25`.
-    let preferred = lhs.fractional_digit_count() - rhs.fractional_digit_count();
-    let exact = quotient.normalized();
-    Some(if exact.fractional_digit_count() < preferred {
-        exact.with_scale(preferred)
+    let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
+    Some((lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven))
+}
+
+/// `lhs / rhs` when its decimal expansion ends, at Java's preferred scale; `None` otherwise.
+///
+/// The quotient of the digits ends when the divisor's digits, without the factors they share
+/// with the dividend's, are a product of twos and fives; then `k` more decimal places hold it.
+fn exact_quotient(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let mut rest = (&rhs_digits / gcd(&lhs_digits, &rhs_digits)).magnitude().clone();
+    let (two, five) = (BigUint::from(2u8), BigUint::from(5u8));
+    let mut n_twos = 0u32;
+    while (&rest % &two).is_zero() {
+        rest /= &two;
+        n_twos += 1;
+    }
+    let mut n_fives = 0u32;
+    while (&rest % &five).is_zero() {
+        rest /= &five;
+        n_fives += 1;
+    }
+    if rest != BigUint::from(1u8) {
+        return None;
+    }
+    let places = n_twos.max(n_fives);
+    let digits = lhs_digits * BigInt::from(10).pow(places) / rhs_digits;
+    Some(BigDecimal::new(digits, lhs_scale - rhs_scale + i64::from(places)))
+}
+
+fn gcd(a: &BigInt, b: &BigInt) -> BigInt {
+    let (mut a, mut b) = (a.magnitude().clone(), b.magnitude().clone());
+    while !b.is_zero() {
+        let r = &a % &b;
+        a = b;
+        b = r;
+    }
+    BigInt::from(a)
+}
+
+/// `lhs mod rhs` as Java's `BigDecimal.remainder`: `lhs` less the whole quotient times `rhs`,
+/// with the sign of `lhs` and the scale Java gives it (`38.96e4 mod 7e6` keeps `3.896E+5`).
+/// Unlike the other operators, whole operands keep their scale (`2e1 mod 30` is `2E+1`).
+pub(crate) fn remainder(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
+    if rhs.is_zero() {
+        return None;
+    }
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let scale = lhs_scale.max(rhs_scale);
+    let widen = |digits: BigInt, from: i64| {
+        let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
+        digits * BigInt::from(10).pow(shift)
+    };
+    let quotient = widen(lhs_digits, lhs_scale) / widen(rhs_digits.clone(), rhs_scale);
+    // Java's whole quotient has the preferred scale, or the smallest above it that holds it.
+    let preferred = lhs_scale - rhs_scale;
+    let quotient_scale = if preferred >= 0 || quotient.is_zero() {
+        preferred
     } else {
-        exact
-    })
+        let digits = quotient.magnitude().to_string();
+        let n_zeros = digits.len() - digits.trim_end_matches('0').len();
+        preferred.max(-i64::try_from(n_zeros).unwrap_or(i64::MAX))
+    };
+    let product = BigDecimal::new(&quotient * rhs_digits, rhs_scale);
+    let result_scale = lhs_scale.max(quotient_scale + rhs_scale);
+    Some(exact_sum(lhs, &product, true).with_scale(result_scale))
 }
 
 /// The number DataWeave makes of a Java `double` result (`sqrt`, `pow` with a fraction):
@@ -224,6 +286,24 @@ mod tests {
         let quotient = |a: &str, b: &str| divide(&n(a), &n(b)).map(|q| to_dw_string(&q));
         assert_eq!(quotient("1e9", "1e5").as_deref(), Some("10000"));
         assert_eq!(quotient("1e10", "1e5").as_deref(), Some("1E+5"));
+        let long = "12345678901234567890123456789012345678901234567890";
+        assert_eq!(
+            quotient(long, "3").as_deref(),
+            Some("4115226300411522630041152263004115226300411522630")
+        );
+    }
+
+    #[test]
+    fn remainders_keep_java_scales() {
+        let rem = |a: &str, b: &str| {
+            let (a, b): (BigDecimal, BigDecimal) = (a.parse().expect("a"), b.parse().expect("b"));
+            remainder(&a, &b).map(|r| to_dw_string(&r))
+        };
+        assert_eq!(rem("38.96e4", "6412001").as_deref(), Some("3.896E+5"));
+        assert_eq!(rem("2e1", "30").as_deref(), Some("2E+1"));
+        assert_eq!(rem("5", "0.3").as_deref(), Some("0.2"));
+        assert_eq!(rem("-7", "3").as_deref(), Some("-1"));
+        assert_eq!(rem("1", "0"), None);
     }
 
     #[test]
