@@ -30,27 +30,46 @@ pub(crate) fn format(
     Ok(format!("{prefix}{body}{suffix}"))
 }
 
-/// Reads `text` written in `pattern`, as Java's `DecimalFormat.parse` does: the affixes of
-/// the positive or negative subpattern, digits with the locale's grouping separators (when
-/// the pattern groups), its decimal separator and an exponent; text after the number is
-/// ignored when the pattern has no suffix (`12abc` is 12). `None` when the text does not fit.
+/// Reads `text` written in `pattern`, as Java's `DecimalFormat.parse` does: the prefix of
+/// the positive or the negative form (the longer where both fit), digits with the locale's
+/// grouping separators (when the pattern groups), its decimal separator and an exponent,
+/// then that form's suffix (again the longer where both fit); text after it is ignored
+/// (`12abc` in `#` is 12). `None` when the text does not fit.
 pub(crate) fn parse(text: &str, pattern: &str, locale: Option<&str>) -> Option<BigDecimal> {
     let pattern = Pattern::parse(pattern).ok()?;
     let symbols = symbols(locale);
-    let read = |negative: bool| -> Option<BigDecimal> {
-        let (prefix, suffix) = pattern.affixes(negative, &symbols);
-        let (number, rest) = pattern.read_digits(text.strip_prefix(prefix.as_str())?, &symbols)?;
-        if !suffix.is_empty() && rest != suffix {
-            return None;
-        }
-        Some(match pattern.multiplier {
-            1 => number,
-            multiplier => number / BigDecimal::from(multiplier),
-        })
+    let (positive_prefix, positive_suffix) = pattern.affixes(false, &symbols);
+    let (negative_prefix, negative_suffix) = pattern.affixes(true, &symbols);
+    let (positive, negative) = longer_of(
+        text.starts_with(&positive_prefix).then_some(positive_prefix.len()),
+        text.starts_with(&negative_prefix).then_some(negative_prefix.len()),
+    );
+    let prefix_len = if positive { positive_prefix.len() } else { negative_prefix.len() };
+    if !positive && !negative {
+        return None;
+    }
+    let (number, rest) = pattern.read_digits(&text[prefix_len..], &symbols)?;
+    let (positive, negative) = longer_of(
+        (positive && rest.starts_with(&positive_suffix)).then_some(positive_suffix.len()),
+        (negative && rest.starts_with(&negative_suffix)).then_some(negative_suffix.len()),
+    );
+    if positive == negative {
+        return None;
+    }
+    let number = match pattern.multiplier {
+        1 => number,
+        multiplier => number / BigDecimal::from(multiplier),
     };
-    match read(true) {
-        Some(number) => Some(-number),
-        None => read(false),
+    Some(if negative { -number } else { number })
+}
+
+/// Which of two affixes that may fit `parse` keeps: both, or only the longer when both fit
+/// and one is longer, as Java decides.
+fn longer_of(positive: Option<usize>, negative: Option<usize>) -> (bool, bool) {
+    match (positive, negative) {
+        (Some(p), Some(n)) if p > n => (true, false),
+        (Some(p), Some(n)) if p < n => (false, true),
+        (p, n) => (p.is_some(), n.is_some()),
     }
 }
 
@@ -584,6 +603,11 @@ mod tests {
         assert_eq!(read("-5", "0;(0)", None), None);
         assert_eq!(read("#5", "'#'0", None).as_deref(), Some("5"));
         assert_eq!(read("1,234", "0", None).as_deref(), Some("1"));
+        assert_eq!(read("5 EUR and more", "0 EUR", None).as_deref(), Some("5"));
+        assert_eq!(
+            read("-1,235\u{415}3 u", "-##0.0E0 'u';-#", Some("uk")).as_deref(),
+            Some("1235")
+        );
         assert_eq!(read("50,5%", "0.0%", Some("de")).as_deref(), Some("0.505"));
         assert_eq!(read("\u{2212}5", "0", Some("sv")).as_deref(), Some("-5"));
     }
