@@ -44,10 +44,10 @@ pub(crate) fn parse(text: &str, pattern: &str, locale: Option<&str>) -> Option<B
         text.starts_with(&positive_prefix).then_some(positive_prefix.len()),
         text.starts_with(&negative_prefix).then_some(negative_prefix.len()),
     );
-    let prefix_len = if positive { positive_prefix.len() } else { negative_prefix.len() };
     if !positive && !negative {
         return None;
     }
+    let prefix_len = if positive { positive_prefix.len() } else { negative_prefix.len() };
     let (number, rest) = pattern.read_digits(&text[prefix_len..], &symbols)?;
     let (positive, negative) = longer_of(
         (positive && rest.starts_with(&positive_suffix)).then_some(positive_suffix.len()),
@@ -95,8 +95,10 @@ fn symbols(locale: Option<&str>) -> Symbols {
     let (language, region) = tag.split_once('-').unwrap_or((&tag, ""));
     let region = region.split('-').next().unwrap_or_default();
     match (language, region) {
-        ("de" | "it", "ch") => of("\u{2019}", ".", "-"),
-        ("de", "at") | ("pt", "pt") | ("fr", "ca") => of(NBSP, ",", "-"),
+        ("de", "ch" | "li") | ("it", "ch") => of("\u{2019}", ".", "-"),
+        // Portuguese is Brazil's unless a region says otherwise (`pt-PT`, `pt-AO`).
+        ("de", "at") | ("fr", "ca") => of(NBSP, ",", "-"),
+        ("pt", region) if !region.is_empty() && region != "br" => of(NBSP, ",", "-"),
         ("es", "mx" | "us") => of(",", ".", "-"),
         ("de" | "es" | "it" | "pt" | "nl" | "da" | "ro" | "tr" | "id" | "vi" | "sr" | "ca", _)
         | ("is", _) => of(".", ",", "-"),
