@@ -372,23 +372,36 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
         }
         Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
     };
+    let mut piece = |groups: Value| -> EResult<String> {
+        match replacement {
+            Arg::Fun(lambda) => {
+                let result = eval.apply(lambda, vec![groups])?;
+                coerce_string(&result)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))
+            }
+            Arg::Value(value) => {
+                coerce_string(value).ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))
+            }
+            Arg::Regex(_) => Err(Fail::unplaced("`with` takes a string or a function")),
+        }
+    };
+    if regex.as_str().is_empty() && !matches!(target, Arg::Regex(_)) {
+        // An empty text is found before each UTF-16 code unit and at the end, as Java's
+        // `String.replace` finds it, so the halves of `😀` are parted (see `utf16.rs`).
+        let mut out: Vec<u16> = Vec::new();
+        for unit in utf16::units(&text) {
+            out.extend(piece(Value::array([Value::string("")]))?.encode_utf16());
+            out.push(unit);
+        }
+        out.extend(piece(Value::array([Value::string("")]))?.encode_utf16());
+        return Ok(Value::string(utf16::to_text(&out)));
+    }
     let mut out = String::new();
     let mut last = 0;
     for captures in regex.captures_iter(&text) {
         let whole = captures.get(0).expect("group 0 is the whole match");
         out.push_str(&text[last..whole.start()]);
-        let piece = match replacement {
-            Arg::Fun(lambda) => {
-                let groups = captures_value(&captures);
-                let result = eval.apply(lambda, vec![groups])?;
-                coerce_string(&result)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))?
-            }
-            Arg::Value(value) => coerce_string(value)
-                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?,
-            Arg::Regex(_) => return Err(Fail::unplaced("`with` takes a string or a function")),
-        };
-        out.push_str(&piece);
+        out.push_str(&piece(captures_value(&captures))?);
         last = whole.end();
     }
     out.push_str(&text[last..]);
@@ -1084,7 +1097,7 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
     };
     let text = coerce_string(lhs).unwrap_or_default();
-    let mut parts: Vec<String> = if separator.is_empty() {
+    let mut parts: Vec<String> = if separator.is_empty() && !text.is_empty() {
         utf16::unit_texts(&text)
     } else {
         text.split(separator.as_str()).map(str::to_owned).collect()

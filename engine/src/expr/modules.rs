@@ -631,10 +631,9 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
             Value::array(lines.into_iter().flat_map(|l| l.split('\r')).map(Value::string))
         }
         ("collapse", [_]) => Value::array(collapse(text).into_iter().map(Value::string)),
-        ("countMatches", [_, part]) => {
-            let hits = text.match_indices(part.as_str()).filter(|(idx, _)| *idx < text.len());
-            index(hits.count())
-        }
+        // An empty part is found at each code unit, not after the last.
+        ("countMatches", [_, part]) if part.is_empty() => index(utf16::len(text)),
+        ("countMatches", [_, part]) => index(text.match_indices(part.as_str()).count()),
         ("charCode", [_]) => match text.chars().next() {
             Some(c) => index(c as usize),
             None => return Some(Err("Unexpected empty string.".to_owned())),
