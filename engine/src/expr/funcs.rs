@@ -440,9 +440,10 @@ fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
         "splitBy" => {
-            // Trailing empty parts are dropped, as Java's `split` drops them.
+            // Trailing empty parts are dropped, as Java's `split` drops them (all of them,
+            // unless the text is empty).
             let mut parts: Vec<&str> = regex.split(&text).collect();
-            while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
+            while !text.is_empty() && parts.last().is_some_and(|part| part.is_empty()) {
                 parts.pop();
             }
             Value::array(parts.into_iter().map(Value::string))
@@ -1097,12 +1098,16 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
     };
     let text = coerce_string(lhs).unwrap_or_default();
-    let mut parts: Vec<String> = if separator.is_empty() && !text.is_empty() {
+    let mut parts: Vec<String> = if text.is_empty() {
+        vec![String::new()]
+    } else if separator.is_empty() {
         utf16::unit_texts(&text)
     } else {
         text.split(separator.as_str()).map(str::to_owned).collect()
     };
-    while parts.last().is_some_and(String::is_empty) && parts.len() > 1 {
+    // Trailing empty parts are dropped, as Java's `split` drops them, all of them (`"a"
+    // splitBy "a"` is `[]`) unless the text is empty (`""` gives `[""]`).
+    while parts.last().is_some_and(String::is_empty) && !text.is_empty() {
         parts.pop();
     }
     Ok(Value::array(parts.into_iter().map(Value::string)))
