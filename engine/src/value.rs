@@ -28,6 +28,10 @@ pub enum Value {
     /// The key of an object's pair, as `keysOf` and `$$` of `mapObject` give it: text
     /// that is not a String, so `==` with a String is false (`~=` is true).
     Key(Arc<str>),
+    /// A type as a value, named (`Number`, `Array`): what `typeOf` gives and what a type name
+    /// written as an expression is. Text for most purposes, but `==` with a String is false
+    /// and `is String` too, as in DataWeave.
+    Type(Arc<str>),
     /// An ordered list.
     Array(Arc<Vec<Value>>),
     /// An ordered list of key-value pairs; keys may repeat (DataWeave objects allow that).

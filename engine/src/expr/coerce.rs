@@ -7,7 +7,7 @@ use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
-use crate::expr::{num, time};
+use crate::expr::{number_format, time};
 use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
@@ -18,7 +18,9 @@ pub(crate) fn coerce_as(
 ) -> Result<Value, String> {
     let value = match (type_name, value) {
         ("Key" | "Any", key @ Value::Key(_)) => return Ok(key),
-        ("Key", Value::String(text)) => return Ok(Value::Key(text)),
+        ("Key", Value::String(text) | Value::Type(text)) => return Ok(Value::Key(text)),
+        ("Type" | "Any", value @ Value::Type(_)) => return Ok(value),
+        ("String", Value::Type(name)) => return Ok(Value::String(name)),
         // Other coercions read a Key as the String it holds (their errors name a String).
         (_, Value::Key(text)) => Value::String(text),
         (_, other) => other,
@@ -43,12 +45,17 @@ pub(crate) fn coerce_as(
             Some(Value::string(formatted.map_err(caused_by)?))
         }
         ("String", Value::Number(n)) if format.is_some() => {
-            Some(Value::string(num::format_decimal(n, format.unwrap_or_default())?))
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let formatted = number_format::format(n, format.unwrap_or_default(), locale);
+            let caused_by = |reason: String| {
+                format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
+            };
+            Some(Value::string(formatted.map_err(caused_by)?))
         }
         ("Number", Value::String(text)) if format.is_some() => {
             let format = format.unwrap_or_default();
             let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
-            let number = num::parse_formatted(text, format, locale).ok_or_else(|| {
+            let number = number_format::parse(text, format, locale).ok_or_else(|| {
                 format!("Unable to coerce `{text}` as Number using `{format}` as format.")
             })?;
             Some(Value::Number(number))
@@ -99,14 +106,14 @@ pub(crate) fn coerce_as(
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
         "Any" => Some(value.clone()),
-        "Key" => None,
+        "Key" | "Type" => None,
         other => return Err(format!("flowrun does not support `as {other}` yet")),
     };
     coerced.ok_or_else(|| match value {
         // Unlike other messages, `as String` names a null without its value, and an empty
         // String is named without its (empty) text.
         Value::Null if type_name == "String" => format!("Cannot coerce Null to {type_name}"),
-        Value::String(text) if matches!(type_name, "Array" | "Object") => {
+        Value::String(text) if matches!(type_name, "Array" | "Object" | "Type") => {
             format!("Cannot coerce String ({}) to {type_name}", dw_repr(&Value::String(text)))
         }
         Value::String(text) if text.is_empty() => format!("Cannot coerce String to {type_name}"),
@@ -173,6 +180,7 @@ pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
     let matches = match type_name {
         "String" => matches!(value, Value::String(_)),
         "Key" => matches!(value, Value::Key(_)),
+        "Type" => matches!(value, Value::Type(_)),
         "Number" => matches!(value, Value::Number(_)),
         "Boolean" => matches!(value, Value::Bool(_)),
         "Null" => matches!(value, Value::Null),

@@ -15,7 +15,7 @@ use crate::expr::arity::Arity;
 use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
-use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time};
+use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time, utf16};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -599,7 +599,7 @@ impl Eval<'_> {
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
                 Some((_, typed)) => read_input(typed, name),
-                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
+                None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::Type(name.into())),
                 None if resolve::is_function_name(name) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
                 }
@@ -723,6 +723,9 @@ impl Eval<'_> {
             return Ok(text.clone());
         }
         let value = self.read(key)?;
+        if let Value::Type(name) = &value {
+            return Err(Fail::at(key.loc, format!("Type `Type<{name}>` cannot be used as Key")));
+        }
         match text_part(&value) {
             Some(text) => Ok(text.into()),
             None => Err(Fail::at(key.loc, cannot_coerce(&value, "Key"))),
@@ -1131,6 +1134,7 @@ fn text_part(value: &Value) -> Option<String> {
     match value {
         Value::String(_)
         | Value::Key(_)
+        | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
         | Value::Temporal(_) => coerce_string(value),
@@ -1493,12 +1497,12 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
         Value::Object(pairs) => pick(pairs.len()).map(|i| pairs[i].1.clone()),
         Value::String(_)
         | Value::Key(_)
+        | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
         | Value::Temporal(_) => {
-            let text = coerce_string(value).unwrap_or_default();
-            let chars: Vec<char> = text.chars().collect();
-            pick(chars.len()).map(|i| Value::string(chars[i].to_string()))
+            let units = utf16::units(&coerce_string(value).unwrap_or_default());
+            pick(units.len()).map(|i| Value::string(utf16::to_text(&units[i..=i])))
         }
         _ => None,
     };
@@ -1523,16 +1527,14 @@ fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
             }
             Found::Value(Value::array(part))
         })),
-        Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) => {
-            let text = coerce_string(value).unwrap_or_default();
-            let chars: Vec<char> = text.chars().collect();
-            Ok(slice(chars.len()).map_or_else(nothing, |(a, b, reverse)| {
-                let part: String = if reverse {
-                    chars[a..=b].iter().rev().collect()
-                } else {
-                    chars[a..=b].iter().collect()
-                };
-                Found::Value(Value::string(part))
+        Value::String(_) | Value::Key(_) | Value::Type(_) | Value::Number(_) | Value::Bool(_) => {
+            let units = utf16::units(&coerce_string(value).unwrap_or_default());
+            Ok(slice(units.len()).map_or_else(nothing, |(a, b, reverse)| {
+                let mut part = units[a..=b].to_vec();
+                if reverse {
+                    part.reverse();
+                }
+                Found::Value(Value::string(utf16::to_text(&part)))
             }))
         }
         other => {
@@ -1666,16 +1668,20 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
-        // A String compared with a null, an array or an object is coerced to that type,
-        // which fails as a coercion (`Cannot coerce String ("a") to Array`).
-        (Value::String(s), other @ (Value::Null | Value::Array(_) | Value::Object(_)))
-        | (other @ (Value::Null | Value::Array(_) | Value::Object(_)), Value::String(s)) => {
-            Err(Fail::unplaced(format!(
-                "Cannot coerce String ({}) to {}",
-                dw_repr(&Value::String(s.clone())),
-                type_name(other)
-            )))
-        }
+        // A String compared with a null, an array, an object or a type is coerced to that
+        // type, which fails as a coercion (`Cannot coerce String ("a") to Array`).
+        (
+            Value::String(s),
+            other @ (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_)),
+        )
+        | (
+            other @ (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_)),
+            Value::String(s),
+        ) => Err(Fail::unplaced(format!(
+            "Cannot coerce String ({}) to {}",
+            dw_repr(&Value::String(s.clone())),
+            type_name(other)
+        ))),
         _ => Err(Fail::unplaced(incomparable(lhs, rhs))),
     }
 }
@@ -1716,18 +1722,12 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
     let (Some(a), Some(b)) = (number_operand(&left), number_operand(&right)) else {
         return Err(arithmetic_error(op, left, right));
     };
-    let (a, b) = (a.as_ref(), b.as_ref());
     let result = match op {
-        BinOp::Add => a + b,
-        BinOp::Sub => a - b,
-        BinOp::Mul => a * b,
-        _ => num::divide(a, b).ok_or("Division by zero")?,
+        BinOp::Add => num::add(&a, &b),
+        BinOp::Sub => num::subtract(&a, &b),
+        BinOp::Mul => num::multiply(&a, &b),
+        _ => num::divide(&a, &b).ok_or("Division by zero")?,
     };
-    // DataWeave computes with whole numbers when both operands are whole, so an exponent
-    // written in an operand does not survive: `1e2 * 3` is 300, while `1e2 * 1.5` is 1.5E+2.
-    if result.fractional_digit_count() < 0 && a.is_integer() && b.is_integer() {
-        return Ok(Value::Number(result.with_scale(0)));
-    }
     Ok(Value::Number(result))
 }
 
@@ -1804,7 +1804,7 @@ pub(crate) fn key_as_string(value: &Value) -> Value {
 /// Reads a value as a String where DataWeave would: strings, numbers, booleans.
 pub(crate) fn coerce_string(value: &Value) -> Option<String> {
     match value {
-        Value::String(s) | Value::Key(s) => Some(String::from(&**s)),
+        Value::String(s) | Value::Key(s) | Value::Type(s) => Some(String::from(&**s)),
         Value::Number(n) => Some(num::to_dw_string(n)),
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
@@ -1830,6 +1830,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Number(_) => "Number",
         Value::String(_) => "String",
         Value::Key(_) => "Key",
+        Value::Type(_) => "Type",
         Value::Array(_) => "Array",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
@@ -1878,7 +1879,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
-        Value::String(s) | Value::Key(s) => {
+        Value::String(s) | Value::Key(s) | Value::Type(s) => {
             let mut out = String::new();
             json::write_string(&mut out, s);
             out

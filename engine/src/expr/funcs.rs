@@ -14,7 +14,7 @@ use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
-use crate::expr::{coerce, json, modules, num, readers, time, writers};
+use crate::expr::{coerce, json, modules, num, readers, time, utf16, writers};
 use crate::value::{Temporal, TemporalKind, Value};
 
 /// Every function name [`call`] knows.
@@ -139,14 +139,14 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         Some(colon) => (true, &name[colon + 1..]),
         None => (false, name),
     };
-    // Functions read a Key as the String it holds; only `typeOf` tells them apart.
-    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_))));
+    // Functions read a Key or a Type as the String it holds; only `typeOf` tells them apart.
+    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_) | Value::Type(_))));
     let args: Vec<Arg> = if name == "typeOf" || !has_key {
         args
     } else {
         args.into_iter()
             .map(|arg| match arg {
-                Arg::Value(Value::Key(key)) => Arg::Value(Value::String(key)),
+                Arg::Value(Value::Key(text) | Value::Type(text)) => Arg::Value(Value::String(text)),
                 other => other,
             })
             .collect()
@@ -263,7 +263,7 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
                 ("attributes", attributes),
             ])
         }),
-        "typeOf" => Ok(Value::string(type_name(value))),
+        "typeOf" => Ok(Value::Type(type_name(value).into())),
         "unzip" => unzip(value),
         // A String holding a number is read as one, as for other Number parameters.
         "isInteger" | "isDecimal" => match coerce_number(value) {
@@ -335,8 +335,9 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Date", "Date"])),
         },
         "mod" => match (coerce_number(lhs), coerce_number(rhs)) {
-            (Some(a), Some(b)) if !b.is_zero() => Ok(Value::Number(a % b)),
-            (Some(_), Some(_)) => Err("Division by zero".into()),
+            (Some(a), Some(b)) => {
+                num::remainder(&a, &b).map(Value::Number).ok_or_else(|| "Division by zero".into())
+            }
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),
@@ -376,23 +377,36 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
         }
         Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
     };
+    let mut piece = |groups: Value| -> EResult<String> {
+        match replacement {
+            Arg::Fun(lambda) => {
+                let result = eval.apply(lambda, vec![groups])?;
+                coerce_string(&result)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))
+            }
+            Arg::Value(value) => {
+                coerce_string(value).ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))
+            }
+            Arg::Regex(_) => Err(Fail::unplaced("`with` takes a string or a function")),
+        }
+    };
+    if regex.as_str().is_empty() && !matches!(target, Arg::Regex(_)) {
+        // An empty text is found before each UTF-16 code unit and at the end, as Java's
+        // `String.replace` finds it, so the halves of `😀` are parted (see `utf16.rs`).
+        let mut out: Vec<u16> = Vec::new();
+        for unit in utf16::units(&text) {
+            out.extend(piece(Value::array([Value::string("")]))?.encode_utf16());
+            out.push(unit);
+        }
+        out.extend(piece(Value::array([Value::string("")]))?.encode_utf16());
+        return Ok(Value::string(utf16::to_text(&out)));
+    }
     let mut out = String::new();
     let mut last = 0;
     for captures in regex.captures_iter(&text) {
         let whole = captures.get(0).expect("group 0 is the whole match");
         out.push_str(&text[last..whole.start()]);
-        let piece = match replacement {
-            Arg::Fun(lambda) => {
-                let groups = captures_value(&captures);
-                let result = eval.apply(lambda, vec![groups])?;
-                coerce_string(&result)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&result, "String")))?
-            }
-            Arg::Value(value) => coerce_string(value)
-                .ok_or_else(|| Fail::unplaced(cannot_coerce(value, "String")))?,
-            Arg::Regex(_) => return Err(Fail::unplaced("`with` takes a string or a function")),
-        };
-        out.push_str(&piece);
+        out.push_str(&piece(captures_value(&captures))?);
         last = whole.end();
     }
     out.push_str(&text[last..]);
@@ -426,14 +440,15 @@ fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value
         Value::Null => return Ok(Value::Null),
         other => coerce_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
     };
-    let char_idx = |byte_idx: usize| index(text[..byte_idx].chars().count());
+    let char_idx = |byte_idx: usize| index(utf16::index_at(&text, byte_idx));
     let result = match name {
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
         "splitBy" => {
-            // Trailing empty parts are dropped, as Java's `split` drops them.
+            // Trailing empty parts are dropped, as Java's `split` drops them (all of them,
+            // unless the text is empty).
             let mut parts: Vec<&str> = regex.split(&text).collect();
-            while parts.len() > 1 && parts.last().is_some_and(|part| part.is_empty()) {
+            while !text.is_empty() && parts.last().is_some_and(|part| part.is_empty()) {
                 parts.pop();
             }
             Value::array(parts.into_iter().map(Value::string))
@@ -549,41 +564,47 @@ fn apply_higher_order(
         }
         ("filter", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
             // Scalars are filtered as their text, character by character.
-            let text = coerce_string(subject).unwrap_or_default();
-            let mut out = String::new();
-            for (idx, c) in text.chars().enumerate() {
-                let keep = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+            let units = utf16::units(&coerce_string(subject).unwrap_or_default());
+            let mut kept = Vec::new();
+            for (idx, &unit) in units.iter().enumerate() {
+                let part = Value::string(utf16::to_text(&[unit]));
+                let keep = eval.apply(lambda, vec![part, index(idx)])?;
                 if criterion(keep).map_err(|value| Fail::plain(if_condition_error(&value)))? {
-                    out.push(c);
+                    kept.push(unit);
                 }
             }
-            Value::string(out)
+            Value::string(utf16::to_text(&kept))
         }
         ("reduce", Value::Array(items)) => return reduce(eval, lambda, items).map(Some),
         ("reduce", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
             // A string is reduced character by character; an empty one with no initial
             // accumulator gives itself.
             let text = coerce_string(subject).unwrap_or_default();
-            let chars: Vec<Value> = text.chars().map(|c| Value::string(c.to_string())).collect();
+            let chars: Vec<Value> =
+                utf16::unit_texts(&text).into_iter().map(Value::string).collect();
             if chars.is_empty() && !lambda.defaults.get(1).is_some_and(Option::is_some) {
                 return Ok(Some(Value::string("")));
             }
             return reduce(eval, lambda, &chars).map(Some);
         }
         ("groupBy", Value::String(_) | Value::Number(_) | Value::Bool(_)) => {
-            let text = coerce_string(subject).unwrap_or_default();
-            let mut groups: Vec<(Arc<str>, String)> = Vec::new();
-            for (idx, c) in text.chars().enumerate() {
-                let key = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+            let units = utf16::units(&coerce_string(subject).unwrap_or_default());
+            let mut groups: Vec<(Arc<str>, Vec<u16>)> = Vec::new();
+            for (idx, &unit) in units.iter().enumerate() {
+                let part = Value::string(utf16::to_text(&[unit]));
+                let key = eval.apply(lambda, vec![part, index(idx)])?;
                 let key: Arc<str> =
                     coerce_string(&key).ok_or_else(|| group_key_error(&key))?.into();
                 match groups.iter_mut().find(|(k, _)| *k == key) {
-                    Some((_, chars)) => chars.push(c),
-                    None => groups.push((key, c.to_string())),
+                    Some((_, group)) => group.push(unit),
+                    None => groups.push((key, vec![unit])),
                 }
             }
             Value::Object(Arc::new(
-                groups.into_iter().map(|(k, s)| (k, Value::string(s))).collect(),
+                groups
+                    .into_iter()
+                    .map(|(k, units)| (k, Value::string(utf16::to_text(&units))))
+                    .collect(),
             ))
         }
         ("distinctBy" | "orderBy" | "groupBy", Value::Object(pairs)) => {
@@ -799,7 +820,7 @@ fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String>
     let Some(first) = keys.next() else { return Ok(()) };
     let comparable = |a: &Value, b: &Value| match (a, b) {
         (Value::Temporal(x), Value::Temporal(y)) => time::compare(x, y).is_some(),
-        (Value::Null | Value::Array(_) | Value::Object(_), _) => false,
+        (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_), _) => false,
         _ => type_name(a) == type_name(b),
     };
     for key in keys {
@@ -830,7 +851,7 @@ fn size_of(value: &Value) -> Result<Value, String> {
         Value::Array(items) => items.len(),
         Value::Object(pairs) => pairs.len(),
         Value::Binary(bytes) => bytes.len(),
-        other => coerce_string(other).map_or(0, |s| s.chars().count()),
+        other => coerce_string(other).map_or(0, |s| utf16::len(&s)),
     };
     Ok(index(size))
 }
@@ -927,10 +948,14 @@ fn aggregate(name: &str, value: &Value) -> Result<Value, String> {
     if name == "avg" && items.is_empty() {
         return Err("Division by zero".into());
     }
-    let mut total = BigDecimal::zero();
+    // The first item starts the total (not a zero), as `sum` does: `avg([2e50, 4e50])` keeps
+    // the exponent, `3E+50`.
+    let mut total: Option<BigDecimal> = None;
     for item in items.iter() {
-        total += coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
+        let number = coerce_number(item).ok_or_else(|| cannot_coerce(item, "Number"))?;
+        total = Some(total.map_or(number.clone(), |total| num::add(&total, &number)));
     }
+    let mut total = total.unwrap_or_default();
     if name == "avg" {
         total = num::divide(&total, &BigDecimal::from(items.len() as u64)).unwrap_or_default();
     }
@@ -943,7 +968,7 @@ fn sum(items: &[Value]) -> Result<Value, String> {
     let mut total = items[0].clone();
     for item in &items[1..] {
         match (coerce_number(item), coerce_number(&total)) {
-            (Some(a), Some(b)) => total = Value::Number(a + b),
+            (Some(a), Some(b)) => total = Value::Number(num::add(&a, &b)),
             _ => return Err(eval::arithmetic_error(BinOp::Add, item.clone(), total)),
         }
     }
@@ -1123,12 +1148,16 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         return Err(call_error("splitBy", &args, &["(String, String)", "(String, Regex)"]));
     };
     let text = coerce_string(lhs).unwrap_or_default();
-    let mut parts: Vec<String> = if separator.is_empty() {
-        text.chars().map(String::from).collect()
+    let mut parts: Vec<String> = if text.is_empty() {
+        vec![String::new()]
+    } else if separator.is_empty() {
+        utf16::unit_texts(&text)
     } else {
         text.split(separator.as_str()).map(str::to_owned).collect()
     };
-    while parts.last().is_some_and(String::is_empty) && parts.len() > 1 {
+    // Trailing empty parts are dropped, as Java's `split` drops them, all of them (`"a"
+    // splitBy "a"` is `[]`) unless the text is empty (`""` gives `[""]`).
+    while parts.last().is_some_and(String::is_empty) && !text.is_empty() {
         parts.pop();
     }
     Ok(Value::array(parts.into_iter().map(Value::string)))
@@ -1205,7 +1234,11 @@ fn pow(base: &BigDecimal, exponent: &BigDecimal) -> EResult<Value> {
     if exponent == 0 {
         return Ok(index(1));
     }
-    Ok(Value::Number(base.powi(exponent)))
+    // Exactly, as Java's `BigDecimal.pow`: the digits raised, the scale multiplied
+    // (`pow(1e10, 1)` is `1E+10`, `pow(10, 1000)` has all its 1001 digits).
+    let (digits, scale) = base.as_bigint_and_exponent();
+    let power = u32::try_from(exponent).expect("exponent checked to be at most 100000");
+    Ok(Value::Number(BigDecimal::new(digits.pow(power), scale * exponent)))
 }
 
 /// `indexOf`/`lastIndexOf` of an element in an array or of a substring; -1 when absent.
@@ -1222,10 +1255,10 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
             let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
             // Only positions of characters count: an empty part is found at 0 and at the
-            // last character, and never in an empty text (as the reference engine does).
-            let n_chars = text.chars().count();
-            let char_idx = byte_idx.map(|idx| text[..idx].chars().count().min(n_chars.max(1) - 1));
-            char_idx.filter(|_| n_chars > 0)
+            // last code unit, and never in an empty text (as the reference engine does).
+            let n_units = utf16::len(&text);
+            let unit_idx = byte_idx.map(|idx| utf16::index_at(&text, idx).min(n_units.max(1) - 1));
+            unit_idx.filter(|_| n_units > 0)
         }
     };
     Ok(found.map_or(Value::Number(BigDecimal::from(-1)), index))
@@ -1242,11 +1275,13 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         _ => {
             let combinations = ["(Array, Any)", "(String, Regex)", "(String, String)"];
             let (text, part) = text_and_part("find", lhs, rhs, &combinations)?;
-            // As with `indexOf`, an empty part is found at each character, not after the last.
+            // As with `indexOf`, an empty part is found at each code unit, not after the last.
+            if part.is_empty() {
+                return Ok(Value::array((0..utf16::len(&text)).map(index)));
+            }
             let hits = text
                 .match_indices(part.as_str())
-                .filter(|(idx, _)| *idx < text.len())
-                .map(|(idx, _)| index(text[..idx].chars().count()));
+                .map(|(idx, _)| index(utf16::index_at(&text, idx)));
             Ok(Value::array(hits))
         }
     }

@@ -126,7 +126,7 @@ impl Writer {
             Value::Null => self.out.push_str("null"),
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
-            Value::String(s) | Value::Key(s) => write_string(&mut self.out, s),
+            Value::String(s) | Value::Key(s) | Value::Type(s) => write_string(&mut self.out, s),
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
             Value::Temporal(t) => match time::written(t) {
                 Ok(text) => write_string(&mut self.out, &text),

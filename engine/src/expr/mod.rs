@@ -50,11 +50,13 @@ mod json;
 mod lex;
 mod modules;
 mod num;
+mod number_format;
 mod parse;
 mod readers;
 mod resolve;
 mod time;
 mod time_pattern;
+mod utf16;
 mod writers;
 
 use std::sync::{Arc, OnceLock};
@@ -619,12 +621,13 @@ pub fn type_name(value: &Value) -> &'static str {
     eval::type_name(value)
 }
 
-/// The value with its Keys made Strings, as DataWeave's Java writer gives them: Keys exist
-/// only inside a script (`keysOf(payload)` stored in a variable is a list of Strings).
+/// The value with its Keys and Types made Strings, as DataWeave's Java writer gives them:
+/// both exist only inside a script (`keysOf(payload)` stored in a variable is a list of
+/// Strings, `typeOf(payload)` the String of the type's name).
 fn without_keys(value: Value) -> Value {
     fn has_keys(value: &Value) -> bool {
         match value {
-            Value::Key(_) => true,
+            Value::Key(_) | Value::Type(_) => true,
             Value::Array(items) => items.iter().any(has_keys),
             Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
             _ => false,
@@ -632,7 +635,7 @@ fn without_keys(value: Value) -> Value {
     }
     fn strip(value: &Value) -> Value {
         match value {
-            Value::Key(key) => Value::String(key.clone()),
+            Value::Key(text) | Value::Type(text) => Value::String(text.clone()),
             Value::Array(items) => Value::array(items.iter().map(strip)),
             Value::Object(pairs) => {
                 Value::Object(Arc::new(pairs.iter().map(|(k, v)| (k.clone(), strip(v))).collect()))
@@ -647,7 +650,7 @@ fn without_keys(value: Value) -> Value {
 /// decimal, written JSON or text as its text, objects and arrays as JSON.
 pub fn to_text(value: &TypedValue) -> String {
     match &value.value {
-        Value::String(s) | Value::Key(s) => s.to_string(),
+        Value::String(s) | Value::Key(s) | Value::Type(s) => s.to_string(),
         // An unknown charset reads as UTF-8 here; expressions that read the value report it.
         Value::Binary(bytes) => match value.media_type.decode_text(bytes) {
             Ok(text) => text.into_owned(),
@@ -677,7 +680,9 @@ pub fn to_bytes(value: &TypedValue) -> Result<(Bytes, MediaType), EvalError> {
     };
     match &value.value {
         Value::Binary(bytes) => Ok((bytes.clone(), value.media_type.clone())),
-        Value::String(s) | Value::Key(s) => Ok((Bytes::from(s.to_string()), text_type())),
+        Value::String(s) | Value::Key(s) | Value::Type(s) => {
+            Ok((Bytes::from(s.to_string()), text_type()))
+        }
         Value::Null => Ok((Bytes::new(), value.media_type.clone())),
         other => {
             let text = json::write(other, true);

@@ -12,7 +12,7 @@ use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
     describe, text_boolean, typed_call_error,
 };
-use crate::expr::{arrays, coerce, funcs, inflection};
+use crate::expr::{arrays, coerce, funcs, inflection, utf16};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -214,19 +214,18 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         },
         // The rest of dw::util::Coercions is `as` with a format (or, from a date to a
         // Number, a unit), which is how DataWeave defines them.
-        ("toNumber", [Value::String(text), Value::String(pattern), ..]) => {
-            parse_decimal(text, pattern).ok_or_else(|| {
-                format!("Unable to coerce `{text}` as Number using `{pattern}` as format.")
-            })
-        }
-        ("toString" | "toNumber", [value, format, ..]) => {
+        ("toString" | "toNumber", [value, format, rest @ ..]) => {
             let is_unit = name == "toNumber" && matches!(value, Value::Temporal(_));
             let prop = if is_unit { "unit" } else { "format" };
             let target = if name == "toString" { "String" } else { "Number" };
-            coerce::coerce_as(value.clone(), target, Some(&Value::object([(prop, format.clone())])))
+            let mut props = vec![(prop, format.clone())];
+            if let Some(locale) = rest.first() {
+                props.push(("locale", locale.clone()));
+            }
+            coerce::coerce_as(value.clone(), target, Some(&Value::object(props)))
         }
         ("toArray", [Value::String(text)]) => {
-            Ok(Value::array(text.chars().map(|c| Value::string(c.to_string()))))
+            Ok(Value::array(utf16::unit_texts(text).into_iter().map(Value::string)))
         }
         (
             "toDate" | "toDateTime" | "toLocalDateTime" | "toLocalTime" | "toTime",
@@ -344,9 +343,13 @@ fn characters(
             coerce_string(other).ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String")))?
         }
     };
-    let mut mapped = String::new();
-    for (idx, c) in text.chars().enumerate() {
-        let result = eval.apply(lambda, vec![Value::string(c.to_string()), index(idx)])?;
+    // Code unit by code unit, as DataWeave walks a string. A half of a surrogate pair is
+    // given as `?`; if the mapper gives that back, the half is kept, so that the pair is
+    // whole again in the result (`upper` of each unit of `a😀` is `A😀`).
+    let mut mapped: Vec<u16> = Vec::new();
+    for (idx, unit) in utf16::units(&text).into_iter().enumerate() {
+        let part = utf16::to_text(&[unit]);
+        let result = eval.apply(lambda, vec![Value::string(part.as_str()), index(idx)])?;
         let result = match (name, result) {
             ("mapString", result) => result,
             (_, result) => Value::Bool(
@@ -357,17 +360,22 @@ fn characters(
         match (name, result) {
             ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
             ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
-            ("mapString", other) => mapped.push_str(
-                &coerce_string(&other)
-                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?,
-            ),
+            ("mapString", other) => {
+                let text = coerce_string(&other)
+                    .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?;
+                if text == part && char::from_u32(unit.into()).is_none() {
+                    mapped.push(unit);
+                } else {
+                    mapped.extend(text.encode_utf16());
+                }
+            }
             _ => {}
         }
     }
     Ok(match name {
         "everyCharacter" => Value::Bool(true),
         "someCharacter" => Value::Bool(false),
-        _ => Value::string(mapped),
+        _ => Value::string(utf16::to_text(&mapped)),
     })
 }
 
@@ -402,19 +410,6 @@ fn merge_with(source: &Value, target: &Value) -> Option<Value> {
 /// Reads text written with a Java `DecimalFormat` pattern (`"1,234.5"` with `"#,##0.0"`):
 /// the pattern's literal prefix and suffix are dropped, grouping commas ignored, and a
 /// percent divided by 100. `None` when what is left is not a number.
-fn parse_decimal(text: &str, pattern: &str) -> Option<Value> {
-    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
-    let start = pattern.find(is_digit_char).unwrap_or(0);
-    let end = pattern.rfind(is_digit_char).map_or(pattern.len(), |idx| idx + 1);
-    let (prefix, suffix) = (&pattern[..start], &pattern[end..]);
-    let unquote = |affix: &str| affix.replace(['\'', '%'], "");
-    let body = text.trim().strip_prefix(unquote(prefix).as_str())?;
-    let body = body.strip_suffix(unquote(suffix).as_str())?.trim_end_matches('%');
-    let number: BigDecimal = body.replace(',', "").parse().ok()?;
-    let percent = prefix.contains('%') || suffix.contains('%');
-    Some(Value::Number(if percent { number / BigDecimal::from(100) } else { number }))
-}
-
 fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
     match value {
         Value::Binary(bytes) => Ok(bytes.to_vec()),
@@ -508,9 +503,8 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         // An empty separator is found before the last character, as in DataWeave.
         ("substringBeforeLast", [text, sep]) if sep.is_empty() => {
-            let mut chars = text.chars();
-            chars.next_back();
-            chars.as_str().to_owned()
+            let units = utf16::units(text);
+            utf16::to_text(&units[..units.len().saturating_sub(1)])
         }
         ("substringBeforeLast", [text, sep]) => {
             text.rfind(sep.as_str()).map_or(String::new(), |i| text[..i].to_owned())
@@ -524,12 +518,16 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
             // The pad text is repeated once per missing character, whatever its length
             // (`leftPad("ab", 4, "xy")` is `"xyxyab"`), as the reference engine does.
             let pad = rest.first().map_or(" ", String::as_str);
-            let missing = size.saturating_sub(text.chars().count());
+            let missing = size.saturating_sub(utf16::len(text));
             check_length(missing.saturating_mul(pad.len()))?;
             let padding = pad.repeat(missing);
             if name == "leftPad" { padding + text } else { text.clone() + &padding }
         }
-        ("reverse", [text]) => text.chars().rev().collect(),
+        ("reverse", [text]) => {
+            let mut units = utf16::units(text);
+            units.reverse();
+            utf16::to_text(&units)
+        }
         ("pluralize", [text]) => inflection::pluralize(text),
         ("singularize", [text]) => inflection::singularize(text),
         ("appendIfMissing", [text, suffix]) if !text.ends_with(suffix.as_str()) => {
@@ -550,14 +548,12 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         // DataWeave drops one character at each end, whatever the wrapper's length.
         ("unwrap", [text, wrapper])
-            if text.chars().count() >= 2
+            if utf16::len(text) >= 2
                 && text.starts_with(wrapper.as_str())
                 && text.ends_with(wrapper.as_str()) =>
         {
-            let mut chars = text.chars();
-            chars.next();
-            chars.next_back();
-            chars.as_str().to_owned()
+            let units = utf16::units(text);
+            utf16::to_text(&units[1..units.len() - 1])
         }
         ("unwrap", [text, _]) => text.clone(),
         ("remove", [text, part]) if part.is_empty() => text.clone(),
@@ -577,21 +573,25 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
         ("substring", [text, _, _]) => {
             let start = usize::try_from(int_arg(&args[1])?.max(0)).unwrap_or(0);
             let end = usize::try_from(int_arg(&args[2])?.max(0)).unwrap_or(0);
-            text.chars().skip(start).take(end.saturating_sub(start)).collect()
+            let units = utf16::units(text);
+            let end = end.min(units.len());
+            utf16::to_text(units.get(start..end).unwrap_or_default())
         }
         ("first", [text, _]) => {
             let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
-            text.chars().take(n).collect()
+            let units = utf16::units(text);
+            utf16::to_text(&units[..n.min(units.len())])
         }
         ("last", [text, _]) => {
             let n = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
-            let skip = text.chars().count().saturating_sub(n);
-            text.chars().skip(skip).collect()
+            let units = utf16::units(text);
+            utf16::to_text(&units[units.len().saturating_sub(n)..])
         }
         ("withMaxSize", [text, _]) => {
             let max = int_arg(&args[1])?;
             let max = usize::try_from(max).map_err(|_| "maxLength should be a positive number")?;
-            if max == 0 { text.clone() } else { text.chars().take(max).collect() }
+            let units = utf16::units(text);
+            if max == 0 { text.clone() } else { utf16::to_text(&units[..max.min(units.len())]) }
         }
         ("ordinalize", [_]) => {
             let n = int_arg(&args[0])?;
@@ -634,16 +634,15 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
             Value::array(lines.into_iter().flat_map(|l| l.split('\r')).map(Value::string))
         }
         ("collapse", [_]) => Value::array(collapse(text).into_iter().map(Value::string)),
-        ("countMatches", [_, part]) => {
-            let hits = text.match_indices(part.as_str()).filter(|(idx, _)| *idx < text.len());
-            index(hits.count())
-        }
+        // An empty part is found at each code unit, not after the last.
+        ("countMatches", [_, part]) if part.is_empty() => index(utf16::len(text)),
+        ("countMatches", [_, part]) => index(text.match_indices(part.as_str()).count()),
         ("charCode", [_]) => match text.chars().next() {
             Some(c) => index(c as usize),
             None => return Some(Err("Unexpected empty string.".to_owned())),
         },
         ("charCodeAt", [_, _]) => {
-            let chars: Vec<char> = text.chars().collect();
+            let chars = utf16::units(text);
             let at = match int_arg(&args[1]) {
                 Ok(at) => at,
                 Err(err) => return Some(Err(err)),
@@ -651,7 +650,7 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
             // A negative index counts from the end.
             let idx = if at < 0 { at + chars.len() as i64 } else { at };
             match usize::try_from(idx).ok().and_then(|idx| chars.get(idx)) {
-                Some(c) => index(*c as usize),
+                Some(unit) => index(usize::from(*unit)),
                 None => {
                     return Some(Err(format!(
                         "Index {at} is out of bounds. Boundary is defined as [0 to {}].",
@@ -661,10 +660,11 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
             }
         }
         ("hammingDistance", [a, b]) => {
-            if a.chars().count() != b.chars().count() {
+            let (a, b) = (utf16::units(a), utf16::units(b));
+            if a.len() != b.len() {
                 return Some(Ok(Value::Null));
             }
-            index(a.chars().zip(b.chars()).filter(|(x, y)| x != y).count())
+            index(a.iter().zip(b.iter()).filter(|(x, y)| x != y).count())
         }
         ("levenshteinDistance", [a, b]) => index(levenshtein(a, b)),
         _ => return None,
@@ -674,23 +674,24 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
 
 /// Runs of the same character: `"aabccc"` is `["aa", "b", "ccc"]`; an empty text is `[""]`.
 fn collapse(text: &str) -> Vec<String> {
-    let mut runs: Vec<String> = Vec::new();
-    for c in text.chars() {
+    // Code units, as DataWeave compares them: the halves of `😀😀` are four runs.
+    let mut runs: Vec<Vec<u16>> = Vec::new();
+    for unit in utf16::units(text) {
         match runs.last_mut() {
-            Some(run) if run.ends_with(c) => run.push(c),
-            _ => runs.push(c.to_string()),
+            Some(run) if run.last() == Some(&unit) => run.push(unit),
+            _ => runs.push(vec![unit]),
         }
     }
     if runs.is_empty() {
-        runs.push(String::new());
+        return vec![String::new()];
     }
-    runs
+    runs.iter().map(|run| utf16::to_text(run)).collect()
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
+    let b = utf16::units(b);
     let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for (i, ca) in utf16::units(a).into_iter().enumerate() {
         let mut diagonal = row[0];
         row[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {

@@ -7,6 +7,7 @@
 
 use std::num::NonZeroU64;
 
+use bigdecimal::num_bigint::{BigInt, BigUint};
 use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 /// Significant digits kept by division, as Java's `MathContext.DECIMAL128`.
@@ -47,25 +48,157 @@ pub(crate) fn java_string(number: &BigDecimal) -> String {
     format!("{sign}{first}{fraction}E{exp_sign}{adjusted}")
 }
 
-/// `lhs / rhs`, rounded half-even to 34 significant digits; `None` when dividing by zero.
+/// `lhs + rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn add(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs + rhs,
+        None => exact_sum(lhs, rhs, false),
+    }
+}
+
+/// `lhs - rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn subtract(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs - rhs,
+        None => exact_sum(lhs, rhs, true),
+    }
+}
+
+/// `lhs * rhs` as DataWeave computes it (see [`whole_operands`]).
+pub(crate) fn multiply(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
+    match whole_operands(lhs, rhs, i64::MIN, i64::MAX) {
+        Some((lhs, rhs)) => lhs * rhs,
+        // Digits times digits, scales added, as Java does: the `bigdecimal` crate takes a
+        // factor equal to one as the identity, so `1e19 * 1.0` would lose the `.0`.
+        None => {
+            let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+                (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+            BigDecimal::new(lhs_digits * rhs_digits, lhs_scale + rhs_scale)
+        }
+    }
+}
+
+/// `lhs + rhs` (or `lhs - rhs`) at the larger of the two scales, as Java's `BigDecimal` adds.
+/// The `bigdecimal` crate returns the other operand when one is zero, scale and all, so
+/// `2e50 + 0` would keep an exponent that Java's sum (scale 0) does not have.
+fn exact_sum(lhs: &BigDecimal, rhs: &BigDecimal, subtract: bool) -> BigDecimal {
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let scale = lhs_scale.max(rhs_scale);
+    let widen = |digits: BigInt, from: i64| {
+        let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
+        digits * BigInt::from(10).pow(shift)
+    };
+    let (lhs_digits, rhs_digits) = (widen(lhs_digits, lhs_scale), widen(rhs_digits, rhs_scale));
+    let digits = if subtract { lhs_digits - rhs_digits } else { lhs_digits + rhs_digits };
+    BigDecimal::new(digits, scale)
+}
+
+/// Both operands without their scale, when both are whole and within `min..=max`.
+///
+/// DataWeave computes with Java integers when both operands are whole numbers that fit
+/// one (`long` for `+ - *`, `int` for `/`), and with `BigDecimal`s, scales included,
+/// otherwise. So an exponent written in an operand is lost in the first case and kept in
+/// the second: `1e2 * 3` is 300 and `1e9 / 1e5` is 10000, while `2e50 * 2` is `4E+50`,
+/// `1e10 / 1e5` is `1E+5` (Java's preferred scale, -10 less -5) and `1e2 * 1.5` is `1.5E+2`.
+fn whole_operands(
+    lhs: &BigDecimal,
+    rhs: &BigDecimal,
+    min: i64,
+    max: i64,
+) -> Option<(BigDecimal, BigDecimal)> {
+    let (min, max) = (BigDecimal::from(min), BigDecimal::from(max));
+    let fits = |n: &BigDecimal| n.is_integer() && *n >= min && *n <= max;
+    (fits(lhs) && fits(rhs)).then(|| (lhs.with_scale(0), rhs.with_scale(0)))
+}
+
+/// `lhs / rhs` as DataWeave divides; `None` when dividing by zero.
+///
+/// A quotient with a finite decimal expansion is exact, at the scale Java's `BigDecimal`
+/// prefers (the dividend's less the divisor's, or the smallest above it that holds all the
+/// digits: `1 / 0.1` is `1E+1`, `1.0 / 4` is `0.25`); any other is rounded half-even to 34
+/// significant digits (`1 / 3`), as Java's `MathContext.DECIMAL128`. Whole operands that
+/// fit a Java `int` lose their scale first (see [`whole_operands`]).
 pub(crate) fn divide(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
     if rhs.is_zero() {
         return None;
     }
-    let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
-    let quotient = (lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven);
-    if &quotient * rhs != *lhs {
-        return Some(quotient);
+    let whole = whole_operands(lhs, rhs, i32::MIN.into(), i32::MAX.into());
+    let (lhs, rhs) = match &whole {
+        Some((lhs, rhs)) => (lhs, rhs),
+        None => (lhs, rhs),
+    };
+    if let Some(exact) = exact_quotient(lhs, rhs) {
+        return Some(exact);
     }
-    // An exact quotient has the scale Java prefers, the dividend's less the divisor's, or the
-    // smallest one that holds all its digits: `1 / 0.1` is `1E+1`, `1.0 / 4` is `0.25`.
-    let preferred = lhs.fractional_digit_count() - rhs.fractional_digit_count();
-    let exact = quotient.normalized();
-    Some(if exact.fractional_digit_count() < preferred {
-        exact.with_scale(preferred)
+    let digits = NonZeroU64::new(DIVISION_DIGITS).expect("nonzero constant");
+    Some((lhs / rhs).with_precision_round(digits, RoundingMode::HalfEven))
+}
+
+/// `lhs / rhs` when its decimal expansion ends, at Java's preferred scale; `None` otherwise.
+///
+/// The quotient of the digits ends when the divisor's digits, without the factors they share
+/// with the dividend's, are a product of twos and fives; then `k` more decimal places hold it.
+fn exact_quotient(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let mut rest = (&rhs_digits / gcd(&lhs_digits, &rhs_digits)).magnitude().clone();
+    let (two, five) = (BigUint::from(2u8), BigUint::from(5u8));
+    let mut n_twos = 0u32;
+    while (&rest % &two).is_zero() {
+        rest /= &two;
+        n_twos += 1;
+    }
+    let mut n_fives = 0u32;
+    while (&rest % &five).is_zero() {
+        rest /= &five;
+        n_fives += 1;
+    }
+    if rest != BigUint::from(1u8) {
+        return None;
+    }
+    let places = n_twos.max(n_fives);
+    let digits = lhs_digits * BigInt::from(10).pow(places) / rhs_digits;
+    Some(BigDecimal::new(digits, lhs_scale - rhs_scale + i64::from(places)))
+}
+
+fn gcd(a: &BigInt, b: &BigInt) -> BigInt {
+    let (mut a, mut b) = (a.magnitude().clone(), b.magnitude().clone());
+    while !b.is_zero() {
+        let r = &a % &b;
+        a = b;
+        b = r;
+    }
+    BigInt::from(a)
+}
+
+/// `lhs mod rhs` as Java's `BigDecimal.remainder`: `lhs` less the whole quotient times `rhs`,
+/// with the sign of `lhs` and the scale Java gives it (`38.96e4 mod 7e6` keeps `3.896E+5`).
+/// Unlike the other operators, whole operands keep their scale (`2e1 mod 30` is `2E+1`).
+pub(crate) fn remainder(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal> {
+    if rhs.is_zero() {
+        return None;
+    }
+    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
+        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
+    let scale = lhs_scale.max(rhs_scale);
+    let widen = |digits: BigInt, from: i64| {
+        let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
+        digits * BigInt::from(10).pow(shift)
+    };
+    let quotient = widen(lhs_digits, lhs_scale) / widen(rhs_digits.clone(), rhs_scale);
+    // Java's whole quotient has the preferred scale, or the smallest above it that holds it.
+    let preferred = lhs_scale - rhs_scale;
+    let quotient_scale = if preferred >= 0 || quotient.is_zero() {
+        preferred
     } else {
-        exact
-    })
+        let digits = quotient.magnitude().to_string();
+        let n_zeros = digits.len() - digits.trim_end_matches('0').len();
+        preferred.max(-i64::try_from(n_zeros).unwrap_or(i64::MAX))
+    };
+    let product = BigDecimal::new(&quotient * rhs_digits, rhs_scale);
+    let result_scale = lhs_scale.max(quotient_scale + rhs_scale);
+    Some(exact_sum(lhs, &product, true).with_scale(result_scale))
 }
 
 /// The number DataWeave makes of a Java `double` result (`sqrt`, `pow` with a fraction):
@@ -94,55 +227,6 @@ pub(crate) fn from_double(x: f64) -> Result<BigDecimal, String> {
     text.parse::<BigDecimal>().map_err(|err| err.to_string())
 }
 
-/// Formats a number with a Java `DecimalFormat` pattern, as `as String {format: ...}` does:
-/// `0` and `#` digits, `,` grouping, `.` fraction, `%` (times 100), and literal text before
-/// and after. Rounds half-up, as the reference engine does.
-pub(crate) fn format_decimal(number: &BigDecimal, pattern: &str) -> Result<String, String> {
-    let is_digit_char = |c: char| matches!(c, '0' | '#' | ',' | '.');
-    let start =
-        pattern.find(is_digit_char).ok_or_else(|| format!("Invalid number format `{pattern}`"))?;
-    let end = pattern.rfind(is_digit_char).map_or(start, |idx| idx + 1);
-    let (prefix, body, suffix) = (&pattern[..start], &pattern[start..end], &pattern[end..]);
-    let (int_pattern, frac_pattern) = body.split_once('.').unwrap_or((body, ""));
-    let min_int = int_pattern.chars().filter(|&c| c == '0').count();
-    let group = int_pattern.rfind(',').map(|idx| int_pattern.len() - idx - 1).filter(|&g| g > 0);
-    let min_frac = frac_pattern.chars().take_while(|&c| c == '0').count();
-    let max_frac = frac_pattern.chars().filter(|&c| c == '0' || c == '#').count();
-
-    let percent = prefix.contains('%') || suffix.contains('%');
-    let scaled = if percent { number * BigDecimal::from(100) } else { number.clone() };
-    let rounded = scaled.with_scale_round(max_frac as i64, RoundingMode::HalfUp);
-    let negative = rounded < BigDecimal::zero();
-    let digits = rounded.abs().as_bigint_and_exponent().0.to_string();
-    let digits = format!("{digits:0>width$}", width = max_frac + 1);
-    let (int_digits, frac_digits) = digits.split_at(digits.len() - max_frac);
-
-    let int_digits = int_digits.trim_start_matches('0');
-    let mut int_text = format!("{int_digits:0>min_int$}");
-    let frac_text = frac_digits.trim_end_matches('0');
-    let frac_text = format!("{frac_text:0<min_frac$}");
-    if int_text.is_empty() && frac_text.is_empty() {
-        int_text.push('0');
-    }
-    if let Some(size) = group {
-        int_text = group_digits(&int_text, size);
-    }
-    let sign = if negative { "-" } else { "" };
-    let point = if frac_text.is_empty() { "" } else { "." };
-    Ok(format!("{sign}{prefix}{int_text}{point}{frac_text}{suffix}"))
-}
-
-fn group_digits(digits: &str, size: usize) -> String {
-    let mut out = String::new();
-    for (idx, c) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(size) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Parses a number the way DataWeave coerces a String to a Number.
 pub(crate) fn parse(text: &str) -> Option<BigDecimal> {
     let text = text.trim();
@@ -163,70 +247,6 @@ pub(crate) const MAX_EXPONENT: i64 = 10_000;
 /// Whether a number's scale stays within [`MAX_EXPONENT`] either way.
 pub(crate) fn in_range(number: &BigDecimal) -> bool {
     number.fractional_digit_count().abs() <= MAX_EXPONENT
-}
-
-/// Reads `text` written in a `DecimalFormat` pattern (`as Number {format: "#,##0.00"}`):
-/// the pattern's prefix and suffix, digits with grouping separators, a decimal separator,
-/// a negative subpattern (`#;(#)`), and `%` (the value divided by 100). `locale` `de`,
-/// `fr`, `es`, `it`, `pt` and `nl` swap the separators (`1.234,5`). `None` when the text
-/// does not fit.
-pub(crate) fn parse_formatted(
-    text: &str,
-    pattern: &str,
-    locale: Option<&str>,
-) -> Option<BigDecimal> {
-    let comma_decimal = locale.is_some_and(|locale| {
-        let language = locale.split(['_', '-']).next().unwrap_or_default();
-        ["de", "fr", "es", "it", "pt", "nl"].contains(&language)
-    });
-    let (group, decimal) = if comma_decimal { ('.', ',') } else { (',', '.') };
-    let (positive, negative) = match pattern.split_once(';') {
-        Some((positive, negative)) => (positive, Some(negative)),
-        None => (pattern, None),
-    };
-    let read = |subpattern: &str, negate: bool| -> Option<BigDecimal> {
-        let is_body = |c: char| matches!(c, '0' | '#' | ',' | '.');
-        let start = subpattern.find(is_body).unwrap_or(subpattern.len());
-        let end = subpattern.rfind(is_body).map_or(start, |idx| idx + 1);
-        let (prefix, suffix) = (&subpattern[..start], &subpattern[end..]);
-        let percent = prefix.contains('%') || suffix.contains('%');
-        let body = text.strip_prefix(prefix.replace('\'', "").as_str())?;
-        let body = body.strip_suffix(suffix.replace('\'', "").as_str())?;
-        let (body, negate) = match (body.strip_prefix('-'), negative) {
-            (Some(rest), None) => (rest, !negate),
-            _ => (body, negate),
-        };
-        let mut digits = String::new();
-        let mut seen_decimal = false;
-        for c in body.chars() {
-            match c {
-                '0'..='9' => digits.push(c),
-                c if c == group && !seen_decimal => {}
-                c if c == decimal && !seen_decimal => {
-                    seen_decimal = true;
-                    digits.push('.');
-                }
-                // Without a suffix, Java's `DecimalFormat.parse` reads the number at the start
-                // of the text and ignores the rest (`1,234.50 EUR` is 1234.5).
-                _ if suffix.is_empty() => break,
-                _ => return None,
-            }
-        }
-        if !digits.chars().any(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let mut number: BigDecimal = digits.parse().ok()?;
-        if percent {
-            number = number / BigDecimal::from(100);
-        }
-        Some(if negate { -number } else { number })
-    };
-    if let Some(negative) = negative
-        && let Some(number) = read(negative, true)
-    {
-        return Some(number);
-    }
-    read(positive, false)
 }
 
 #[cfg(test)]
@@ -256,19 +276,34 @@ mod tests {
     }
 
     #[test]
-    fn decimal_format_patterns() {
-        let format = |n: &str, pattern: &str| {
-            format_decimal(&n.parse().expect("number"), pattern).expect("valid pattern")
+    fn whole_operands_compute_as_java_integers() {
+        let n = |text: &str| -> BigDecimal { text.parse().expect("number") };
+        assert_eq!(to_dw_string(&multiply(&n("1e2"), &n("3"))), "300");
+        assert_eq!(to_dw_string(&multiply(&n("2e50"), &n("2"))), "4E+50");
+        assert_eq!(to_dw_string(&multiply(&n("1e19"), &n("1.0"))), "1.0E+19");
+        assert_eq!(to_dw_string(&add(&n("2e50"), &n("0"))), format!("2{}", "0".repeat(50)));
+        assert_eq!(to_dw_string(&subtract(&n("2e50"), &n("2e50"))), "0");
+        let quotient = |a: &str, b: &str| divide(&n(a), &n(b)).map(|q| to_dw_string(&q));
+        assert_eq!(quotient("1e9", "1e5").as_deref(), Some("10000"));
+        assert_eq!(quotient("1e10", "1e5").as_deref(), Some("1E+5"));
+        let long = "12345678901234567890123456789012345678901234567890";
+        assert_eq!(
+            quotient(long, "3").as_deref(),
+            Some("4115226300411522630041152263004115226300411522630")
+        );
+    }
+
+    #[test]
+    fn remainders_keep_java_scales() {
+        let rem = |a: &str, b: &str| {
+            let (a, b): (BigDecimal, BigDecimal) = (a.parse().expect("a"), b.parse().expect("b"));
+            remainder(&a, &b).map(|r| to_dw_string(&r))
         };
-        assert_eq!(format("0.5", ".00"), ".50");
-        assert_eq!(format("0", "#"), "0");
-        assert_eq!(format("1234567.891", "#,##0.00"), "1,234,567.89");
-        assert_eq!(format("2.5", "0"), "3");
-        assert_eq!(format("-1.234", "0.0"), "-1.2");
-        assert_eq!(format("0.256", "0.0%"), "25.6%");
-        assert_eq!(format("5", "$#,##0.00"), "$5.00");
-        assert_eq!(format("1.5", "00.###"), "01.5");
-        assert_eq!(format("1234", "#,###"), "1,234");
+        assert_eq!(rem("38.96e4", "6412001").as_deref(), Some("3.896E+5"));
+        assert_eq!(rem("2e1", "30").as_deref(), Some("2E+1"));
+        assert_eq!(rem("5", "0.3").as_deref(), Some("0.2"));
+        assert_eq!(rem("-7", "3").as_deref(), Some("-1"));
+        assert_eq!(rem("1", "0"), None);
     }
 
     #[test]

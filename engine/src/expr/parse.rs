@@ -202,21 +202,24 @@ impl Parser<'_> {
     }
 
     fn body(&mut self) -> PResult<Node> {
-        let start = self.peek().start;
         let node = self.expr()?;
-        let node = if self.at_punct(":") { self.bare_pair(node, start)? } else { node };
         if self.peek().tok != Tok::Eof {
             return Err(self.unexpected("end of input"));
         }
         Ok(node)
     }
 
-    /// `key: value` without braces: an object with one pair.
+    /// `key: value` without braces, after its key: an object with one pair.
+    ///
+    /// As in DataWeave, such a pair is a primary expression wherever one may stand (a body,
+    /// an array element, a lambda body, the right operand of `mapObject`), its key a name, a
+    /// string or a parenthesized expression, and its value a whole expression: `x: $ ++ "s"`
+    /// is `{x: ($ ++ "s")}`, and `1 + a: 2` adds an object.
     fn bare_pair(&mut self, key: Node, start: usize) -> PResult<Node> {
-        self.bump();
-        let key = key_node(key);
+        self.expect_punct(":", "after the key")?;
         let value = self.expr()?;
-        Ok(Node::new(NodeKind::Object(vec![Member::Pair { key, value }]), self.loc_from(start)))
+        let loc = self.loc_from(start);
+        Ok(Node::new(NodeKind::Object(vec![Member::Pair { key, value }]), loc))
     }
 
     /// A full expression: infix function calls and `default` over `not`-level operands.
@@ -500,7 +503,11 @@ impl Parser<'_> {
             }
             Tok::Str(parts) => {
                 self.bump();
-                self.string(parts, loc)?
+                let kind = self.string(parts, loc)?;
+                if self.at_punct(":") {
+                    return self.bare_pair(Node::new(kind, loc), loc.start);
+                }
+                kind
             }
             Tok::Dollar(n) => {
                 self.bump();
@@ -526,8 +533,20 @@ impl Parser<'_> {
                 self.bump();
                 NodeKind::Temporal(value)
             }
+            Tok::Ident(word) if !is_reserved(word) && self.peek_at(1) == &Tok::Punct(":") => {
+                self.bump();
+                return self
+                    .bare_pair(Node::new(NodeKind::Str(word.as_str().into()), loc), loc.start);
+            }
             Tok::Ident(word) => return self.word(word.clone(), loc),
-            Tok::Punct("(") => return self.paren(),
+            Tok::Punct("(") => {
+                let node = self.paren()?;
+                let is_lambda = matches!(&*node.kind, NodeKind::Lambda(_));
+                if self.at_punct(":") && !is_lambda {
+                    return self.bare_pair(node, token.start);
+                }
+                return Ok(node);
+            }
             Tok::Punct("[") => return self.array(),
             Tok::Punct("{") => return self.object(),
             _ => return Err(self.unexpected("an expression")),
@@ -807,9 +826,7 @@ impl Parser<'_> {
         let start = self.bump().start;
         let mut members = Vec::new();
         while !self.at_punct("]") {
-            let item_start = self.peek().start;
             let item = self.expr()?;
-            let item = if self.at_punct(":") { self.bare_pair(item, item_start)? } else { item };
             members.push(self.conditional(Member::Item(item))?);
             if !self.eat_punct(",") {
                 break;
@@ -900,14 +917,6 @@ fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<regex::Regex>> {
         message: format!("Invalid regular expression /{pattern}/: {err}"),
         loc,
     })
-}
-
-/// The key of a bare pair: a name stands for itself, anything else is evaluated.
-fn key_node(node: Node) -> Node {
-    match &*node.kind {
-        NodeKind::Name(name) => Node::new(NodeKind::Str(name.clone()), node.loc),
-        _ => node,
-    }
 }
 
 /// Wraps an argument that uses `$`, `$$` or `$$$` in a lambda with those parameters.

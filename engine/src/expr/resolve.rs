@@ -15,18 +15,24 @@ use crate::expr::{funcs, modules};
 const MULE_BINDINGS: &[&str] =
     &["payload", "vars", "attributes", "error", "correlationId", "message", "flow", "app"];
 
-/// The names of DataWeave's types, which are values too (`typeOf(x) == Number`). flowrun
-/// has no Type values: each is the String of its name, which is also what `typeOf` gives.
+/// The names of DataWeave's types, which need no declaration in a type (`x is Number`,
+/// `fun f(a: Array<String>)`) and are values of type `Type` in an expression
+/// (`typeOf(x) == Number`), as in the reference engine. `Function` is neither there.
 pub(crate) const TYPE_NAMES: &[&str] = &[
     "Any",
     "Array",
     "Binary",
     "Boolean",
+    "CData",
+    "Comparable",
     "Date",
     "DateTime",
+    "Enum",
+    "Iterator",
     "Key",
     "LocalDateTime",
     "LocalTime",
+    "Namespace",
     "Nothing",
     "Null",
     "Number",
@@ -34,6 +40,7 @@ pub(crate) const TYPE_NAMES: &[&str] = &[
     "Period",
     "Range",
     "Regex",
+    "SimpleType",
     "String",
     "Time",
     "TimeZone",

@@ -10,37 +10,7 @@ use std::sync::Arc;
 use crate::expr::ast::{Decl, Loc, Node, NodeKind};
 use crate::expr::lex::Tok;
 use crate::expr::parse::{PResult, ParseError, Parser};
-
-/// The types DataWeave defines, which need no declaration.
-const BUILT_IN: &[&str] = &[
-    "Any",
-    "Array",
-    "Binary",
-    "Boolean",
-    "CData",
-    "Comparable",
-    "Date",
-    "DateTime",
-    "Dictionary",
-    "Function",
-    "Key",
-    "LocalDateTime",
-    "LocalTime",
-    "Namespace",
-    "Nothing",
-    "Null",
-    "Number",
-    "Object",
-    "Period",
-    "Range",
-    "Regex",
-    "SimpleType",
-    "String",
-    "Time",
-    "TimeZone",
-    "Type",
-    "Uri",
-];
+use crate::expr::resolve::TYPE_NAMES;
 
 /// What a type expression names, as far as `as` and `is` can use it.
 #[derive(Clone, Debug)]
@@ -154,7 +124,9 @@ impl Parser<'_> {
                     let alias = alias.clone();
                     return Ok(TypeRef { props: props.or(alias.props), loc, ..alias });
                 }
-                if !BUILT_IN.contains(&word.as_str()) {
+                // `Dictionary<T>` is a type here, but a function as a value, so it is not one
+                // of the type names that are values too.
+                if !TYPE_NAMES.contains(&word.as_str()) && word != "Dictionary" {
                     if !check_names {
                         return Ok(TypeRef { name: None, props, loc });
                     }

@@ -46,12 +46,6 @@ KNOWN_DIFFERENCES = [
         "(`typeOf(xs map f)`, `1 != {(payload.b)}`) does not happen there.",
     ),
     (
-        "no Type values",
-        lambda expr, fr, dw: "typeOf" in expr,
-        "DESIGN.md: typeOf gives a String, so it compares and orders as text "
-        "(`typeOf(1) < \"a\"` is true in flowrun and fails in DataWeave).",
-    ),
-    (
         "reference engine streaming bug",
         lambda expr, fr, dw: ".*" in expr and "++" in expr and "output" in fr and "output" in dw,
         "DESIGN.md (Testing): the reference engine empties the values `.*` selects from a "
