@@ -159,6 +159,11 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     if name == "replace" {
         return replace(eval, &args);
     }
+    // A function or a regular expression is a value `typeOf` can name.
+    if let ("typeOf", [Arg::Fun(_) | Arg::Regex(_)]) = (name, args.as_slice()) {
+        let type_name = if matches!(args[0], Arg::Fun(_)) { "Function" } else { "Regex" };
+        return Ok(Value::Type(type_name.into()));
+    }
     if let [Arg::Value(subject), fallback] = args.as_slice()
         && name == "onNull"
     {
