@@ -134,7 +134,7 @@ fn write_result(result: &TypedValue) -> ExitCode {
     match stdout.write_all(&out).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: cannot write the result: {err}");
+            errln!("error: cannot write the result: {err}");
             ExitCode::from(1)
         }
     }
@@ -168,11 +168,11 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
 }
 
 fn script_error(message: &str) -> ExitCode {
-    eprintln!("{message}");
+    errln!("{message}");
     ExitCode::from(1)
 }
 
 fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     ExitCode::from(2)
 }

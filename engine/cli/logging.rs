@@ -103,7 +103,11 @@ fn parse_level(text: &str) -> Result<LevelFilter, String> {
 
 /// Installs the subscriber on stderr.
 pub(crate) fn init(levels: Levels, format: LogFormat) {
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // A log line that cannot be written (stderr is a closed pipe) is dropped: reporting the
+    // failure would write to stderr again, and tracing-subscriber does that with `eprintln!`,
+    // which panics.
+    let fmt =
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).log_internal_errors(false);
     let fmt = match format {
         LogFormat::Mule => fmt.event_format(Layout { json: false }),
         LogFormat::Json => fmt.event_format(Layout { json: true }),

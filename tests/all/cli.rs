@@ -335,3 +335,40 @@ fn validate_finds_listener_clashes_that_run_would_hit() {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
 }
+
+/// Runs `flowrun args` with stdout and stderr on a pipe whose reading end is already closed,
+/// as `flowrun ... 2>&1 | true` does, and returns its exit code.
+fn exit_code_with_closed_output(args: &[&str]) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let stderr = writer.try_clone().expect("clone the pipe");
+    let status = crate::support::process::flowrun()
+        .args(args)
+        .stdout(writer)
+        .stderr(stderr)
+        .status()
+        .expect("run flowrun");
+    status.code()
+}
+
+#[test]
+fn closed_output_pipes_never_panic() {
+    let dir = TempDir::new("cli-closed-pipe");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <logger message=\"before\"/>\n    <raise-error type=\"APP:BOOM\" description=\"boom\"/>\n  </flow>\n  <flow name=\"ok\">\n    <logger message=\"fine\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let bad = write_app(&dir, "bad.xml", &format!("{HEADER}\n  <flw/>\n</mule>\n"));
+    // A panic would exit with 101; each keeps its documented code instead.
+    let cases: [(&[&str], i32); 6] = [
+        (&["dw", "fooBar"], 1),
+        (&["dw", "1 +"], 1),
+        (&["call", &path, "--flow", "f"], 1),
+        (&["call", &path, "--flow", "ok"], 1),
+        (&["call", &path, "--flow", "nope"], 2),
+        (&["validate", &bad], 2),
+    ];
+    for (args, code) in cases {
+        assert_eq!(exit_code_with_closed_output(args), Some(code), "{args:?}");
+    }
+}
