@@ -9,6 +9,7 @@
 //! directive says, `application/json` when it has none, followed by a newline.
 //! A script that does not compile or fails prints DataWeave's message with the line and
 //! column on stderr and exits with 1; an unreadable input or script file exits with 2.
+//! DataWeave's `log` writes its line (`prefix - value`) to stderr, as that CLI does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub(crate) struct DwArgs {
 
 /// Runs `flowrun dw`.
 pub(crate) fn dw(args: &DwArgs) -> ExitCode {
+    crate::logging::init_dataweave_log();
     let (source, name) = match (&args.file, &args.script) {
         (Some(path), _) => match std::fs::read_to_string(path) {
             Ok(text) => (text, path.display().to_string()),

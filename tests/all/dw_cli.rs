@@ -172,3 +172,21 @@ fn wrong_argument_counts_fail_before_the_script_runs() {
     let expected = "Expects `1` argument but got `2`.\n\n4| if (false) f(1, 2) else 0\n              ^^^^^^^\nLocation:\narity.dwl (line: 4, column:12)\n";
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }
+
+#[test]
+fn log_writes_its_line_to_stderr() {
+    let dir = inputs("dw-log");
+    // DataWeave logs `prefix - value`, the value in its own notation, as flows do.
+    let output = dw(
+        &dir,
+        &["-i", "payload=order.json", r#"log("order", {id: payload.id, n: [1, "x"]}).id"#],
+    );
+    assert_eq!(stdout_of(&output), "\"A1\"\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "order - {\n  id: \"A1\",\n  n: [\n    1, \n    \"x\"\n  ]\n}\n"
+    );
+    let output = dw(&dir, &["log(3) + 1"]);
+    assert_eq!(stdout_of(&output), "4\n");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "3\n");
+}

@@ -68,6 +68,10 @@ use crate::expr::parse::ParseError;
 use crate::props::PropertyLookup;
 use crate::value::{MediaType, TypedValue, Value};
 
+/// The `tracing` target of DataWeave's `log` lines, whose message is `prefix - value` (the
+/// value in DataWeave notation), or the value alone without a prefix.
+pub const LOG_TARGET: &str = "flowrun::dataweave";
+
 /// What an expression can see: the event's parts and the app's properties.
 pub struct Scope<'a> {
     /// `payload`.
