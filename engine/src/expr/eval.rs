@@ -213,42 +213,59 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
     eval.eval(&script.body)
 }
 
-/// Reads an input the way DataWeave does: JSON bytes or strings are parsed, CSV bytes read
-/// (with the media type's `header` and `separator`), text bytes become a String, anything
-/// else is taken as it is.
+/// Reads an input the way DataWeave does, by its media type: JSON parsed, CSV read (with
+/// the media type's `header` and `separator`), forms (`application/x-www-form-urlencoded`)
+/// read as an object, text bytes made a String. Bytes and Strings are read alike (a String
+/// labelled `application/json`, as `set-variable mimeType` makes one, is parsed too);
+/// anything else is taken as it is.
 pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     let media_type = &input.media_type;
-    match &input.value {
-        Value::Binary(bytes) if media_type.is_json() => {
-            json::read(decode_text(media_type, bytes, name)?.as_bytes(), name).map_err(Fail::plain)
+    let Some(reader) = Reader::of(media_type) else { return Ok(input.value.clone()) };
+    let text = match &input.value {
+        Value::Binary(bytes) => decode_text(media_type, bytes, name)?,
+        Value::String(text) => std::borrow::Cow::Borrowed(&**text),
+        other => return Ok(other.clone()),
+    };
+    match reader {
+        Reader::Json => json::read(text.as_bytes(), name).map_err(Fail::plain),
+        Reader::Csv => {
+            Ok(readers::csv(&text, &readers::CsvReadOptions::from_props(&media_type.params)))
         }
-        Value::String(text) if media_type.is_json() => {
-            json::read(text.as_bytes(), name).map_err(Fail::plain)
-        }
-        Value::Binary(bytes) if is_csv(media_type) => {
-            let options = readers::CsvReadOptions::from_props(&media_type.params);
-            Ok(readers::csv(&decode_text(media_type, bytes, name)?, &options))
-        }
-        Value::Binary(bytes) if media_type.is_text() => {
-            Ok(Value::string(decode_text(media_type, bytes, name)?.as_ref()))
-        }
-        other => Ok(other.clone()),
+        Reader::Form => Ok(readers::urlencoded(&text)),
+        Reader::Text => Ok(Value::string(text.as_ref())),
     }
 }
 
-/// `application/csv`, which inputs are read as.
-fn is_csv(media_type: &MediaType) -> bool {
-    &*media_type.primary == "application" && &*media_type.sub == "csv"
+/// The readers inputs are read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Json,
+    Csv,
+    Form,
+    Text,
+}
+
+impl Reader {
+    /// The reader of a media type; `None` for types taken as they are (`application/java`,
+    /// `*/*`, binary).
+    fn of(media_type: &MediaType) -> Option<Reader> {
+        if media_type.is_json() {
+            return Some(Reader::Json);
+        }
+        match (&*media_type.primary, &*media_type.sub) {
+            ("application" | "text", "csv") => Some(Reader::Csv),
+            ("application", "x-www-form-urlencoded") => Some(Reader::Form),
+            ("text", _) => Some(Reader::Text),
+            _ => None,
+        }
+    }
 }
 
 /// Whether [`read_input`] would do more than copy the value.
 fn needs_reading(input: &TypedValue) -> bool {
-    match &input.value {
-        Value::Binary(_) => {
-            input.media_type.is_json() || input.media_type.is_text() || is_csv(&input.media_type)
-        }
-        Value::String(_) => input.media_type.is_json(),
-        _ => false,
+    match (&input.value, Reader::of(&input.media_type)) {
+        (_, None) | (Value::String(_), Some(Reader::Text)) => false,
+        (value, Some(_)) => matches!(value, Value::Binary(_) | Value::String(_)),
     }
 }
 
