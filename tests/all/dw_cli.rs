@@ -190,3 +190,14 @@ fn log_writes_its_line_to_stderr() {
     assert_eq!(stdout_of(&output), "4\n");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "3\n");
 }
+
+#[test]
+fn input_directives_choose_the_reader() {
+    let dir = inputs("dw-input-directive");
+    std::fs::write(dir.0.join("order.txt"), ORDER).expect("write order.txt");
+    std::fs::write(dir.0.join("rows.txt"), "id|name\n1|ann\n").expect("write rows.txt");
+    let script = "%dw 2.0\ninput payload application/json\noutput application/json\n---\npayload.items[1].price";
+    assert_eq!(stdout_of(&dw(&dir, &["-i", "payload=order.txt", script])), "10\n");
+    let script = "%dw 2.0\ninput rows application/csv separator=|\n---\nrows[0].name";
+    assert_eq!(stdout_of(&dw(&dir, &["-i", "rows=rows.txt", script])), "\"ann\"\n");
+}

@@ -13,7 +13,8 @@ use bigdecimal::BigDecimal;
 use crate::expr::Scope;
 use crate::expr::arity::Arity;
 use crate::expr::ast::{
-    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+    BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
+    Selector,
 };
 use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time};
 use crate::value::{MediaType, TypedValue, Value};
@@ -207,6 +208,7 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
         frames: Vec::new(),
         payload: None,
         attributes: None,
+        declared: &script.inputs,
         imports: !script.imports.is_empty(),
     };
     eval.declare(&script.decls)?;
@@ -234,6 +236,22 @@ pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
         Reader::Form => Ok(readers::urlencoded(&text)),
         Reader::Text => Ok(Value::string(text.as_ref())),
     }
+}
+
+/// Reads an input as `declared` says (the media type of its `input` directive), or by its
+/// own media type when there is none. A declared type without a `charset` keeps the input's.
+fn read_declared(input: &TypedValue, declared: Option<&MediaType>, name: &str) -> EResult<Value> {
+    let Some(declared) = declared else { return read_input(input, name) };
+    let media_type = match (declared.charset(), input.media_type.charset()) {
+        (None, Some(charset)) => declared.clone().with_charset(charset),
+        _ => declared.clone(),
+    };
+    read_input(&TypedValue::new(input.value.clone(), media_type), name)
+}
+
+/// The media type the `input` directive for `name` reads it as, if there is one.
+fn declared_type<'a>(declared: &'a [InputDirective], name: &str) -> Option<&'a MediaType> {
+    declared.iter().find(|input| &*input.name == name).map(|input| &input.media_type)
 }
 
 /// The readers inputs are read with.
@@ -287,6 +305,8 @@ pub(crate) struct Eval<'s> {
     frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
+    /// The script's `input` directives: media types that override the inputs' own.
+    declared: &'s [InputDirective],
     /// Whether the script imports a module. Module functions are only reachable through
     /// an `import` (the resolver checks that), so without one a call is never theirs.
     imports: bool,
@@ -608,7 +628,7 @@ impl Eval<'_> {
                 Ok(Value::object([("payload", payload), ("attributes", attributes)]))
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
-                Some((_, typed)) => read_input(typed, name),
+                Some((_, typed)) => read_declared(typed, declared_type(self.declared, name), name),
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::string(name)),
                 None if resolve::is_function_name(name) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
@@ -627,11 +647,12 @@ impl Eval<'_> {
     /// payload that needs no reading is not copied at all.
     fn payload_ref(&mut self) -> EResult<&Value> {
         let input = self.scope.payload;
-        if !needs_reading(input) {
+        let declared = declared_type(self.declared, "payload");
+        if declared.is_none() && !needs_reading(input) {
             return Ok(&input.value);
         }
         if self.payload.is_none() {
-            self.payload = Some(read_input(input, "payload")?);
+            self.payload = Some(read_declared(input, declared, "payload")?);
         }
         Ok(self.payload.as_ref().expect("read above"))
     }
@@ -643,11 +664,12 @@ impl Eval<'_> {
     /// The attributes as scripts see them, like [`Eval::payload_ref`].
     fn attributes_ref(&mut self) -> EResult<&Value> {
         let input = self.scope.attributes;
-        if !needs_reading(input) {
+        let declared = declared_type(self.declared, "attributes");
+        if declared.is_none() && !needs_reading(input) {
             return Ok(&input.value);
         }
         if self.attributes.is_none() {
-            self.attributes = Some(read_input(input, "attributes")?);
+            self.attributes = Some(read_declared(input, declared, "attributes")?);
         }
         Ok(self.attributes.as_ref().expect("read above"))
     }

@@ -343,7 +343,7 @@ fn lowercase_first(text: &str) -> String {
 /// The input a script returns unchanged, if it is nothing but `payload`, `attributes` or
 /// `vars.name` and asks for no particular output.
 fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
-    if *output != OutputFormat::Native || !script.decls.is_empty() {
+    if *output != OutputFormat::Native || !script.decls.is_empty() || !script.inputs.is_empty() {
         return None;
     }
     match &*script.body.kind {

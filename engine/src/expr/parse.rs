@@ -59,6 +59,7 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
         output: None,
         decls: Vec::new(),
         imports: Vec::new(),
+        inputs: Vec::new(),
         body: Node::new(NodeKind::Null, Loc::default()),
     };
     if let Some(sep_idx) = header::separator(&parser.tokens) {
