@@ -23,8 +23,18 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let attributes =
-        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::from_argument(v))));
+    let attributes = Value::object(args.attributes.iter().map(|(key, text)| {
+        let value = Value::from_argument(text);
+        // Header names are lowercase, as Mule's listener gives them, so that lookups through
+        // `attributes.headers`, which ignore case, find them.
+        let value = match value {
+            Value::Object(pairs) if key == "headers" => Value::object(
+                pairs.iter().map(|(name, value)| (name.to_lowercase(), value.clone())),
+            ),
+            other => other,
+        };
+        (key.as_str(), value)
+    }));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
     let result = runner.run(Event::new(message)).await;
     let code = print_result(args, result);

@@ -461,6 +461,42 @@ async fn listener_bodies_are_read_by_their_media_type() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn header_lookups_ignore_case() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="headers">
+               <http:listener config-ref="listener" path="/h"/>
+               <set-payload value="#[output application/json indent=false --- [
+                   attributes.headers.'Content-Type',
+                   attributes.headers['X-Api-Key'],
+                   attributes.headers.X_TAG,
+                   message.attributes.headers.*'X-Multi',
+                   attributes.headers.'x-api-key',
+                   attributes.headers.'X-API-KEY'?,
+                   attributes.headers.'X-Nope'
+               ]]"/>
+           </flow>"##
+    ))
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/h"))
+        .header("Content-Type", "text/plain")
+        .header("X-Api-Key", "k1")
+        .header("x_tag", "t")
+        .header("X-Multi", "1")
+        .header("x-multi", "2")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"["text/plain","k1","t",["1","2"],"k1",true,null]"#
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listener_masks_the_catch_all_part_and_prefers_static_paths() {
     let (app, base) = start(&format!(
         r#"{LISTENER_CONFIG}
