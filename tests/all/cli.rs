@@ -372,3 +372,20 @@ fn closed_output_pipes_never_panic() {
         assert_eq!(exit_code_with_closed_output(args), Some(code), "{args:?}");
     }
 }
+
+#[test]
+fn errors_after_entities_point_at_the_text_as_written() {
+    // Each entity is several characters of the file and one of the expression.
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <choice>\n      <when expression=\"#[payload.amount &gt;= 10 and payload.type == &quot;x&quot; and fooo]\">\n        <logger message=\"a &lt; b #[payload.a ++ barr]\"/>\n      </when>\n    </choice>\n    <set-variable variableName=\"v\" value=\"#[&#10;  1 + quux]\"/>\n  </flow>\n</mule>\n"
+    );
+    let stderr = crate::support::process::validate_bad_app("cli-entities", &app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:5:89: error: unable to resolve reference of: `fooo`",
+            "bad.xml:6:50: error: unable to resolve reference of: `barr`",
+            "bad.xml:9:56: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}

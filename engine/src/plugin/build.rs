@@ -117,12 +117,16 @@ impl BuildContext<'_> {
 
     /// Compiles an attribute value: `#[...]` is an expression, other text a literal.
     pub fn value_expr(&mut self, attr: &Attribute) -> Option<ValueExpr> {
-        ValueExpr::compile(&attr.value, attr.value_span).map_err(|d| self.report(d)).ok()
+        ValueExpr::compile(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
     }
 
     /// Compiles an attribute value as a template with embedded `#[...]` parts.
     pub fn template(&mut self, attr: &Attribute) -> Option<Template> {
-        Template::compile(&attr.value, attr.value_span).map_err(|d| self.report(d)).ok()
+        Template::compile(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
     }
 
     /// Compiles an element's text content (such as `<http:body>#[payload]</http:body>`) as a

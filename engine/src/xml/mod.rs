@@ -11,7 +11,7 @@ use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::ResolveResult;
 
-use crate::diag::{Diagnostic, FileId, Span};
+use crate::diag::{Diagnostic, FileId, OffsetMap, Span};
 
 /// Namespace URIs of the Mule modules flowrun understands.
 pub mod ns {
@@ -71,6 +71,19 @@ pub struct Attribute {
     pub span: Span,
     /// The value between the quotes.
     pub value_span: Span,
+    /// Where the bytes of `raw` are in the file, from `value_span.start`: entities make the
+    /// file longer than the value. Places found in the value go through it (see
+    /// [`Attribute::in_file`]).
+    pub value_map: OffsetMap,
+}
+
+impl Attribute {
+    /// A diagnostic found in the value, with spans counted from `value_span.start` byte for
+    /// byte in the decoded value (as `value_span.sub` gives them), moved to where those bytes
+    /// are written in the file: `&gt;` is one byte of the value and four of the file.
+    pub fn in_file(&self, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic.relocated(&self.value_map, self.value_span)
+    }
 }
 
 /// The text content of an element.
@@ -380,7 +393,9 @@ fn read_element(
                 Diagnostic::error(value_span, format!("malformed attribute value: {err}"))
             })?
             .into_owned();
+        let value_map = entity_map(&attr.value);
         attrs.push(Attribute {
+            value_map,
             ns: attr_ns,
             name: String::from_utf8_lossy(attr_local.as_ref()).into(),
             qname: attr_qname.into(),
@@ -421,6 +436,35 @@ fn namespace_of(
             .with_note(format!("declare it on the root element, e.g. xmlns:{prefix}=\"...\"")))
         }
     }
+}
+
+/// The offsets of an attribute value as written (`escaped`, with its entities) against the
+/// value decoded; an entity flowrun cannot decode fails the reader before this is used.
+fn entity_map(escaped: &[u8]) -> OffsetMap {
+    let mut map = OffsetMap::default();
+    let mut decoded_len = 0;
+    let mut idx = 0;
+    while idx < escaped.len() {
+        let entity = (escaped[idx] == b'&')
+            .then(|| escaped[idx + 1..].iter().position(|&byte| byte == b';'))
+            .flatten()
+            .and_then(|len| {
+                let name = std::str::from_utf8(&escaped[idx + 1..idx + 1 + len]).ok()?;
+                Some((len + 2, resolve_entity(name)?.len()))
+            });
+        match entity {
+            Some((written_len, text_len)) => {
+                map.push_atom(decoded_len, text_len, written_len);
+                decoded_len += text_len;
+                idx += written_len;
+            }
+            None => {
+                decoded_len += 1;
+                idx += 1;
+            }
+        }
+    }
+    map
 }
 
 fn resolve_entity(name: &str) -> Option<String> {
