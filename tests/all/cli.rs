@@ -389,3 +389,38 @@ fn errors_after_entities_point_at_the_text_as_written() {
         ],
     );
 }
+
+#[test]
+fn set_payload_and_set_variable_evaluate_text_with_expressions_as_templates() {
+    let dir = TempDir::new("cli-templates");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"sum\" value=\"x=#[1+1]\"/>\n    <set-variable variableName=\"two\" value=\" #[vars.sum] and #[payload.name] \"/>\n    <set-variable variableName=\"one\" value=\" #[1+1] \"/>\n    <set-variable variableName=\"text\" value=\"a ] b\"/>\n    <set-payload value=\"Hello #[payload.name]!\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let output = run_flowrun(
+        &repo_root(),
+        &["call", &path, "--flow", "f", "--payload", r#"{"name": "Ann"}"#],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed["payload"], "Hello Ann!");
+    let vars = serde_json::json!({"sum": "x=2", "two": "x=2 and Ann", "one": 2, "text": "a ] b"});
+    assert_eq!(printed["vars"], vars);
+}
+
+#[test]
+fn an_unclosed_expression_is_a_load_error() {
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-payload value=\"#[payload.a\"/>\n    <set-variable variableName=\"x\" value=\"ok #[payload.a\"/>\n    <choice><when expression=\"#[payload.a\"><logger/></when></choice>\n  </flow>\n</mule>\n"
+    );
+    let stderr = crate::support::process::validate_bad_app("cli-unclosed", &app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:4:25: error: unclosed `#[`: a `]` is missing",
+            "bad.xml:5:46: error: unclosed `#[`: a `]` is missing",
+            "bad.xml:6:31: error: unclosed `#[`: a `]` is missing",
+        ],
+    );
+}

@@ -871,8 +871,12 @@ impl ChainBuilder<'_> {
 fn bare_expr(attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<Expr> {
     let text = &attr.value;
     let trimmed = text.trim();
-    let (inner, offset) = match trimmed.strip_prefix("#[").and_then(|rest| rest.strip_suffix(']')) {
-        Some(inner) => (inner, text.find("#[").unwrap_or(0) + 2),
+    let (inner, offset) = match trimmed.strip_prefix("#[").map(|rest| rest.strip_suffix(']')) {
+        Some(Some(inner)) => (inner, text.find("#[").unwrap_or(0) + 2),
+        Some(None) => {
+            cx.report(attr.in_file(crate::expr::unclosed(text, attr.value_span)));
+            return None;
+        }
         None => (trimmed, text.find(trimmed).unwrap_or(0)),
     };
     Expr::compile(inner, attr.value_span.sub(offset, offset + inner.len()))

@@ -122,6 +122,14 @@ impl BuildContext<'_> {
             .ok()
     }
 
+    /// Compiles an attribute value as literal text, one expression or a template, as Mule's
+    /// `set-payload` and `set-variable` read theirs (see [`ValueExpr::compile_mixed`]).
+    pub fn value_or_template(&mut self, attr: &Attribute) -> Option<ValueExpr> {
+        ValueExpr::compile_mixed(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
+    }
+
     /// Compiles an attribute value as a template with embedded `#[...]` parts.
     pub fn template(&mut self, attr: &Attribute) -> Option<Template> {
         Template::compile(&attr.value, attr.value_span)
