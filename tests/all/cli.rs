@@ -424,3 +424,38 @@ fn an_unclosed_expression_is_a_load_error() {
         ],
     );
 }
+
+#[test]
+fn errors_in_element_text_point_at_the_text_as_written() {
+    // Leading whitespace, entities and CDATA sections around the script each move it in the
+    // file; the errors still land on the names.
+    let app = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <flow name="f">
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload>
+          payload.a &gt; 1 and fooo
+        </ee:set-payload>
+      </ee:message>
+      <ee:variables>
+        <ee:set-variable variableName="v">
+          <![CDATA[%dw 2.0
+---
+payload.a > 1 and barr]]>
+        </ee:set-variable>
+        <ee:set-variable variableName="w">payload.a &lt; 1 <![CDATA[ and  ]]> quux</ee:set-variable>
+      </ee:variables>
+    </ee:transform>
+  </flow>
+</mule>
+"#;
+    let stderr = crate::support::process::validate_bad_app("cli-text-entities", app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:6:32: error: unable to resolve reference of: `fooo`",
+            "bad.xml:13:19: error: unable to resolve reference of: `barr`",
+            "bad.xml:15:79: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}

@@ -147,9 +147,10 @@ impl BuildContext<'_> {
             );
             return None;
         };
-        let lead = text.value.len() - text.value.trim_start().len();
-        ValueExpr::compile(text.value.trim(), text.span.sub(lead, text.value.trim_end().len()))
-            .map_err(|d| self.report(d))
+        // The text's span starts at its first non-blank character.
+        let trimmed = text.value.trim();
+        ValueExpr::compile(trimmed, text.span.sub(0, trimmed.len()))
+            .map_err(|d| self.report(text.in_file(d)))
             .ok()
     }
 

@@ -95,8 +95,20 @@ pub struct Text {
     pub raw: String,
     /// True when a placeholder brought secret material into `value`.
     pub secret: bool,
-    /// Where the content starts.
+    /// Where the content starts: its first non-blank character.
     pub span: Span,
+    /// Where the bytes of `raw` are in the file, counted from its first non-blank character
+    /// (at `span.start`): entities, and the `<![CDATA[` and `]]>` around a section, are
+    /// written longer than they read. See [`Text::in_file`].
+    pub value_map: OffsetMap,
+}
+
+impl Text {
+    /// A diagnostic found in the trimmed content, with spans counted from `span.start` byte
+    /// for byte, moved to where those bytes are written in the file.
+    pub fn in_file(&self, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic.relocated(&self.value_map, self.span)
+    }
 }
 
 impl Element {
@@ -226,13 +238,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                     };
                     return Err(Diagnostic::error(at, message));
                 }
-                push_text(&mut stack, &unescaped, pos, file);
+                push_text(&mut stack, &unescaped, pos, raw.len(), file);
             }
             XmlEvent::CData(content) => {
                 let raw = content.decode().map_err(|err| {
                     err_at(format!("malformed CDATA: {err}"), reader.buffer_position())
                 })?;
-                push_text(&mut stack, &raw, offset_of(text, &content), file);
+                push_text(&mut stack, &raw, offset_of(text, &content), raw.len(), file);
             }
             XmlEvent::GeneralRef(reference) => {
                 let pos = offset_of(text, &reference);
@@ -245,7 +257,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                         format!("unknown entity `&{name};`"),
                     )
                 })?;
-                push_text(&mut stack, &resolved, pos, file);
+                push_text(&mut stack, &resolved, pos.saturating_sub(1), name.len() + 2, file);
             }
             XmlEvent::Eof => {
                 if let Some(open) = stack.last() {
@@ -288,40 +300,40 @@ fn attach(
     Ok(())
 }
 
-fn push_text(stack: &mut [Element], content: &str, pos: usize, file: FileId) {
+/// Adds a piece of an element's content: `content` as it reads, written as `written_len`
+/// bytes from `pos` in the file (an entity is longer written than read).
+fn push_text(stack: &mut [Element], content: &str, pos: usize, written_len: usize, file: FileId) {
     let Some(element) = stack.last_mut() else { return };
-    match &mut element.text {
-        Some(existing) => {
-            existing.raw.push_str(content);
-            existing.value.push_str(content);
+    // Whitespace between child elements is kept only until it is clear whether the element
+    // has real text; the span moves to the first non-blank character when it comes.
+    let text = element.text.get_or_insert_with(|| Text {
+        value: String::new(),
+        raw: String::new(),
+        secret: false,
+        span: Span::new(file, pos, pos),
+        value_map: OffsetMap::default(),
+    });
+    let is_entity = written_len != content.len();
+    if !text.value.trim().is_empty() {
+        // Real text so far: map this piece from where the text before it ends in the file.
+        let text_offset = text.value.trim_start().len();
+        let expected = text.span.start + text.value_map.to_file(text_offset);
+        if pos > expected {
+            // Markup between the pieces, such as `]]>` and `<![CDATA[`.
+            text.value_map.push_atom(text_offset, 0, pos - expected);
         }
-        None => {
-            if content.trim().is_empty() {
-                // Whitespace between child elements: keep it only until we know whether the
-                // element has real text, so the span points at the first character.
-                element.text = Some(Text {
-                    value: content.to_owned(),
-                    raw: content.to_owned(),
-                    secret: false,
-                    span: Span::new(file, pos, pos),
-                });
-                return;
-            }
-            element.text = Some(Text {
-                value: content.to_owned(),
-                raw: content.to_owned(),
-                secret: false,
-                span: Span::new(file, pos, pos + content.len()),
-            });
+        if is_entity {
+            text.value_map.push_atom(text_offset, content.len(), written_len);
         }
-    }
-    if let Some(t) = &mut element.text {
-        // Point the span at the first non-blank character once real text arrives.
-        if t.span.start == t.span.end && !content.trim().is_empty() {
-            let lead = content.len() - content.trim_start().len();
-            t.span = Span::new(file, pos + lead, pos + content.len());
+    } else if !content.trim().is_empty() {
+        let lead = if is_entity { 0 } else { content.len() - content.trim_start().len() };
+        text.span = Span::new(file, pos + lead, pos + written_len);
+        if is_entity {
+            text.value_map.push_atom(0, content.len(), written_len);
         }
     }
+    text.value.push_str(content);
+    text.raw.push_str(content);
 }
 
 fn element_namespace(
