@@ -53,6 +53,9 @@ impl Span {
 pub struct OffsetMap {
     /// Each atom as (start in the text, length in the text, length in the file), in order.
     atoms: Vec<(usize, usize, usize)>,
+    /// A map the offsets go through next, when this one maps a text made from another
+    /// decoded text (placeholders replaced in an attribute value with entities).
+    then: Option<Box<OffsetMap>>,
 }
 
 impl OffsetMap {
@@ -62,27 +65,45 @@ impl OffsetMap {
         self.atoms.push((text_start, text_len, file_len));
     }
 
+    /// A map of a text made from the text `inner` maps: offsets go through this map, then
+    /// through `inner`.
+    pub fn then(mut self, inner: OffsetMap) -> OffsetMap {
+        if !inner.is_empty() {
+            self.then = Some(Box::new(inner));
+        }
+        self
+    }
+
+    /// True when the text and the file run in step.
+    pub fn is_empty(&self) -> bool {
+        self.atoms.is_empty() && self.then.is_none()
+    }
+
     /// The offset in the file, counted from where the text starts there, of `offset` in the
     /// text.
     pub fn to_file(&self, offset: usize) -> usize {
-        let mut shift = 0;
+        let mut shift: isize = 0;
+        let mut mapped = None;
         for &(start, text_len, file_len) in &self.atoms {
             if offset < start {
                 break;
             }
             if offset < start + text_len {
-                return start + shift;
+                mapped = Some(start.saturating_add_signed(shift));
+                break;
             }
-            shift += file_len - text_len.min(file_len);
+            // Placeholders may read longer than they are written.
+            shift += file_len as isize - text_len as isize;
         }
-        offset + shift
+        let mapped = mapped.unwrap_or_else(|| offset.saturating_add_signed(shift));
+        self.then.as_ref().map_or(mapped, |inner| inner.to_file(mapped))
     }
 
     /// `span`, found in a text that starts at `base` in its file and counted as if it were
     /// written there byte for byte, moved to where it is in the file. Spans of other files,
     /// or before `base`, are left alone.
     pub fn relocate(&self, base: Span, span: Span) -> Span {
-        if self.atoms.is_empty() || span.file != base.file || span.start < base.start {
+        if self.is_empty() || span.file != base.file || span.start < base.start {
             return span;
         }
         let start = base.start + self.to_file(span.start - base.start);
@@ -318,6 +339,21 @@ mod tests {
             map.relocate(base, Span::new(FileId(2), 110, 111)),
             Span::new(FileId(2), 110, 111)
         );
+    }
+
+    #[test]
+    fn maps_compose_through_placeholders_and_entities() {
+        // `${p} &gt; x` (file) reads `${p} > x`, which with p=`payload.long` reads
+        // `payload.long > x`.
+        let mut entities = OffsetMap::default();
+        entities.push_atom(5, 1, 4);
+        let mut placeholders = OffsetMap::default();
+        placeholders.push_atom(0, 12, 4);
+        let map = placeholders.then(entities);
+        let file = "${p} &gt; x";
+        assert_eq!(map.to_file(3), 0, "inside the placeholder");
+        assert_eq!(&file[map.to_file(13)..], "&gt; x");
+        assert_eq!(&file[map.to_file(15)..], "x");
     }
 
     #[test]

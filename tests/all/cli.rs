@@ -459,3 +459,31 @@ payload.a > 1 and barr]]>
         ],
     );
 }
+
+#[test]
+fn errors_after_placeholders_point_at_the_text_as_written() {
+    // A placeholder reads as its value, longer or shorter than `${name}`.
+    let app = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <global-property name="long" value="payload.something.quite.long"/>
+  <global-property name="short" value="1"/>
+  <flow name="f">
+    <set-variable variableName="a" value="#[${long} &gt; ${short} and fooo]"/>
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload>
+          ${long} &gt; 1 and quux
+        </ee:set-payload>
+      </ee:message>
+    </ee:transform>
+  </flow>
+</mule>
+"##;
+    let stderr = crate::support::process::validate_bad_app("cli-placeholders", app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:5:71: error: unable to resolve reference of: `fooo`",
+            "bad.xml:9:30: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}
