@@ -13,22 +13,28 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
     let Some(app) = crate::load(&args.app) else { return ExitCode::from(2) };
     let Some(runner) = app.runner(&args.flow) else {
         let names: Vec<&str> = app.flows.iter().map(|f| f.name.as_str()).collect();
-        eprintln!(
-            "error: the app has no flow named `{}`; its flows: {}",
-            args.flow,
-            names.join(", ")
-        );
+        errln!("error: the app has no flow named `{}`; its flows: {}", args.flow, names.join(", "));
         return ExitCode::from(2);
     };
     let payload = match read_payload(args.payload.as_deref()) {
         Ok(payload) => payload,
         Err(err) => {
-            eprintln!("error: {err}");
+            errln!("error: {err}");
             return ExitCode::from(2);
         }
     };
-    let attributes =
-        Value::object(args.attributes.iter().map(|(k, v)| (k.as_str(), Value::from_argument(v))));
+    let attributes = Value::object(args.attributes.iter().map(|(key, text)| {
+        let value = Value::from_argument(text);
+        // Header names are lowercase, as Mule's listener gives them, so that lookups through
+        // `attributes.headers`, which ignore case, find them.
+        let value = match value {
+            Value::Object(pairs) if key == "headers" => Value::object(
+                pairs.iter().map(|(name, value)| (name.to_lowercase(), value.clone())),
+            ),
+            other => other,
+        };
+        (key.as_str(), value)
+    }));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
     let result = runner.run(Event::new(message)).await;
     let code = print_result(args, result);
@@ -48,14 +54,16 @@ fn print_result(args: &CallArgs, result: Result<Event, Box<FlowFailure>>) -> Exi
                 "mediaType": event.message.payload.media_type.to_string(),
                 "vars": vars,
             });
-            println!("{out}");
-            ExitCode::SUCCESS
+            match crate::out_line(&out.to_string()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
         }
         Err(failure) => {
             let error = &failure.error;
-            eprintln!("error: flow `{}` failed", args.flow);
-            eprintln!("Error type            : {}", error.error_type);
-            eprintln!("Description           : {}", error.description);
+            errln!("error: flow `{}` failed", args.flow);
+            errln!("Error type            : {}", error.error_type);
+            errln!("Description           : {}", error.description);
             ExitCode::from(1)
         }
     }

@@ -9,6 +9,7 @@
 //! directive says, `application/json` when it has none, followed by a newline.
 //! A script that does not compile or fails prints DataWeave's message with the line and
 //! column on stderr and exits with 1; an unreadable input or script file exits with 2.
+//! DataWeave's `log` writes its line (`prefix - value`) to stderr, as that CLI does.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,7 @@ pub(crate) struct DwArgs {
 
 /// Runs `flowrun dw`.
 pub(crate) fn dw(args: &DwArgs) -> ExitCode {
+    crate::logging::init_dataweave_log();
     let (source, name) = match (&args.file, &args.script) {
         (Some(path), _) => match std::fs::read_to_string(path) {
             Ok(text) => (text, path.display().to_string()),
@@ -134,7 +136,7 @@ fn write_result(result: &TypedValue) -> ExitCode {
     match stdout.write_all(&out).and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: cannot write the result: {err}");
+            errln!("error: cannot write the result: {err}");
             ExitCode::from(1)
         }
     }
@@ -176,11 +178,11 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
 }
 
 fn script_error(message: &str) -> ExitCode {
-    eprintln!("{message}");
+    errln!("{message}");
     ExitCode::from(1)
 }
 
 fn usage_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    errln!("error: {message}");
     ExitCode::from(2)
 }

@@ -103,12 +103,50 @@ fn parse_level(text: &str) -> Result<LevelFilter, String> {
 
 /// Installs the subscriber on stderr.
 pub(crate) fn init(levels: Levels, format: LogFormat) {
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    // A log line that cannot be written (stderr is a closed pipe) is dropped: reporting the
+    // failure would write to stderr again, and tracing-subscriber does that with `eprintln!`,
+    // which panics.
+    let fmt =
+        tracing_subscriber::fmt::layer().with_writer(std::io::stderr).log_internal_errors(false);
     let fmt = match format {
         LogFormat::Mule => fmt.event_format(Layout { json: false }),
         LogFormat::Json => fmt.event_format(Layout { json: true }),
     };
     tracing_subscriber::registry().with(fmt.with_filter(CategoryFilter(levels))).init();
+}
+
+/// Installs the subscriber of `flowrun dw`: the lines of DataWeave's `log` only, each as its
+/// bare text (`prefix - value`) on stderr, as MuleSoft's DataWeave CLI prints them; the text
+/// is the message that flows log.
+pub(crate) fn init_dataweave_log() {
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
+        .event_format(MessageOnly);
+    let only_log = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.target() == flowrun_engine::expr::LOG_TARGET && *meta.level() <= tracing::Level::INFO
+    });
+    tracing_subscriber::registry().with(fmt.with_filter(only_log)).init();
+}
+
+/// Writes an event's message and nothing else.
+struct MessageOnly;
+
+impl<S, N> FormatEvent<S, N> for MessageOnly
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        writeln!(writer, "{}", fields.message)
+    }
 }
 
 /// Lets an event through when its level is enabled for its category.

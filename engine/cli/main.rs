@@ -2,6 +2,29 @@
 //! scripts, and encrypts values for secure properties.
 //!
 //! Exit codes: 0 success, 1 a flow or script failed, 2 invalid configuration or usage.
+//!
+//! Every write to stderr goes through `errln!`, never `eprintln!`, which panics (exit 101)
+//! when stderr is a closed pipe (`flowrun dw x 2>&1 | true`).
+
+/// Writes a line to stderr as `eprintln!` does, but ignores a failed write: when stderr is
+/// gone there is nowhere left to report to, and the exit code still says what happened.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// Writes a line to stdout; when that fails (a closed pipe), says so on stderr and gives
+/// exit code 1, as a result that could not be delivered.
+fn out_line(line: &str) -> Result<(), ExitCode> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}").and_then(|()| stdout.flush()).map_err(|err| {
+        errln!("error: cannot write the result: {err}");
+        ExitCode::from(1)
+    })
+}
 
 mod call;
 mod dw;
@@ -160,7 +183,7 @@ fn with_runtime<F: std::future::Future<Output = ExitCode>>(
     match logging::Levels::parse(&spec) {
         Ok(levels) => logging::init(levels, log.log_format),
         Err(err) => {
-            eprintln!("error: {source}: {err}");
+            errln!("error: {source}: {err}");
             return ExitCode::from(2);
         }
     }
@@ -173,7 +196,7 @@ fn with_runtime<F: std::future::Future<Output = ExitCode>>(
     {
         Ok(runtime) => runtime.block_on(body()),
         Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
+            errln!("error: cannot start the async runtime: {err}");
             ExitCode::from(2)
         }
     }
@@ -192,7 +215,7 @@ fn load(app: &AppArgs) -> Option<App> {
         match entries {
             Ok(entries) => system_properties.extend(entries.into_iter().map(|e| (e.key, e.value))),
             Err(message) => {
-                eprintln!("error: {message}");
+                errln!("error: {message}");
                 return None;
             }
         }
@@ -204,14 +227,14 @@ fn load(app: &AppArgs) -> Option<App> {
         Ok(loaded) => {
             logging::mask_secrets(&loaded.secrets);
             for warning in &loaded.warnings {
-                eprintln!("{}", warning.render(&loaded.sources));
+                errln!("{}", warning.render(&loaded.sources));
             }
             Some(loaded)
         }
         Err(err) => {
-            eprintln!("{err}");
+            errln!("{err}");
             let n_errors = err.n_errors();
-            eprintln!(
+            errln!(
                 "error: the app did not load: {n_errors} error{}",
                 if n_errors == 1 { "" } else { "s" }
             );
@@ -224,8 +247,11 @@ fn validate(app: &AppArgs) -> ExitCode {
     match load(app) {
         Some(loaded) => {
             let n_flows = loaded.flows.len();
-            println!("{}: ok, {n_flows} flow{}", loaded.name, if n_flows == 1 { "" } else { "s" });
-            ExitCode::SUCCESS
+            let plural = if n_flows == 1 { "" } else { "s" };
+            match out_line(&format!("{}: ok, {n_flows} flow{plural}", loaded.name)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
         }
         None => ExitCode::from(2),
     }
@@ -234,7 +260,7 @@ fn validate(app: &AppArgs) -> ExitCode {
 async fn serve(app: &AppArgs) -> ExitCode {
     let Some(loaded) = load(app) else { return ExitCode::from(2) };
     if let Err(err) = loaded.start().await {
-        eprintln!("error: {err}");
+        errln!("error: {err}");
         loaded.stop().await;
         return ExitCode::from(2);
     }

@@ -43,6 +43,75 @@ impl Span {
     }
 }
 
+/// Where the bytes of a decoded text (an attribute value with its entities replaced) are in
+/// the file, so that a place found in the text, such as a syntax error inside an expression,
+/// is reported where it is written.
+///
+/// Between entities the text and the file run in step; each entity is one atom, and every
+/// byte it decoded to maps to the `&` that starts it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OffsetMap {
+    /// Each atom as (start in the text, length in the text, length in the file), in order.
+    atoms: Vec<(usize, usize, usize)>,
+    /// A map the offsets go through next, when this one maps a text made from another
+    /// decoded text (placeholders replaced in an attribute value with entities).
+    then: Option<Box<OffsetMap>>,
+}
+
+impl OffsetMap {
+    /// Records that `text_len` bytes of the text, from `text_start`, were written as
+    /// `file_len` bytes (such as `>` written `&gt;`). Atoms are added in text order.
+    pub fn push_atom(&mut self, text_start: usize, text_len: usize, file_len: usize) {
+        self.atoms.push((text_start, text_len, file_len));
+    }
+
+    /// A map of a text made from the text `inner` maps: offsets go through this map, then
+    /// through `inner`.
+    pub fn then(mut self, inner: OffsetMap) -> OffsetMap {
+        if !inner.is_empty() {
+            self.then = Some(Box::new(inner));
+        }
+        self
+    }
+
+    /// True when the text and the file run in step.
+    pub fn is_empty(&self) -> bool {
+        self.atoms.is_empty() && self.then.is_none()
+    }
+
+    /// The offset in the file, counted from where the text starts there, of `offset` in the
+    /// text.
+    pub fn to_file(&self, offset: usize) -> usize {
+        let mut shift: isize = 0;
+        let mut mapped = None;
+        for &(start, text_len, file_len) in &self.atoms {
+            if offset < start {
+                break;
+            }
+            if offset < start + text_len {
+                mapped = Some(start.saturating_add_signed(shift));
+                break;
+            }
+            // Placeholders may read longer than they are written.
+            shift += file_len as isize - text_len as isize;
+        }
+        let mapped = mapped.unwrap_or_else(|| offset.saturating_add_signed(shift));
+        self.then.as_ref().map_or(mapped, |inner| inner.to_file(mapped))
+    }
+
+    /// `span`, found in a text that starts at `base` in its file and counted as if it were
+    /// written there byte for byte, moved to where it is in the file. Spans of other files,
+    /// or before `base`, are left alone.
+    pub fn relocate(&self, base: Span, span: Span) -> Span {
+        if self.is_empty() || span.file != base.file || span.start < base.start {
+            return span;
+        }
+        let start = base.start + self.to_file(span.start - base.start);
+        let end = base.start + self.to_file(span.end.max(span.start) - base.start);
+        Span { file: span.file, start, end: end.max(start) }
+    }
+}
+
 /// One loaded source file: its path and full text.
 #[derive(Debug)]
 pub struct SourceFile {
@@ -171,6 +240,16 @@ impl Diagnostic {
         self
     }
 
+    /// Moves the spans of a diagnostic found in a decoded text, as [`OffsetMap::relocate`]
+    /// does, to where they are written in the file.
+    pub fn relocated(mut self, map: &OffsetMap, base: Span) -> Diagnostic {
+        self.span = self.span.map(|span| map.relocate(base, span));
+        for (span, _) in &mut self.related {
+            *span = map.relocate(base, *span);
+        }
+        self
+    }
+
     /// Adds a note about another place.
     pub fn with_related(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
         self.related.push((span, note.into()));
@@ -235,6 +314,46 @@ mod tests {
         assert_eq!((loc.line, loc.column), (2, 3));
         assert_eq!(map.location(Span::new(id, 0, 1)).to_string(), "a.xml:1:1");
         assert_eq!(map.location(Span::new(id, 7, 8)).to_string(), "a.xml:3:1");
+    }
+
+    #[test]
+    fn offsets_in_decoded_text_map_to_the_file() {
+        // `a &gt;= 1 &amp;&amp; b` decodes to `a >= 1 && b`.
+        let mut map = OffsetMap::default();
+        map.push_atom(2, 1, 4);
+        map.push_atom(7, 1, 5);
+        map.push_atom(8, 1, 5);
+        let file = "a &gt;= 1 &amp;&amp; b";
+        let text = "a >= 1 && b";
+        for (at, expected) in
+            [(0, "a"), (2, "&gt;"), (3, "= 1"), (7, "&amp;&amp;"), (8, "&amp; b"), (10, "b")]
+        {
+            assert_eq!(&file[map.to_file(at)..][..expected.len()], expected, "{}", &text[at..]);
+        }
+        let base = Span::new(FileId(1), 100, 122);
+        assert_eq!(
+            map.relocate(base, Span::new(FileId(1), 110, 111)),
+            Span::new(FileId(1), 121, 122)
+        );
+        assert_eq!(
+            map.relocate(base, Span::new(FileId(2), 110, 111)),
+            Span::new(FileId(2), 110, 111)
+        );
+    }
+
+    #[test]
+    fn maps_compose_through_placeholders_and_entities() {
+        // `${p} &gt; x` (file) reads `${p} > x`, which with p=`payload.long` reads
+        // `payload.long > x`.
+        let mut entities = OffsetMap::default();
+        entities.push_atom(5, 1, 4);
+        let mut placeholders = OffsetMap::default();
+        placeholders.push_atom(0, 12, 4);
+        let map = placeholders.then(entities);
+        let file = "${p} &gt; x";
+        assert_eq!(map.to_file(3), 0, "inside the placeholder");
+        assert_eq!(&file[map.to_file(13)..], "&gt; x");
+        assert_eq!(&file[map.to_file(15)..], "x");
     }
 
     #[test]

@@ -48,7 +48,7 @@ flowrun_engine::component!(
 impl ProcessorKind for SetVariableKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
         let name = cx.variable_name(element.attr("variableName")?)?;
-        let value = cx.value_expr(element.attr("value")?)?;
+        let value = cx.value_or_template(element.attr("value")?)?;
         let label = media_type_label(element, cx)?;
         Some(Arc::new(SetVariable { name, value, label }))
     }
@@ -97,7 +97,7 @@ flowrun_engine::component!(
 
 impl ProcessorKind for SetPayloadKind {
     fn build(&self, element: &Element, cx: &mut BuildContext<'_>) -> Option<Arc<dyn Processor>> {
-        let value = cx.value_expr(element.attr("value")?)?;
+        let value = cx.value_or_template(element.attr("value")?)?;
         let label = media_type_label(element, cx)?;
         Some(Arc::new(SetPayload { value, label }))
     }
@@ -142,6 +142,7 @@ pub fn expression_error(message: &str, value: &ValueExpr) -> MuleError {
     let source = match value {
         ValueExpr::Expr(expr) => expr.source().to_owned(),
         ValueExpr::Literal(text) => text.to_string(),
+        ValueExpr::Template(template) => template.source().to_owned(),
     };
     MuleError::expression_failed(message, &source)
 }

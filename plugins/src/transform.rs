@@ -158,7 +158,10 @@ fn script(element: &Element, cx: &mut BuildContext<'_>) -> Option<ValueExpr> {
         (None, Some(text)) => {
             // The text's span starts at its first non-blank character.
             let source = text.value.trim();
-            Expr::compile(source, text.span).map(ValueExpr::Expr).map_err(|d| cx.report(d)).ok()
+            Expr::compile(source, text.span)
+                .map(ValueExpr::Expr)
+                .map_err(|d| cx.report(text.in_file(d)))
+                .ok()
         }
         (None, None) => {
             let message =

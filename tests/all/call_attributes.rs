@@ -61,3 +61,19 @@ fn json_attribute_values_are_structures() {
         })
     );
 }
+
+#[test]
+fn header_attributes_are_looked_up_ignoring_case() {
+    const HEADERS_APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core">
+  <flow name="f">
+    <set-variable variableName="key" value="#[attributes.headers['X-Api-Key']]"/>
+    <set-variable variableName="type" value="#[attributes.headers.'content-type']"/>
+  </flow>
+</mule>
+"##;
+    let vars = call_vars(
+        HEADERS_APP,
+        &["--attribute", r#"headers={"x-api-key": "k1", "Content-Type": "text/plain"}"#],
+    );
+    assert_eq!(vars, serde_json::json!({"key": "k1", "type": "text/plain"}));
+}

@@ -335,3 +335,155 @@ fn validate_finds_listener_clashes_that_run_would_hit() {
         assert!(stderr.contains(line), "missing `{line}` in:\n{stderr}");
     }
 }
+
+/// Runs `flowrun args` with stdout and stderr on a pipe whose reading end is already closed,
+/// as `flowrun ... 2>&1 | true` does, and returns its exit code.
+fn exit_code_with_closed_output(args: &[&str]) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let stderr = writer.try_clone().expect("clone the pipe");
+    let status = crate::support::process::flowrun()
+        .args(args)
+        .stdout(writer)
+        .stderr(stderr)
+        .status()
+        .expect("run flowrun");
+    status.code()
+}
+
+#[test]
+fn closed_output_pipes_never_panic() {
+    let dir = TempDir::new("cli-closed-pipe");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <logger message=\"before\"/>\n    <raise-error type=\"APP:BOOM\" description=\"boom\"/>\n  </flow>\n  <flow name=\"ok\">\n    <logger message=\"fine\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let bad = write_app(&dir, "bad.xml", &format!("{HEADER}\n  <flw/>\n</mule>\n"));
+    // A panic would exit with 101; each keeps its documented code instead.
+    let cases: [(&[&str], i32); 6] = [
+        (&["dw", "fooBar"], 1),
+        (&["dw", "1 +"], 1),
+        (&["call", &path, "--flow", "f"], 1),
+        (&["call", &path, "--flow", "ok"], 1),
+        (&["call", &path, "--flow", "nope"], 2),
+        (&["validate", &bad], 2),
+    ];
+    for (args, code) in cases {
+        assert_eq!(exit_code_with_closed_output(args), Some(code), "{args:?}");
+    }
+}
+
+#[test]
+fn errors_after_entities_point_at_the_text_as_written() {
+    // Each entity is several characters of the file and one of the expression.
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <choice>\n      <when expression=\"#[payload.amount &gt;= 10 and payload.type == &quot;x&quot; and fooo]\">\n        <logger message=\"a &lt; b #[payload.a ++ barr]\"/>\n      </when>\n    </choice>\n    <set-variable variableName=\"v\" value=\"#[&#10;  1 + quux]\"/>\n  </flow>\n</mule>\n"
+    );
+    let stderr = crate::support::process::validate_bad_app("cli-entities", &app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:5:89: error: unable to resolve reference of: `fooo`",
+            "bad.xml:6:50: error: unable to resolve reference of: `barr`",
+            "bad.xml:9:56: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}
+
+#[test]
+fn set_payload_and_set_variable_evaluate_text_with_expressions_as_templates() {
+    let dir = TempDir::new("cli-templates");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"sum\" value=\"x=#[1+1]\"/>\n    <set-variable variableName=\"two\" value=\" #[vars.sum] and #[payload.name] \"/>\n    <set-variable variableName=\"one\" value=\" #[1+1] \"/>\n    <set-variable variableName=\"text\" value=\"a ] b\"/>\n    <set-payload value=\"Hello #[payload.name]!\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "app.xml", &app);
+    let output = run_flowrun(
+        &repo_root(),
+        &["call", &path, "--flow", "f", "--payload", r#"{"name": "Ann"}"#],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(printed["payload"], "Hello Ann!");
+    let vars = serde_json::json!({"sum": "x=2", "two": "x=2 and Ann", "one": 2, "text": "a ] b"});
+    assert_eq!(printed["vars"], vars);
+}
+
+#[test]
+fn an_unclosed_expression_is_a_load_error() {
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-payload value=\"#[payload.a\"/>\n    <set-variable variableName=\"x\" value=\"ok #[payload.a\"/>\n    <choice><when expression=\"#[payload.a\"><logger/></when></choice>\n  </flow>\n</mule>\n"
+    );
+    let stderr = crate::support::process::validate_bad_app("cli-unclosed", &app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:4:25: error: unclosed `#[`: a `]` is missing",
+            "bad.xml:5:46: error: unclosed `#[`: a `]` is missing",
+            "bad.xml:6:31: error: unclosed `#[`: a `]` is missing",
+        ],
+    );
+}
+
+#[test]
+fn errors_in_element_text_point_at_the_text_as_written() {
+    // Leading whitespace, entities and CDATA sections around the script each move it in the
+    // file; the errors still land on the names.
+    let app = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <flow name="f">
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload>
+          payload.a &gt; 1 and fooo
+        </ee:set-payload>
+      </ee:message>
+      <ee:variables>
+        <ee:set-variable variableName="v">
+          <![CDATA[%dw 2.0
+---
+payload.a > 1 and barr]]>
+        </ee:set-variable>
+        <ee:set-variable variableName="w">payload.a &lt; 1 <![CDATA[ and  ]]> quux</ee:set-variable>
+      </ee:variables>
+    </ee:transform>
+  </flow>
+</mule>
+"#;
+    let stderr = crate::support::process::validate_bad_app("cli-text-entities", app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:6:32: error: unable to resolve reference of: `fooo`",
+            "bad.xml:13:19: error: unable to resolve reference of: `barr`",
+            "bad.xml:15:79: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}
+
+#[test]
+fn errors_after_placeholders_point_at_the_text_as_written() {
+    // A placeholder reads as its value, longer or shorter than `${name}`.
+    let app = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core" xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <global-property name="long" value="payload.something.quite.long"/>
+  <global-property name="short" value="1"/>
+  <flow name="f">
+    <set-variable variableName="a" value="#[${long} &gt; ${short} and fooo]"/>
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload>
+          ${long} &gt; 1 and quux
+        </ee:set-payload>
+      </ee:message>
+    </ee:transform>
+  </flow>
+</mule>
+"##;
+    let stderr = crate::support::process::validate_bad_app("cli-placeholders", app);
+    crate::support::process::assert_has_lines(
+        &stderr,
+        &[
+            "bad.xml:5:71: error: unable to resolve reference of: `fooo`",
+            "bad.xml:9:30: error: unable to resolve reference of: `quux`",
+        ],
+    );
+}

@@ -187,3 +187,32 @@ fn wrong_argument_counts_fail_before_the_script_runs() {
     let expected = "Expects `1` argument but got `2`.\n\n4| if (false) f(1, 2) else 0\n              ^^^^^^^\nLocation:\narity.dwl (line: 4, column:12)\n";
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
 }
+
+#[test]
+fn log_writes_its_line_to_stderr() {
+    let dir = inputs("dw-log");
+    // DataWeave logs `prefix - value`, the value in its own notation, as flows do.
+    let output = dw(
+        &dir,
+        &["-i", "payload=order.json", r#"log("order", {id: payload.id, n: [1, "x"]}).id"#],
+    );
+    assert_eq!(stdout_of(&output), "\"A1\"\n");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "order - {\n  id: \"A1\",\n  n: [\n    1, \n    \"x\"\n  ]\n}\n"
+    );
+    let output = dw(&dir, &["log(3) + 1"]);
+    assert_eq!(stdout_of(&output), "4\n");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "3\n");
+}
+
+#[test]
+fn input_directives_choose_the_reader() {
+    let dir = inputs("dw-input-directive");
+    std::fs::write(dir.0.join("order.txt"), ORDER).expect("write order.txt");
+    std::fs::write(dir.0.join("rows.txt"), "id|name\n1|ann\n").expect("write rows.txt");
+    let script = "%dw 2.0\ninput payload application/json\noutput application/json\n---\npayload.items[1].price";
+    assert_eq!(stdout_of(&dw(&dir, &["-i", "payload=order.txt", script])), "10\n");
+    let script = "%dw 2.0\ninput rows application/csv separator=\"|\"\n---\nrows[0].name";
+    assert_eq!(stdout_of(&dw(&dir, &["-i", "rows=rows.txt", script])), "\"ann\"\n");
+}

@@ -141,3 +141,63 @@ app.name ++ " " ++ app.encoding]]></ee:set-variable>
     assert_eq!(printed["vars"]["app"], "names-app UTF-8");
     assert!(stderr.contains("running outer"), "{stderr}");
 }
+
+#[test]
+fn csv_and_form_values_are_read_between_steps() {
+    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <flow name="read">
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload><![CDATA[output application/csv --- [{id: 1, name: "ann"}, {id: 2, name: "bo"}]]]></ee:set-payload>
+      </ee:message>
+    </ee:transform>
+    <set-variable variableName="fromTransform" value="#[payload[1].name]"/>
+    <set-variable variableName="rows" value="id|name&#10;3|cy" mimeType="application/csv; separator=|"/>
+    <set-variable variableName="fromVariable" value="#[vars.rows[0].name]"/>
+    <set-variable variableName="form" value="a=1&amp;b=x%20y" mimeType="application/x-www-form-urlencoded"/>
+    <set-variable variableName="fromForm" value="#[vars.form.b]"/>
+    <remove-variable variableName="rows"/>
+    <remove-variable variableName="form"/>
+  </flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-csv");
+    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
+    let output = run_flowrun(&dir.0, &["call", "app.xml", "--flow", "read"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("`flowrun call` prints JSON");
+    let expected =
+        serde_json::json!({"fromTransform": "bo", "fromVariable": "cy", "fromForm": "x y"});
+    assert_eq!(printed["vars"], expected);
+}
+
+#[test]
+fn input_directives_read_a_text_payload_as_json() {
+    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
+  <flow name="read">
+    <set-payload value='{"items": [{"id": 7}]}' mimeType="text/plain"/>
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload><![CDATA[%dw 2.0
+input payload application/json
+output application/json
+---
+{id: payload.items[0].id}]]></ee:set-payload>
+      </ee:message>
+    </ee:transform>
+  </flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-input");
+    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
+    let output = run_flowrun(&dir.0, &["call", "app.xml", "--flow", "read"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("`flowrun call` prints JSON");
+    assert_eq!(printed["payload"], serde_json::json!({"id": 7}));
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 
-use crate::value::Temporal;
+use crate::value::{MediaType, Temporal};
 
 /// A byte range inside the script text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -34,8 +34,22 @@ pub(crate) struct Script {
     pub(crate) decls: Vec<Decl>,
     /// `import` directives.
     pub(crate) imports: Vec<Import>,
+    /// `input` directives: the media type each named input is read as.
+    pub(crate) inputs: Vec<InputDirective>,
     /// The body.
     pub(crate) body: Node,
+}
+
+/// `input <name> <mime> [name=value ...]`: read the input `name` as `mime` says, with the
+/// reader properties as the media type's parameters, whatever media type it came with.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct InputDirective {
+    /// The input's name (`payload`).
+    pub(crate) name: Arc<str>,
+    /// The media type to read it as, with the reader properties as parameters.
+    pub(crate) media_type: MediaType,
+    /// Where the directive is.
+    pub(crate) loc: Loc,
 }
 
 /// `output <mime> [name=value ...]`.

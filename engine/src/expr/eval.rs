@@ -13,7 +13,8 @@ use bigdecimal::BigDecimal;
 use crate::expr::Scope;
 use crate::expr::arity::Arity;
 use crate::expr::ast::{
-    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+    BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
+    Selector,
 };
 use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time, utf16};
 use crate::value::{MediaType, TypedValue, Value};
@@ -207,48 +208,82 @@ pub(crate) fn run(script: &Script, scope: &Scope<'_>) -> EResult<Value> {
         frames: Vec::new(),
         payload: None,
         attributes: None,
+        declared: &script.inputs,
         imports: !script.imports.is_empty(),
     };
     eval.declare(&script.decls)?;
     eval.eval(&script.body)
 }
 
-/// Reads an input the way DataWeave does: JSON bytes or strings are parsed, CSV bytes read
-/// (with the media type's `header` and `separator`), text bytes become a String, anything
-/// else is taken as it is.
+/// Reads an input the way DataWeave does, by its media type: JSON parsed, CSV read (with
+/// the media type's `header` and `separator`), forms (`application/x-www-form-urlencoded`)
+/// read as an object, text bytes made a String. Bytes and Strings are read alike (a String
+/// labelled `application/json`, as `set-variable mimeType` makes one, is parsed too);
+/// anything else is taken as it is.
 pub(crate) fn read_input(input: &TypedValue, name: &str) -> EResult<Value> {
     let media_type = &input.media_type;
-    match &input.value {
-        Value::Binary(bytes) if media_type.is_json() => {
-            json::read(decode_text(media_type, bytes, name)?.as_bytes(), name).map_err(Fail::plain)
+    let Some(reader) = Reader::of(media_type) else { return Ok(input.value.clone()) };
+    let text = match &input.value {
+        Value::Binary(bytes) => decode_text(media_type, bytes, name)?,
+        Value::String(text) => std::borrow::Cow::Borrowed(&**text),
+        other => return Ok(other.clone()),
+    };
+    match reader {
+        Reader::Json => json::read(text.as_bytes(), name).map_err(Fail::plain),
+        Reader::Csv => {
+            Ok(readers::csv(&text, &readers::CsvReadOptions::from_props(&media_type.params)))
         }
-        Value::String(text) if media_type.is_json() => {
-            json::read(text.as_bytes(), name).map_err(Fail::plain)
-        }
-        Value::Binary(bytes) if is_csv(media_type) => {
-            let options = readers::CsvReadOptions::from_props(&media_type.params);
-            Ok(readers::csv(&decode_text(media_type, bytes, name)?, &options))
-        }
-        Value::Binary(bytes) if media_type.is_text() => {
-            Ok(Value::string(decode_text(media_type, bytes, name)?.as_ref()))
-        }
-        other => Ok(other.clone()),
+        Reader::Form => Ok(readers::urlencoded(&text)),
+        Reader::Text => Ok(Value::string(text.as_ref())),
     }
 }
 
-/// `application/csv`, which inputs are read as.
-fn is_csv(media_type: &MediaType) -> bool {
-    &*media_type.primary == "application" && &*media_type.sub == "csv"
+/// Reads an input as `declared` says (the media type of its `input` directive), or by its
+/// own media type when there is none. A declared type without a `charset` keeps the input's.
+fn read_declared(input: &TypedValue, declared: Option<&MediaType>, name: &str) -> EResult<Value> {
+    let Some(declared) = declared else { return read_input(input, name) };
+    let media_type = match (declared.charset(), input.media_type.charset()) {
+        (None, Some(charset)) => declared.clone().with_charset(charset),
+        _ => declared.clone(),
+    };
+    read_input(&TypedValue::new(input.value.clone(), media_type), name)
+}
+
+/// The media type the `input` directive for `name` reads it as, if there is one.
+fn declared_type<'a>(declared: &'a [InputDirective], name: &str) -> Option<&'a MediaType> {
+    declared.iter().find(|input| &*input.name == name).map(|input| &input.media_type)
+}
+
+/// The readers inputs are read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Json,
+    Csv,
+    Form,
+    Text,
+}
+
+impl Reader {
+    /// The reader of a media type; `None` for types taken as they are (`application/java`,
+    /// `*/*`, binary).
+    fn of(media_type: &MediaType) -> Option<Reader> {
+        if media_type.is_json() {
+            return Some(Reader::Json);
+        }
+        match (&*media_type.primary, &*media_type.sub) {
+            ("application" | "text", "csv") => Some(Reader::Csv),
+            ("application", "x-www-form-urlencoded") => Some(Reader::Form),
+            ("text", _) => Some(Reader::Text),
+            _ => None,
+        }
+    }
 }
 
 /// Whether [`read_input`] would do more than copy the value.
 fn needs_reading(input: &TypedValue) -> bool {
-    match &input.value {
-        Value::Binary(_) => {
-            input.media_type.is_json() || input.media_type.is_text() || is_csv(&input.media_type)
-        }
-        Value::String(_) => input.media_type.is_json(),
-        _ => false,
+    match (&input.value, Reader::of(&input.media_type)) {
+        (_, None) | (Value::String(_), Some(Reader::Text)) => false,
+        (value, Some(_)) => matches!(value, Value::Binary(_) | Value::String(_)),
     }
 }
 
@@ -270,6 +305,8 @@ pub(crate) struct Eval<'s> {
     frames: Vec<Frame>,
     payload: Option<Value>,
     attributes: Option<Value>,
+    /// The script's `input` directives: media types that override the inputs' own.
+    declared: &'s [InputDirective],
     /// Whether the script imports a module. Module functions are only reachable through
     /// an `import` (the resolver checks that), so without one a call is never theirs.
     imports: bool,
@@ -598,7 +635,7 @@ impl Eval<'_> {
                 Ok(Value::object([("payload", payload), ("attributes", attributes)]))
             }
             _ => match self.scope.inputs.iter().find(|(input, _)| input == name) {
-                Some((_, typed)) => read_input(typed, name),
+                Some((_, typed)) => read_declared(typed, declared_type(self.declared, name), name),
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::Type(name.into())),
                 None if resolve::is_function_name(name) => {
                     Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
@@ -617,11 +654,12 @@ impl Eval<'_> {
     /// payload that needs no reading is not copied at all.
     fn payload_ref(&mut self) -> EResult<&Value> {
         let input = self.scope.payload;
-        if !needs_reading(input) {
+        let declared = declared_type(self.declared, "payload");
+        if declared.is_none() && !needs_reading(input) {
             return Ok(&input.value);
         }
         if self.payload.is_none() {
-            self.payload = Some(read_input(input, "payload")?);
+            self.payload = Some(read_declared(input, declared, "payload")?);
         }
         Ok(self.payload.as_ref().expect("read above"))
     }
@@ -633,11 +671,12 @@ impl Eval<'_> {
     /// The attributes as scripts see them, like [`Eval::payload_ref`].
     fn attributes_ref(&mut self) -> EResult<&Value> {
         let input = self.scope.attributes;
-        if !needs_reading(input) {
+        let declared = declared_type(self.declared, "attributes");
+        if declared.is_none() && !needs_reading(input) {
             return Ok(&input.value);
         }
         if self.attributes.is_none() {
-            self.attributes = Some(read_input(input, "attributes")?);
+            self.attributes = Some(read_declared(input, declared, "attributes")?);
         }
         Ok(self.attributes.as_ref().expect("read above"))
     }

@@ -1296,8 +1296,8 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
 fn log(prefix: Option<&Value>, value: &Value) -> Value {
     let text = writers::dw(value);
     match prefix.and_then(coerce_string) {
-        Some(prefix) => tracing::info!(target: "flowrun::dataweave", "{prefix} - {text}"),
-        None => tracing::info!(target: "flowrun::dataweave", "{text}"),
+        Some(prefix) => tracing::info!(target: crate::expr::LOG_TARGET, "{prefix} - {text}"),
+        None => tracing::info!(target: crate::expr::LOG_TARGET, "{text}"),
     }
     value.clone()
 }

@@ -2,7 +2,8 @@
 //!
 //! Expressions appear in three forms in a flow file:
 //! - an attribute whose whole value is `#[...]`, compiled with [`ValueExpr::compile`];
-//! - a text template with embedded `#[...]` parts, such as a logger message ([`Template`]);
+//! - a text template with embedded `#[...]` parts, such as a logger message ([`Template`]),
+//!   or the `value` of `set-payload` and `set-variable` ([`ValueExpr::compile_mixed`]);
 //! - a whole script (`ee:transform`), compiled with [`Expr::compile`].
 //!
 //! Everything is compiled when the app loads, so a syntax error is a load error with its
@@ -69,6 +70,10 @@ use crate::expr::ast::{Loc, NodeKind, Output, Script, Selector};
 use crate::expr::parse::ParseError;
 use crate::props::PropertyLookup;
 use crate::value::{MediaType, TypedValue, Value};
+
+/// The `tracing` target of DataWeave's `log` lines, whose message is `prefix - value` (the
+/// value in DataWeave notation), or the value alone without a prefix.
+pub const LOG_TARGET: &str = "flowrun::dataweave";
 
 /// What an expression can see: the event's parts and the app's properties.
 pub struct Scope<'a> {
@@ -425,7 +430,7 @@ fn lowercase_first(text: &str) -> String {
 /// The input a script returns unchanged, if it is nothing but `payload`, `attributes` or
 /// `vars.name` and asks for no particular output.
 fn passthrough(script: &Script, output: &OutputFormat) -> Option<Input> {
-    if *output != OutputFormat::Native || !script.decls.is_empty() {
+    if *output != OutputFormat::Native || !script.decls.is_empty() || !script.inputs.is_empty() {
         return None;
     }
     match &*script.body.kind {
@@ -505,37 +510,78 @@ pub enum ValueExpr {
     Literal(Arc<str>),
     /// An expression.
     Expr(Expr),
+    /// Text with embedded expressions, whose result is a String (see
+    /// [`ValueExpr::compile_mixed`]).
+    Template(Template),
 }
 
 impl ValueExpr {
     /// Compiles an attribute value: `#[...]` (after trimming) is an expression, anything else
     /// is literal text.
+    ///
+    /// # Errors
+    ///
+    /// An expression that does not compile, or a value that opens with `#[` and never closes
+    /// it (surely a mistake, rather than text).
     pub fn compile(text: &str, span: Span) -> Result<ValueExpr, Diagnostic> {
         let trimmed = text.trim();
-        match trimmed.strip_prefix("#[").and_then(|rest| rest.strip_suffix(']')) {
-            Some(inner) => {
+        match trimmed.strip_prefix("#[").map(|rest| rest.strip_suffix(']')) {
+            Some(Some(inner)) => {
                 let offset = text.find("#[").unwrap_or(0) + 2;
                 Ok(ValueExpr::Expr(Expr::compile(inner, span.sub(offset, offset + inner.len()))?))
             }
+            Some(None) => Err(unclosed(text, span)),
             None => Ok(ValueExpr::Literal(text.into())),
         }
     }
 
-    /// The expression as written (without `#[...]`), or the literal text.
+    /// Compiles the value of an attribute that Mule reads as literal text, one expression or
+    /// a template, as its `set-payload` and `set-variable` do: a value that is one `#[...]`
+    /// is an expression, text holding `#[...]` parts is a template (`Hello #[payload.name]!`,
+    /// a String), other text is literal. Mule trims such a value; so does flowrun, except
+    /// for literal text.
+    ///
+    /// # Errors
+    ///
+    /// An expression that does not compile, or a `#[` never closed (which Mule would take as
+    /// literal text, but is surely a mistake).
+    pub fn compile_mixed(text: &str, span: Span) -> Result<ValueExpr, Diagnostic> {
+        if !text.contains("#[") {
+            return Ok(ValueExpr::Literal(text.into()));
+        }
+        let lead = text.len() - text.trim_start().len();
+        let template = Template::compile(text.trim(), span.sub(lead, text.len()))?;
+        match template.parts.as_slice() {
+            [TemplatePart::Expr(expr)] => Ok(ValueExpr::Expr(expr.clone())),
+            _ => Ok(ValueExpr::Template(template)),
+        }
+    }
+
+    /// The expression as written (without `#[...]`), the template, or the literal text.
     pub fn source(&self) -> &str {
         match self {
             ValueExpr::Literal(text) => text,
             ValueExpr::Expr(expr) => expr.source(),
+            ValueExpr::Template(template) => template.source(),
         }
     }
 
-    /// Evaluates the value; a literal is a String.
+    /// Evaluates the value; a literal or a template is a String.
     pub fn eval(&self, scope: &Scope<'_>) -> Result<TypedValue, EvalError> {
         match self {
             ValueExpr::Literal(text) => Ok(TypedValue::java(Value::String(text.clone()))),
             ValueExpr::Expr(expr) => expr.eval(scope),
+            ValueExpr::Template(template) => {
+                Ok(TypedValue::java(Value::string(template.render(scope)?)))
+            }
         }
     }
+}
+
+/// The error for a `#[` in `text` (which starts at `span`) that no `]` closes.
+pub fn unclosed(text: &str, span: Span) -> Diagnostic {
+    let open = text.find("#[").unwrap_or(0);
+    Diagnostic::error(span.sub(open, open + 2), "unclosed `#[`: a `]` is missing")
 }
 
 /// Text with embedded `#[...]` expressions, such as a logger message.

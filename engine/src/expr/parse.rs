@@ -59,6 +59,7 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
         output: None,
         decls: Vec::new(),
         imports: Vec::new(),
+        inputs: Vec::new(),
         body: Node::new(NodeKind::Null, Loc::default()),
     };
     if let Some(sep_idx) = header::separator(&parser.tokens) {
@@ -74,6 +75,49 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     }
     script.body = parser.body()?;
     Ok(script)
+}
+
+/// Whether `node` is `attributes.headers` (or `message.attributes.headers`): Mule's HTTP
+/// headers, a map whose keys ignore case.
+fn is_headers(node: &Node) -> bool {
+    let NodeKind::Select { target, selector: Selector::Key(key), .. } = &*node.kind else {
+        return false;
+    };
+    if &**key != "headers" {
+        return false;
+    }
+    match &*target.kind {
+        NodeKind::Name(name) => &**name == "attributes",
+        NodeKind::Select { target, selector: Selector::Key(key), .. } => {
+            &**key == "attributes"
+                && matches!(&*target.kind, NodeKind::Name(name) if &**name == "message")
+        }
+        _ => false,
+    }
+}
+
+/// A selector of a header by name, made to ignore case. Header names are stored in lowercase
+/// (the HTTP connector and `flowrun call --attribute headers=...` lowercase them, as Mule's
+/// listener does), so a key written in the script is lowercased once, here, and selecting
+/// costs nothing more when the script runs.
+///
+/// FIXME: the rule is about the selector as written, so the headers object stored in a
+/// variable (`vars.h.'X-Api-Key'`) and keys computed at run time are case-sensitive, where
+/// Mule's map ignores case wherever it goes; the value itself would have to say it is a
+/// headers map (a kind of object the evaluator looks up without case) to fix that.
+fn ignoring_case(selector: Selector) -> Selector {
+    let lower = |key: &Arc<str>| -> Arc<str> { key.to_lowercase().into() };
+    match selector {
+        Selector::Key(key) => Selector::Key(lower(&key)),
+        Selector::MultiKey(key) => Selector::MultiKey(lower(&key)),
+        Selector::Dynamic(index) => match &*index.kind {
+            NodeKind::Str(key) => {
+                Selector::Dynamic(Node::new(NodeKind::Str(lower(key)), index.loc))
+            }
+            _ => Selector::Dynamic(index),
+        },
+        other => other,
+    }
 }
 
 /// True when `name` is a keyword rather than a reference.
@@ -467,6 +511,7 @@ impl Parser<'_> {
             } else {
                 return Ok(target);
             };
+            let selector = if is_headers(&target) { ignoring_case(selector) } else { selector };
             let kind = NodeKind::Select { target, selector, chained };
             target = Node::new(kind, self.loc_from(start));
             chained = true;

@@ -674,15 +674,28 @@ fn resolve_placeholders(element: &mut Element, cx: &mut Placeholders<'_>) {
     if is_source || check::unsupported_element(element, cx.registry).is_some() {
         return;
     }
-    let values =
-        element.attrs.iter_mut().map(|a| (&mut a.value, &a.raw, &mut a.secret, a.value_span));
-    let text = element.text.as_mut().map(|t| (&mut t.value, &t.raw, &mut t.secret, t.span));
-    for (value, raw, secret, span) in values.chain(text) {
+    let values = element
+        .attrs
+        .iter_mut()
+        .map(|a| (&mut a.value, &a.raw, &mut a.secret, a.value_span, &mut a.value_map, false));
+    let text = element
+        .text
+        .as_mut()
+        .map(|t| (&mut t.value, &t.raw, &mut t.secret, t.span, &mut t.value_map, true));
+    for (value, raw, secret, span, value_map, from_first_char) in values.chain(text) {
         if !raw.contains("${") {
             continue;
         }
         match cx.properties.resolve(raw) {
             Ok(resolved) => {
+                // Places found in the value go back through the placeholders, then the
+                // entities. A text's map counts from its first non-blank character.
+                let lead = if from_first_char { raw.len() - raw.trim_start().len() } else { 0 };
+                let mut placeholders = crate::diag::OffsetMap::default();
+                for &(start, text_len, written_len) in &resolved.replaced {
+                    placeholders.push_atom(start.saturating_sub(lead), text_len, written_len);
+                }
+                *value_map = placeholders.then(std::mem::take(value_map));
                 *value = resolved.text;
                 *secret = resolved.secret;
             }

@@ -701,10 +701,10 @@ impl ChainBuilder<'_> {
             _ => {
                 let offset = attr.value.find(part).unwrap_or(0);
                 let span = attr.value_span.sub(offset, offset + part.len());
-                cx.report(
+                cx.report(attr.in_file(
                     Diagnostic::error(span, format!("unknown error type `{part}`"))
                         .with_note("handlers may name Mule's core types (such as `EXPRESSION` or `MULE:CONNECTIVITY`), a connector's types (such as `HTTP:NOT_FOUND`), or a type the app raises with `raise-error` or `error-mapping`"),
-                );
+                ));
                 None
             }
         }
@@ -871,12 +871,16 @@ impl ChainBuilder<'_> {
 fn bare_expr(attr: &Attribute, cx: &mut BuildContext<'_>) -> Option<Expr> {
     let text = &attr.value;
     let trimmed = text.trim();
-    let (inner, offset) = match trimmed.strip_prefix("#[").and_then(|rest| rest.strip_suffix(']')) {
-        Some(inner) => (inner, text.find("#[").unwrap_or(0) + 2),
+    let (inner, offset) = match trimmed.strip_prefix("#[").map(|rest| rest.strip_suffix(']')) {
+        Some(Some(inner)) => (inner, text.find("#[").unwrap_or(0) + 2),
+        Some(None) => {
+            cx.report(attr.in_file(crate::expr::unclosed(text, attr.value_span)));
+            return None;
+        }
         None => (trimmed, text.find(trimmed).unwrap_or(0)),
     };
     Expr::compile(inner, attr.value_span.sub(offset, offset + inner.len()))
-        .map_err(|d| cx.report(d))
+        .map_err(|d| cx.report(attr.in_file(d)))
         .ok()
 }
 

@@ -117,12 +117,24 @@ impl BuildContext<'_> {
 
     /// Compiles an attribute value: `#[...]` is an expression, other text a literal.
     pub fn value_expr(&mut self, attr: &Attribute) -> Option<ValueExpr> {
-        ValueExpr::compile(&attr.value, attr.value_span).map_err(|d| self.report(d)).ok()
+        ValueExpr::compile(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
+    }
+
+    /// Compiles an attribute value as literal text, one expression or a template, as Mule's
+    /// `set-payload` and `set-variable` read theirs (see [`ValueExpr::compile_mixed`]).
+    pub fn value_or_template(&mut self, attr: &Attribute) -> Option<ValueExpr> {
+        ValueExpr::compile_mixed(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
     }
 
     /// Compiles an attribute value as a template with embedded `#[...]` parts.
     pub fn template(&mut self, attr: &Attribute) -> Option<Template> {
-        Template::compile(&attr.value, attr.value_span).map_err(|d| self.report(d)).ok()
+        Template::compile(&attr.value, attr.value_span)
+            .map_err(|d| self.report(attr.in_file(d)))
+            .ok()
     }
 
     /// Compiles an element's text content (such as `<http:body>#[payload]</http:body>`) as a
@@ -135,9 +147,10 @@ impl BuildContext<'_> {
             );
             return None;
         };
-        let lead = text.value.len() - text.value.trim_start().len();
-        ValueExpr::compile(text.value.trim(), text.span.sub(lead, text.value.trim_end().len()))
-            .map_err(|d| self.report(d))
+        // The text's span starts at its first non-blank character.
+        let trimmed = text.value.trim();
+        ValueExpr::compile(trimmed, text.span.sub(0, trimmed.len()))
+            .map_err(|d| self.report(text.in_file(d)))
             .ok()
     }
 

@@ -79,6 +79,9 @@ pub struct Resolved {
     pub text: String,
     /// True when a secret value was spliced in.
     pub secret: bool,
+    /// Where the text differs from what was written: each placeholder (with the backslashes
+    /// its escape dropped) as (start in `text`, length in `text`, length written), in order.
+    pub replaced: Vec<(usize, usize, usize)>,
 }
 
 /// All property sources of one app, in precedence order.
@@ -178,6 +181,7 @@ fn resolve_with(
 ) -> Result<Resolved, ResolveError> {
     let mut out = String::with_capacity(text.len());
     let mut secret = false;
+    let mut replaced = Vec::new();
     let mut rest = text;
     while let Some(idx) = rest.find("${") {
         let before = &rest[..idx];
@@ -185,12 +189,15 @@ fn resolve_with(
         if n_backslashes % 2 == 1 {
             // `\${x}` is the literal text `${x}`: drop the escaping backslash.
             out.push_str(&before[..before.len() - 1]);
+            replaced.push((out.len(), 2, 3));
             out.push_str("${");
             rest = &rest[idx + 2..];
             continue;
         }
         // `\\${x}` is one backslash followed by the value.
         out.push_str(&before[..before.len() - n_backslashes / 2]);
+        let piece_start = out.len();
+        let written_start = text.len() - rest.len() + idx - n_backslashes / 2;
         let after = &rest[idx + 2..];
         let Some(close) = after.find('}') else {
             return Err(ResolveError::Unterminated { rest: after.to_owned() });
@@ -208,9 +215,11 @@ fn resolve_with(
         secret |= value_secret || inner.secret;
         out.push_str(&inner.text);
         rest = &after[close + 1..];
+        let written_len = text.len() - rest.len() - written_start;
+        replaced.push((piece_start, out.len() - piece_start, written_len));
     }
     out.push_str(rest);
-    Ok(Resolved { text: out, secret })
+    Ok(Resolved { text: out, secret, replaced })
 }
 
 /// Where to look for files named by a flow file: the flow file's folder, then

@@ -11,7 +11,7 @@ use quick_xml::NsReader;
 use quick_xml::events::{BytesStart, Event as XmlEvent};
 use quick_xml::name::ResolveResult;
 
-use crate::diag::{Diagnostic, FileId, Span};
+use crate::diag::{Diagnostic, FileId, OffsetMap, Span};
 
 /// Namespace URIs of the Mule modules flowrun understands.
 pub mod ns {
@@ -71,6 +71,19 @@ pub struct Attribute {
     pub span: Span,
     /// The value between the quotes.
     pub value_span: Span,
+    /// Where the bytes of `raw` are in the file, from `value_span.start`: entities make the
+    /// file longer than the value. Places found in the value go through it (see
+    /// [`Attribute::in_file`]).
+    pub value_map: OffsetMap,
+}
+
+impl Attribute {
+    /// A diagnostic found in the value, with spans counted from `value_span.start` byte for
+    /// byte in the decoded value (as `value_span.sub` gives them), moved to where those bytes
+    /// are written in the file: `&gt;` is one byte of the value and four of the file.
+    pub fn in_file(&self, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic.relocated(&self.value_map, self.value_span)
+    }
 }
 
 /// The text content of an element.
@@ -82,8 +95,20 @@ pub struct Text {
     pub raw: String,
     /// True when a placeholder brought secret material into `value`.
     pub secret: bool,
-    /// Where the content starts.
+    /// Where the content starts: its first non-blank character.
     pub span: Span,
+    /// Where the bytes of `raw` are in the file, counted from its first non-blank character
+    /// (at `span.start`): entities, and the `<![CDATA[` and `]]>` around a section, are
+    /// written longer than they read. See [`Text::in_file`].
+    pub value_map: OffsetMap,
+}
+
+impl Text {
+    /// A diagnostic found in the trimmed content, with spans counted from `span.start` byte
+    /// for byte, moved to where those bytes are written in the file.
+    pub fn in_file(&self, diagnostic: Diagnostic) -> Diagnostic {
+        diagnostic.relocated(&self.value_map, self.span)
+    }
 }
 
 impl Element {
@@ -213,13 +238,13 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                     };
                     return Err(Diagnostic::error(at, message));
                 }
-                push_text(&mut stack, &unescaped, pos, file);
+                push_text(&mut stack, &unescaped, pos, raw.len(), file);
             }
             XmlEvent::CData(content) => {
                 let raw = content.decode().map_err(|err| {
                     err_at(format!("malformed CDATA: {err}"), reader.buffer_position())
                 })?;
-                push_text(&mut stack, &raw, offset_of(text, &content), file);
+                push_text(&mut stack, &raw, offset_of(text, &content), raw.len(), file);
             }
             XmlEvent::GeneralRef(reference) => {
                 let pos = offset_of(text, &reference);
@@ -232,7 +257,7 @@ pub fn parse(text: &str, file: FileId) -> Result<Element, Diagnostic> {
                         format!("unknown entity `&{name};`"),
                     )
                 })?;
-                push_text(&mut stack, &resolved, pos, file);
+                push_text(&mut stack, &resolved, pos.saturating_sub(1), name.len() + 2, file);
             }
             XmlEvent::Eof => {
                 if let Some(open) = stack.last() {
@@ -275,40 +300,40 @@ fn attach(
     Ok(())
 }
 
-fn push_text(stack: &mut [Element], content: &str, pos: usize, file: FileId) {
+/// Adds a piece of an element's content: `content` as it reads, written as `written_len`
+/// bytes from `pos` in the file (an entity is longer written than read).
+fn push_text(stack: &mut [Element], content: &str, pos: usize, written_len: usize, file: FileId) {
     let Some(element) = stack.last_mut() else { return };
-    match &mut element.text {
-        Some(existing) => {
-            existing.raw.push_str(content);
-            existing.value.push_str(content);
+    // Whitespace between child elements is kept only until it is clear whether the element
+    // has real text; the span moves to the first non-blank character when it comes.
+    let text = element.text.get_or_insert_with(|| Text {
+        value: String::new(),
+        raw: String::new(),
+        secret: false,
+        span: Span::new(file, pos, pos),
+        value_map: OffsetMap::default(),
+    });
+    let is_entity = written_len != content.len();
+    if !text.value.trim().is_empty() {
+        // Real text so far: map this piece from where the text before it ends in the file.
+        let text_offset = text.value.trim_start().len();
+        let expected = text.span.start + text.value_map.to_file(text_offset);
+        if pos > expected {
+            // Markup between the pieces, such as `]]>` and `<![CDATA[`.
+            text.value_map.push_atom(text_offset, 0, pos - expected);
         }
-        None => {
-            if content.trim().is_empty() {
-                // Whitespace between child elements: keep it only until we know whether the
-                // element has real text, so the span points at the first character.
-                element.text = Some(Text {
-                    value: content.to_owned(),
-                    raw: content.to_owned(),
-                    secret: false,
-                    span: Span::new(file, pos, pos),
-                });
-                return;
-            }
-            element.text = Some(Text {
-                value: content.to_owned(),
-                raw: content.to_owned(),
-                secret: false,
-                span: Span::new(file, pos, pos + content.len()),
-            });
+        if is_entity {
+            text.value_map.push_atom(text_offset, content.len(), written_len);
         }
-    }
-    if let Some(t) = &mut element.text {
-        // Point the span at the first non-blank character once real text arrives.
-        if t.span.start == t.span.end && !content.trim().is_empty() {
-            let lead = content.len() - content.trim_start().len();
-            t.span = Span::new(file, pos + lead, pos + content.len());
+    } else if !content.trim().is_empty() {
+        let lead = if is_entity { 0 } else { content.len() - content.trim_start().len() };
+        text.span = Span::new(file, pos + lead, pos + written_len);
+        if is_entity {
+            text.value_map.push_atom(0, content.len(), written_len);
         }
     }
+    text.value.push_str(content);
+    text.raw.push_str(content);
 }
 
 fn element_namespace(
@@ -380,7 +405,9 @@ fn read_element(
                 Diagnostic::error(value_span, format!("malformed attribute value: {err}"))
             })?
             .into_owned();
+        let value_map = entity_map(&attr.value);
         attrs.push(Attribute {
+            value_map,
             ns: attr_ns,
             name: String::from_utf8_lossy(attr_local.as_ref()).into(),
             qname: attr_qname.into(),
@@ -421,6 +448,35 @@ fn namespace_of(
             .with_note(format!("declare it on the root element, e.g. xmlns:{prefix}=\"...\"")))
         }
     }
+}
+
+/// The offsets of an attribute value as written (`escaped`, with its entities) against the
+/// value decoded; an entity flowrun cannot decode fails the reader before this is used.
+fn entity_map(escaped: &[u8]) -> OffsetMap {
+    let mut map = OffsetMap::default();
+    let mut decoded_len = 0;
+    let mut idx = 0;
+    while idx < escaped.len() {
+        let entity = (escaped[idx] == b'&')
+            .then(|| escaped[idx + 1..].iter().position(|&byte| byte == b';'))
+            .flatten()
+            .and_then(|len| {
+                let name = std::str::from_utf8(&escaped[idx + 1..idx + 1 + len]).ok()?;
+                Some((len + 2, resolve_entity(name)?.len()))
+            });
+        match entity {
+            Some((written_len, text_len)) => {
+                map.push_atom(decoded_len, text_len, written_len);
+                decoded_len += text_len;
+                idx += written_len;
+            }
+            None => {
+                decoded_len += 1;
+                idx += 1;
+            }
+        }
+    }
+    map
 }
 
 fn resolve_entity(name: &str) -> Option<String> {

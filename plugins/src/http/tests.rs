@@ -432,6 +432,71 @@ async fn listener_builds_request_attributes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listener_bodies_are_read_by_their_media_type() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="form">
+               <http:listener config-ref="listener" path="/form"/>
+               <set-payload value="#[output application/json --- {{b: payload.b, n: sizeOf(payload)}}]"/>
+           </flow>
+           <flow name="csv">
+               <http:listener config-ref="listener" path="/csv"/>
+               <set-payload value="#[output application/json --- payload map $.name]"/>
+           </flow>"##
+    ))
+    .await;
+    let client = reqwest::Client::new();
+    let post = |path: &str, content_type: &'static str, body: &'static str| {
+        client.post(format!("{base}/{path}")).header("content-type", content_type).body(body).send()
+    };
+
+    let response =
+        post("form", "application/x-www-form-urlencoded", "a=1&b=x%20y+z").await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "{\n  \"b\": \"x y z\",\n  \"n\": 2\n}");
+    for content_type in ["application/csv", "text/csv; charset=UTF-8"] {
+        let response = post("csv", content_type, "id,name\n1,ann\n2,bo\n").await.unwrap();
+        assert_eq!(response.text().await.unwrap(), "[\n  \"ann\",\n  \"bo\"\n]", "{content_type}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn header_lookups_ignore_case() {
+    let (app, base) = start(&format!(
+        r##"{LISTENER_CONFIG}
+           <flow name="headers">
+               <http:listener config-ref="listener" path="/h"/>
+               <set-payload value="#[output application/json indent=false --- [
+                   attributes.headers.'Content-Type',
+                   attributes.headers['X-Api-Key'],
+                   attributes.headers.X_TAG,
+                   message.attributes.headers.*'X-Multi',
+                   attributes.headers.'x-api-key',
+                   attributes.headers.'X-API-KEY'?,
+                   attributes.headers.'X-Nope'
+               ]]"/>
+           </flow>"##
+    ))
+    .await;
+    let response = reqwest::Client::new()
+        .post(format!("{base}/h"))
+        .header("Content-Type", "text/plain")
+        .header("X-Api-Key", "k1")
+        .header("x_tag", "t")
+        .header("X-Multi", "1")
+        .header("x-multi", "2")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.text().await.unwrap(),
+        r#"["text/plain","k1","t",["1","2"],"k1",true,null]"#
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listener_masks_the_catch_all_part_and_prefers_static_paths() {
     let (app, base) = start(&format!(
         r#"{LISTENER_CONFIG}

@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 
-use crate::expr::ast::{Decl, Import, ImportNames, Lambda, Loc, Output, Script};
+use crate::expr::ast::{Decl, Import, ImportNames, InputDirective, Lambda, Loc, Output, Script};
 use crate::expr::lex::{Tok, Token};
 use crate::expr::parse::{PResult, ParseError, Parser};
 use crate::expr::writers;
+use crate::value::MediaType;
 
 /// The index of the `---` that ends the header: the first one outside any brackets (a
 /// `do { ... --- ... }` block has its own).
@@ -192,9 +193,17 @@ impl Parser<'_> {
                     self.bump();
                     script.decls.extend(self.type_decl()?);
                 }
-                Tok::Ident(word) if ["ns", "input"].contains(&word.as_str()) => {
-                    self.skip_line(sep_start);
+                Tok::Ident(word) if word == "input" => {
+                    let input = self.input_directive(&token, sep_start)?;
+                    // DataWeave reports every directive of the name; flowrun the first.
+                    if let Some(first) = script.inputs.iter().find(|known| known.name == input.name)
+                    {
+                        let message = format!("Duplicated variable: `{}`.", input.name);
+                        return Err(ParseError { message, loc: first.loc });
+                    }
+                    script.inputs.push(input);
                 }
+                Tok::Ident(word) if word == "ns" => self.skip_line(sep_start),
                 _ => return Err(self.unexpected("a header directive or '---'")),
             }
         }
@@ -222,6 +231,25 @@ impl Parser<'_> {
         while self.peek().start < end && self.peek().tok != Tok::Eof {
             self.pos += 1;
         }
+    }
+
+    /// `input payload application/json`: the media type flowrun reads the input as, which
+    /// must be one it has a reader for.
+    fn input_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<InputDirective> {
+        let end = self.line_end(sep_start);
+        let text = &self.src[keyword.end..end];
+        let name_len =
+            text.trim_start().find(char::is_whitespace).unwrap_or(text.trim_start().len());
+        let name_start = keyword.end + (text.len() - text.trim_start().len());
+        let name = &self.src[name_start..name_start + name_len];
+        if name.is_empty() {
+            self.bump();
+            return Err(self.unexpected("an input name after 'input'"));
+        }
+        let rest = Token { start: name_start, end: name_start + name_len, ..keyword.clone() };
+        let format = self.output_directive(&rest, sep_start)?;
+        let media_type = read_format(&format)?;
+        Ok(InputDirective { name: name.into(), media_type, loc: Loc { start: keyword.start, end } })
     }
 
     fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
@@ -310,6 +338,43 @@ impl Parser<'_> {
         let lambda = Lambda { params, defaults, param_types, body };
         Ok(Decl::Fun { name, lambda: Arc::new(lambda) })
     }
+}
+
+/// The media type an `input` directive reads its input as, with its reader properties as
+/// parameters; formats flowrun has no reader for are load errors, worded as for `output`.
+fn read_format(format: &Output) -> PResult<MediaType> {
+    let unknown = || {
+        let message = format!(
+            "Unknown content type `{}`. Supported content types are: `application/json`, `application/java`, `application/csv`, `text/plain`, \
+             `application/x-www-form-urlencoded`",
+            format.mime
+        );
+        ParseError { message, loc: format.mime_loc }
+    };
+    let mut media_type = MediaType::parse(&format.mime).ok_or_else(unknown)?;
+    let essence = media_type.essence();
+    let readable = media_type.is_json()
+        || media_type.is_text()
+        || media_type.is_java()
+        || ["application/csv", "application/x-www-form-urlencoded"].contains(&essence.as_str());
+    if !readable {
+        let known = [
+            "application/xml",
+            "application/octet-stream",
+            "multipart/form-data",
+            "application/dw",
+        ];
+        if known.contains(&essence.as_str()) {
+            let message = format!("flowrun cannot read input `{}` yet", format.mime);
+            return Err(ParseError { message, loc: format.mime_loc });
+        }
+        return Err(unknown());
+    }
+    let params = std::sync::Arc::make_mut(&mut media_type.params);
+    params.extend(
+        format.props.iter().map(|(name, value)| (name.to_ascii_lowercase(), value.clone())),
+    );
+    Ok(media_type)
 }
 
 /// The newest language version flowrun follows, as DataWeave names it.
