@@ -82,6 +82,13 @@ pub(crate) fn multiply(lhs: &BigDecimal, rhs: &BigDecimal) -> BigDecimal {
 /// The `bigdecimal` crate returns the other operand when one is zero, scale and all, so
 /// `2e50 + 0` would keep an exponent that Java's sum (scale 0) does not have.
 fn exact_sum(lhs: &BigDecimal, rhs: &BigDecimal, subtract: bool) -> BigDecimal {
+    let (lhs_digits, rhs_digits, scale) = at_common_scale(lhs, rhs);
+    let digits = if subtract { lhs_digits - rhs_digits } else { lhs_digits + rhs_digits };
+    BigDecimal::new(digits, scale)
+}
+
+/// The digits of both numbers at the larger of their scales, and that scale.
+fn at_common_scale(lhs: &BigDecimal, rhs: &BigDecimal) -> (BigInt, BigInt, i64) {
     let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
         (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
     let scale = lhs_scale.max(rhs_scale);
@@ -89,9 +96,7 @@ fn exact_sum(lhs: &BigDecimal, rhs: &BigDecimal, subtract: bool) -> BigDecimal {
         let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
         digits * BigInt::from(10).pow(shift)
     };
-    let (lhs_digits, rhs_digits) = (widen(lhs_digits, lhs_scale), widen(rhs_digits, rhs_scale));
-    let digits = if subtract { lhs_digits - rhs_digits } else { lhs_digits + rhs_digits };
-    BigDecimal::new(digits, scale)
+    (widen(lhs_digits, lhs_scale), widen(rhs_digits, rhs_scale), scale)
 }
 
 /// Both operands without their scale, when both are whole and within `min..=max`.
@@ -179,14 +184,10 @@ pub(crate) fn remainder(lhs: &BigDecimal, rhs: &BigDecimal) -> Option<BigDecimal
     if rhs.is_zero() {
         return None;
     }
-    let ((lhs_digits, lhs_scale), (rhs_digits, rhs_scale)) =
-        (lhs.as_bigint_and_exponent(), rhs.as_bigint_and_exponent());
-    let scale = lhs_scale.max(rhs_scale);
-    let widen = |digits: BigInt, from: i64| {
-        let shift = u32::try_from(scale - from).expect("scales are within MAX_EXPONENT");
-        digits * BigInt::from(10).pow(shift)
-    };
-    let quotient = widen(lhs_digits, lhs_scale) / widen(rhs_digits.clone(), rhs_scale);
+    let (lhs_scale, (rhs_digits, rhs_scale)) =
+        (lhs.fractional_digit_count(), rhs.as_bigint_and_exponent());
+    let (lhs_widened, rhs_widened, _) = at_common_scale(lhs, rhs);
+    let quotient = lhs_widened / rhs_widened;
     // Java's whole quotient has the preferred scale, or the smallest above it that holds it.
     let preferred = lhs_scale - rhs_scale;
     let quotient_scale = if preferred >= 0 || quotient.is_zero() {
