@@ -143,7 +143,10 @@ fn write_result(result: &TypedValue) -> ExitCode {
 }
 
 /// A compile error in DataWeave's layout: the message, the line with the offending part
-/// underlined, and its location (`source` was compiled from offset 0).
+/// underlined, and its location (`source` was compiled from offset 0). The message is
+/// DataWeave's own (`ScriptOptions::standalone`), or flowrun's, which is given a capital
+/// and a period; a syntax error that names what was expected also gives its place after
+/// the message, as DataWeave's parser does.
 fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     let (start, end) = diag.span.map_or((0, 0), |span| (span.start, span.end));
     // A span may cut a character that is several bytes long (`“`): widen it to whole ones.
@@ -162,12 +165,16 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     let n_carets = source[start..end.clamp(start, line_end)].chars().count().max(1);
     let prefix = format!("{line}| ");
     let pad = " ".repeat(prefix.len() + column - 1);
-    // flowrun's diagnostics read `unable to ...`; DataWeave's `Unable to ... .`
     let mut message = diag.message.clone();
     if let Some(first) = message.get(..1) {
         message.replace_range(..1, &first.to_uppercase());
     }
-    if !message.ends_with(['.', '?', '!']) {
+    // DataWeave words a few of its own without a period (`Missing Expression`).
+    let dataweave_words = message.starts_with("Missing ");
+    let syntax = message.starts_with("Invalid input") || message.starts_with("Unexpected end");
+    if syntax {
+        message.push_str(&format!(" (line {line}, column {column}):\n"));
+    } else if !dataweave_words && !message.ends_with(['.', '?', '!']) {
         message.push('.');
     }
     format!(

@@ -96,6 +96,31 @@ fn compile_errors_print_dataweaves_message_and_exit_1() {
 }
 
 #[test]
+fn syntax_errors_are_worded_and_placed_as_dataweave_does() {
+    let dir = inputs("dw-syntax");
+    // What MuleSoft's engine prints for the same scripts, to the byte.
+    let cases = [
+        (
+            "[1, 2",
+            "Unexpected end of input, expected ']' or ',' for the array expression. (line 1, column 6):\n\n\n1| [1, 2\n        ^\nLocation:\nanonymous (line: 1, column:6)\n",
+        ),
+        (
+            "{total: 1 +}",
+            "Missing addition expression.\n\n1| {total: 1 +}\n              ^\nLocation:\nanonymous (line: 1, column:12)\n",
+        ),
+        (
+            "%dw 2.0\noutput application/json\n---\nif (true) 1",
+            "Missing Else\n\n4| if (true) 1\n              ^\nLocation:\nanonymous (line: 4, column:12)\n",
+        ),
+    ];
+    for (script, expected) in cases {
+        let output = dw(&dir, &[script]);
+        assert_eq!(output.status.code(), Some(1), "{script}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), expected, "{script}");
+    }
+}
+
+#[test]
 fn syntax_errors_on_characters_of_several_bytes_are_messages() {
     let dir = inputs("dw-multibyte");
     // Quotes pasted from a word processor, a `≥`, and a file that starts with a byte-order mark.

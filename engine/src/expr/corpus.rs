@@ -115,7 +115,7 @@ fn excerpt_line_col(message: &str) -> Option<(usize, usize)> {
 /// Name-resolution, declaration, escape and argument-count errors must match DataWeave's
 /// wording (diagnostics drop its capital and final period; of ``Expects `1` argument but
 /// got `2`. Expecting: ...`` only the first sentence, as flowrun does not infer the types
-/// DataWeave lists after it); syntax errors only their place.
+/// DataWeave lists after it); syntax errors their place, and some their words (below).
 fn head_matches(expected_head: &str, got: &str) -> bool {
     let exact = [
         "Unable to resolve reference",
@@ -131,6 +131,22 @@ fn head_matches(expected_head: &str, got: &str) -> bool {
     let invalid_date = expected_head.ends_with("' is not valid");
     if invalid_date || exact.iter().any(|prefix| expected_head.starts_with(prefix)) {
         return expected_head.trim_end_matches('.').eq_ignore_ascii_case(got);
+    }
+    // DataWeave's words for a missing operand or body (`Missing addition expression.`), and
+    // what it names as expected where a bracket is left open (`expected ')' for the
+    // function call.`), are followed too; its other syntax errors name its grammar's rules
+    // (`expected Attribute<...>`), which flowrun does not copy.
+    if expected_head.starts_with("Missing ") {
+        let got = got.lines().next().unwrap_or_default();
+        return expected_head.trim_end_matches('.').eq_ignore_ascii_case(got);
+    }
+    let expected_part = |head: &str| {
+        let (_, expected) = head.split_once(", expected ")?;
+        let expected = expected.split(" (line ").next()?;
+        Some(expected.trim_end_matches('.').to_owned())
+    };
+    if let Some(expected) = expected_part(expected_head).filter(|e| e.contains(" for the ")) {
+        return expected_part(got).is_some_and(|got| got.eq_ignore_ascii_case(&expected));
     }
     if expected_head.starts_with("Expects `") {
         let (sentence, _) = expected_head.split_once(". Expecting").unwrap_or((expected_head, ""));

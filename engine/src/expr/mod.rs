@@ -150,7 +150,9 @@ pub struct ScriptOptions<'a> {
     /// gives a native value, as in Mule.
     pub default_output: Option<&'a str>,
     /// Outside Mule, as in MuleSoft's DataWeave CLI: `payload`, `attributes`, `vars` and the
-    /// other Mule names, and Mule's `p`, are unknown names unless they are `inputs`.
+    /// other Mule names, and Mule's `p`, are unknown names unless they are `inputs`; and a
+    /// compile error's message is DataWeave's as it prints it (capital, period and all), not
+    /// reworded as flowrun's diagnostics are.
     pub standalone: bool,
 }
 
@@ -297,7 +299,11 @@ impl Expr {
     ) -> Result<Expr, Diagnostic> {
         let to_diagnostic = |err: ParseError| {
             // Diagnostics read like the rest of flowrun's: lowercase, no trailing period.
-            let message = lowercase_first(err.message.trim_end_matches('.'));
+            let message = if options.standalone {
+                err.message
+            } else {
+                lowercase_first(err.message.trim_end_matches('.'))
+            };
             Diagnostic::error(span.sub(err.loc.start, err.loc.end), message)
         };
         let script = parse::parse_script(source).map_err(to_diagnostic)?;

@@ -62,7 +62,12 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
         inputs: Vec::new(),
         body: Node::new(NodeKind::Null, Loc::default()),
     };
-    if let Some(sep_idx) = header::separator(&parser.tokens) {
+    // A bracket the header leaves open (`fun f(x`) hides its `---` from `separator`.
+    let separator = header::separator(&parser.tokens).or_else(|| {
+        header::directive_at_start(&parser.tokens)?;
+        parser.tokens.iter().position(|t| t.tok == Tok::Punct("---"))
+    });
+    if let Some(sep_idx) = separator {
         parser.header(&mut script, sep_idx)?;
     } else if let Some(directive) = header::directive_at_start(&parser.tokens) {
         // `%dw 2.0` or `output ...` without a `---`: the body was run into the header.
@@ -72,6 +77,12 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
             ),
             loc: Loc { start: parser.tokens[0].start, end: parser.tokens[0].end },
         });
+    }
+    if parser.pos > 0
+        && parser.tokens[parser.pos - 1].tok == Tok::Punct("---")
+        && parser.at_closer()
+    {
+        return Err(parser.missing_here(MISSING_BODY));
     }
     script.body = parser.body()?;
     Ok(script)
@@ -158,6 +169,9 @@ struct Parser<'a> {
     types: Vec<(Arc<str>, types::TypeRef)>,
 }
 
+/// DataWeave's message for a `---` with nothing after it.
+const MISSING_BODY: &str = "Missing Body Expression. i.e dw 2.0\n --- \n true";
+
 /// How deeply expressions may nest. The parser recurses per level; the limit turns a
 /// pathological script into a load error instead of a crash.
 const MAX_NESTING: usize = 100;
@@ -204,7 +218,34 @@ impl Parser<'_> {
         if self.at_punct(punct) {
             return Ok(self.bump());
         }
-        Err(self.unexpected(&format!("'{punct}' {context}")))
+        let expected = format!("'{punct}' {context}");
+        if matches!(punct, ")" | "]" | "}") && context.contains("for the") {
+            return Err(self.unclosed(&expected));
+        }
+        Err(self.unexpected(&expected))
+    }
+
+    /// The error for a bracket that the current token does not close, or continue, as
+    /// DataWeave's parser words it: at the first character after what the bracket holds so
+    /// far, which is a space where one follows it (`[1 2]`: ``Invalid input ' ', expected
+    /// ']' or ',' for the array expression.``).
+    #[cold]
+    #[inline(never)]
+    fn unclosed(&self, expected: &str) -> ParseError {
+        let token = self.peek();
+        let after = self.tokens[self.pos.saturating_sub(1)].end;
+        if token.tok == Tok::Eof || self.pos == 0 || after >= token.start {
+            return self.unexpected(expected);
+        }
+        let c = self.src[after..].chars().next().unwrap_or(' ');
+        let shown = match c {
+            '\n' => "\\n".to_owned(),
+            '\r' => "\\r".to_owned(),
+            '\t' => "\\t".to_owned(),
+            c => c.to_string(),
+        };
+        let message = format!("Invalid input '{shown}', expected {expected}");
+        ParseError { message, loc: Loc { start: after, end: after + c.len_utf8() } }
     }
 
     /// The error for the current token when `expected` should have come.
@@ -227,6 +268,95 @@ impl Parser<'_> {
             ),
         };
         ParseError { message, loc }
+    }
+
+    /// Whether the current token closes a bracket, separates, ends a header or ends the
+    /// script: where an operand should come (after an operator, `else`, `->`, a key's `:`),
+    /// DataWeave then reports it missing in its own words (`Missing addition expression.`),
+    /// placed between the two tokens ([`Parser::missing_here`]).
+    ///
+    /// A closing bracket counts only where it closes the innermost open one, a comma only
+    /// inside a bracket, and the end of the script only outside all of them: `(1 +` is an
+    /// unclosed parenthesis to DataWeave, and `(1 + }` a wrong closer.
+    fn at_closer(&self) -> bool {
+        let innermost = || self.innermost_open().map(|idx| self.tokens[idx].tok.clone());
+        match self.peek().tok {
+            Tok::Punct("---") => true,
+            Tok::Eof => innermost().is_none(),
+            Tok::Punct(",") => innermost().is_some(),
+            Tok::Punct(")") => innermost() == Some(Tok::Punct("(")),
+            Tok::Punct("]") => innermost() == Some(Tok::Punct("[")),
+            Tok::Punct("}") => innermost() == Some(Tok::Punct("{")),
+            _ => false,
+        }
+    }
+
+    /// The index of the innermost bracket open before the current token, if any. It scans
+    /// the tokens read so far, which only error paths ask for.
+    #[inline(never)]
+    fn innermost_open(&self) -> Option<usize> {
+        let mut open = Vec::new();
+        for (idx, token) in self.tokens[..self.pos].iter().enumerate() {
+            match token.tok {
+                Tok::Punct("(" | "[" | "{") => open.push(idx),
+                Tok::Punct(")" | "]" | "}") => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        open.pop()
+    }
+
+    /// What DataWeave says is expected to close the innermost open bracket (`')' for the
+    /// function call.`), told by the token before the bracket.
+    #[cold]
+    #[inline(never)]
+    fn closer_expected(&self) -> Option<&'static str> {
+        let idx = self.innermost_open()?;
+        let before = idx.checked_sub(1).map(|before| &self.tokens[before].tok);
+        let word = |w: &str| matches!(before, Some(Tok::Ident(b)) if b == w);
+        let ends_value = matches!(
+            before,
+            Some(Tok::Ident(_) | Tok::Num(_) | Tok::Str(_) | Tok::Punct(")" | "]" | "}"))
+        );
+        Some(match self.tokens[idx].tok {
+            Tok::Punct("(") if word("if") => "')' for the if expression.",
+            Tok::Punct("(") if matches!(before, Some(Tok::Ident(b)) if !is_reserved(b)) => {
+                "')' for the function call."
+            }
+            Tok::Punct("(") => "')' for the enclosed expression.",
+            Tok::Punct("[") if ends_value => "']' for the selector expression.",
+            Tok::Punct("[") => "']' or ',' for the array expression.",
+            Tok::Punct("{") if word("do") => "'}' for the do block",
+            Tok::Punct("{") if word("match") => "'}' for the Pattern Matching.",
+            _ => "`}` or ',' for the object expression.",
+        })
+    }
+
+    /// Whether the current token can start an expression. Where one should come inside a
+    /// bracket and cannot, DataWeave names the bracket's closer (`expected ']' or ',' for
+    /// the array expression`) rather than the expression: [`Parser::unclosed`].
+    fn starts_expr(&self) -> bool {
+        match &self.peek().tok {
+            Tok::Ident(word) => {
+                !is_reserved(word)
+                    || ["true", "false", "null", "if", "do", "using", "not"]
+                        .contains(&word.as_str())
+            }
+            Tok::Num(_) | Tok::Str(_) | Tok::Temporal(_) | Tok::Regex(_) | Tok::Dollar(_) => true,
+            Tok::Punct(p) => ["(", "[", "{", "-", "!"].contains(p),
+            Tok::Eof => false,
+        }
+    }
+
+    /// The error `message` placed after the token just read.
+    #[cold]
+    #[inline(never)]
+    fn missing_here(&self, message: &str) -> ParseError {
+        let after = self.tokens[self.pos.saturating_sub(1)].end;
+        let loc = Loc { start: after, end: self.peek().start.max(after) };
+        ParseError { message: message.to_owned(), loc }
     }
 
     fn loc_from(&self, start: usize) -> Loc {
@@ -327,6 +457,23 @@ impl Parser<'_> {
                 _ => return Ok(lhs),
             };
             self.bump();
+            if matches!(token.tok, Tok::Ident(_)) && !self.at_closer() && !self.starts_expr() {
+                // `{a: 1 b: 2}`: `b` takes no operand, and what holds `1` reports the `:` (no
+                // construct goes on with a mark like it after an expression). Before a keyword
+                // (`case`, `else`), it reports `b` itself, which it could otherwise take for
+                // the end of the expression.
+                if !matches!(self.peek().tok, Tok::Punct(_)) {
+                    self.pos -= 1;
+                }
+                return Ok(lhs);
+            }
+            if self.at_closer() {
+                return Err(self.missing_here(if &*name == "default" {
+                    "Missing default expression."
+                } else {
+                    "Missing Expression"
+                }));
+            }
             let rhs = self.not_expr()?;
             let loc = lhs.loc.to(rhs.loc);
             let name_loc = Loc { start: token.start, end: token.end };
@@ -351,6 +498,9 @@ impl Parser<'_> {
                     // (1 / 0)` fails only if something matched): it is the body of a lambda
                     // unless it names a function.
                     self.bump();
+                    if self.at_closer() {
+                        return Err(self.missing_here("Missing Expression"));
+                    }
                     let replacement = self.not_expr()?;
                     args.push(match &*replacement.kind {
                         NodeKind::Name(name) if !name.starts_with('$') => replacement,
@@ -396,6 +546,9 @@ impl Parser<'_> {
             });
             let Some(&(_, op)) = op else { return Ok(lhs) };
             self.bump();
+            if self.at_closer() {
+                return Err(self.missing_here(missing_operand(op)));
+            }
             let rhs = self.binary(level + 1)?;
             let loc = lhs.loc.to(rhs.loc);
             if self.fold() {
@@ -471,16 +624,30 @@ impl Parser<'_> {
                         "a key name (attribute and namespace selectors are not supported)",
                     ));
                 } else {
+                    if self.at_closer() {
+                        return Err(
+                            self.missing_here("Missing Field Name for Selector Expression.")
+                        );
+                    }
                     Selector::Key(self.key_name()?)
                 }
             } else if self.eat_punct(".*") {
+                if self.at_closer() {
+                    // DataWeave places it after the `.`, as if `*` were the missing name.
+                    let mut err = self.missing_here("Missing Field Name for Selector Expression.");
+                    err.loc = Loc { start: err.loc.start - 1, end: err.loc.start };
+                    return Err(err);
+                }
                 Selector::MultiKey(self.key_name()?)
             } else if self.eat_punct("..") {
                 Selector::Descendants(self.key_name()?)
             } else if self.at_punct("[") {
                 self.bump();
+                if !self.starts_expr() {
+                    return Err(self.unclosed("']' for the selector expression."));
+                }
                 let index = self.expr()?;
-                self.expect_punct("]", "to close the selector")?;
+                self.expect_punct("]", "for the selector expression.")?;
                 Selector::Dynamic(index)
             } else if self.at_punct("!") {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
@@ -594,6 +761,11 @@ impl Parser<'_> {
             }
             Tok::Punct("[") => return self.array(),
             Tok::Punct("{") => return self.object(),
+            // `(1 +` or `(1 + }`: DataWeave names the bracket that is left open.
+            Tok::Eof | Tok::Punct(")" | "]" | "}") if !self.at_closer() => {
+                let expected = self.closer_expected().unwrap_or("an expression");
+                return Err(self.unexpected(expected));
+            }
             _ => return Err(self.unexpected("an expression")),
         };
         Ok(Node::new(kind, loc))
@@ -657,43 +829,63 @@ impl Parser<'_> {
         let mut args = Vec::new();
         let takes_functions = funcs::takes_functions(&name);
         while !self.at_punct(")") {
+            if !self.starts_expr() {
+                return Err(self.unclosed("')' for the function call."));
+            }
             let arg = self.expr()?;
             // `map(xs, $ + 1)`: a `$` argument is a lambda only where a function is expected.
             args.push(if takes_functions && !args.is_empty() { implicit_lambda(arg) } else { arg });
             if !self.eat_punct(",") {
                 break;
             }
+            if self.at_punct(")") {
+                return Err(self.missing_here("Missing Parameter Expression"));
+            }
         }
-        self.expect_punct(")", "to close the argument list")?;
+        self.expect_punct(")", "for the function call.")?;
         let name = name.strip_prefix("Mule::").or(name.strip_prefix("dw::Core::")).unwrap_or(&name);
         let kind = NodeKind::Call { name: name.into(), name_loc, args };
         Ok(Node::new(kind, self.loc_from(name_loc.start)))
     }
 
     fn if_expr(&mut self, start: usize) -> PResult<Node> {
-        self.expect_punct("(", "after 'if'")?;
+        self.expect_punct("(", "for the if expression.")?;
+        if !self.starts_expr() {
+            return Err(self.unclosed("')' for the if expression."));
+        }
         let cond = self.expr()?;
-        self.expect_punct(")", "to close the condition")?;
+        self.expect_punct(")", "for the if expression.")?;
+        if self.at_closer() {
+            return Err(self.missing_here("Missing If Body Expression"));
+        }
         let then = self.expr()?;
         if !self.at_word("else") {
-            return Err(self.unexpected("'else'"));
+            return Err(self.missing_here("Missing Else"));
         }
         self.bump();
+        if self.at_closer() {
+            return Err(self.missing_here("Missing else Expression"));
+        }
         let otherwise = self.expr()?;
         Ok(Node::new(NodeKind::If { cond, then, otherwise }, self.loc_from(start)))
     }
 
     /// `do { var a = 1  fun f(x) = x  --- body }`.
     fn do_block(&mut self, start: usize) -> PResult<Node> {
-        self.expect_punct("{", "after 'do'")?;
+        self.expect_punct("{", "for the do block")?;
         let mut decls = Vec::new();
         // Types declared in the block are not seen after it.
         let n_types = self.types.len();
         let mut declared = header::Declared::default();
-        let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
+        let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"))
+            || self.at_word("var")
+            || self.at_word("fun");
         if has_header {
             loop {
                 if self.eat_punct("---") {
+                    if self.at_punct("}") {
+                        return Err(self.missing_here(MISSING_BODY));
+                    }
                     break;
                 } else if self.at_word("var") || self.at_word("fun") {
                     let is_var = self.at_word("var");
@@ -704,13 +896,20 @@ impl Parser<'_> {
                 } else if self.at_word("type") {
                     self.bump();
                     decls.extend(self.type_decl()?);
+                } else if self.at_punct("}") {
+                    return Err(self.missing_here(
+                        "Missing Do Block Expression ie. do {\n var a = 1 \n --- \n a }",
+                    ));
                 } else {
                     return Err(self.unexpected("'var', 'fun', 'type' or '---'"));
                 }
             }
         }
+        if !self.starts_expr() {
+            return Err(self.unclosed("'}' for the do block"));
+        }
         let body = self.expr()?;
-        self.expect_punct("}", "to close the 'do' block")?;
+        self.expect_punct("}", "for the do block")?;
         self.types.truncate(n_types);
         Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
     }
@@ -741,13 +940,15 @@ impl Parser<'_> {
             } else if self.at_word("case") {
                 self.bump();
                 self.pattern()?
+            } else if self.peek().tok == Tok::Eof {
+                return Err(self.unexpected("'}' for the Pattern Matching."));
             } else {
                 return Err(self.unexpected("'case', 'else' or '}'"));
             };
             self.expect_punct("->", "after the pattern")?;
             cases.push(Case { pattern, body: self.expr()? });
         }
-        self.expect_punct("}", "to close the 'match'")?;
+        self.expect_punct("}", "for the Pattern Matching.")?;
         Ok(cases)
     }
 
@@ -862,6 +1063,9 @@ impl Parser<'_> {
         self.expect_punct(")", "to close the parameters")?;
         header::check_default_places(&defaults, &param_locs)?;
         self.expect_punct("->", "after the parameters")?;
+        if self.at_closer() {
+            return Err(self.missing_here("Missing Lambda Expression."));
+        }
         let body = self.expr()?;
         let lambda = Lambda { params, defaults, param_types, body };
         Ok(Node::new(NodeKind::Lambda(Arc::new(lambda)), self.loc_from(start)))
@@ -871,13 +1075,16 @@ impl Parser<'_> {
         let start = self.bump().start;
         let mut members = Vec::new();
         while !self.at_punct("]") {
+            if !self.starts_expr() {
+                return Err(self.unclosed("']' or ',' for the array expression."));
+            }
             let item = self.expr()?;
             members.push(self.conditional(Member::Item(item))?);
             if !self.eat_punct(",") {
                 break;
             }
         }
-        self.expect_punct("]", "to close the array")?;
+        self.expect_punct("]", "or ',' for the array expression.")?;
         Ok(Node::new(NodeKind::Array(members), self.loc_from(start)))
     }
 
@@ -893,7 +1100,10 @@ impl Parser<'_> {
     fn object(&mut self) -> PResult<Node> {
         let start = self.bump().start;
         let members = self.members("}")?;
-        self.expect_punct("}", "to close the object")?;
+        if !self.at_punct("}") {
+            return Err(self.unclosed("`}` or ',' for the object expression."));
+        }
+        self.bump();
         Ok(Node::new(NodeKind::Object(members), self.loc_from(start)))
     }
 
@@ -922,6 +1132,11 @@ impl Parser<'_> {
             let inner = self.expr()?;
             self.expect_punct(")", "for the enclosed expression.")?;
             if self.eat_punct(":") {
+                if self.at_closer() {
+                    return Err(
+                        self.missing_here("Missing Object Field Expression. e.g {(myVar): 123}")
+                    );
+                }
                 Member::Pair { key: inner, value: self.expr()? }
             } else {
                 Member::Spread(inner)
@@ -940,6 +1155,9 @@ impl Parser<'_> {
         };
         self.bump();
         self.expect_punct(":", "after the key")?;
+        if self.at_closer() {
+            return Err(self.missing_here("Missing Object Field Expression. e.g  {a: 123}"));
+        }
         let value = self.expr()?;
         Ok(Member::Pair { key, value })
     }
@@ -965,6 +1183,19 @@ fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<regex::Regex>> {
 }
 
 /// Wraps an argument that uses `$`, `$$` or `$$$` in a lambda with those parameters.
+/// DataWeave's message for a binary operator without its right operand (`1 +`).
+fn missing_operand(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "Missing addition expression.",
+        BinOp::Sub => "Missing minus expression.",
+        // DataWeave names both by the one rule that parses them.
+        BinOp::Mul | BinOp::Div => "Missing Division Expression.",
+        BinOp::Append | BinOp::Prepend => "Missing Shift Expression.",
+        BinOp::And | BinOp::Or => "Missing Boolean Expression",
+        _ => "Missing Expression",
+    }
+}
+
 fn implicit_lambda(node: Node) -> Node {
     if !uses_dollar(&node) {
         return node;
@@ -1086,11 +1317,17 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_a_load_error() {
-        let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
-        let err = parse_script(&deep).expect_err("too deep");
-        assert!(err.message.contains("levels of nesting"), "{}", err.message);
-        let fine = format!("{}1{}", "[".repeat(50), "]".repeat(50));
-        assert!(parse_script(&fine).is_ok());
+        // The binary parses on 8 MiB stacks (its main thread and its workers), as this does:
+        // the 100 levels allowed take about 0.5 MiB in an optimised build, and over four
+        // times that in an unoptimised one, more than a test thread's default 2 MiB.
+        let run = std::thread::Builder::new().stack_size(8 << 20).spawn(|| {
+            let deep = format!("{}1{}", "(".repeat(10_000), ")".repeat(10_000));
+            let err = parse_script(&deep).expect_err("too deep");
+            assert!(err.message.contains("levels of nesting"), "{}", err.message);
+            let fine = format!("{}1{}", "[".repeat(50), "]".repeat(50));
+            assert!(parse_script(&fine).is_ok());
+        });
+        run.expect("thread starts").join().expect("no stack overflow");
     }
 
     #[test]

@@ -110,8 +110,9 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
             }
             None => {
                 return Err(error(
-                    text.len().saturating_sub(1),
-                    format!("Invalid input: `{name}=` needs a value"),
+                    text.len(),
+                    "Missing directive expression. i.e output application/csv header=true"
+                        .to_owned(),
                 ));
             }
         };
@@ -160,6 +161,10 @@ impl Parser<'_> {
                 // the same line (`%dw 2.0 output text/plain --- ...`).
                 Tok::Punct("%") if matches!(self.peek_at(1), Tok::Ident(w) if w == "dw") => {
                     self.pos += 2;
+                    if !matches!(self.peek().tok, Tok::Num(_)) || self.pos >= sep_idx {
+                        let loc = Loc { start: token.start, end: self.tokens[self.pos - 1].end };
+                        return Err(ParseError { message: "Missing Version major".into(), loc });
+                    }
                     if let Tok::Num(version) = &self.peek().tok
                         && self.pos < sep_idx
                     {
@@ -187,7 +192,7 @@ impl Parser<'_> {
                     script.decls.push(decl);
                 }
                 Tok::Ident(word) if word == "import" => {
-                    script.imports.push(self.import(&token, sep_start));
+                    script.imports.push(self.import(&token, sep_start)?);
                 }
                 Tok::Ident(word) if word == "type" => {
                     self.bump();
@@ -260,7 +265,9 @@ impl Parser<'_> {
         let mime = text[mime_offset..].split([',', ' ', '\t', '\r']).next().unwrap_or("");
         if mime.is_empty() {
             self.bump();
-            return Err(self.unexpected("a media type after 'output'"));
+            return Err(self.missing_here(
+                "Missing output definition i.e. output application/json or output json",
+            ));
         }
         let mime_start = keyword.end + mime_offset;
         let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
@@ -285,9 +292,22 @@ impl Parser<'_> {
     }
 
     /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
-    fn import(&mut self, keyword: &Token, sep_start: usize) -> Import {
+    fn import(&mut self, keyword: &Token, sep_start: usize) -> PResult<Import> {
         let end = self.line_end(sep_start);
         let text = self.src[keyword.end..end].trim();
+        let missing = |message: &str| ParseError {
+            message: message.to_owned(),
+            loc: Loc { start: keyword.end, end: end.max(keyword.end) },
+        };
+        if text.is_empty() {
+            return Err(missing("Missing import module name. i.e import dw::core::Strings"));
+        }
+        if text.ends_with(" from") {
+            return Err(ParseError {
+                message: "Missing module name. i.e import charCode from dw::core::String".into(),
+                loc: Loc { start: end, end },
+            });
+        }
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
             Some((names, module)) => {
@@ -298,13 +318,19 @@ impl Parser<'_> {
         };
         self.skip_line(sep_start);
         let loc = Loc { start: keyword.start, end };
-        Import { module: module.trim().to_owned(), names, loc }
+        Ok(Import { module: module.trim().to_owned(), names, loc })
     }
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
+        if self.at_punct("=") {
+            return Err(self.missing_here("Missing variable name. i.e var a = 1"));
+        }
         let name = self.ident("a variable name")?;
         self.skip_type_annotation()?;
         self.expect_punct("=", "after the variable name")?;
+        if self.at_closer() {
+            return Err(self.missing_here("Missing Variable Expression i.e var a = 1"));
+        }
         let value = self.expr()?;
         Ok(Decl::Var { name, value })
     }
@@ -330,10 +356,17 @@ impl Parser<'_> {
                 break;
             }
         }
-        self.expect_punct(")", "to close the parameter list")?;
+        if !self.eat_punct(")") {
+            return Err(self.unclosed("missing `)` for the function parameters. fun a() = 1"));
+        }
         check_default_places(&defaults, &param_locs)?;
         self.skip_type_annotation()?;
         self.expect_punct("=", "before the function body")?;
+        if self.at_closer() {
+            return Err(self.missing_here(
+                "Missing Function Body Expression. i.e fun a(name: String) = 'DW Rock $(a)'",
+            ));
+        }
         let body = self.expr()?;
         let lambda = Lambda { params, defaults, param_types, body };
         Ok(Decl::Fun { name, lambda: Arc::new(lambda) })

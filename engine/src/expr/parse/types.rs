@@ -37,6 +37,9 @@ impl Parser<'_> {
             self.skip_balanced();
         }
         self.expect_punct("=", "after the type name")?;
+        if self.at_closer() {
+            return Err(self.missing_here("Missing Type Expression e.g String."));
+        }
         let mut alias = self.type_expr(true, true)?;
         let decl = alias.props.take().map(|props| {
             let var_name: Arc<str> = format!("type {name}").into();
