@@ -177,11 +177,20 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     } else if !dataweave_words && !message.ends_with(['.', '?', '!']) {
         message.push('.');
     }
-    format!(
-        "{message}\n\n{prefix}{}\n{pad}{}\nLocation:\n{name} (line: {line}, column:{column})",
-        &source[line_start..line_end],
-        "^".repeat(n_carets)
-    )
+    // A place that runs onto later lines (a header directive missing its value, up to the
+    // `---`) shows its first line, `...` and its last line, and no carets, as DataWeave does.
+    let excerpt = if end > line_end {
+        let last_start = source[..end].rfind('\n').map_or(0, |idx| idx + 1);
+        let last_end = source[end..].find('\n').map_or(source.len(), |idx| end + idx);
+        format!(
+            "{prefix}{}\n...\n{}\n",
+            &source[line_start..line_end],
+            &source[last_start..last_end]
+        )
+    } else {
+        format!("{prefix}{}\n{pad}{}", &source[line_start..line_end], "^".repeat(n_carets))
+    };
+    format!("{message}\n\n{excerpt}\nLocation:\n{name} (line: {line}, column:{column})")
 }
 
 fn script_error(message: &str) -> ExitCode {

@@ -112,6 +112,10 @@ fn syntax_errors_are_worded_and_placed_as_dataweave_does() {
             "%dw 2.0\noutput application/json\n---\nif (true) 1",
             "Missing Else\n\n4| if (true) 1\n              ^\nLocation:\nanonymous (line: 4, column:12)\n",
         ),
+        (
+            "output\n---\n1",
+            "Missing output definition i.e. output application/json or output json\n\n1| output\n...\n---\n\nLocation:\nanonymous (line: 1, column:7)\n",
+        ),
     ];
     for (script, expected) in cases {
         let output = dw(&dir, &[script]);

@@ -245,7 +245,8 @@ impl Parser<'_> {
             c => c.to_string(),
         };
         let message = format!("Invalid input '{shown}', expected {expected}");
-        ParseError { message, loc: Loc { start: after, end: after + c.len_utf8() } }
+        let end = if c == '\n' { after } else { after + c.len_utf8() };
+        ParseError { message, loc: Loc { start: after, end } }
     }
 
     /// The error for the current token when `expected` should have come.
@@ -355,7 +356,13 @@ impl Parser<'_> {
     #[inline(never)]
     fn missing_here(&self, message: &str) -> ParseError {
         let after = self.tokens[self.pos.saturating_sub(1)].end;
-        let loc = Loc { start: after, end: self.peek().start.max(after) };
+        let next = self.peek();
+        let loc = if next.tok == Tok::Eof && !self.src[after..next.start].trim().is_empty() {
+            // Only comments follow: DataWeave places it at the end.
+            Loc { start: next.start, end: next.start }
+        } else {
+            Loc { start: after, end: next.start.max(after) }
+        };
         ParseError { message: message.to_owned(), loc }
     }
 

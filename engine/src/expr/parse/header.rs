@@ -162,7 +162,7 @@ impl Parser<'_> {
                 Tok::Punct("%") if matches!(self.peek_at(1), Tok::Ident(w) if w == "dw") => {
                     self.pos += 2;
                     if !matches!(self.peek().tok, Tok::Num(_)) || self.pos >= sep_idx {
-                        let loc = Loc { start: token.start, end: self.tokens[self.pos - 1].end };
+                        let loc = Loc { start: token.start, end: self.peek().start };
                         return Err(ParseError { message: "Missing Version major".into(), loc });
                     }
                     if let Tok::Num(version) = &self.peek().tok
@@ -295,18 +295,18 @@ impl Parser<'_> {
     fn import(&mut self, keyword: &Token, sep_start: usize) -> PResult<Import> {
         let end = self.line_end(sep_start);
         let text = self.src[keyword.end..end].trim();
-        let missing = |message: &str| ParseError {
-            message: message.to_owned(),
-            loc: Loc { start: keyword.end, end: end.max(keyword.end) },
-        };
-        if text.is_empty() {
-            return Err(missing("Missing import module name. i.e import dw::core::Strings"));
-        }
-        if text.ends_with(" from") {
-            return Err(ParseError {
-                message: "Missing module name. i.e import charCode from dw::core::String".into(),
-                loc: Loc { start: end, end },
-            });
+        if text.is_empty() || text.ends_with(" from") {
+            // DataWeave places it where the module name should start and underlines up to
+            // the next token.
+            let start = if text.is_empty() { keyword.end } else { end };
+            self.skip_line(sep_start);
+            let message = if text.is_empty() {
+                "Missing import module name. i.e import dw::core::Strings"
+            } else {
+                "Missing module name. i.e import charCode from dw::core::String"
+            };
+            let loc = Loc { start, end: self.peek().start.max(start) };
+            return Err(ParseError { message: message.into(), loc });
         }
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
