@@ -30,8 +30,8 @@ pub(crate) struct DwArgs {
     /// Read the script from a file.
     #[arg(short = 'f', long = "file", value_name = "SCRIPT.dwl", conflicts_with = "script")]
     file: Option<PathBuf>,
-    /// The script, when not given with `-f`.
-    #[arg(value_name = "SCRIPT", required_unless_present = "file")]
+    /// The script, when not given with `-f`; it may start with `-` (`-5 + 1`).
+    #[arg(value_name = "SCRIPT", required_unless_present = "file", allow_hyphen_values = true)]
     script: Option<String>,
 }
 

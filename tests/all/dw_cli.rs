@@ -125,6 +125,13 @@ fn syntax_errors_are_worded_and_placed_as_dataweave_does() {
 }
 
 #[test]
+fn a_script_may_start_with_a_minus() {
+    let dir = inputs("dw-minus");
+    let output = dw(&dir, &["-5 as String {format: \"#;(#)\"}"]);
+    assert_eq!(stdout_of(&output), "\"(5)\"\n");
+}
+
+#[test]
 fn syntax_errors_on_characters_of_several_bytes_are_messages() {
     let dir = inputs("dw-multibyte");
     // Quotes pasted from a word processor, a `≥`, and a file that starts with a byte-order mark.
