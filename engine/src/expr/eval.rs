@@ -16,7 +16,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
-use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time, utf16};
+use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -320,7 +320,7 @@ impl Eval<'_> {
             NodeKind::Bool(b) => Ok(Value::Bool(*b)),
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
-            NodeKind::Temporal(t) => Ok(Value::Temporal(t.clone())),
+            NodeKind::Temporal(value) => Ok(value.clone()),
             NodeKind::Regex(_) => Err(Fail::at(
                 node.loc,
                 "A regular expression can only be passed to a function in this version of flowrun",
@@ -1448,6 +1448,7 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
         Value::Temporal(t) => {
             Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
         }
+        Value::Period(p) => Ok(period::field(p, key)),
         other => Err(call_error(
             "Value Selector",
             &[describe(other), format!("Name (\"{key}\")")],
@@ -1756,6 +1757,11 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
                 pairs.iter().filter(|(k, _)| &**k != key).cloned().collect(),
             )));
         }
+        (BinOp::Add | BinOp::Sub, _) => {
+            if let Some(result) = period::arithmetic(op == BinOp::Add, &left, &right) {
+                return result;
+            }
+        }
         _ => {}
     }
     let (Some(a), Some(b)) = (number_operand(&left), number_operand(&right)) else {
@@ -1820,6 +1826,8 @@ pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 fn number_operand(value: &Value) -> Option<std::borrow::Cow<'_, BigDecimal>> {
     match value {
         Value::Number(n) => Some(std::borrow::Cow::Borrowed(n)),
+        // `|PT1H| * 2` is 7200: a period is a number of seconds (or months) here.
+        Value::Period(p) => Some(std::borrow::Cow::Owned(period::as_number(p))),
         other => coerce_number(other).map(std::borrow::Cow::Owned),
     }
 }
@@ -1848,6 +1856,7 @@ pub(crate) fn coerce_string(value: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::Temporal(t) => Some(time::to_iso(t)),
+        Value::Period(p) => Some(period::to_iso(p)),
         _ => None,
     }
 }
@@ -1874,6 +1883,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
         Value::Temporal(t) => time::type_name(t.kind),
+        Value::Period(_) => "Period",
     }
 }
 
@@ -1933,6 +1943,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             }
             None => format!("|{}|", time::to_iso(t)),
         },
+        Value::Period(p) => format!("|{}|", period::to_iso(p)),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

@@ -1002,6 +1002,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                         | Value::Number(_)
                         | Value::Bool(_)
                         | Value::Temporal(_)
+                        | Value::Period(_)
                         | Value::Binary(_)
                 )
             };

@@ -53,6 +53,7 @@ mod modules;
 mod num;
 mod number_format;
 mod parse;
+mod period;
 mod readers;
 mod resolve;
 mod time;
@@ -712,6 +713,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
         Value::Temporal(t) => time::to_written(t),
+        Value::Period(p) => period::to_iso(p),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }

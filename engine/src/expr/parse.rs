@@ -15,7 +15,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
-use crate::expr::{funcs, time};
+use crate::expr::{funcs, period, time};
 
 /// A syntax error at a byte range of the script.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -736,6 +736,11 @@ impl Parser<'_> {
                 self.bump();
                 NodeKind::Regex(compile_regex(pattern, loc)?)
             }
+            Tok::Temporal(text) if text.starts_with('P') => {
+                let value = period::literal(text, loc)?;
+                self.bump();
+                NodeKind::Temporal(value)
+            }
             Tok::Temporal(text) => {
                 let value = time::parse_iso(text).ok_or_else(|| {
                     // DataWeave's words for a date or time whose fields are out of range.
@@ -750,7 +755,7 @@ impl Parser<'_> {
                     ParseError { message, loc }
                 })?;
                 self.bump();
-                NodeKind::Temporal(value)
+                NodeKind::Temporal(crate::value::Value::Temporal(value))
             }
             Tok::Ident(word) if !is_reserved(word) && self.peek_at(1) == &Tok::Punct(":") => {
                 self.bump();
