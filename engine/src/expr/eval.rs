@@ -1640,7 +1640,7 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
     }
     match (lhs, rhs) {
         (Value::Number(a), other) | (other, Value::Number(a)) => {
-            coerce_number(other).is_some_and(|b| *a == b)
+            number_operand(other).is_some_and(|b| *a == *b)
         }
         (Value::String(a), other) | (other, Value::String(a)) => {
             coerce_string(other).is_some_and(|b| **a == *b)
