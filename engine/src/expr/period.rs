@@ -350,6 +350,143 @@ pub(crate) fn arithmetic(add: bool, left: &Value, right: &Value) -> Option<Resul
     }
 }
 
+/// The functions of `dw::core::Periods`; `None` for other names.
+///
+/// `years`, `months` and `period` build a date-based period of whole counts; `hours`,
+/// `minutes`, `seconds` and `duration` a time-based one, fractions included
+/// (`hours(1.5)` is `|PT1H30M|`); `days` is date-based for a whole count and time-based
+/// otherwise (`days(1.5)` is `|PT36H|`); `between(end, start)` is the date-based period
+/// from `start` to `end`, as `java.time.Period.between`.
+pub(crate) fn module_call(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+    let result = match (name, args) {
+        ("years" | "months" | "days", [n]) => number_arg(name, args, n).and_then(|n| {
+            let field = match name {
+                "years" => "years",
+                "months" => "months",
+                _ => "days",
+            };
+            match whole(&n) {
+                Some(count) => match field {
+                    "years" => Ok(Period::Date { years: count, months: 0, days: 0 }),
+                    "months" => Ok(Period::Date { years: 0, months: count, days: 0 }),
+                    _ => Ok(Period::Date { years: 0, months: 0, days: count }),
+                },
+                None if field == "days" => seconds_of(&n, SECONDS_PER_DAY),
+                None => Err(format!("Field {field}: `{n}`, can not be decimal.")),
+            }
+        }),
+        ("hours" | "minutes" | "seconds", [n]) => number_arg(name, args, n).and_then(|n| {
+            seconds_of(
+                &n,
+                match name {
+                    "hours" => 3600,
+                    "minutes" => 60,
+                    _ => 1,
+                },
+            )
+        }),
+        ("duration", [Value::Object(_)]) => {
+            let mut total = 0i128;
+            for (key, unit) in
+                [("days", SECONDS_PER_DAY), ("hours", 3600), ("minutes", 60), ("seconds", 1)]
+            {
+                if let Some(n) = args[0].get(key).and_then(crate::expr::eval::coerce_number) {
+                    match seconds_of(&n, unit) {
+                        Ok(Period::Time { seconds, nanos }) => total += total_nanos(seconds, nanos),
+                        Ok(_) => {}
+                        Err(err) => return Some(Err(err)),
+                    }
+                }
+            }
+            duration(total).ok_or_else(|| "Duration out of range".to_owned())
+        }
+        ("period", [Value::Object(_)]) => {
+            let mut counts = [0i32; 3];
+            for (slot, key) in ["years", "months", "days"].into_iter().enumerate() {
+                if let Some(n) = args[0].get(key).and_then(crate::expr::eval::coerce_number) {
+                    match whole(&n) {
+                        Some(count) => counts[slot] = count,
+                        None => {
+                            return Some(Err(format!("Field {key}: `{n}`, can not be decimal.")));
+                        }
+                    }
+                }
+            }
+            Ok(Period::Date { years: counts[0], months: counts[1], days: counts[2] })
+        }
+        ("duration" | "period", [_]) => {
+            Err(crate::expr::eval::typed_call_error(name, args, &["Object"]))
+        }
+        ("between", [Value::Temporal(end), Value::Temporal(start)])
+            if end.has_date() && start.has_date() =>
+        {
+            Ok(between(start.days, end.days))
+        }
+        ("between", [_, _]) => {
+            Err(crate::expr::eval::typed_call_error(name, args, &["Date", "Date"]))
+        }
+        _ => return None,
+    };
+    Some(result.map(Value::Period))
+}
+
+fn number_arg(name: &str, args: &[Value], n: &Value) -> Result<BigDecimal, String> {
+    crate::expr::eval::coerce_number(n)
+        .ok_or_else(|| crate::expr::eval::typed_call_error(name, args, &["Number"]))
+}
+
+/// A whole number that fits a `java.time.Period` field.
+fn whole(n: &BigDecimal) -> Option<i32> {
+    if !n.is_integer() {
+        return None;
+    }
+    n.with_scale(0).to_string().parse().ok()
+}
+
+/// `n` times `unit` seconds, as a time-based period; at most nanosecond precision.
+fn seconds_of(n: &BigDecimal, unit: i64) -> Result<Period, String> {
+    let nanos = n * BigDecimal::from(unit) * BigDecimal::from(NANOS_PER_SECOND);
+    let out_of_range = || format!("Cannot make a Period of `{n}`: it is too large or too precise");
+    if !nanos.is_integer() {
+        return Err(out_of_range());
+    }
+    let total: i128 = nanos.with_scale(0).to_string().parse().map_err(|_| out_of_range())?;
+    duration(total).ok_or_else(out_of_range)
+}
+
+/// The years, months and days from one day to another, as `java.time.LocalDate#until`.
+fn between(start: i64, end: i64) -> Period {
+    let (start_year, start_month, start_day) = time::civil_from_days(start);
+    let (end_year, end_month, end_day) = time::civil_from_days(end);
+    let month_number = |year: i64, month: u32| year * 12 + i64::from(month) - 1;
+    let mut total_months =
+        month_number(end_year, end_month) - month_number(start_year, start_month);
+    let mut days = i64::from(end_day) - i64::from(start_day);
+    if total_months > 0 && days < 0 {
+        total_months -= 1;
+        let shifted = shift_months(start, total_months);
+        days = end - shifted;
+    } else if total_months < 0 && days > 0 {
+        total_months += 1;
+        days -= i64::from(time::days_in_month(end_year, end_month));
+    }
+    let clamp = |n: i64| i32::try_from(n).unwrap_or(if n < 0 { i32::MIN } else { i32::MAX });
+    Period::Date {
+        years: clamp(total_months / 12),
+        months: clamp(total_months % 12),
+        days: clamp(days),
+    }
+}
+
+/// A day moved by whole months, kept within the month.
+fn shift_months(days: i64, months: i64) -> i64 {
+    let (year, month, day) = time::civil_from_days(days);
+    let month_index = year * 12 + i64::from(month) - 1 + months;
+    let (year, month) = (month_index.div_euclid(12), month_index.rem_euclid(12) + 1);
+    let month = month as u32;
+    time::days_from_civil(year, month, day.min(time::days_in_month(year, month)))
+}
+
 /// Text beside a period, as DataWeave reads it: a date, a time or a date-time, with UTC
 /// for a time or date-time written without an offset.
 fn text_temporal(text: &str) -> Option<Temporal> {
@@ -389,12 +526,7 @@ fn shift(value: &Temporal, period: &Period, add: bool) -> Result<Temporal, Strin
                 return Ok(out);
             }
             if total_months != 0 {
-                let (year, month, day) = time::civil_from_days(out.days);
-                let month_index = year * 12 + i64::from(month) - 1 + sign * total_months;
-                let (year, month) = (month_index.div_euclid(12), month_index.rem_euclid(12) + 1);
-                let month = month as u32;
-                let day = day.min(time::days_in_month(year, month));
-                out.days = time::days_from_civil(year, month, day);
+                out.days = shift_months(out.days, sign * total_months);
             }
             out.days += sign * i64::from(days);
         }
