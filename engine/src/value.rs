@@ -43,6 +43,8 @@ pub enum Value {
     Temporal(Temporal),
     /// A length of time (DataWeave's `Period`): `|P1Y2M3D|` or `|PT1H30M|`.
     Period(Period),
+    /// A time zone, as an offset from UTC in seconds (DataWeave's `TimeZone`): `|-08:00|`.
+    TimeZone(i32),
 }
 
 /// DataWeave's `Period`, which is one of two `java.time` types underneath, each written

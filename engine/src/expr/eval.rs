@@ -16,7 +16,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
-use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16};
+use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16, zone};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -1212,12 +1212,11 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
                 with_first.extend(items.iter().cloned());
                 Ok(Value::array(with_first))
             }
-            // Shifting a DateTime to a time zone is the other form of `>>`, not supported.
-            right => {
-                let args = [describe(&left), describe(&right)];
-                let message = call_error(">>", &args, &["(Any, Array)", "(DateTime, TimeZone)"]);
-                Err(Fail::at(loc, message))
-            }
+            // The other form of `>>` shifts a DateTime to a time zone.
+            right => match zone::shift(&left, &right) {
+                Some(shifted) => shifted.map_err(|message| Fail::at(loc, message)),
+                None => Err(Fail::at(loc, zone::shift_error([describe(&left), describe(&right)]))),
+            },
         },
         _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
     }
@@ -1439,12 +1438,9 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
         Value::Null | Value::Number(_) => Ok(Value::Null),
-        // `.timezone` is the offset (`+02:00`, `Z`), as text: flowrun has no TimeZone type.
-        Value::Temporal(t) if key == "timezone" => Ok(if t.has_offset() {
-            Value::string(time::offset_text(t.offset_seconds, true, true))
-        } else {
-            Value::Null
-        }),
+        Value::Temporal(t) if key == "timezone" => {
+            Ok(if t.has_offset() { Value::TimeZone(t.offset_seconds) } else { Value::Null })
+        }
         Value::Temporal(t) => {
             Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
         }
@@ -1857,6 +1853,7 @@ pub(crate) fn coerce_string(value: &Value) -> Option<String> {
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::Temporal(t) => Some(time::to_iso(t)),
         Value::Period(p) => Some(period::to_iso(p)),
+        Value::TimeZone(offset) => Some(zone::to_text(*offset)),
         _ => None,
     }
 }
@@ -1884,6 +1881,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Binary(_) => "Binary",
         Value::Temporal(t) => time::type_name(t.kind),
         Value::Period(_) => "Period",
+        Value::TimeZone(_) => "TimeZone",
     }
 }
 
@@ -1944,6 +1942,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             None => format!("|{}|", time::to_iso(t)),
         },
         Value::Period(p) => format!("|{}|", period::to_iso(p)),
+        Value::TimeZone(offset) => format!("|{}|", zone::to_text(*offset)),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

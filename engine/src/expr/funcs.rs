@@ -993,6 +993,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         (Value::Object(a), Value::Object(b)) => {
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
+        _ if let Some(zoned) = crate::expr::zone::concat(lhs, rhs) => Ok(zoned),
         _ => {
             // A Binary joins as its text (`fromBase64("aGk=") ++ "x"` is `"hix"`).
             let scalar = |v: &Value| {
@@ -1003,6 +1004,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                         | Value::Bool(_)
                         | Value::Temporal(_)
                         | Value::Period(_)
+                        | Value::TimeZone(_)
                         | Value::Binary(_)
                 )
             };

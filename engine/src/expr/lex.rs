@@ -267,6 +267,7 @@ impl Lexer<'_> {
                 Some('P') => {
                     after.next().is_some_and(|c| c.is_ascii_digit() || c == 'T' || c == '-')
                 }
+                Some('Z') => after.next() == Some('|'),
                 Some(c) => c.is_ascii_digit() || c == '-' || c == '+',
                 None => false,
             }

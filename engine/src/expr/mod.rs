@@ -60,6 +60,7 @@ mod time;
 mod time_pattern;
 mod utf16;
 mod writers;
+mod zone;
 
 use std::sync::{Arc, OnceLock};
 
@@ -714,6 +715,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Number(n) => num::to_dw_string(n),
         Value::Temporal(t) => time::to_written(t),
         Value::Period(p) => period::to_iso(p),
+        Value::TimeZone(offset) => zone::to_text(*offset),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }
