@@ -1176,7 +1176,9 @@ fn text_part(value: &Value) -> Option<String> {
         | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
-        | Value::Temporal(_) => coerce_string(value),
+        | Value::Temporal(_)
+        | Value::Period(_)
+        | Value::TimeZone(_) => coerce_string(value),
         _ => None,
     }
 }
@@ -1536,7 +1538,9 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
         | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
-        | Value::Temporal(_) => {
+        | Value::Temporal(_)
+        | Value::Period(_)
+        | Value::TimeZone(_) => {
             let units = utf16::units(&coerce_string(value).unwrap_or_default());
             pick(units.len()).map(|i| Value::string(utf16::to_text(&units[i..=i])))
         }
@@ -1701,6 +1705,8 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Temporal(a), Value::Temporal(b)) if time::compare(a, b).is_some() => {
             Ok(time::compare(a, b).unwrap_or(Ordering::Equal))
         }
+        // As java.time's ZoneOffset: the greatest offset first (`|Z| < |-08:00|`).
+        (Value::TimeZone(a), Value::TimeZone(b)) => Ok(b.cmp(a)),
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
