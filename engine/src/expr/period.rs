@@ -504,9 +504,26 @@ fn text_temporal(text: &str) -> Option<Temporal> {
 /// unless its count is zero.
 fn shift(value: &Temporal, period: &Period, add: bool) -> Result<Temporal, String> {
     let sign = if add { 1 } else { -1 };
-    let unsupported = |unit: &str| {
+    let failed = |reason: String| {
         let operation = if add { "addition" } else { "subtraction" };
-        format!("Invalid temporal {operation}. Reason: Unsupported unit: {unit}")
+        format!("Invalid temporal {operation}. Reason: {reason}")
+    };
+    let unsupported = |unit: &str| failed(format!("Unsupported unit: {unit}"));
+    // java.time's range of years and of days since the epoch.
+    let year_out_of_range = |year: i64| {
+        failed(format!("Invalid value for Year (valid values -999999999 - 999999999): {year}"))
+    };
+    let day_out_of_range = |day: i128| {
+        failed(format!(
+            "Invalid value for EpochDay (valid values -365243219162 - 365241780471): {day}"
+        ))
+    };
+    let check_day = |day: i128| {
+        if (-365_243_219_162..=365_241_780_471).contains(&day) {
+            Ok(day as i64)
+        } else {
+            Err(day_out_of_range(day))
+        }
     };
     let mut out = Temporal { format: None, ..value.clone() };
     match *period {
@@ -526,9 +543,15 @@ fn shift(value: &Temporal, period: &Period, add: bool) -> Result<Temporal, Strin
                 return Ok(out);
             }
             if total_months != 0 {
+                let (year, month, _) = time::civil_from_days(out.days);
+                let new_year =
+                    (year * 12 + i64::from(month) - 1 + sign * total_months).div_euclid(12);
+                if !(-999_999_999..=999_999_999).contains(&new_year) {
+                    return Err(year_out_of_range(new_year));
+                }
                 out.days = shift_months(out.days, sign * total_months);
             }
-            out.days += sign * i64::from(days);
+            out.days = check_day(i128::from(out.days) + i128::from(sign) * i128::from(days))?;
         }
         Period::Time { seconds, nanos } => {
             if !value.has_time() {
@@ -543,11 +566,8 @@ fn shift(value: &Temporal, period: &Period, add: bool) -> Result<Temporal, Strin
             let delta = i128::from(sign) * total_nanos(seconds, nanos);
             let moment = i128::from(out.days) * NANOS_PER_DAY + i128::from(out.nanos) + delta;
             // A time of day wraps around midnight.
-            out.days = if value.has_date() {
-                i64::try_from(moment.div_euclid(NANOS_PER_DAY)).map_err(|e| e.to_string())?
-            } else {
-                0
-            };
+            out.days =
+                if value.has_date() { check_day(moment.div_euclid(NANOS_PER_DAY))? } else { 0 };
             out.nanos = moment.rem_euclid(NANOS_PER_DAY) as u64;
         }
     }
