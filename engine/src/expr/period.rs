@@ -318,8 +318,8 @@ pub(crate) fn field(period: &Period, name: &str) -> Value {
 /// `+` and `-` where a period or two dates are involved; `None` when the operands are not
 /// such (the caller then tries its other overloads and reports its own error).
 ///
-/// Text beside a period is read as a date or time (`"2024-03-05" + |P1D|`), and text
-/// subtracted from a date as a period or a date.
+/// Text beside a period is read as a date or time (`"2024-03-05" + |P1D|`), text subtracted
+/// from a date as a period or a date, and two texts as a date and a period or two dates.
 pub(crate) fn arithmetic(add: bool, left: &Value, right: &Value) -> Option<Result<Value, String>> {
     let shifted = |t: &Temporal, p: &Period, add: bool| Some(shift(t, p, add).map(Value::Temporal));
     match (left, right) {
@@ -338,6 +338,18 @@ pub(crate) fn arithmetic(add: bool, left: &Value, right: &Value) -> Option<Resul
             Err(_) => None,
         },
         (Value::Temporal(a), Value::Temporal(b)) if !add => difference(a, b).map(Ok),
+        // Two texts, neither a number: a date and a period, or two dates (`payload.end -
+        // payload.start`).
+        (Value::String(a), Value::String(b))
+            if crate::expr::num::parse(a).is_none() || crate::expr::num::parse(b).is_none() =>
+        {
+            match (text_temporal(a), text_temporal(b)) {
+                (Some(t), None) => shifted(&t, &parse_text(b).ok()?, add),
+                (None, Some(t)) => shifted(&t, &parse_text(a).ok()?, add),
+                (Some(x), Some(y)) if !add => difference(&x, &y).map(Ok),
+                _ => None,
+            }
+        }
         // A Number beside a period is read as a DateTime, seconds since the epoch.
         (Value::Period(p), Value::Number(n)) | (Value::Number(n), Value::Period(p)) => {
             let epoch = crate::expr::coerce::coerce_as(Value::Number(n.clone()), "DateTime", None);
