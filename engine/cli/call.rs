@@ -97,7 +97,11 @@ mod json {
             Value::Binary(bytes) if value.media_type.is_json() => {
                 serde_json::from_slice(bytes).unwrap_or_else(|_| as_text())
             }
-            Value::Binary(_) | Value::String(_) | Value::Temporal(_) => as_text(),
+            Value::Binary(_)
+            | Value::String(_)
+            | Value::Temporal(_)
+            | Value::Period(_)
+            | Value::TimeZone(_) => as_text(),
             Value::Null => serde_json::Value::Null,
             _ => match to_bytes(value) {
                 Ok((bytes, media_type)) if media_type.is_json() => {

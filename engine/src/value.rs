@@ -41,6 +41,34 @@ pub enum Value {
     /// A date, a time, or both (DataWeave's `Date`, `DateTime`, `LocalDateTime`, `Time`,
     /// `LocalTime`).
     Temporal(Temporal),
+    /// A length of time (DataWeave's `Period`): `|P1Y2M3D|` or `|PT1H30M|`.
+    Period(Period),
+    /// A time zone, as an offset from UTC in seconds (DataWeave's `TimeZone`): `|-08:00|`.
+    TimeZone(i32),
+}
+
+/// DataWeave's `Period`, which is one of two `java.time` types underneath, each written
+/// and compared as it is: `P14M` stays fourteen months and is not equal to `P1Y2M`, and
+/// `P1D` is not equal to `PT24H`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Period {
+    /// Years, months and days, as written (`java.time.Period`): `|P1Y2M3D|`.
+    Date {
+        /// Years.
+        years: i32,
+        /// Months, not folded into years.
+        months: i32,
+        /// Days, not folded into months.
+        days: i32,
+    },
+    /// An exact length (`java.time.Duration`): `|PT1H30M|`, and also `|P1DT2H|` (as 26
+    /// hours) and the difference of two dates or times.
+    Time {
+        /// Whole seconds, rounded towards negative infinity.
+        seconds: i64,
+        /// Nanoseconds added to `seconds`, below 1e9.
+        nanos: u32,
+    },
 }
 
 /// Which of DataWeave's date and time types a [`Temporal`] is.

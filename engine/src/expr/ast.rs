@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use bigdecimal::BigDecimal;
 
-use crate::value::{MediaType, Temporal};
+use crate::value::{MediaType, Value};
 
 /// A byte range inside the script text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -159,8 +159,9 @@ pub(crate) enum NodeKind {
     Bool(bool),
     /// A number literal.
     Number(BigDecimal),
-    /// A date or time literal.
-    Temporal(Temporal),
+    /// A date, time or period literal (a [`crate::value::Value::Temporal`] or
+    /// [`crate::value::Value::Period`]).
+    Temporal(Value),
     /// A regular expression literal, compiled when the script is.
     Regex(Arc<regex::Regex>),
     /// A string literal without interpolation.

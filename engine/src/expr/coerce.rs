@@ -7,7 +7,7 @@ use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
-use crate::expr::{number_format, time};
+use crate::expr::{number_format, period, time, zone};
 use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
@@ -74,6 +74,20 @@ pub(crate) fn coerce_as(
             let millis = millis.to_string().parse::<i64>().ok();
             millis.map(|millis| Value::Temporal(time::from_epoch_millis(millis)))
         }
+        ("Period" | "Any", Value::Period(_)) | ("TimeZone" | "Any", Value::TimeZone(_)) => {
+            Some(value.clone())
+        }
+        ("TimeZone", Value::String(text)) => Some(zone::from_text(text)?),
+        ("Period", Value::String(text)) => {
+            let period = period::parse_text(text).map_err(|kind| {
+                format!(
+                    "Cannot coerce String ({}) to Period, caused by: Text cannot be parsed to a {kind}",
+                    dw_repr(&value)
+                )
+            })?;
+            Some(Value::Period(period))
+        }
+        ("Number", Value::Period(p)) => Some(Value::Number(period::as_number(p))),
         ("Key", Value::Number(_) | Value::Bool(_)) => {
             coerce_string(&value).map(|text| Value::Key(text.into()))
         }
@@ -106,7 +120,7 @@ pub(crate) fn coerce_as(
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
         "Any" => Some(value.clone()),
-        "Key" | "Type" => None,
+        "Key" | "Type" | "Period" | "TimeZone" => None,
         other => return Err(format!("flowrun does not support `as {other}` yet")),
     };
     coerced.ok_or_else(|| match value {
@@ -187,6 +201,8 @@ pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
         "Array" => matches!(value, Value::Array(_)),
         "Object" => matches!(value, Value::Object(_)),
         "Binary" => matches!(value, Value::Binary(_)),
+        "Period" => matches!(value, Value::Period(_)),
+        "TimeZone" => matches!(value, Value::TimeZone(_)),
         name if time::kind_named(name).is_some() => {
             matches!(value, Value::Temporal(t) if Some(t.kind) == time::kind_named(name))
         }

@@ -16,7 +16,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
-use crate::expr::{arity, coerce, funcs, json, num, readers, resolve, time, utf16};
+use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16, zone};
 use crate::value::{MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -320,7 +320,7 @@ impl Eval<'_> {
             NodeKind::Bool(b) => Ok(Value::Bool(*b)),
             NodeKind::Number(n) => Ok(Value::Number(n.clone())),
             NodeKind::Str(s) => Ok(Value::String(s.clone())),
-            NodeKind::Temporal(t) => Ok(Value::Temporal(t.clone())),
+            NodeKind::Temporal(value) => Ok(value.clone()),
             NodeKind::Regex(_) => Err(Fail::at(
                 node.loc,
                 "A regular expression can only be passed to a function in this version of flowrun",
@@ -1176,7 +1176,9 @@ fn text_part(value: &Value) -> Option<String> {
         | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
-        | Value::Temporal(_) => coerce_string(value),
+        | Value::Temporal(_)
+        | Value::Period(_)
+        | Value::TimeZone(_) => coerce_string(value),
         _ => None,
     }
 }
@@ -1212,12 +1214,11 @@ fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
                 with_first.extend(items.iter().cloned());
                 Ok(Value::array(with_first))
             }
-            // Shifting a DateTime to a time zone is the other form of `>>`, not supported.
-            right => {
-                let args = [describe(&left), describe(&right)];
-                let message = call_error(">>", &args, &["(Any, Array)", "(DateTime, TimeZone)"]);
-                Err(Fail::at(loc, message))
-            }
+            // The other form of `>>` shifts a DateTime to a time zone.
+            right => match zone::shift(&left, &right) {
+                Some(shifted) => shifted.map_err(|message| Fail::at(loc, message)),
+                None => Err(Fail::at(loc, zone::shift_error([describe(&left), describe(&right)]))),
+            },
         },
         _ => arithmetic(op, left, right).map_err(|message| Fail::at(loc, message)),
     }
@@ -1439,15 +1440,13 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
         Value::Null | Value::Number(_) => Ok(Value::Null),
-        // `.timezone` is the offset (`+02:00`, `Z`), as text: flowrun has no TimeZone type.
-        Value::Temporal(t) if key == "timezone" => Ok(if t.has_offset() {
-            Value::string(time::offset_text(t.offset_seconds, true, true))
-        } else {
-            Value::Null
-        }),
+        Value::Temporal(t) if key == "timezone" => {
+            Ok(if t.has_offset() { Value::TimeZone(t.offset_seconds) } else { Value::Null })
+        }
         Value::Temporal(t) => {
             Ok(time::field(t, key).map_or(Value::Null, |n| Value::Number(BigDecimal::from(n))))
         }
+        Value::Period(p) => Ok(period::field(p, key)),
         other => Err(call_error(
             "Value Selector",
             &[describe(other), format!("Name (\"{key}\")")],
@@ -1539,7 +1538,9 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
         | Value::Type(_)
         | Value::Number(_)
         | Value::Bool(_)
-        | Value::Temporal(_) => {
+        | Value::Temporal(_)
+        | Value::Period(_)
+        | Value::TimeZone(_) => {
             let units = utf16::units(&coerce_string(value).unwrap_or_default());
             pick(units.len()).map(|i| Value::string(utf16::to_text(&units[i..=i])))
         }
@@ -1639,7 +1640,7 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
     }
     match (lhs, rhs) {
         (Value::Number(a), other) | (other, Value::Number(a)) => {
-            coerce_number(other).is_some_and(|b| *a == b)
+            number_operand(other).is_some_and(|b| *a == *b)
         }
         (Value::String(a), other) | (other, Value::String(a)) => {
             coerce_string(other).is_some_and(|b| **a == *b)
@@ -1704,6 +1705,8 @@ pub(crate) fn compare(lhs: &Value, rhs: &Value) -> EResult<Ordering> {
         (Value::Temporal(a), Value::Temporal(b)) if time::compare(a, b).is_some() => {
             Ok(time::compare(a, b).unwrap_or(Ordering::Equal))
         }
+        // As java.time's ZoneOffset: the greatest offset first (`|Z| < |-08:00|`).
+        (Value::TimeZone(a), Value::TimeZone(b)) => Ok(b.cmp(a)),
         (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
             Ok(number(lhs)?.cmp(&number(rhs)?))
         }
@@ -1755,6 +1758,11 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
             return Ok(Value::Object(Arc::new(
                 pairs.iter().filter(|(k, _)| &**k != key).cloned().collect(),
             )));
+        }
+        (BinOp::Add | BinOp::Sub, _) => {
+            if let Some(result) = period::arithmetic(op == BinOp::Add, &left, &right) {
+                return result;
+            }
         }
         _ => {}
     }
@@ -1820,6 +1828,8 @@ pub(crate) fn arithmetic_error(op: BinOp, left: Value, right: Value) -> String {
 fn number_operand(value: &Value) -> Option<std::borrow::Cow<'_, BigDecimal>> {
     match value {
         Value::Number(n) => Some(std::borrow::Cow::Borrowed(n)),
+        // `|PT1H| * 2` is 7200: a period is a number of seconds (or months) here.
+        Value::Period(p) => Some(std::borrow::Cow::Owned(period::as_number(p))),
         other => coerce_number(other).map(std::borrow::Cow::Owned),
     }
 }
@@ -1848,6 +1858,8 @@ pub(crate) fn coerce_string(value: &Value) -> Option<String> {
         Value::Bool(b) => Some(b.to_string()),
         Value::Binary(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
         Value::Temporal(t) => Some(time::to_iso(t)),
+        Value::Period(p) => Some(period::to_iso(p)),
+        Value::TimeZone(offset) => Some(zone::to_text(*offset)),
         _ => None,
     }
 }
@@ -1874,6 +1886,8 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
         Value::Temporal(t) => time::type_name(t.kind),
+        Value::Period(_) => "Period",
+        Value::TimeZone(_) => "TimeZone",
     }
 }
 
@@ -1933,6 +1947,8 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             }
             None => format!("|{}|", time::to_iso(t)),
         },
+        Value::Period(p) => format!("|{}|", period::to_iso(p)),
+        Value::TimeZone(offset) => format!("|{}|", zone::to_text(*offset)),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

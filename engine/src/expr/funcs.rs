@@ -825,7 +825,10 @@ fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String>
     let Some(first) = keys.next() else { return Ok(()) };
     let comparable = |a: &Value, b: &Value| match (a, b) {
         (Value::Temporal(x), Value::Temporal(y)) => time::compare(x, y).is_some(),
-        (Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_), _) => false,
+        (
+            Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_) | Value::Period(_),
+            _,
+        ) => false,
         _ => type_name(a) == type_name(b),
     };
     for key in keys {
@@ -846,6 +849,7 @@ fn order(lhs: &Value, rhs: &Value) -> Ordering {
         (Value::String(a) | Value::Key(a), Value::String(b) | Value::Key(b)) => a.cmp(b),
         (Value::Bool(a), Value::Bool(b)) => a.cmp(b),
         (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b).unwrap_or(Ordering::Equal),
+        (Value::TimeZone(a), Value::TimeZone(b)) => b.cmp(a),
         _ => type_name(lhs).cmp(type_name(rhs)),
     }
 }
@@ -993,6 +997,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         (Value::Object(a), Value::Object(b)) => {
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
+        _ if let Some(zoned) = crate::expr::zone::concat(lhs, rhs) => Ok(zoned),
         _ => {
             // A Binary joins as its text (`fromBase64("aGk=") ++ "x"` is `"hix"`).
             let scalar = |v: &Value| {
@@ -1002,6 +1007,8 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                         | Value::Number(_)
                         | Value::Bool(_)
                         | Value::Temporal(_)
+                        | Value::Period(_)
+                        | Value::TimeZone(_)
                         | Value::Binary(_)
                 )
             };
@@ -1145,7 +1152,12 @@ fn split_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         return Ok(Value::Null);
     }
     let (
-        Value::String(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_),
+        Value::String(_)
+        | Value::Number(_)
+        | Value::Bool(_)
+        | Value::Temporal(_)
+        | Value::Period(_)
+        | Value::TimeZone(_),
         Some(separator),
     ) = (lhs, coerce_string(rhs))
     else {

@@ -13,7 +13,7 @@
 use bigdecimal::BigDecimal;
 
 use crate::expr::eval::dw_repr;
-use crate::expr::{num, time};
+use crate::expr::{num, period, time, zone};
 use crate::value::Value;
 
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
@@ -128,6 +128,8 @@ impl Writer {
             Value::Number(n) => self.out.push_str(&num::to_dw_string(n)),
             Value::String(s) | Value::Key(s) | Value::Type(s) => write_string(&mut self.out, s),
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
+            Value::Period(p) => write_string(&mut self.out, &period::to_iso(p)),
+            Value::TimeZone(offset) => write_string(&mut self.out, &zone::to_text(*offset)),
             Value::Temporal(t) => match time::written(t) {
                 Ok(text) => write_string(&mut self.out, &text),
                 Err(reason) => {

@@ -264,7 +264,10 @@ impl Lexer<'_> {
         let starts_temporal = |rest: &str| {
             let mut after = rest[1..].chars();
             match after.next() {
-                Some('P') => after.next().is_some_and(|c| c.is_ascii_digit() || c == 'T'),
+                Some('P') => {
+                    after.next().is_some_and(|c| c.is_ascii_digit() || c == 'T' || c == '-')
+                }
+                Some('Z') => after.next() == Some('|'),
                 Some(c) => c.is_ascii_digit() || c == '-' || c == '+',
                 None => false,
             }

@@ -53,12 +53,14 @@ mod modules;
 mod num;
 mod number_format;
 mod parse;
+mod period;
 mod readers;
 mod resolve;
 mod time;
 mod time_pattern;
 mod utf16;
 mod writers;
+mod zone;
 
 use std::sync::{Arc, OnceLock};
 
@@ -712,6 +714,8 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => num::to_dw_string(n),
         Value::Temporal(t) => time::to_written(t),
+        Value::Period(p) => period::to_iso(p),
+        Value::TimeZone(offset) => zone::to_text(*offset),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }

@@ -1,5 +1,6 @@
 //! The parts of DataWeave's standard modules that Mule apps import most:
-//! `dw::core::Strings`, `dw::core::Arrays`, `dw::core::Binaries` and `dw::util::Coercions`.
+//! `dw::core::Strings`, `dw::core::Arrays`, `dw::core::Binaries`, `dw::core::Objects`,
+//! `dw::core::Periods` (in `period.rs`) and `dw::util::Coercions`.
 //!
 //! A module function is only visible after an `import` (checked in [`resolve`](super::resolve));
 //! [`call`] runs it.
@@ -12,7 +13,7 @@ use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
     describe, text_boolean, typed_call_error,
 };
-use crate::expr::{arrays, coerce, funcs, inflection, utf16};
+use crate::expr::{arrays, coerce, funcs, inflection, period, utf16};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -88,6 +89,13 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
         ],
     ),
     ("dw::core::Binaries", &["fromBase64", "fromHex", "toBase64", "toHex"]),
+    (
+        "dw::core::Periods",
+        &[
+            "between", "days", "duration", "hours", "minutes", "months", "period", "seconds",
+            "years",
+        ],
+    ),
     (
         "dw::core::Objects",
         &[
@@ -181,6 +189,9 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     {
         // These have no Null overload.
         return Err(typed_call_error(name, args, &["Object"]));
+    }
+    if let Some(result) = period::module_call(name, args) {
+        return result;
     }
     check_signature(name, args)?;
     if let Some(Value::Null) = args.first() {

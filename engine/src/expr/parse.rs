@@ -15,7 +15,7 @@ use crate::expr::ast::{
     BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
-use crate::expr::{funcs, time};
+use crate::expr::{funcs, period, time, zone};
 
 /// A syntax error at a byte range of the script.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -736,6 +736,14 @@ impl Parser<'_> {
                 self.bump();
                 NodeKind::Regex(compile_regex(pattern, loc)?)
             }
+            Tok::Temporal(text) if text.starts_with('P') || zone::is_literal(text) => {
+                let value = match text.starts_with('P') {
+                    true => period::literal(text, loc)?,
+                    false => zone::literal(text, loc)?,
+                };
+                self.bump();
+                NodeKind::Temporal(value)
+            }
             Tok::Temporal(text) => {
                 let value = time::parse_iso(text).ok_or_else(|| {
                     // DataWeave's words for a date or time whose fields are out of range.
@@ -743,14 +751,14 @@ impl Parser<'_> {
                         format!("'{text}' is not valid")
                     } else {
                         format!(
-                            "Invalid date literal '|{text}|': flowrun reads ISO dates and times \
-                             (`|2003-10-01T23:57:59Z|`); periods and time zones are not supported yet"
+                            "Invalid date literal '|{text}|': expected an ISO date or time \
+                             (`|2003-10-01T23:57:59Z|`), a period (`|P1D|`) or an offset (`|-08:00|`)"
                         )
                     };
                     ParseError { message, loc }
                 })?;
                 self.bump();
-                NodeKind::Temporal(value)
+                NodeKind::Temporal(crate::value::Value::Temporal(value))
             }
             Tok::Ident(word) if !is_reserved(word) && self.peek_at(1) == &Tok::Punct(":") => {
                 self.bump();

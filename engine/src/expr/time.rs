@@ -137,8 +137,13 @@ pub(crate) fn to_iso(value: &Temporal) -> String {
     out
 }
 
+/// At least four digits; a year past 9999 with a `+`, as ISO 8601 and `java.time` write it.
 fn four_digit_year(year: i64) -> String {
-    if year < 0 { format!("-{:04}", -year) } else { format!("{year:04}") }
+    match year {
+        ..0 => format!("-{:04}", -year),
+        10_000.. => format!("+{year}"),
+        _ => format!("{year:04}"),
+    }
 }
 
 /// `Z` (when `z_for_zero`) or `+hh:mm` / `+hhmm`.
