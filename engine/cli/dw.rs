@@ -18,7 +18,8 @@ use std::process::ExitCode;
 use clap::Args;
 
 use flowrun_engine::diag::{Diagnostic, Span};
-use flowrun_engine::expr::{Expr, Scope, ScriptOptions, to_text};
+use flowrun_engine::event::Vars;
+use flowrun_engine::expr::{Expr, Scope, ScriptOptions, read_value, to_text, type_name};
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 
 /// The arguments of `flowrun dw`.
@@ -47,6 +48,8 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         (None, None) => return usage_error("give a script, or `-f SCRIPT.dwl`"),
     };
     let mut payload = TypedValue::null();
+    let mut attributes = TypedValue::null();
+    let mut vars = Vars::new();
     let mut inputs = Vec::new();
     for (input_name, file) in &args.inputs {
         let value = match read_input(Path::new(file)) {
@@ -54,16 +57,24 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
             Ok(Err(message)) => return script_error(&message),
             Err(message) => return usage_error(&message),
         };
-        if input_name == "payload" {
-            payload = value;
-        } else {
-            inputs.push((input_name.clone(), value));
+        match input_name.as_str() {
+            "payload" => payload = value,
+            // Mule's own names, which the script reads as it would in a flow.
+            "attributes" => attributes = value,
+            "vars" => match vars_of(&value, file) {
+                Ok(given) => vars = given,
+                Err(message) => return usage_error(&message),
+            },
+            _ => inputs.push((input_name.clone(), value)),
         }
     }
-    // As in MuleSoft's DataWeave CLI, `payload` is a name only when it is given.
+    // As in MuleSoft's DataWeave CLI, `payload`, `attributes` and `vars` are names only
+    // when they are given.
     let mut names: Vec<&str> = inputs.iter().map(|(name, _)| name.as_str()).collect();
-    if args.inputs.iter().any(|(name, _)| name == "payload") {
-        names.push("payload");
+    for mule_name in ["payload", "attributes", "vars"] {
+        if args.inputs.iter().any(|(name, _)| name == mule_name) {
+            names.push(mule_name);
+        }
     }
     let options = ScriptOptions {
         inputs: &names,
@@ -74,10 +85,27 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         Ok(expr) => expr,
         Err(diag) => return script_error(&compile_message(&diag, &source, &name)),
     };
-    let scope = Scope::standalone(&payload, &inputs);
+    let scope =
+        Scope { attributes: &attributes, vars: &vars, ..Scope::standalone(&payload, &inputs) };
     match expr.eval(&scope) {
         Ok(result) => write_result(&result),
         Err(err) => script_error(&err.message),
+    }
+}
+
+/// The variables of `-i vars=FILE`: the keys of the object the file holds, each a variable.
+fn vars_of(input: &TypedValue, file: &str) -> Result<Vars, String> {
+    match read_value(input).map_err(|err| err.message)? {
+        Value::Object(pairs) => Ok(pairs
+            .iter()
+            .map(|(name, value)| {
+                (name.to_string(), TypedValue::new(value.clone(), MediaType::java()))
+            })
+            .collect()),
+        other => Err(format!(
+            "`-i vars={file}` must hold an object, whose keys are the variables; it holds {}",
+            type_name(&other)
+        )),
     }
 }
 

@@ -125,6 +125,20 @@ fn syntax_errors_are_worded_and_placed_as_dataweave_does() {
 }
 
 #[test]
+fn attributes_and_vars_can_be_given_as_inputs() {
+    let dir = inputs("dw-mule-names");
+    std::fs::write(dir.0.join("o.json"), r#"{"x": 1, "y": {"z": "a"}}"#).expect("write o.json");
+    std::fs::write(dir.0.join("list.json"), "[1]").expect("write list.json");
+    let output =
+        dw(&dir, &["-i", "vars=o.json", "-i", "attributes=o.json", "[vars.x, attributes.y.z]"]);
+    assert_eq!(stdout_of(&output), "[\n  1,\n  \"a\"\n]\n");
+    let output = dw(&dir, &["-i", "vars=list.json", "vars"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("must hold an object, whose keys are the variables"), "{stderr}");
+}
+
+#[test]
 fn a_script_may_start_with_a_minus() {
     let dir = inputs("dw-minus");
     let output = dw(&dir, &["-5 as String {format: \"#;(#)\"}"]);
