@@ -60,7 +60,7 @@ fn entries(eval: &mut Eval<'_>, name: &str, subject: &Value, lambda: &Closure) -
         }
     };
     for (key, value) in pairs.iter() {
-        let passed = eval.apply(lambda, vec![value.clone(), Value::String(key.clone())])?;
+        let passed = eval.apply(lambda, vec![value.clone(), Value::Key(key.clone())])?;
         let passed = funcs::criterion(passed)
             .map_err(|value| Fail::unplaced(funcs::if_condition_error(&value)))?;
         if passed != every {

@@ -303,7 +303,11 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             let halves = [("l", left), ("r", right)];
             Ok(Value::object(halves.map(|(k, half)| (k, Value::array(half.iter().cloned())))))
         }
-        ("keySet" | "nameSet", [Value::Object(pairs)]) => {
+        // Keys are Keys, as `keysOf` gives them; names are Strings.
+        ("keySet", [Value::Object(pairs)]) => {
+            Ok(Value::array(pairs.iter().map(|(k, _)| Value::Key(k.clone()))))
+        }
+        ("nameSet", [Value::Object(pairs)]) => {
             Ok(Value::array(pairs.iter().map(|(k, _)| Value::String(k.clone()))))
         }
         ("valueSet", [Value::Object(pairs)]) => {
@@ -311,7 +315,7 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         ("entrySet", [Value::Object(pairs)]) => Ok(Value::array(pairs.iter().map(|(k, v)| {
             Value::object([
-                ("key", Value::String(k.clone())),
+                ("key", Value::Key(k.clone())),
                 ("value", v.clone()),
                 ("attributes", Value::object(Vec::<(&str, Value)>::new())),
             ])
