@@ -951,7 +951,12 @@ impl Parser<'_> {
         while !self.at_punct("}") {
             let pattern = if self.at_word("else") {
                 self.bump();
-                Pattern::Any { bind: None }
+                // `else value -> ...` names the value, as `case value -> ...` does.
+                let bind = match &self.peek().tok {
+                    Tok::Ident(name) if !is_reserved(name) => Some(self.ident("a name")?),
+                    _ => None,
+                };
+                Pattern::Any { bind }
             } else if self.at_word("case") {
                 self.bump();
                 self.pattern()?
