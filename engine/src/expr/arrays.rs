@@ -1,6 +1,6 @@
 //! The functions of `dw::core::Arrays` and `dw::core::Objects` that take a function argument:
 //! `some`, `every`,
-//! `countBy`, `sumBy`, `indexWhere`, `firstWith`, `partition`, `takeWhile`, `dropWhile`
+//! `countBy`, `sumBy`, `indexWhere`, `splitWhere`, `firstWith`, `partition`, `takeWhile`, `dropWhile`
 //! and the joins (`join`, `leftJoin`, `outerJoin`).
 //!
 //! [`modules`](super::modules) lists them and hands their calls here.
@@ -119,6 +119,18 @@ fn with_function(
                 }
             }
             Value::Number(BigDecimal::from(-1))
+        }
+        "splitWhere" => {
+            // Split before the first element that passes; none passing puts all on the right,
+            // as DataWeave's `splitAt` of `indexWhere`'s -1 does.
+            let mut at = 0;
+            while at < items.len() && !test(eval, &items[at])? {
+                at += 1;
+            }
+            let at = if at == items.len() { 0 } else { at };
+            let (left, right) = items.split_at(at);
+            let halves = [("l", left), ("r", right)];
+            Value::object(halves.map(|(k, half)| (k, Value::array(half.iter().cloned()))))
         }
         "firstWith" => {
             for (idx, item) in items.iter().enumerate() {

@@ -919,6 +919,20 @@ impl Eval<'_> {
                 }
                 found => found,
             },
+            Selector::MultiDescendants(key) => {
+                select_all_descendants(&value, Some(key)).map(|v| found_unless_empty(v, key))
+            }
+            Selector::AllDescendants => select_all_descendants(&value, None).map(Found::Value),
+            Selector::KeyValue(key) => select_key_value(&value, key),
+            Selector::DynamicMulti(name) | Selector::DynamicKeyValue(name) => {
+                let name = self.read(name)?;
+                let key = coerce_string(&name).unwrap_or_default();
+                if matches!(selector, Selector::DynamicMulti(_)) {
+                    select_multi(&value, &key).map(|v| found_unless_null(v, &key))
+                } else {
+                    select_key_value(&value, &key)
+                }
+            }
             Selector::Required(key) => match (&value, find_key(&value, key)) {
                 (Value::Null, _) => Err("Strict selection over null value.".to_owned()),
                 (_, Ok(Found::Nothing(..))) => Err(format!("There is no key named '{key}'")),
@@ -1499,7 +1513,8 @@ fn select_descendants(value: &Value, key: &str) -> Result<Found, String> {
     fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
         match value {
             Value::Object(pairs) => {
-                found.extend(pairs.iter().filter(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
+                // Only the first value with the key, as `.key` would select it.
+                found.extend(pairs.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
                 for (_, child) in pairs.iter() {
                     walk(child, key, found);
                 }
@@ -1519,6 +1534,84 @@ fn select_descendants(value: &Value, key: &str) -> Result<Found, String> {
     } else {
         Found::Value(Value::array(found))
     })
+}
+
+/// `..*key` (every value with that key at any depth) and `..` (every value at any depth),
+/// parents before children.
+fn select_all_descendants(value: &Value, key: Option<&str>) -> Result<Value, String> {
+    fn walk(value: &Value, key: Option<&str>, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(pairs) => {
+                for (k, child) in pairs.iter() {
+                    if key.is_none_or(|key| &**k == key) {
+                        found.push(child.clone());
+                    }
+                    if key.is_none() {
+                        walk(child, key, found);
+                    }
+                }
+                if key.is_some() {
+                    pairs.iter().for_each(|(_, child)| walk(child, key, found));
+                }
+            }
+            Value::Array(items) => {
+                for item in items.iter() {
+                    if key.is_none() {
+                        found.push(item.clone());
+                    }
+                    walk(item, key, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        let args = [describe(value)];
+        return Err(call_error("Descendants Selector ..", &args, &["(Array)", "(Object)"]));
+    }
+    let mut found = Vec::new();
+    walk(value, key, &mut found);
+    Ok(Value::array(found))
+}
+
+/// An array of what a selector found: empty stands for nothing found.
+fn found_unless_empty(value: Value, key: &str) -> Found {
+    match &value {
+        Value::Array(items) if items.is_empty() => Found::Nothing(key.into(), Loc::default()),
+        _ => Found::Value(value),
+    }
+}
+
+/// `.&key`: the pairs with that key, as an object; on an array, one such object for each
+/// object element that has the key.
+fn select_key_value(value: &Value, key: &str) -> Result<Found, String> {
+    let pairs_of = |pairs: &[(Arc<str>, Value)]| -> Option<Value> {
+        let kept: Vec<(Arc<str>, Value)> =
+            pairs.iter().filter(|(k, _)| &**k == key).cloned().collect();
+        (!kept.is_empty()).then(|| Value::Object(Arc::new(kept)))
+    };
+    let found = match value {
+        Value::Object(pairs) => pairs_of(pairs),
+        Value::Array(items) => {
+            let found: Vec<Value> = items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Object(pairs) => pairs_of(pairs),
+                    _ => None,
+                })
+                .collect();
+            (!found.is_empty()).then(|| Value::array(found))
+        }
+        Value::Null => None,
+        other => {
+            return Err(call_error(
+                "Object Key Filter (.&)",
+                &[describe(other), format!("Name (\"{key}\")")],
+                &["(Array, Name)", "(Object, Name)", "(Object, Number)", "(Object, String)"],
+            ));
+        }
+    };
+    Ok(found.map_or_else(|| Found::Nothing(key.into(), Loc::default()), Found::Value))
 }
 
 /// `[n]`: an element, a character, or the n-th value of an object; negative counts from

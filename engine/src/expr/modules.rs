@@ -57,6 +57,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "substringAfterLast",
             "substringBefore",
             "substringBeforeLast",
+            "substringBy",
             "underscore",
             "unwrap",
             "withMaxSize",
@@ -82,6 +83,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "slice",
             "some",
             "splitAt",
+            "splitWhere",
             "sumBy",
             "take",
             "takeWhile",
@@ -140,7 +142,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         return None;
     }
     if let [Arg::Value(subject), Arg::Fun(lambda)] = args
-        && matches!(name, "everyCharacter" | "someCharacter" | "mapString")
+        && matches!(name, "everyCharacter" | "someCharacter" | "mapString" | "substringBy")
     {
         return Some(characters(eval, name, subject, lambda));
     }
@@ -328,7 +330,8 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     }
 }
 
-/// `everyCharacter`, `someCharacter` and `mapString`: a function applied to each character.
+/// `everyCharacter`, `someCharacter`, `mapString` and `substringBy`: a function applied to
+/// each character.
 fn characters(
     eval: &mut Eval<'_>,
     name: &str,
@@ -347,6 +350,8 @@ fn characters(
     // given as `?`; if the mapper gives that back, the half is kept, so that the pair is
     // whole again in the result (`upper` of each unit of `a😀` is `A😀`).
     let mut mapped: Vec<u16> = Vec::new();
+    // `substringBy`: the parts between the characters that pass.
+    let mut parts: Vec<Value> = Vec::new();
     for (idx, unit) in utf16::units(&text).into_iter().enumerate() {
         let part = utf16::to_text(&[unit]);
         let result = eval.apply(lambda, vec![Value::string(part.as_str()), index(idx)])?;
@@ -360,6 +365,11 @@ fn characters(
         match (name, result) {
             ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
             ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
+            ("substringBy", Value::Bool(true)) => {
+                parts.push(Value::string(utf16::to_text(&mapped)));
+                mapped.clear();
+            }
+            ("substringBy", _) => mapped.push(unit),
             ("mapString", other) => {
                 let text = coerce_string(&other)
                     .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?;
@@ -375,6 +385,10 @@ fn characters(
     Ok(match name {
         "everyCharacter" => Value::Bool(true),
         "someCharacter" => Value::Bool(false),
+        "substringBy" => {
+            parts.push(Value::string(utf16::to_text(&mapped)));
+            Value::array(parts)
+        }
         _ => Value::string(utf16::to_text(&mapped)),
     })
 }

@@ -318,6 +318,19 @@ impl Parser<'_> {
                 lhs = Node::new(NodeKind::Match { value: lhs, cases }, loc);
                 continue;
             }
+            if self.at_word("with")
+                && let NodeKind::Call { name, args, .. } = &mut *lhs.kind
+                && &**name == "replace"
+                && args.len() == 2
+            {
+                // The prefix form `replace(text, /re/) with replacement`: `with` gives the
+                // replacement to the call, as it does after the infix form below.
+                self.bump();
+                let replacement = self.not_expr()?;
+                lhs.loc = lhs.loc.to(replacement.loc);
+                args.push(replacement_operand(replacement));
+                continue;
+            }
             let token = self.peek().clone();
             let name: Arc<str> = match &token.tok {
                 Tok::Ident(word) if word == "default" || word == "match" || !is_reserved(word) => {
@@ -352,10 +365,7 @@ impl Parser<'_> {
                     // unless it names a function.
                     self.bump();
                     let replacement = self.not_expr()?;
-                    args.push(match &*replacement.kind {
-                        NodeKind::Name(name) if !name.starts_with('$') => replacement,
-                        _ => function_operand(replacement),
-                    });
+                    args.push(replacement_operand(replacement));
                 }
                 NodeKind::Call { name, name_loc, args }
             };
@@ -470,18 +480,38 @@ impl Parser<'_> {
                     return Err(self.unexpected(
                         "a key name (attribute and namespace selectors are not supported)",
                     ));
+                } else if self.eat_punct("&") {
+                    Selector::KeyValue(self.key_name()?)
                 } else {
                     Selector::Key(self.key_name()?)
                 }
             } else if self.eat_punct(".*") {
                 Selector::MultiKey(self.key_name()?)
             } else if self.eat_punct("..") {
-                Selector::Descendants(self.key_name()?)
+                if self.eat_punct("*") {
+                    Selector::MultiDescendants(self.key_name()?)
+                } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
+                    Selector::Descendants(self.key_name()?)
+                } else {
+                    Selector::AllDescendants
+                }
             } else if self.at_punct("[") {
                 self.bump();
+                // `[*(name)]` and `[&(name)]` are `.*` and `.&` with a computed name.
+                let form = if self.eat_punct("*") {
+                    Some(true)
+                } else if self.eat_punct("&") {
+                    Some(false)
+                } else {
+                    None
+                };
                 let index = self.expr()?;
                 self.expect_punct("]", "to close the selector")?;
-                Selector::Dynamic(index)
+                match form {
+                    Some(true) => Selector::DynamicMulti(index),
+                    Some(false) => Selector::DynamicKeyValue(index),
+                    None => Selector::Dynamic(index),
+                }
             } else if self.at_punct("!") {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
                 // Errors quote `a.k` without the `!`, as DataWeave's do.
@@ -972,6 +1002,14 @@ fn implicit_lambda(node: Node) -> Node {
     function_operand(node)
 }
 
+/// The replacement after `with`: the body of a lambda unless it names a function.
+fn replacement_operand(replacement: Node) -> Node {
+    match &*replacement.kind {
+        NodeKind::Name(name) if !name.starts_with('$') => replacement,
+        _ => function_operand(replacement),
+    }
+}
+
 /// The right operand of an infix function that takes a function there: a lambda literal as it
 /// is, anything else the body of a lambda with parameters `$`, `$$` and `$$$`.
 fn function_operand(node: Node) -> Node {
@@ -1003,7 +1041,8 @@ fn uses_dollar(node: &Node) -> bool {
         }
         NodeKind::Select { target, selector, .. } => {
             uses_dollar(target)
-                || matches!(selector, Selector::Dynamic(index) if uses_dollar(index))
+                || matches!(selector, Selector::Dynamic(index) | Selector::DynamicMulti(index)
+                    | Selector::DynamicKeyValue(index) if uses_dollar(index))
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),
