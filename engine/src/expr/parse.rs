@@ -406,7 +406,9 @@ impl Parser<'_> {
             });
             let Some(&(_, op)) = op else { return Ok(lhs) };
             self.bump();
-            let rhs = self.binary(level + 1)?;
+            // `a or not b == c`: a right operand that starts with `not` is a whole `not`
+            // expression, which runs as far right as an `or` does.
+            let rhs = if self.at_word("not") { self.not_expr()? } else { self.binary(level + 1)? };
             let loc = lhs.loc.to(rhs.loc);
             if self.fold() {
                 return Err(self.too_many_folds());
