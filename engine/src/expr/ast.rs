@@ -343,6 +343,8 @@ pub(crate) enum Selector {
     AllDescendants,
     /// `.&name`: the pairs with that key, as an object.
     KeyValue(Arc<str>),
+    /// `..&name`: `.&name` of each object at any depth that has the key.
+    DescendantKeyValues(Arc<str>),
     /// `[*(expr)]`: `.*name` with the name computed.
     DynamicMulti(Node),
     /// `[&(expr)]`: `.&name` with the name computed.

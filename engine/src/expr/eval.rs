@@ -924,6 +924,9 @@ impl Eval<'_> {
             }
             Selector::AllDescendants => select_all_descendants(&value, None).map(Found::Value),
             Selector::KeyValue(key) => select_key_value(&value, key),
+            Selector::DescendantKeyValues(key) => {
+                select_descendant_key_values(&value, key).map(|v| found_unless_empty(v, key))
+            }
             Selector::DynamicMulti(name) | Selector::DynamicKeyValue(name) => {
                 let name = self.read(name)?;
                 let key = coerce_string(&name).unwrap_or_default();
@@ -1580,6 +1583,32 @@ fn found_unless_empty(value: Value, key: &str) -> Found {
         Value::Array(items) if items.is_empty() => Found::Nothing(key.into(), Loc::default()),
         _ => Found::Value(value),
     }
+}
+
+/// `..&key`: an object of the pairs with that key for each object at any depth that has it,
+/// parents before children.
+fn select_descendant_key_values(value: &Value, key: &str) -> Result<Value, String> {
+    fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(pairs) => {
+                let kept: Vec<(Arc<str>, Value)> =
+                    pairs.iter().filter(|(k, _)| &**k == key).cloned().collect();
+                if !kept.is_empty() {
+                    found.push(Value::Object(Arc::new(kept)));
+                }
+                pairs.iter().for_each(|(_, child)| walk(child, key, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, key, found)),
+            _ => {}
+        }
+    }
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        let args = [describe(value)];
+        return Err(call_error("Descendants Selector ..", &args, &["(Array)", "(Object)"]));
+    }
+    let mut found = Vec::new();
+    walk(value, key, &mut found);
+    Ok(Value::array(found))
 }
 
 /// `.&key`: the pairs with that key, as an object; on an array, one such object for each

@@ -492,6 +492,8 @@ impl Parser<'_> {
             } else if self.eat_punct("..") {
                 if self.eat_punct("*") {
                     Selector::MultiDescendants(self.key_name()?)
+                } else if self.eat_punct("&") {
+                    Selector::DescendantKeyValues(self.key_name()?)
                 } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
                     Selector::Descendants(self.key_name()?)
                 } else {
@@ -679,9 +681,36 @@ impl Parser<'_> {
                 return Err(self.unexpected("an expression"));
             }
             _ if self.at_punct("(") => return self.call(word, loc),
+            _ if self.at_punct("<") && self.skip_call_type_args() => return self.call(word, loc),
             _ => NodeKind::Name(word.as_str().into()),
         };
         Ok(Node::new(kind, loc))
+    }
+
+    /// `f<Number>(x)`: type arguments at a call (DataWeave 2.5) are skipped, as flowrun
+    /// does not check types; true when they were there, with `(` next.
+    fn skip_call_type_args(&mut self) -> bool {
+        let mut depth = 0usize;
+        let mut ahead = 0;
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Punct("<") => depth += 1,
+                Tok::Punct(">") => depth -= 1,
+                Tok::Punct(">>") if depth >= 2 => depth -= 2,
+                Tok::Ident(word) if !is_reserved(word) => {}
+                Tok::Punct("," | "|" | "&" | "::") => {}
+                _ => return false,
+            }
+            ahead += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        if self.peek_at(ahead) != &Tok::Punct("(") {
+            return false;
+        }
+        self.pos += ahead;
+        true
     }
 
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {

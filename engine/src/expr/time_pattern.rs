@@ -184,6 +184,16 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             }
         }
         'w' => number(week_of_week_based_year(value.days)),
+        // Week of the month in the US locale: weeks start on Sunday, and the first one is
+        // the one that holds the 1st.
+        'W' => {
+            let first = value.days - i64::from(day) + 1;
+            let first_weekday = (first + 4).rem_euclid(7);
+            number((i64::from(day) - 1 + first_weekday) / 7 + 1)
+        }
+        // The aligned week of the month (days 1 to 7 are week 1), as the reference engine's
+        // Java gives `F`.
+        'F' => number((i64::from(day) - 1) / 7 + 1),
         'E' | 'e' | 'c' if count >= 5 => WEEKDAYS[weekday][..1].to_owned(),
         'E' | 'e' | 'c' if count == 4 => WEEKDAYS[weekday].to_owned(),
         'E' => WEEKDAYS[weekday][..3].to_owned(),
