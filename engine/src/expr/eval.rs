@@ -431,7 +431,10 @@ impl Eval<'_> {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
                     NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
-                    NodeKind::Name(_) => (name.clone(), self.arg(value)?),
+                    NodeKind::Name(_) | NodeKind::Regex(_) => (name.clone(), self.arg(value)?),
+                    NodeKind::As { type_name, props: None, .. } if &**type_name == "Regex" => {
+                        (name.clone(), self.arg(value)?)
+                    }
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
@@ -1059,8 +1062,20 @@ impl Eval<'_> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
+            // `text as Regex`: a regular expression built when the script runs.
+            NodeKind::As { value, type_name, props: None } if &**type_name == "Regex" => {
+                let pattern = match self.read(value)? {
+                    Value::String(text) | Value::Key(text) => text,
+                    other => return Err(Fail::at(node.loc, cannot_coerce(&other, "Regex"))),
+                };
+                let regex = regex::Regex::new(&pattern).map_err(|err| {
+                    Fail::at(node.loc, format!("Invalid regular expression `{pattern}`: {err}"))
+                })?;
+                Ok(Arg::Regex(Arc::new(regex)))
+            }
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
+                Some(Arg::Regex(regex)) => Ok(Arg::Regex(regex.clone())),
                 None if resolve::is_function_name(name)
                     && !self.scope.inputs.iter().any(|(input, _)| **input == **name) =>
                 {
