@@ -147,6 +147,7 @@ const TWO: &[&str] = &[
     // dw::core::Strings
     "appendIfMissing",
     "charCodeAt",
+    "concatWith",
     "countMatches",
     "everyCharacter",
     "first",

@@ -26,6 +26,10 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         [Arg::Value(subject), Arg::Fun(lambda)] => {
             let items = match subject {
                 Value::Array(items) => items,
+                // `dw::core::Objects::takeWhile`: the leading pairs whose value and key pass.
+                Value::Object(pairs) if name == "takeWhile" => {
+                    return Some(take_pairs_while(eval, pairs, lambda));
+                }
                 // `every` holds for nothing at all, `some` does not.
                 Value::Null if name == "every" => return Some(Ok(Value::Bool(true))),
                 Value::Null if name == "some" => return Some(Ok(Value::Bool(false))),
@@ -45,6 +49,24 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         }
         _ => None,
     }
+}
+
+fn take_pairs_while(
+    eval: &mut Eval<'_>,
+    pairs: &[(Arc<str>, Value)],
+    lambda: &Closure,
+) -> EResult<Value> {
+    let mut taken = Vec::new();
+    for (key, value) in pairs {
+        let passed = eval.apply(lambda, vec![value.clone(), Value::Key(key.clone())])?;
+        let passed = funcs::criterion(passed)
+            .map_err(|value| Fail::unplaced(funcs::if_condition_error(&value)))?;
+        if !passed {
+            break;
+        }
+        taken.push((key.clone(), value.clone()));
+    }
+    Ok(Value::Object(Arc::new(taken)))
 }
 
 /// `everyEntry` and `someEntry` of `dw::core::Objects`: a test of each value and key.

@@ -89,7 +89,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "takeWhile",
         ],
     ),
-    ("dw::core::Binaries", &["fromBase64", "fromHex", "toBase64", "toHex"]),
+    ("dw::core::Binaries", &["concatWith", "fromBase64", "fromHex", "toBase64", "toHex"]),
     (
         "dw::core::Objects",
         &[
@@ -100,6 +100,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "mergeWith",
             "nameSet",
             "someEntry",
+            "takeWhile",
             "valueSet",
         ],
     ),
@@ -174,6 +175,16 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
 }
 
 fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let ("concatWith", [left, right]) = (name, args) {
+        // A null side gives the other, as `++` of a null does.
+        return match (left, right) {
+            (Value::Null, other) | (other, Value::Null) => Ok(other.clone()),
+            (Value::Binary(left), Value::Binary(right)) => {
+                Ok(Value::Binary([left.as_ref(), right.as_ref()].concat().into()))
+            }
+            _ => Err(typed_call_error(name, args, &["Binary", "Binary"])),
+        };
+    }
     if let ("mergeWith", [source, target]) = (name, args) {
         return merge_with(source, target)
             .ok_or_else(|| typed_call_error(name, args, &["Object", "Object"]));
