@@ -800,6 +800,7 @@ impl Parser<'_> {
         let has_header = self.tokens[self.pos..].iter().any(|t| t.tok == Tok::Punct("---"));
         if has_header {
             loop {
+                self.skip_annotations();
                 if self.eat_punct("---") {
                     break;
                 } else if self.at_word("var") || self.at_word("fun") {

@@ -204,6 +204,9 @@ impl Parser<'_> {
                     script.inputs.push(input);
                 }
                 Tok::Ident(word) if word == "ns" => self.skip_line(sep_start),
+                Tok::Punct("@") if matches!(self.peek_at(1), Tok::Ident(_)) => {
+                    self.skip_annotations();
+                }
                 _ => return Err(self.unexpected("a header directive or '---'")),
             }
         }
@@ -321,6 +324,7 @@ impl Parser<'_> {
         let mut param_types = Vec::new();
         let mut param_locs = Vec::new();
         while !self.at_punct(")") {
+            self.skip_annotations();
             let start = self.peek().start;
             params.push(self.ident("a parameter name")?);
             param_types.push(self.skip_type_annotation()?);
