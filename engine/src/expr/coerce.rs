@@ -38,7 +38,8 @@ pub(crate) fn coerce_as(
     }
     let coerced = match (type_name, &value) {
         ("String", Value::Temporal(t)) if format.is_some() => {
-            let formatted = time_pattern::format(t, format.unwrap_or_default());
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let formatted = time_pattern::format_in(t, format.unwrap_or_default(), locale);
             let caused_by = |reason: String| {
                 format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
             };
