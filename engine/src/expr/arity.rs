@@ -107,6 +107,7 @@ const ONE: &[&str] = &[
     // dw::util::Coercions
     "toArray",
     "toBoolean",
+    "toRegex",
 ];
 
 /// Functions that take exactly two arguments.
@@ -148,6 +149,7 @@ const TWO: &[&str] = &[
     "appendIfMissing",
     "charCodeAt",
     "concatWith",
+    "countCharactersBy",
     "countMatches",
     "everyCharacter",
     "first",
@@ -164,6 +166,7 @@ const TWO: &[&str] = &[
     "substringBefore",
     "substringBeforeLast",
     "substringBy",
+    "substringEvery",
     "unwrap",
     "withMaxSize",
     "wrapIfMissing",
@@ -201,7 +204,8 @@ pub(crate) fn of_function(name: &str) -> Option<Arity> {
         return exactly(2);
     }
     match name {
-        "substring" | "slice" => exactly(3),
+        "substring" | "slice" | "replaceAll" => exactly(3),
+        "toBinary" => exactly(2),
         "join" | "leftJoin" | "outerJoin" => exactly(4),
         // `log(prefix = "", value)`, `read(text, mime = ..., props = {})`, `write` alike.
         "log" => Some(Arity::range(1, 2)),

@@ -435,6 +435,11 @@ impl Eval<'_> {
                     NodeKind::As { type_name, props: None, .. } if &**type_name == "Regex" => {
                         (name.clone(), self.arg(value)?)
                     }
+                    NodeKind::Call { name: callee, args, .. }
+                        if args.len() == 1 && callee.rsplit("::").next() == Some("toRegex") =>
+                    {
+                        (name.clone(), self.arg(value)?)
+                    }
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
@@ -1062,16 +1067,15 @@ impl Eval<'_> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
-            // `text as Regex`: a regular expression built when the script runs.
+            // `text as Regex` (or `toRegex(text)` of `dw::util::Coercions`): a regular
+            // expression built when the script runs.
             NodeKind::As { value, type_name, props: None } if &**type_name == "Regex" => {
-                let pattern = match self.read(value)? {
-                    Value::String(text) | Value::Key(text) => text,
-                    other => return Err(Fail::at(node.loc, cannot_coerce(&other, "Regex"))),
-                };
-                let regex = regex::Regex::new(&pattern).map_err(|err| {
-                    Fail::at(node.loc, format!("Invalid regular expression `{pattern}`: {err}"))
-                })?;
-                Ok(Arg::Regex(Arc::new(regex)))
+                self.regex_of(value, node.loc)
+            }
+            NodeKind::Call { name, args, .. }
+                if args.len() == 1 && name.rsplit("::").next() == Some("toRegex") =>
+            {
+                self.regex_of(&args[0], node.loc)
             }
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
@@ -1085,6 +1089,18 @@ impl Eval<'_> {
             },
             _ => self.eval(node).map(Arg::Value),
         }
+    }
+
+    /// The regular expression a String spells, built when the script runs.
+    fn regex_of(&mut self, text: &Node, loc: Loc) -> EResult<Arg> {
+        let pattern = match self.read(text)? {
+            Value::String(text) | Value::Key(text) => text,
+            other => return Err(Fail::at(loc, cannot_coerce(&other, "Regex"))),
+        };
+        let regex = regex::Regex::new(&pattern).map_err(|err| {
+            Fail::at(loc, format!("Invalid regular expression `{pattern}`: {err}"))
+        })?;
+        Ok(Arg::Regex(Arc::new(regex)))
     }
 
     /// Calls a function with arguments; missing ones take their default or null.

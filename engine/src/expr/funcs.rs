@@ -119,6 +119,7 @@ const HIGHER_ORDER: &[&str] = &[
     "someCharacter",
     "mapString",
     "substringBy",
+    "countCharactersBy",
     "everyEntry",
     "someEntry",
 ];

@@ -26,6 +26,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "charCode",
             "charCodeAt",
             "collapse",
+            "countCharactersBy",
             "countMatches",
             "dasherize",
             "everyCharacter",
@@ -48,6 +49,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "prependIfMissing",
             "remove",
             "repeat",
+            "replaceAll",
             "reverse",
             "rightPad",
             "singularize",
@@ -58,6 +60,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "substringBefore",
             "substringBeforeLast",
             "substringBy",
+            "substringEvery",
             "underscore",
             "unwrap",
             "withMaxSize",
@@ -108,12 +111,14 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
         "dw::util::Coercions",
         &[
             "toArray",
+            "toBinary",
             "toBoolean",
             "toDate",
             "toDateTime",
             "toLocalDateTime",
             "toLocalTime",
             "toNumber",
+            "toRegex",
             "toString",
             "toTime",
         ],
@@ -143,7 +148,10 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         return None;
     }
     if let [Arg::Value(subject), Arg::Fun(lambda)] = args
-        && matches!(name, "everyCharacter" | "someCharacter" | "mapString" | "substringBy")
+        && matches!(
+            name,
+            "everyCharacter" | "someCharacter" | "mapString" | "substringBy" | "countCharactersBy"
+        )
     {
         return Some(characters(eval, name, subject, lambda));
     }
@@ -236,6 +244,30 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
                 props.push(("locale", locale.clone()));
             }
             coerce::coerce_as(value.clone(), target, Some(&Value::object(props)))
+        }
+        ("substringEvery", [text, count]) => {
+            let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
+            let size = count_arg(count)?.max(1);
+            let units = utf16::units(&text);
+            Ok(Value::array(units.chunks(size).map(|part| Value::string(utf16::to_text(part)))))
+        }
+        ("toBinary", [text, encoding]) => {
+            let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
+            let encoding = coerce_string(encoding).unwrap_or_default().to_ascii_uppercase();
+            let bytes = match encoding.as_str() {
+                "UTF-8" | "UTF8" => text.into_bytes(),
+                // One byte per character; what the charset lacks is written `?`, as Java does.
+                "ISO-8859-1" | "LATIN1" => {
+                    text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
+                }
+                "US-ASCII" | "ASCII" => {
+                    text.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect()
+                }
+                other => {
+                    return Err(format!("flowrun does not support the encoding `{other}` yet"));
+                }
+            };
+            Ok(Value::Binary(bytes.into()))
         }
         ("toArray", [Value::String(text)]) => {
             Ok(Value::array(utf16::unit_texts(text).into_iter().map(Value::string)))
@@ -363,6 +395,7 @@ fn characters(
     let mut mapped: Vec<u16> = Vec::new();
     // `substringBy`: the parts between the characters that pass.
     let mut parts: Vec<Value> = Vec::new();
+    let mut n_passed = 0u64;
     for (idx, unit) in utf16::units(&text).into_iter().enumerate() {
         let part = utf16::to_text(&[unit]);
         let result = eval.apply(lambda, vec![Value::string(part.as_str()), index(idx)])?;
@@ -381,6 +414,7 @@ fn characters(
                 mapped.clear();
             }
             ("substringBy", _) => mapped.push(unit),
+            ("countCharactersBy", Value::Bool(passed)) => n_passed += u64::from(passed),
             ("mapString", other) => {
                 let text = coerce_string(&other)
                     .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?;
@@ -400,6 +434,7 @@ fn characters(
             parts.push(Value::string(utf16::to_text(&mapped)));
             Value::array(parts)
         }
+        "countCharactersBy" => Value::Number(BigDecimal::from(n_passed)),
         _ => Value::string(utf16::to_text(&mapped)),
     })
 }
@@ -515,6 +550,8 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
     let result = match (name, texts.as_slice()) {
         ("capitalize", [text]) => capitalize(text),
         ("camelize", [text]) => camelize(text),
+        // The text as it is, every time it occurs, as Java's `String.replace` does.
+        ("replaceAll", [text, target, replacement]) => text.replace(target.as_str(), replacement),
         ("repeat", [text, _]) => {
             let times = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(text.len().saturating_mul(times))?;
