@@ -116,6 +116,13 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
             }
         };
         props.push((name, value, name_loc));
+        // Properties are separated by commas, as DataWeave requires.
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        if let Some(&(at, c)) = chars.peek()
+            && c != ','
+        {
+            return Err(error(at, format!("Invalid input '{c}', expected ','")));
+        }
     }
     Ok(props)
 }
