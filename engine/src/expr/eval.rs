@@ -2076,7 +2076,10 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             json::write_string(&mut out, s);
             out
         }
-        Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
+        // As DataWeave writes a Binary: its bytes in base 64.
+        Value::Binary(bytes) => {
+            format!("\"{}\" as Binary {{base: \"64\"}}", crate::expr::modules::to_base64(bytes))
+        }
         Value::Temporal(t) => match &t.format {
             Some(format) => {
                 let mut quoted = String::new();
