@@ -107,6 +107,7 @@ const ONE: &[&str] = &[
     // dw::util::Coercions
     "toArray",
     "toBoolean",
+    "toRegex",
 ];
 
 /// Functions that take exactly two arguments.
@@ -147,6 +148,8 @@ const TWO: &[&str] = &[
     // dw::core::Strings
     "appendIfMissing",
     "charCodeAt",
+    "concatWith",
+    "countCharactersBy",
     "countMatches",
     "everyCharacter",
     "first",
@@ -162,6 +165,8 @@ const TWO: &[&str] = &[
     "substringAfterLast",
     "substringBefore",
     "substringBeforeLast",
+    "substringBy",
+    "substringEvery",
     "unwrap",
     "withMaxSize",
     "wrapIfMissing",
@@ -180,6 +185,7 @@ const TWO: &[&str] = &[
     "some",
     "someEntry",
     "splitAt",
+    "splitWhere",
     "sumBy",
     "take",
     "takeWhile",
@@ -198,7 +204,8 @@ pub(crate) fn of_function(name: &str) -> Option<Arity> {
         return exactly(2);
     }
     match name {
-        "substring" | "slice" => exactly(3),
+        "substring" | "slice" | "replaceAll" => exactly(3),
+        "toBinary" => exactly(2),
         "join" | "leftJoin" | "outerJoin" => exactly(4),
         // `log(prefix = "", value)`, `read(text, mime = ..., props = {})`, `write` alike.
         "log" => Some(Arity::range(1, 2)),

@@ -1,6 +1,6 @@
 //! The functions of `dw::core::Arrays` and `dw::core::Objects` that take a function argument:
 //! `some`, `every`,
-//! `countBy`, `sumBy`, `indexWhere`, `firstWith`, `partition`, `takeWhile`, `dropWhile`
+//! `countBy`, `sumBy`, `indexWhere`, `splitWhere`, `firstWith`, `partition`, `takeWhile`, `dropWhile`
 //! and the joins (`join`, `leftJoin`, `outerJoin`).
 //!
 //! [`modules`](super::modules) lists them and hands their calls here.
@@ -26,6 +26,10 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         [Arg::Value(subject), Arg::Fun(lambda)] => {
             let items = match subject {
                 Value::Array(items) => items,
+                // `dw::core::Objects::takeWhile`: the leading pairs whose value and key pass.
+                Value::Object(pairs) if name == "takeWhile" => {
+                    return Some(take_pairs_while(eval, pairs, lambda));
+                }
                 // `every` holds for nothing at all, `some` does not.
                 Value::Null if name == "every" => return Some(Ok(Value::Bool(true))),
                 Value::Null if name == "some" => return Some(Ok(Value::Bool(false))),
@@ -45,6 +49,24 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         }
         _ => None,
     }
+}
+
+fn take_pairs_while(
+    eval: &mut Eval<'_>,
+    pairs: &[(Arc<str>, Value)],
+    lambda: &Closure,
+) -> EResult<Value> {
+    let mut taken = Vec::new();
+    for (key, value) in pairs {
+        let passed = eval.apply(lambda, vec![value.clone(), Value::Key(key.clone())])?;
+        let passed = funcs::criterion(passed)
+            .map_err(|value| Fail::unplaced(funcs::if_condition_error(&value)))?;
+        if !passed {
+            break;
+        }
+        taken.push((key.clone(), value.clone()));
+    }
+    Ok(Value::Object(Arc::new(taken)))
 }
 
 /// `everyEntry` and `someEntry` of `dw::core::Objects`: a test of each value and key.
@@ -119,6 +141,18 @@ fn with_function(
                 }
             }
             Value::Number(BigDecimal::from(-1))
+        }
+        "splitWhere" => {
+            // Split before the first element that passes; none passing puts all on the right,
+            // as DataWeave's `splitAt` of `indexWhere`'s -1 does.
+            let mut at = 0;
+            while at < items.len() && !test(eval, &items[at])? {
+                at += 1;
+            }
+            let at = if at == items.len() { 0 } else { at };
+            let (left, right) = items.split_at(at);
+            let halves = [("l", left), ("r", right)];
+            Value::object(halves.map(|(k, half)| (k, Value::array(half.iter().cloned()))))
         }
         "firstWith" => {
             for (idx, item) in items.iter().enumerate() {

@@ -336,8 +336,20 @@ pub(crate) enum Selector {
     Key(Arc<str>),
     /// `.*name`.
     MultiKey(Arc<str>),
-    /// `..name`.
+    /// `..name`: the first value named so in each object at any depth.
     Descendants(Arc<str>),
+    /// `..*name`: every value named so at any depth.
+    MultiDescendants(Arc<str>),
+    /// `..` alone: every value at any depth, parents before children.
+    AllDescendants,
+    /// `.&name`: the pairs with that key, as an object.
+    KeyValue(Arc<str>),
+    /// `..&name`: `.&name` of each object at any depth that has the key.
+    DescendantKeyValues(Arc<str>),
+    /// `[*(expr)]`: `.*name` with the name computed.
+    DynamicMulti(Node),
+    /// `[&(expr)]`: `.&name` with the name computed.
+    DynamicKeyValue(Node),
     /// `[expr]`: an index (number), a key (string) or a range (`a to b`).
     Dynamic(Node),
     /// `name?`: whether the key is present.

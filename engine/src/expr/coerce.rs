@@ -38,7 +38,8 @@ pub(crate) fn coerce_as(
     }
     let coerced = match (type_name, &value) {
         ("String", Value::Temporal(t)) if format.is_some() => {
-            let formatted = time_pattern::format(t, format.unwrap_or_default());
+            let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+            let formatted = time_pattern::format_in(t, format.unwrap_or_default(), locale);
             let caused_by = |reason: String| {
                 format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
             };
@@ -119,6 +120,18 @@ pub(crate) fn coerce_as(
         "Array" => matches!(value, Value::Array(_)).then(|| value.clone()),
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
+        // Text becomes its UTF-8 bytes; a number the low byte of its whole part, as Java's
+        // `byteValue` gives it (`1 as Binary` is the byte 1, `256 as Binary` the byte 0).
+        "Binary" => match &value {
+            Value::Binary(_) => Some(value.clone()),
+            Value::String(text) => Some(Value::Binary(text.as_bytes().to_vec().into())),
+            Value::Number(n) => {
+                let whole = n.with_scale(0).to_string();
+                let low = whole.parse::<i128>().map_or(0, |n| n.rem_euclid(256));
+                Some(Value::Binary(vec![u8::try_from(low).unwrap_or(0)].into()))
+            }
+            _ => None,
+        },
         "Any" => Some(value.clone()),
         "Key" | "Type" | "Period" | "TimeZone" => None,
         other => return Err(format!("flowrun does not support `as {other}` yet")),

@@ -431,7 +431,15 @@ impl Eval<'_> {
             let bound = match decl {
                 Decl::Var { name, value } => match &*value.kind {
                     NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
-                    NodeKind::Name(_) => (name.clone(), self.arg(value)?),
+                    NodeKind::Name(_) | NodeKind::Regex(_) => (name.clone(), self.arg(value)?),
+                    NodeKind::As { type_name, props: None, .. } if &**type_name == "Regex" => {
+                        (name.clone(), self.arg(value)?)
+                    }
+                    NodeKind::Call { name: callee, args, .. }
+                        if args.len() == 1 && callee.rsplit("::").next() == Some("toRegex") =>
+                    {
+                        (name.clone(), self.arg(value)?)
+                    }
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
@@ -919,6 +927,23 @@ impl Eval<'_> {
                 }
                 found => found,
             },
+            Selector::MultiDescendants(key) => {
+                select_all_descendants(&value, Some(key)).map(|v| found_unless_empty(v, key))
+            }
+            Selector::AllDescendants => select_all_descendants(&value, None).map(Found::Value),
+            Selector::KeyValue(key) => select_key_value(&value, key),
+            Selector::DescendantKeyValues(key) => {
+                select_descendant_key_values(&value, key).map(|v| found_unless_empty(v, key))
+            }
+            Selector::DynamicMulti(name) | Selector::DynamicKeyValue(name) => {
+                let name = self.read(name)?;
+                let key = coerce_string(&name).unwrap_or_default();
+                if matches!(selector, Selector::DynamicMulti(_)) {
+                    select_multi(&value, &key).map(|v| found_unless_null(v, &key))
+                } else {
+                    select_key_value(&value, &key)
+                }
+            }
             Selector::Required(key) => match (&value, find_key(&value, key)) {
                 (Value::Null, _) => Err("Strict selection over null value.".to_owned()),
                 (_, Ok(Found::Nothing(..))) => Err(format!("There is no key named '{key}'")),
@@ -1042,8 +1067,19 @@ impl Eval<'_> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
+            // `text as Regex` (or `toRegex(text)` of `dw::util::Coercions`): a regular
+            // expression built when the script runs.
+            NodeKind::As { value, type_name, props: None } if &**type_name == "Regex" => {
+                self.regex_of(value, node.loc)
+            }
+            NodeKind::Call { name, args, .. }
+                if args.len() == 1 && name.rsplit("::").next() == Some("toRegex") =>
+            {
+                self.regex_of(&args[0], node.loc)
+            }
             NodeKind::Name(name) => match self.local(name) {
                 Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
+                Some(Arg::Regex(regex)) => Ok(Arg::Regex(regex.clone())),
                 None if resolve::is_function_name(name)
                     && !self.scope.inputs.iter().any(|(input, _)| **input == **name) =>
                 {
@@ -1053,6 +1089,18 @@ impl Eval<'_> {
             },
             _ => self.eval(node).map(Arg::Value),
         }
+    }
+
+    /// The regular expression a String spells, built when the script runs.
+    fn regex_of(&mut self, text: &Node, loc: Loc) -> EResult<Arg> {
+        let pattern = match self.read(text)? {
+            Value::String(text) | Value::Key(text) => text,
+            other => return Err(Fail::at(loc, cannot_coerce(&other, "Regex"))),
+        };
+        let regex = regex::Regex::new(&pattern).map_err(|err| {
+            Fail::at(loc, format!("Invalid regular expression `{pattern}`: {err}"))
+        })?;
+        Ok(Arg::Regex(Arc::new(regex)))
     }
 
     /// Calls a function with arguments; missing ones take their default or null.
@@ -1498,7 +1546,8 @@ fn select_descendants(value: &Value, key: &str) -> Result<Found, String> {
     fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
         match value {
             Value::Object(pairs) => {
-                found.extend(pairs.iter().filter(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
+                // Only the first value with the key, as `.key` would select it.
+                found.extend(pairs.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()));
                 for (_, child) in pairs.iter() {
                     walk(child, key, found);
                 }
@@ -1518,6 +1567,110 @@ fn select_descendants(value: &Value, key: &str) -> Result<Found, String> {
     } else {
         Found::Value(Value::array(found))
     })
+}
+
+/// `..*key` (every value with that key at any depth) and `..` (every value at any depth),
+/// parents before children.
+fn select_all_descendants(value: &Value, key: Option<&str>) -> Result<Value, String> {
+    fn walk(value: &Value, key: Option<&str>, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(pairs) => {
+                for (k, child) in pairs.iter() {
+                    if key.is_none_or(|key| &**k == key) {
+                        found.push(child.clone());
+                    }
+                    if key.is_none() {
+                        walk(child, key, found);
+                    }
+                }
+                if key.is_some() {
+                    pairs.iter().for_each(|(_, child)| walk(child, key, found));
+                }
+            }
+            Value::Array(items) => {
+                for item in items.iter() {
+                    if key.is_none() {
+                        found.push(item.clone());
+                    }
+                    walk(item, key, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        let args = [describe(value)];
+        return Err(call_error("Descendants Selector ..", &args, &["(Array)", "(Object)"]));
+    }
+    let mut found = Vec::new();
+    walk(value, key, &mut found);
+    Ok(Value::array(found))
+}
+
+/// An array of what a selector found: empty stands for nothing found.
+fn found_unless_empty(value: Value, key: &str) -> Found {
+    match &value {
+        Value::Array(items) if items.is_empty() => Found::Nothing(key.into(), Loc::default()),
+        _ => Found::Value(value),
+    }
+}
+
+/// `..&key`: an object of the pairs with that key for each object at any depth that has it,
+/// parents before children.
+fn select_descendant_key_values(value: &Value, key: &str) -> Result<Value, String> {
+    fn walk(value: &Value, key: &str, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(pairs) => {
+                let kept: Vec<(Arc<str>, Value)> =
+                    pairs.iter().filter(|(k, _)| &**k == key).cloned().collect();
+                if !kept.is_empty() {
+                    found.push(Value::Object(Arc::new(kept)));
+                }
+                pairs.iter().for_each(|(_, child)| walk(child, key, found));
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, key, found)),
+            _ => {}
+        }
+    }
+    if !matches!(value, Value::Array(_) | Value::Object(_)) {
+        let args = [describe(value)];
+        return Err(call_error("Descendants Selector ..", &args, &["(Array)", "(Object)"]));
+    }
+    let mut found = Vec::new();
+    walk(value, key, &mut found);
+    Ok(Value::array(found))
+}
+
+/// `.&key`: the pairs with that key, as an object; on an array, one such object for each
+/// object element that has the key.
+fn select_key_value(value: &Value, key: &str) -> Result<Found, String> {
+    let pairs_of = |pairs: &[(Arc<str>, Value)]| -> Option<Value> {
+        let kept: Vec<(Arc<str>, Value)> =
+            pairs.iter().filter(|(k, _)| &**k == key).cloned().collect();
+        (!kept.is_empty()).then(|| Value::Object(Arc::new(kept)))
+    };
+    let found = match value {
+        Value::Object(pairs) => pairs_of(pairs),
+        Value::Array(items) => {
+            let found: Vec<Value> = items
+                .iter()
+                .filter_map(|item| match item {
+                    Value::Object(pairs) => pairs_of(pairs),
+                    _ => None,
+                })
+                .collect();
+            (!found.is_empty()).then(|| Value::array(found))
+        }
+        Value::Null => None,
+        other => {
+            return Err(call_error(
+                "Object Key Filter (.&)",
+                &[describe(other), format!("Name (\"{key}\")")],
+                &["(Array, Name)", "(Object, Name)", "(Object, Number)", "(Object, String)"],
+            ));
+        }
+    };
+    Ok(found.map_or_else(|| Found::Nothing(key.into(), Loc::default()), Found::Value))
 }
 
 /// `[n]`: an element, a character, or the n-th value of an object; negative counts from
@@ -1937,7 +2090,10 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             json::write_string(&mut out, s);
             out
         }
-        Value::Binary(bytes) => format!("<binary {} bytes>", bytes.len()),
+        // As DataWeave writes a Binary: its bytes in base 64.
+        Value::Binary(bytes) => {
+            format!("\"{}\" as Binary {{base: \"64\"}}", crate::expr::modules::to_base64(bytes))
+        }
         Value::Temporal(t) => match &t.format {
             Some(format) => {
                 let mut quoted = String::new();

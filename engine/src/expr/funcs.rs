@@ -110,6 +110,7 @@ const HIGHER_ORDER: &[&str] = &[
     "groupBy",
     "sumBy",
     "indexWhere",
+    "splitWhere",
     "firstWith",
     "partition",
     "takeWhile",
@@ -117,6 +118,8 @@ const HIGHER_ORDER: &[&str] = &[
     "everyCharacter",
     "someCharacter",
     "mapString",
+    "substringBy",
+    "countCharactersBy",
     "everyEntry",
     "someEntry",
 ];

@@ -43,12 +43,20 @@ pub(crate) struct WriterOptions {
     pub(crate) skip_null_in_objects: bool,
     /// Leave out null elements of arrays (`skipNullOn="arrays"` or `"everywhere"`).
     pub(crate) skip_null_in_arrays: bool,
+    /// Write the values of a key repeated in an object as one array, at the key's first
+    /// place (`duplicateKeyAsArray=true`).
+    pub(crate) duplicate_key_as_array: bool,
 }
 
 impl WriterOptions {
     /// The writer's defaults, with or without indentation.
     pub(crate) fn indented(indent: bool) -> WriterOptions {
-        WriterOptions { indent, skip_null_in_objects: false, skip_null_in_arrays: false }
+        WriterOptions {
+            indent,
+            skip_null_in_objects: false,
+            skip_null_in_arrays: false,
+            duplicate_key_as_array: false,
+        }
     }
 
     /// Options from `output` properties; unknown properties are ignored, as DataWeave's
@@ -58,6 +66,7 @@ impl WriterOptions {
         for (name, value) in props {
             match (name.as_str(), value.as_str()) {
                 ("indent", value) => options.indent = value != "false",
+                ("duplicateKeyAsArray", value) => options.duplicate_key_as_array = value == "true",
                 ("skipNullOn", "objects") => options.skip_null_in_objects = true,
                 ("skipNullOn", "arrays") => options.skip_null_in_arrays = true,
                 ("skipNullOn", "everywhere") => {
@@ -142,20 +151,60 @@ impl Writer {
             Value::Array(items) => {
                 let skip = self.options.skip_null_in_arrays;
                 let items = items.iter().filter(|v| !(skip && **v == Value::Null));
-                self.container(('[', ']'), items.map(|item| (None, item)), depth);
+                self.container(('[', ']'), items.map(|item| (None, Entry::One(item))), depth);
             }
             Value::Object(pairs) => {
                 let skip = self.options.skip_null_in_objects;
                 let pairs = pairs.iter().filter(|(_, v)| !(skip && *v == Value::Null));
-                self.container(('{', '}'), pairs.map(|(k, v)| (Some(&**k), v)), depth);
+                if self.options.duplicate_key_as_array {
+                    // Each key once, at its first place, with all its values.
+                    let mut grouped: Vec<(&str, Vec<&Value>)> = Vec::new();
+                    for (key, value) in pairs {
+                        match grouped.iter_mut().find(|(k, _)| *k == &**key) {
+                            Some((_, values)) => values.push(value),
+                            None => grouped.push((key, vec![value])),
+                        }
+                    }
+                    let entries = grouped.into_iter().map(|(key, mut values)| {
+                        let entry = if values.len() == 1 {
+                            Entry::One(values.remove(0))
+                        } else {
+                            Entry::Many(values)
+                        };
+                        (Some(key), entry)
+                    });
+                    self.container(('{', '}'), entries, depth);
+                } else {
+                    let entries = pairs.map(|(k, v)| (Some(&**k), Entry::One(v)));
+                    self.container(('{', '}'), entries, depth);
+                }
             }
         }
+    }
+
+    /// The values of a repeated key as one array. DataWeave writes its elements and its
+    /// closing bracket at the key's own depth, not one deeper.
+    fn grouped(&mut self, values: &[&Value], depth: usize) {
+        self.out.push('[');
+        for (idx, value) in values.iter().enumerate() {
+            if idx > 0 {
+                self.out.push(',');
+            }
+            if self.options.indent {
+                newline(&mut self.out, depth);
+            }
+            self.value(value, depth);
+        }
+        if self.options.indent {
+            newline(&mut self.out, depth);
+        }
+        self.out.push(']');
     }
 
     fn container<'v>(
         &mut self,
         (open, close): (char, char),
-        entries: impl Iterator<Item = (Option<&'v str>, &'v Value)>,
+        entries: impl Iterator<Item = (Option<&'v str>, Entry<'v>)>,
         depth: usize,
     ) {
         let indent = self.options.indent;
@@ -173,7 +222,10 @@ impl Writer {
                 write_string(&mut self.out, key);
                 self.out.push_str(": ");
             }
-            self.value(value, depth + 1);
+            match value {
+                Entry::One(value) => self.value(value, depth + 1),
+                Entry::Many(values) => self.grouped(&values, depth + 1),
+            }
         }
         if indent {
             if is_empty {
@@ -183,6 +235,13 @@ impl Writer {
         }
         self.out.push(close);
     }
+}
+
+/// What a container writes after a key (or for an element).
+enum Entry<'v> {
+    One(&'v Value),
+    /// The values of a key repeated in an object, under `duplicateKeyAsArray`.
+    Many(Vec<&'v Value>),
 }
 
 fn newline(out: &mut String, depth: usize) {

@@ -27,6 +27,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "charCode",
             "charCodeAt",
             "collapse",
+            "countCharactersBy",
             "countMatches",
             "dasherize",
             "everyCharacter",
@@ -49,6 +50,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "prependIfMissing",
             "remove",
             "repeat",
+            "replaceAll",
             "reverse",
             "rightPad",
             "singularize",
@@ -58,6 +60,8 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "substringAfterLast",
             "substringBefore",
             "substringBeforeLast",
+            "substringBy",
+            "substringEvery",
             "underscore",
             "unwrap",
             "withMaxSize",
@@ -83,12 +87,13 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "slice",
             "some",
             "splitAt",
+            "splitWhere",
             "sumBy",
             "take",
             "takeWhile",
         ],
     ),
-    ("dw::core::Binaries", &["fromBase64", "fromHex", "toBase64", "toHex"]),
+    ("dw::core::Binaries", &["concatWith", "fromBase64", "fromHex", "toBase64", "toHex"]),
     (
         "dw::core::Periods",
         &[
@@ -106,6 +111,7 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
             "mergeWith",
             "nameSet",
             "someEntry",
+            "takeWhile",
             "valueSet",
         ],
     ),
@@ -113,12 +119,14 @@ pub(crate) const MODULES: &[(&str, &[&str])] = &[
         "dw::util::Coercions",
         &[
             "toArray",
+            "toBinary",
             "toBoolean",
             "toDate",
             "toDateTime",
             "toLocalDateTime",
             "toLocalTime",
             "toNumber",
+            "toRegex",
             "toString",
             "toTime",
         ],
@@ -148,7 +156,10 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         return None;
     }
     if let [Arg::Value(subject), Arg::Fun(lambda)] = args
-        && matches!(name, "everyCharacter" | "someCharacter" | "mapString")
+        && matches!(
+            name,
+            "everyCharacter" | "someCharacter" | "mapString" | "substringBy" | "countCharactersBy"
+        )
     {
         return Some(characters(eval, name, subject, lambda));
     }
@@ -180,6 +191,16 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
 }
 
 fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
+    if let ("concatWith", [left, right]) = (name, args) {
+        // A null side gives the other, as `++` of a null does.
+        return match (left, right) {
+            (Value::Null, other) | (other, Value::Null) => Ok(other.clone()),
+            (Value::Binary(left), Value::Binary(right)) => {
+                Ok(Value::Binary([left.as_ref(), right.as_ref()].concat().into()))
+            }
+            _ => Err(typed_call_error(name, args, &["Binary", "Binary"])),
+        };
+    }
     if let ("mergeWith", [source, target]) = (name, args) {
         return merge_with(source, target)
             .ok_or_else(|| typed_call_error(name, args, &["Object", "Object"]));
@@ -234,6 +255,30 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
                 props.push(("locale", locale.clone()));
             }
             coerce::coerce_as(value.clone(), target, Some(&Value::object(props)))
+        }
+        ("substringEvery", [text, count]) => {
+            let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
+            let size = count_arg(count)?.max(1);
+            let units = utf16::units(&text);
+            Ok(Value::array(units.chunks(size).map(|part| Value::string(utf16::to_text(part)))))
+        }
+        ("toBinary", [text, encoding]) => {
+            let text = coerce_string(text).ok_or_else(|| cannot_coerce(text, "String"))?;
+            let encoding = coerce_string(encoding).unwrap_or_default().to_ascii_uppercase();
+            let bytes = match encoding.as_str() {
+                "UTF-8" | "UTF8" => text.into_bytes(),
+                // One byte per character; what the charset lacks is written `?`, as Java does.
+                "ISO-8859-1" | "LATIN1" => {
+                    text.chars().map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?')).collect()
+                }
+                "US-ASCII" | "ASCII" => {
+                    text.chars().map(|c| if c.is_ascii() { c as u8 } else { b'?' }).collect()
+                }
+                other => {
+                    return Err(format!("flowrun does not support the encoding `{other}` yet"));
+                }
+            };
+            Ok(Value::Binary(bytes.into()))
         }
         ("toArray", [Value::String(text)]) => {
             Ok(Value::array(utf16::unit_texts(text).into_iter().map(Value::string)))
@@ -343,7 +388,8 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     }
 }
 
-/// `everyCharacter`, `someCharacter` and `mapString`: a function applied to each character.
+/// `everyCharacter`, `someCharacter`, `mapString` and `substringBy`: a function applied to
+/// each character.
 fn characters(
     eval: &mut Eval<'_>,
     name: &str,
@@ -362,6 +408,9 @@ fn characters(
     // given as `?`; if the mapper gives that back, the half is kept, so that the pair is
     // whole again in the result (`upper` of each unit of `a😀` is `A😀`).
     let mut mapped: Vec<u16> = Vec::new();
+    // `substringBy`: the parts between the characters that pass.
+    let mut parts: Vec<Value> = Vec::new();
+    let mut n_passed = 0u64;
     for (idx, unit) in utf16::units(&text).into_iter().enumerate() {
         let part = utf16::to_text(&[unit]);
         let result = eval.apply(lambda, vec![Value::string(part.as_str()), index(idx)])?;
@@ -375,6 +424,12 @@ fn characters(
         match (name, result) {
             ("everyCharacter", Value::Bool(false)) => return Ok(Value::Bool(false)),
             ("someCharacter", Value::Bool(true)) => return Ok(Value::Bool(true)),
+            ("substringBy", Value::Bool(true)) => {
+                parts.push(Value::string(utf16::to_text(&mapped)));
+                mapped.clear();
+            }
+            ("substringBy", _) => mapped.push(unit),
+            ("countCharactersBy", Value::Bool(passed)) => n_passed += u64::from(passed),
             ("mapString", other) => {
                 let text = coerce_string(&other)
                     .ok_or_else(|| Fail::unplaced(cannot_coerce(&other, "String")))?;
@@ -390,6 +445,11 @@ fn characters(
     Ok(match name {
         "everyCharacter" => Value::Bool(true),
         "someCharacter" => Value::Bool(false),
+        "substringBy" => {
+            parts.push(Value::string(utf16::to_text(&mapped)));
+            Value::array(parts)
+        }
+        "countCharactersBy" => Value::Number(BigDecimal::from(n_passed)),
         _ => Value::string(utf16::to_text(&mapped)),
     })
 }
@@ -505,6 +565,8 @@ fn strings(name: &str, args: &[Value]) -> Result<Value, String> {
     let result = match (name, texts.as_slice()) {
         ("capitalize", [text]) => capitalize(text),
         ("camelize", [text]) => camelize(text),
+        // The text as it is, every time it occurs, as Java's `String.replace` does.
+        ("replaceAll", [text, target, replacement]) => text.replace(target.as_str(), replacement),
         ("repeat", [text, _]) => {
             let times = usize::try_from(int_arg(&args[1])?).unwrap_or(0);
             check_length(text.len().saturating_mul(times))?;
@@ -803,7 +865,7 @@ fn camelize(text: &str) -> String {
 const BASE64_ALPHABET: &[u8; 64] =
     b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn to_base64(bytes: &[u8]) -> String {
+pub(crate) fn to_base64(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk

@@ -36,6 +36,24 @@ const RESERVED: &[&str] = &[
     "unless", "using", "var", "yield", "not", "match", "update",
 ];
 
+/// Words DataWeave refuses as an unquoted key or selector name (`{type: 1}`, `a.type`), in
+/// the order its message lists them.
+const FIELD_RESERVED: &[&str] = &[
+    "if", "else", "unless", "using", "---", "as", "is", "null", "true", "false", "default", "case",
+    "fun", "input", "output", "ns", "type", "import", "var", "and", "or", "throw", "do", "for",
+    "yield", "enum", "private", "async",
+];
+
+/// DataWeave's load error for a reserved word written as a key or selector name.
+fn reserved_field(name: &str, loc: Loc) -> ParseError {
+    let list: String = FIELD_RESERVED.iter().map(|word| format!("\n - {word}")).collect();
+    let message = format!(
+        "Invalid field name identifier. Reason: The name `{name}` is a reserved word. List of \
+         reserved words: {list}. Possible solution wrap `{name}` into quotes e.g payload.'{name}'"
+    );
+    ParseError { message, loc }
+}
+
 /// Binary operator levels, loosest first; each level's operands are the next level.
 const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("or", BinOp::Or)],
@@ -455,6 +473,9 @@ impl Parser<'_> {
                 lhs = Node::new(NodeKind::Match { value: lhs, cases }, loc);
                 continue;
             }
+            if self.at_word("with") && self.prefix_replace_with(&mut lhs)? {
+                continue;
+            }
             let token = self.peek().clone();
             let name: Arc<str> = match &token.tok {
                 Tok::Ident(word) if word == "default" || word == "match" || !is_reserved(word) => {
@@ -509,10 +530,7 @@ impl Parser<'_> {
                         return Err(self.missing_here("Missing Expression"));
                     }
                     let replacement = self.not_expr()?;
-                    args.push(match &*replacement.kind {
-                        NodeKind::Name(name) if !name.starts_with('$') => replacement,
-                        _ => function_operand(replacement),
-                    });
+                    args.push(replacement_operand(replacement));
                 }
                 NodeKind::Call { name, name_loc, args }
             };
@@ -521,6 +539,22 @@ impl Parser<'_> {
             }
             lhs = Node::new(kind, loc);
         }
+    }
+
+    /// The prefix form `replace(text, /re/) with replacement`: `with` gives the replacement
+    /// to the call, as it does after the infix form; false when `lhs` is no such call.
+    /// Kept out of [`Parser::infix_chain`] so that its stack frame stays small.
+    #[inline(never)]
+    fn prefix_replace_with(&mut self, lhs: &mut Node) -> PResult<bool> {
+        let NodeKind::Call { name, args, .. } = &mut *lhs.kind else { return Ok(false) };
+        if &**name != "replace" || args.len() != 2 {
+            return Ok(false);
+        }
+        self.bump();
+        let replacement = self.not_expr()?;
+        lhs.loc = lhs.loc.to(replacement.loc);
+        args.push(replacement_operand(replacement));
+        Ok(true)
     }
 
     fn not_expr(&mut self) -> PResult<Node> {
@@ -556,13 +590,21 @@ impl Parser<'_> {
             if self.at_closer() {
                 return Err(self.missing_here(missing_operand(op)));
             }
-            let rhs = self.binary(level + 1)?;
+            let rhs = self.right_operand(level + 1)?;
             let loc = lhs.loc.to(rhs.loc);
             if self.fold() {
                 return Err(self.too_many_folds());
             }
             lhs = Node::new(NodeKind::Binary { op, lhs, rhs }, loc);
         }
+    }
+
+    /// `a or not b == c`: a right operand that starts with `not` is a whole `not` expression,
+    /// which runs as far right as an `or` does. Kept out of [`Parser::binary`] so that its
+    /// stack frame stays small.
+    #[inline(never)]
+    fn right_operand(&mut self, level: usize) -> PResult<Node> {
+        if self.at_word("not") { self.not_expr() } else { self.binary(level) }
     }
 
     fn as_expr(&mut self) -> PResult<Node> {
@@ -630,6 +672,8 @@ impl Parser<'_> {
                     return Err(self.unexpected(
                         "a key name (attribute and namespace selectors are not supported)",
                     ));
+                } else if self.eat_punct("&") {
+                    Selector::KeyValue(self.key_name()?)
                 } else {
                     if self.at_closer() {
                         return Err(
@@ -647,15 +691,9 @@ impl Parser<'_> {
                 }
                 Selector::MultiKey(self.key_name()?)
             } else if self.eat_punct("..") {
-                Selector::Descendants(self.key_name()?)
+                self.descendants_selector()?
             } else if self.at_punct("[") {
-                self.bump();
-                if !self.starts_expr() {
-                    return Err(self.unclosed("']' for the selector expression."));
-                }
-                let index = self.expr()?;
-                self.expect_punct("]", "for the selector expression.")?;
-                Selector::Dynamic(index)
+                self.bracket_selector()?
             } else if self.at_punct("!") {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
                 // Errors quote `a.k` without the `!`, as DataWeave's do.
@@ -693,8 +731,49 @@ impl Parser<'_> {
     }
 
     /// The name after `.`, `.*` or `..`: a word (keywords allowed) or a quoted string.
+    /// What follows `..`: `..k`, `..*k`, `..&k`, or nothing (`..` alone).
+    #[inline(never)]
+    fn descendants_selector(&mut self) -> PResult<Selector> {
+        Ok(if self.eat_punct("*") {
+            Selector::MultiDescendants(self.key_name()?)
+        } else if self.eat_punct("&") {
+            Selector::DescendantKeyValues(self.key_name()?)
+        } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
+            Selector::Descendants(self.key_name()?)
+        } else {
+            Selector::AllDescendants
+        })
+    }
+
+    /// `[e]`, and `[*(name)]` and `[&(name)]`, which are `.*` and `.&` with a computed name.
+    #[inline(never)]
+    fn bracket_selector(&mut self) -> PResult<Selector> {
+        self.bump();
+        let form = if self.eat_punct("*") {
+            Some(true)
+        } else if self.eat_punct("&") {
+            Some(false)
+        } else {
+            None
+        };
+        if !self.starts_expr() {
+            return Err(self.unclosed("']' for the selector expression."));
+        }
+        let index = self.expr()?;
+        self.expect_punct("]", "for the selector expression.")?;
+        Ok(match form {
+            Some(true) => Selector::DynamicMulti(index),
+            Some(false) => Selector::DynamicKeyValue(index),
+            None => Selector::Dynamic(index),
+        })
+    }
+
     fn key_name(&mut self) -> PResult<Arc<str>> {
         match &self.peek().tok {
+            Tok::Ident(name) if FIELD_RESERVED.contains(&name.as_str()) => {
+                let token = self.peek();
+                Err(reserved_field(name, Loc { start: token.start, end: token.end }))
+            }
             Tok::Ident(name) => {
                 let name = name.as_str().into();
                 self.pos += 1;
@@ -834,9 +913,37 @@ impl Parser<'_> {
                 return Err(self.unexpected("an expression"));
             }
             _ if self.at_punct("(") => return self.call(word, loc),
+            _ if self.at_punct("<") && self.skip_call_type_args() => return self.call(word, loc),
             _ => NodeKind::Name(word.as_str().into()),
         };
         Ok(Node::new(kind, loc))
+    }
+
+    /// `f<Number>(x)`: type arguments at a call (DataWeave 2.5) are skipped, as flowrun
+    /// does not check types; true when they were there, with `(` next.
+    #[inline(never)]
+    fn skip_call_type_args(&mut self) -> bool {
+        let mut depth = 0usize;
+        let mut ahead = 0;
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Punct("<") => depth += 1,
+                Tok::Punct(">") => depth -= 1,
+                Tok::Punct(">>") if depth >= 2 => depth -= 2,
+                Tok::Ident(word) if !is_reserved(word) => {}
+                Tok::Punct("," | "|" | "&" | "::") => {}
+                _ => return false,
+            }
+            ahead += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+        if self.peek_at(ahead) != &Tok::Punct("(") {
+            return false;
+        }
+        self.pos += ahead;
+        true
     }
 
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
@@ -897,6 +1004,7 @@ impl Parser<'_> {
             || self.at_word("fun");
         if has_header {
             loop {
+                self.skip_annotations();
                 if self.eat_punct("---") {
                     if self.at_punct("}") {
                         return Err(self.missing_here(MISSING_BODY));
@@ -1169,6 +1277,9 @@ impl Parser<'_> {
         let token = self.peek().clone();
         let loc = Loc { start: token.start, end: token.end };
         let key = match &token.tok {
+            Tok::Ident(name) if FIELD_RESERVED.contains(&name.as_str()) => {
+                return Err(reserved_field(name, loc));
+            }
             Tok::Ident(name) => Node::new(NodeKind::Str(name.as_str().into()), loc),
             Tok::Str(parts) => Node::new(self.string(parts, loc)?, loc),
             _ => return Err(self.unexpected("a key")),
@@ -1223,6 +1334,14 @@ fn implicit_lambda(node: Node) -> Node {
     function_operand(node)
 }
 
+/// The replacement after `with`: the body of a lambda unless it names a function.
+fn replacement_operand(replacement: Node) -> Node {
+    match &*replacement.kind {
+        NodeKind::Name(name) if !name.starts_with('$') => replacement,
+        _ => function_operand(replacement),
+    }
+}
+
 /// The right operand of an infix function that takes a function there: a lambda literal as it
 /// is, anything else the body of a lambda with parameters `$`, `$$` and `$$$`.
 fn function_operand(node: Node) -> Node {
@@ -1254,7 +1373,8 @@ fn uses_dollar(node: &Node) -> bool {
         }
         NodeKind::Select { target, selector, .. } => {
             uses_dollar(target)
-                || matches!(selector, Selector::Dynamic(index) if uses_dollar(index))
+                || matches!(selector, Selector::Dynamic(index) | Selector::DynamicMulti(index)
+                    | Selector::DynamicKeyValue(index) if uses_dollar(index))
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),
@@ -1375,6 +1495,9 @@ mod tests {
         }
         // A body may read names that start a header elsewhere.
         assert!(parse_script("output").is_err_and(|e| !e.message.contains("---")));
-        assert!(parse_script("{output: 1}.output").is_ok());
+        assert!(parse_script("{'output': 1}.'output'").is_ok());
+        // As in DataWeave, a reserved word is no unquoted key or selector name.
+        let err = parse_script("{output: 1}").expect_err("reserved key");
+        assert!(err.message.starts_with("Invalid field name identifier."), "{}", err.message);
     }
 }

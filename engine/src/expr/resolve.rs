@@ -270,7 +270,9 @@ impl<'a> Resolver<'a> {
             NodeKind::Select { target, selector, .. } => {
                 self.node(target)?;
                 match selector {
-                    Selector::Dynamic(index) => self.node(index),
+                    Selector::Dynamic(index)
+                    | Selector::DynamicMulti(index)
+                    | Selector::DynamicKeyValue(index) => self.node(index),
                     _ => Ok(()),
                 }
             }

@@ -131,15 +131,256 @@ fn field_name(letter: char) -> &'static str {
 
 /// Formats `value` with `pattern`; `Err` is Java's reason, such as `Unsupported field: Year`.
 pub(crate) fn format(value: &Temporal, pattern: &str) -> Result<String, String> {
+    format_in(value, pattern, None)
+}
+
+/// Like [`format`], with the names of months, days and half-days of `locale` (`"es"`,
+/// `"fr-FR"`) where flowrun knows them, else the US English ones.
+pub(crate) fn format_in(
+    value: &Temporal,
+    pattern: &str,
+    locale: Option<&str>,
+) -> Result<String, String> {
+    let names = locale.and_then(locale_names);
     let mut out = String::new();
     for piece in pieces(pattern)? {
         match piece {
             Piece::Literal(text) => out.push_str(&text),
-            Piece::Field(letter, count) => out.push_str(&format_field(value, letter, count)?),
+            Piece::Field(letter, count) => match names.and_then(|n| named(value, n, letter, count))
+            {
+                Some(text) => out.push_str(&text),
+                None => out.push_str(&format_field(value, letter, count)?),
+            },
         }
     }
     Ok(out)
 }
+
+/// The names a locale gives months, days and half-days, as Java's CLDR data (the reference
+/// engine's) writes them.
+struct LocaleNames {
+    months: [&'static str; 12],
+    /// `MMM`: the short month in a date.
+    short_months: [&'static str; 12],
+    /// `LLL`: the short month standing alone, where the locale has a form of its own.
+    standalone_short_months: Option<[&'static str; 12]>,
+    /// From Sunday.
+    days: [&'static str; 7],
+    short_days: [&'static str; 7],
+    /// `ccc`: the short day standing alone, where the locale has a form of its own.
+    standalone_short_days: Option<[&'static str; 7]>,
+    am_pm: [&'static str; 2],
+}
+
+/// A language (`es`), or a language with the country whose names are the language's own
+/// (`es-ES`); other countries (`es-MX`) name some things differently and are not known.
+fn locale_names(locale: &str) -> Option<&'static LocaleNames> {
+    Some(match locale.to_ascii_lowercase().as_str() {
+        "es" | "es-es" => &ES,
+        "fr" | "fr-fr" => &FR,
+        "de" | "de-de" => &DE,
+        "pt" | "pt-br" => &PT,
+        "it" | "it-it" => &IT,
+        "nl" | "nl-nl" => &NL,
+        _ => return None,
+    })
+}
+
+/// A name field (`MMM`, `EEEE`, `a`) in a locale's words; `None` for the other fields, and
+/// for the numeric forms of months.
+fn named(value: &Temporal, names: &LocaleNames, letter: char, count: usize) -> Option<String> {
+    let applies = match letter {
+        'M' | 'L' => count >= 3 && value.has_date(),
+        'E' => value.has_date(),
+        'e' | 'c' => count >= 3 && value.has_date(),
+        'a' => value.has_time(),
+        _ => false,
+    };
+    if !applies {
+        return None;
+    }
+    let (_, month, _) = time::civil_from_days(value.days);
+    let month = month as usize - 1;
+    let weekday = (value.days + 4).rem_euclid(7) as usize;
+    let narrow = |name: &str| name.chars().next().map(|c| c.to_uppercase().collect::<String>());
+    Some(match (letter, count) {
+        ('M' | 'L', 5..) => narrow(names.months[month])?,
+        ('M' | 'L', 4) => names.months[month].to_owned(),
+        ('L', _) => names.standalone_short_months.unwrap_or(names.short_months)[month].to_owned(),
+        ('M', _) => names.short_months[month].to_owned(),
+        (_, 5..) if letter != 'a' => narrow(names.days[weekday])?,
+        (_, 4) if letter != 'a' => names.days[weekday].to_owned(),
+        ('a', _) => {
+            let seconds = value.nanos / NANOS_PER_SECOND;
+            names.am_pm[usize::from(seconds >= 12 * 3600)].to_owned()
+        }
+        ('c', _) => names.standalone_short_days.unwrap_or(names.short_days)[weekday].to_owned(),
+        _ => names.short_days[weekday].to_owned(),
+    })
+}
+
+const ES: LocaleNames = LocaleNames {
+    months: [
+        "enero",
+        "febrero",
+        "marzo",
+        "abril",
+        "mayo",
+        "junio",
+        "julio",
+        "agosto",
+        "septiembre",
+        "octubre",
+        "noviembre",
+        "diciembre",
+    ],
+    short_months: [
+        "ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic",
+    ],
+    standalone_short_months: None,
+    days: ["domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"],
+    short_days: ["dom", "lun", "mar", "mié", "jue", "vie", "sáb"],
+    standalone_short_days: None,
+    am_pm: ["a.\u{a0}m.", "p.\u{a0}m."],
+};
+
+const FR: LocaleNames = LocaleNames {
+    months: [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    short_months: [
+        "janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+        "déc.",
+    ],
+    standalone_short_months: None,
+    days: ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+    short_days: ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+    standalone_short_days: None,
+    am_pm: ["AM", "PM"],
+};
+
+const DE: LocaleNames = LocaleNames {
+    months: [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
+    short_months: [
+        "Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.",
+        "Dez.",
+    ],
+    standalone_short_months: Some([
+        "Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez",
+    ]),
+    days: ["Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"],
+    short_days: ["So.", "Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa."],
+    standalone_short_days: Some(["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"]),
+    am_pm: ["AM", "PM"],
+};
+
+const PT: LocaleNames = LocaleNames {
+    months: [
+        "janeiro",
+        "fevereiro",
+        "março",
+        "abril",
+        "maio",
+        "junho",
+        "julho",
+        "agosto",
+        "setembro",
+        "outubro",
+        "novembro",
+        "dezembro",
+    ],
+    short_months: [
+        "jan.", "fev.", "mar.", "abr.", "mai.", "jun.", "jul.", "ago.", "set.", "out.", "nov.",
+        "dez.",
+    ],
+    standalone_short_months: None,
+    days: [
+        "domingo",
+        "segunda-feira",
+        "terça-feira",
+        "quarta-feira",
+        "quinta-feira",
+        "sexta-feira",
+        "sábado",
+    ],
+    short_days: ["dom.", "seg.", "ter.", "qua.", "qui.", "sex.", "sáb."],
+    standalone_short_days: None,
+    am_pm: ["AM", "PM"],
+};
+
+const IT: LocaleNames = LocaleNames {
+    months: [
+        "gennaio",
+        "febbraio",
+        "marzo",
+        "aprile",
+        "maggio",
+        "giugno",
+        "luglio",
+        "agosto",
+        "settembre",
+        "ottobre",
+        "novembre",
+        "dicembre",
+    ],
+    short_months: [
+        "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic",
+    ],
+    standalone_short_months: None,
+    days: ["domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"],
+    short_days: ["dom", "lun", "mar", "mer", "gio", "ven", "sab"],
+    standalone_short_days: None,
+    am_pm: ["AM", "PM"],
+};
+
+const NL: LocaleNames = LocaleNames {
+    months: [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    short_months: [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ],
+    standalone_short_months: None,
+    days: ["zondag", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag"],
+    short_days: ["zo", "ma", "di", "wo", "do", "vr", "za"],
+    standalone_short_days: None,
+    am_pm: ["a.m.", "p.m."],
+};
 
 fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, String> {
     let is_date_letter = "GyuMLdDQqYwWEecF".contains(letter);
@@ -184,6 +425,16 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             }
         }
         'w' => number(week_of_week_based_year(value.days)),
+        // Week of the month in the US locale: weeks start on Sunday, and the first one is
+        // the one that holds the 1st.
+        'W' => {
+            let first = value.days - i64::from(day) + 1;
+            let first_weekday = (first + 4).rem_euclid(7);
+            number((i64::from(day) - 1 + first_weekday) / 7 + 1)
+        }
+        // The aligned week of the month (days 1 to 7 are week 1), as the reference engine's
+        // Java gives `F`.
+        'F' => number((i64::from(day) - 1) / 7 + 1),
         'E' | 'e' | 'c' if count >= 5 => WEEKDAYS[weekday][..1].to_owned(),
         'E' | 'e' | 'c' if count == 4 => WEEKDAYS[weekday].to_owned(),
         'E' => WEEKDAYS[weekday][..3].to_owned(),

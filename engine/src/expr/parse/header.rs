@@ -117,6 +117,13 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
             }
         };
         props.push((name, value, name_loc));
+        // Properties are separated by commas, as DataWeave requires.
+        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
+        if let Some(&(at, c)) = chars.peek()
+            && c != ','
+        {
+            return Err(error(at, format!("Invalid input '{c}', expected ','")));
+        }
     }
     Ok(props)
 }
@@ -209,6 +216,9 @@ impl Parser<'_> {
                     script.inputs.push(input);
                 }
                 Tok::Ident(word) if word == "ns" => self.skip_line(sep_start),
+                Tok::Punct("@") if matches!(self.peek_at(1), Tok::Ident(_)) => {
+                    self.skip_annotations();
+                }
                 _ => return Err(self.unexpected("a header directive or '---'")),
             }
         }
@@ -347,6 +357,7 @@ impl Parser<'_> {
         let mut param_types = Vec::new();
         let mut param_locs = Vec::new();
         while !self.at_punct(")") {
+            self.skip_annotations();
             let start = self.peek().start;
             params.push(self.ident("a parameter name")?);
             param_types.push(self.skip_type_annotation()?);

@@ -201,6 +201,8 @@ impl Parser<'_> {
         loop {
             match self.peek().tok {
                 Tok::Eof => return,
+                // `<:` bounds a type parameter (`<T <: Number>`); it opens nothing.
+                Tok::Punct("<") if self.peek_at(1) == &Tok::Punct(":") && depth > 0 => {}
                 Tok::Punct("(" | "[" | "{" | "<") => depth += 1,
                 Tok::Punct(")" | "]" | "}" | ">") => depth = depth.saturating_sub(1),
                 Tok::Punct(">>") => depth = depth.saturating_sub(2),
@@ -209,6 +211,17 @@ impl Parser<'_> {
             self.bump();
             if depth == 0 {
                 return;
+            }
+        }
+    }
+
+    /// Skips annotations (`@TailRec()`, `@StreamCapable`): flowrun runs the same with or
+    /// without them.
+    pub(super) fn skip_annotations(&mut self) {
+        while self.at_punct("@") && matches!(self.peek_at(1), Tok::Ident(_)) {
+            self.pos += 2;
+            if self.at_punct("(") {
+                self.skip_balanced();
             }
         }
     }
