@@ -51,7 +51,18 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
     let mut attributes = TypedValue::null();
     let mut vars = Vars::new();
     let mut inputs = Vec::new();
-    for (input_name, file) in &args.inputs {
+    for (idx, (input_name, file)) in args.inputs.iter().enumerate() {
+        let is_name =
+            input_name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && input_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !is_name {
+            return usage_error(&format!(
+                "`-i {input_name}={file}`: an input's name must be a DataWeave name (letters, digits and `_`, not starting with a digit)"
+            ));
+        }
+        if args.inputs[..idx].iter().any(|(earlier, _)| earlier == input_name) {
+            return usage_error(&format!("input `{input_name}` is given twice with `-i`"));
+        }
         let value = match read_input(Path::new(file)) {
             Ok(Ok(value)) => value,
             Ok(Err(message)) => return script_error(&message),

@@ -377,7 +377,7 @@ fn closed_output_pipes_never_panic() {
 fn errors_after_entities_point_at_the_text_as_written() {
     // Each entity is several characters of the file and one of the expression.
     let app = format!(
-        "{HEADER}\n  <flow name=\"f\">\n    <choice>\n      <when expression=\"#[payload.amount &gt;= 10 and payload.type == &quot;x&quot; and fooo]\">\n        <logger message=\"a &lt; b #[payload.a ++ barr]\"/>\n      </when>\n    </choice>\n    <set-variable variableName=\"v\" value=\"#[&#10;  1 + quux]\"/>\n  </flow>\n</mule>\n"
+        "{HEADER}\n  <flow name=\"f\">\n    <choice>\n      <when expression=\"#[payload.amount &gt;= 10 and payload.kind == &quot;x&quot; and fooo]\">\n        <logger message=\"a &lt; b #[payload.a ++ barr]\"/>\n      </when>\n    </choice>\n    <set-variable variableName=\"v\" value=\"#[&#10;  1 + quux]\"/>\n  </flow>\n</mule>\n"
     );
     let stderr = crate::support::process::validate_bad_app("cli-entities", &app);
     crate::support::process::assert_has_lines(

@@ -139,6 +139,22 @@ fn attributes_and_vars_can_be_given_as_inputs() {
 }
 
 #[test]
+fn input_names_must_be_names_given_once() {
+    let dir = inputs("dw-input-names");
+    std::fs::write(dir.0.join("o.json"), "{}").expect("write o.json");
+    for (args, says) in [
+        (&["-i", "pay load=o.json", "1"][..], "must be a DataWeave name"),
+        (&["-i", "1x=o.json", "1"], "must be a DataWeave name"),
+        (&["-i", "payload=o.json", "-i", "payload=o.json", "1"], "given twice"),
+    ] {
+        let output = dw(&dir, args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
 fn a_script_may_start_with_a_minus() {
     let dir = inputs("dw-minus");
     let output = dw(&dir, &["-5 as String {format: \"#;(#)\"}"]);

@@ -463,6 +463,12 @@ impl Parser<'_> {
     fn infix_chain(&mut self) -> PResult<Node> {
         let mut lhs = self.not_expr()?;
         loop {
+            if self.at_word("update") && self.peek_at(1) == &Tok::Punct("{") {
+                let token = self.peek();
+                let loc = Loc { start: token.start, end: token.end };
+                let message = "flowrun does not support the `update` operator yet".to_owned();
+                return Err(ParseError { message, loc });
+            }
             if self.at_word("match") && self.peek_at(1) == &Tok::Punct("{") {
                 self.bump();
                 let cases = self.match_cases()?;
@@ -749,6 +755,12 @@ impl Parser<'_> {
     #[inline(never)]
     fn bracket_selector(&mut self) -> PResult<Selector> {
         self.bump();
+        if self.at_punct("?") {
+            let token = self.peek();
+            let loc = Loc { start: token.start, end: token.end };
+            let message = "flowrun does not support filter selectors (`[?(...)]`) yet".to_owned();
+            return Err(ParseError { message, loc });
+        }
         let form = if self.eat_punct("*") {
             Some(true)
         } else if self.eat_punct("&") {
@@ -1080,6 +1092,18 @@ impl Parser<'_> {
         Ok(cases)
     }
 
+    /// The value of a literal pattern (`case "a"`, `case x: 1`); an array or object there is
+    /// no literal to DataWeave, but the start of a deconstruction (`case [head ~ tail]`).
+    fn literal_pattern(&mut self) -> PResult<Node> {
+        if self.at_punct("[") || self.at_punct("{") {
+            return Err(self.unexpected(
+                "a literal, a name, 'is', 'matches' or 'if' (flowrun does not support array and \
+                 object patterns such as `case [head ~ tail]` yet)",
+            ));
+        }
+        self.unary()
+    }
+
     fn pattern(&mut self) -> PResult<Pattern> {
         if self.at_word("is") {
             self.bump();
@@ -1092,10 +1116,10 @@ impl Parser<'_> {
             _ => None,
         };
         let Some(bind) = bind else {
-            return Ok(Pattern::Equals { bind: None, value: self.unary()? });
+            return Ok(Pattern::Equals { bind: None, value: self.literal_pattern()? });
         };
         if self.eat_punct(":") {
-            return Ok(Pattern::Equals { bind: Some(bind), value: self.unary()? });
+            return Ok(Pattern::Equals { bind: Some(bind), value: self.literal_pattern()? });
         }
         if self.at_word("is") {
             self.bump();

@@ -318,6 +318,13 @@ impl Parser<'_> {
             let loc = Loc { start, end: self.peek().start.max(start) };
             return Err(ParseError { message: message.into(), loc });
         }
+        if text == "from" || text.starts_with("from ") {
+            let start = keyword.end + self.src[keyword.end..end].find("from").unwrap_or(0);
+            let message = "Invalid input 'from', expected what to import before it \
+                           (`import * from m`, `import f, g from m`) or a module (`import m`)";
+            let loc = Loc { start, end: start + 4 };
+            return Err(ParseError { message: message.into(), loc });
+        }
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
             Some((names, module)) => {
