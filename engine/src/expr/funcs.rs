@@ -1325,6 +1325,9 @@ fn log(prefix: Option<&Value>, value: &Value) -> Value {
 fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult<Value> {
     let mime = mime.map_or_else(|| "application/dw".to_owned(), content_type);
     let props = format_props(config);
+    if let Some(valid) = writers::writer_options(&mime) {
+        check_options(&props, valid)?;
+    }
     let written = match mime.as_str() {
         "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),
         "text/plain" => writers::text(value),
@@ -1345,6 +1348,15 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
 fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
     let mime = content_type(mime);
     let props = format_props(config);
+    let valid: Option<&[&str]> = match mime.as_str() {
+        "application/json" => Some(&["streaming"]),
+        "application/csv" | "text/csv" => Some(readers::CSV_READ_OPTIONS),
+        "text/plain" | "application/x-www-form-urlencoded" => Some(&[]),
+        _ => None,
+    };
+    if let Some(valid) = valid {
+        check_options(&props, valid)?;
+    }
     let text = match text {
         Value::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
         other => {
@@ -1389,6 +1401,19 @@ fn content_type(mime: &Value) -> String {
     let mime = coerce_string(mime).unwrap_or_default();
     let essence = mime.split(';').next().unwrap_or_default().trim();
     crate::expr::parse::expand_format_id(essence)
+}
+
+/// Refuses a reader or writer property the format does not have, in DataWeave's words.
+fn check_options(props: &[(String, String)], valid: &[&str]) -> EResult<()> {
+    let Some((name, _)) = props.iter().find(|(name, _)| !valid.contains(&name.as_str())) else {
+        return Ok(());
+    };
+    let mut message = format!("Option `{name}` is not valid.");
+    if !valid.is_empty() {
+        let listed: Vec<String> = valid.iter().map(|option| format!("`{option}`")).collect();
+        message.push_str(&format!(" Valid options are: {}", listed.join(", ")));
+    }
+    Err(Fail::unplaced(message))
 }
 
 /// Reader or writer properties (`{indent: false}`) as name and text pairs.

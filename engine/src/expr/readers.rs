@@ -16,16 +16,55 @@ pub(crate) struct CsvReadOptions {
     pub(crate) header: bool,
     /// Field separator (`separator`, default `,`).
     pub(crate) separator: char,
+    /// The character that quotes a field (`quote`, default `"`).
+    pub(crate) quote: char,
+    /// The character that makes the next one literal (`escape`, default `\`).
+    pub(crate) escape: char,
+    /// Empty lines are skipped (`ignoreEmptyLine`, default true); otherwise each is a row of
+    /// one empty field.
+    pub(crate) ignore_empty_lines: bool,
+    /// The line of the header, counted from 1 among the lines read (`headerLineNumber`;
+    /// 0, the default, is the first line too).
+    pub(crate) header_line: usize,
+    /// The first line of the body, counted the same way (`bodyStartLineNumber`); the body
+    /// never starts before the line after the header.
+    pub(crate) body_line: usize,
 }
+
+/// The reader properties `read` takes for CSV, in the order DataWeave lists them.
+pub(crate) const CSV_READ_OPTIONS: &[&str] = &[
+    "streaming",
+    "separator",
+    "quote",
+    "escape",
+    "bodyStartLineNumber",
+    "ignoreEmptyLine",
+    "header",
+    "headerLineNumber",
+];
 
 impl CsvReadOptions {
     /// Options from reader properties; unknown ones are ignored.
     pub(crate) fn from_props(props: &[(String, String)]) -> CsvReadOptions {
-        let mut options = CsvReadOptions { header: true, separator: ',' };
+        let mut options = CsvReadOptions {
+            header: true,
+            separator: ',',
+            quote: '"',
+            escape: '\\',
+            ignore_empty_lines: true,
+            header_line: 0,
+            body_line: 0,
+        };
+        let line_number = |value: &str| value.trim().parse::<usize>().unwrap_or(0);
         for (name, value) in props {
             match name.as_str() {
                 "header" => options.header = value != "false",
                 "separator" => options.separator = value.chars().next().unwrap_or(','),
+                "quote" => options.quote = value.chars().next().unwrap_or('"'),
+                "escape" => options.escape = value.chars().next().unwrap_or('\\'),
+                "ignoreEmptyLine" => options.ignore_empty_lines = value != "false",
+                "headerLineNumber" => options.header_line = line_number(value),
+                "bodyStartLineNumber" => options.body_line = line_number(value),
                 _ => {}
             }
         }
@@ -39,14 +78,18 @@ impl CsvReadOptions {
 /// character, a short line gives a short object, and a field beyond the header is named
 /// `column_N` after its position.
 pub(crate) fn csv(text: &str, options: &CsvReadOptions) -> Value {
-    let mut lines = text.lines().filter(|line| !line.is_empty());
-    let header: Option<Vec<String>> = if options.header {
-        lines.next().map(|line| csv_fields(line, options.separator))
+    let lines: Vec<&str> =
+        text.lines().filter(|line| !options.ignore_empty_lines || !line.is_empty()).collect();
+    let (header, body_from) = if options.header {
+        let at = options.header_line.max(1) - 1;
+        let header = lines.get(at).map(|line| csv_fields(line, options));
+        (header, at + 1)
     } else {
-        None
+        (None, 0)
     };
-    let rows = lines.map(|line| {
-        let fields = csv_fields(line, options.separator);
+    let body_from = body_from.max(options.body_line.saturating_sub(1));
+    let rows = lines.iter().skip(body_from).map(|line| {
+        let fields = csv_fields(line, options);
         let pairs = fields.into_iter().enumerate().map(|(idx, field)| {
             let name = header
                 .as_ref()
@@ -61,7 +104,7 @@ pub(crate) fn csv(text: &str, options: &CsvReadOptions) -> Value {
 
 /// The fields of one CSV line. Text after a closing quote, up to the next separator, is
 /// dropped, as the reference engine drops it.
-fn csv_fields(line: &str, separator: char) -> Vec<String> {
+fn csv_fields(line: &str, options: &CsvReadOptions) -> Vec<String> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut chars = line.chars();
@@ -69,13 +112,21 @@ fn csv_fields(line: &str, separator: char) -> Vec<String> {
     let mut after_quote = false;
     while let Some(c) = chars.next() {
         match c {
-            '\\' => field.extend(chars.next()),
-            '"' if quoted => {
+            // An escape makes a separator, quote or escape that follows it plain text, and
+            // stays itself before anything else (`1\x2` is `1\x2`), as DataWeave reads it.
+            c if c == options.escape => match chars.clone().next() {
+                Some(next) if next == options.separator || next == options.quote || next == c => {
+                    field.push(next);
+                    chars.next();
+                }
+                _ => field.push(c),
+            },
+            c if c == options.quote && quoted => {
                 quoted = false;
                 after_quote = true;
             }
-            '"' if field.is_empty() && !after_quote => quoted = true,
-            c if c == separator && !quoted => {
+            c if c == options.quote && field.is_empty() && !after_quote => quoted = true,
+            c if c == options.separator && !quoted => {
                 fields.push(std::mem::take(&mut field));
                 after_quote = false;
             }
@@ -128,8 +179,10 @@ mod tests {
 
     #[test]
     fn csv_fields_handle_quotes_and_escapes() {
-        assert_eq!(csv_fields(r#""x,y",a\,b,"q"z"#, ','), ["x,y", "a,b", "q"]);
-        assert_eq!(csv_fields("1,", ','), ["1", ""]);
+        let options = CsvReadOptions::from_props(&[]);
+        assert_eq!(csv_fields(r#""x,y",a\,b,"q"z"#, &options), ["x,y", "a,b", "q"]);
+        assert_eq!(csv_fields("1,", &options), ["1", ""]);
+        assert_eq!(csv_fields(r"1\x2", &options), [r"1\x2"]);
     }
 
     #[test]
