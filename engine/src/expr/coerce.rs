@@ -167,7 +167,9 @@ fn coerce_temporal(
                 format!("Cannot coerce String ({text}) to {type_name}, caused by: {reason}")
             })?)
         }
-        (Value::String(text), None) => time::parse_iso(text).and_then(|t| time::convert(t, kind)),
+        (Value::String(text), None) => {
+            time::parse_iso_text(text).and_then(|t| time::convert(t, kind))
+        }
         (Value::Temporal(t), _) => time::convert(t.clone(), kind),
         _ => None,
     };

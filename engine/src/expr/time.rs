@@ -162,6 +162,17 @@ pub(crate) fn parse_iso(text: &str) -> Option<Temporal> {
     read_iso(text, true)
 }
 
+/// Reads a String as an ISO date, time or date-time, as `as DateTime` does: like a literal,
+/// but a zero offset may also be written `z`, as DataWeave accepts in text.
+pub(crate) fn parse_iso_text(text: &str) -> Option<Temporal> {
+    match text.strip_suffix('z') {
+        Some(rest) if rest.as_bytes().last().is_some_and(u8::is_ascii_digit) => {
+            read_iso(&format!("{rest}Z"), true)
+        }
+        _ => read_iso(text, true),
+    }
+}
+
 /// True when `text` is written as an ISO date, time or date-time, whether or not its fields
 /// are in range (`2024-02-30` is, `2024-2-3` is not).
 pub(crate) fn is_iso_shaped(text: &str) -> bool {
