@@ -109,6 +109,9 @@ pub struct TemporalFormat {
     pub pattern: String,
     /// The zone name the text gave (`GMT` in `10:00 GMT`), which the pattern's `z` writes.
     pub zone: Option<String>,
+    /// The locale given with the pattern (`fr`), whose names of months and days writing
+    /// the value back uses too.
+    pub locale: Option<String>,
 }
 
 impl Temporal {

@@ -34,7 +34,8 @@ pub(crate) fn coerce_as(
             Some(mode) => Mode::named(&coerce_string(mode).unwrap_or_default())?,
             None => Mode::Smart,
         };
-        return coerce_temporal(value, kind, format, mode);
+        let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
+        return coerce_temporal(value, kind, format, mode, locale);
     }
     let coerced = match (type_name, &value) {
         ("String", Value::Temporal(t)) if format.is_some() => {
@@ -158,11 +159,12 @@ fn coerce_temporal(
     kind: TemporalKind,
     format: Option<&str>,
     mode: Mode,
+    locale: Option<&str>,
 ) -> Result<Value, String> {
     let type_name = time::type_name(kind);
     let converted = match (&value, format) {
         (Value::String(text), Some(format)) => {
-            let parsed = time_pattern::parse(text, format, kind, mode);
+            let parsed = time_pattern::parse_in(text, format, kind, mode, locale);
             Some(parsed.map_err(|reason| {
                 format!("Cannot coerce String ({text}) to {type_name}, caused by: {reason}")
             })?)
@@ -187,7 +189,9 @@ fn coerce_temporal(
     if let Some(pattern) = format {
         // Text read with a pattern already remembers it, with any zone name it gave.
         let zone = converted.format.as_ref().and_then(|old| old.zone.clone());
-        converted.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+        let locale = locale.map(str::to_owned);
+        converted.format =
+            Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone, locale }));
     } else {
         converted.format = None;
     }

@@ -308,7 +308,7 @@ pub(crate) fn convert(value: Temporal, kind: TemporalKind) -> Option<Temporal> {
 /// for `HH` on a Date).
 pub(crate) fn written(value: &Temporal) -> Result<String, String> {
     match &value.format {
-        Some(format) => time_pattern::format(value, &format.pattern),
+        Some(format) => time_pattern::format_in(value, &format.pattern, format.locale.as_deref()),
         None => Ok(to_iso(value)),
     }
 }

@@ -129,13 +129,9 @@ fn field_name(letter: char) -> &'static str {
     }
 }
 
-/// Formats `value` with `pattern`; `Err` is Java's reason, such as `Unsupported field: Year`.
-pub(crate) fn format(value: &Temporal, pattern: &str) -> Result<String, String> {
-    format_in(value, pattern, None)
-}
-
-/// Like [`format`], with the names of months, days and half-days of `locale` (`"es"`,
-/// `"fr-FR"`) where flowrun knows them, else the US English ones.
+/// Formats `value` with `pattern`, with the names of months, days and half-days of
+/// `locale` (`"es"`, `"fr-FR"`) where flowrun knows them, else the US English ones; `Err` is
+/// Java's reason, such as `Unsupported field: Year`.
 pub(crate) fn format_in(
     value: &Temporal,
     pattern: &str,
@@ -539,14 +535,18 @@ fn java_text(value: &Temporal) -> String {
 /// Reads `text` with `pattern` into a value of `kind` that remembers the pattern (and the
 /// zone name, if the text gave one); `Err` is Java's reason, such as
 /// `Text '02/31/2020' could not be parsed: Invalid date 'FEBRUARY 31'`.
-pub(crate) fn parse(
+///
+/// Month, day and half-day names are read in `locale`'s words where flowrun knows them
+/// ([`format_in`]), else in US English.
+pub(crate) fn parse_in(
     text: &str,
     pattern: &str,
     kind: TemporalKind,
     mode: Mode,
+    locale: Option<&str>,
 ) -> Result<Temporal, String> {
     let pieces = pieces(pattern)?;
-    let mut fields = Fields::default();
+    let mut fields = Fields { names: locale.and_then(locale_names), ..Fields::default() };
     let mut pos = 0;
     for (idx, piece) in pieces.iter().enumerate() {
         let at_index = || format!("Text '{text}' could not be parsed at index {pos}");
@@ -573,7 +573,8 @@ pub(crate) fn parse(
         .build(kind, mode, text)
         .map_err(|reason| format!("Text '{text}' could not be parsed: {reason}"))?;
     let zone = fields.zone.filter(|_| value.has_offset());
-    value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone }));
+    let locale = locale.map(str::to_owned);
+    value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone, locale }));
     Ok(value)
 }
 
@@ -617,11 +618,73 @@ struct Fields {
     has_era: bool,
     offset: Option<i32>,
     zone: Option<String>,
+    /// The locale's names, when the text is read in another language than US English.
+    names: Option<&'static LocaleNames>,
+}
+
+/// The longest of `names` that `text` starts with, ignoring case: its index and length.
+fn longest_name<'a>(names: impl Iterator<Item = &'a str>, text: &str) -> Option<(usize, usize)> {
+    let lower = text.to_lowercase();
+    names
+        .enumerate()
+        .filter(|(_, name)| !name.is_empty() && lower.starts_with(&name.to_lowercase()))
+        .max_by_key(|(_, name)| name.len())
+        .map(|(idx, name)| {
+            // The length in `text`'s bytes: lowercasing keeps these names' lengths.
+            (idx, name.len())
+        })
 }
 
 impl Fields {
+    /// Reads a month, day or half-day name in a locale's words: `Some(None)` when the field
+    /// is a name and none fits, `None` when it is no name field.
+    fn read_name(
+        &mut self,
+        names: &LocaleNames,
+        letter: char,
+        count: usize,
+        text: &str,
+    ) -> Option<Option<usize>> {
+        Some(match (letter, count) {
+            ('M' | 'L', 3..) => {
+                let list: Vec<&str> = match count {
+                    3 if letter == 'L' => {
+                        names.standalone_short_months.unwrap_or(names.short_months).to_vec()
+                    }
+                    3 => names.short_months.to_vec(),
+                    _ => names.months.to_vec(),
+                };
+                longest_name(list.into_iter(), text).map(|(idx, len)| {
+                    self.month = Some(idx as i64 + 1);
+                    len
+                })
+            }
+            ('E', _) | ('e' | 'c', 3..) => {
+                let list: Vec<&str> = match count {
+                    4 => names.days.to_vec(),
+                    _ if letter == 'c' => {
+                        names.standalone_short_days.unwrap_or(names.short_days).to_vec()
+                    }
+                    _ => names.short_days.to_vec(),
+                };
+                // The day of the week is read but, as in SMART mode, not cross-checked.
+                longest_name(list.into_iter(), text).map(|(_, len)| len)
+            }
+            ('a', _) => longest_name(names.am_pm.into_iter(), text).map(|(idx, len)| {
+                self.pm = Some(idx == 1);
+                len
+            }),
+            _ => return None,
+        })
+    }
+
     /// Reads one field from the start of `text`; returns how many bytes it took.
     fn read(&mut self, letter: char, count: usize, text: &str, reserved: usize) -> Option<usize> {
+        if let Some(names) = self.names
+            && let Some(n_read) = self.read_name(names, letter, count, text)
+        {
+            return n_read;
+        }
         let lower = text.to_ascii_lowercase();
         if matches!(letter, 'M' | 'L') && count >= 3 {
             let (idx, name) = MONTHS.iter().enumerate().find(|(_, name)| {
@@ -874,20 +937,20 @@ mod tests {
     #[test]
     fn patterns_format_and_parse() {
         let value = date("2020-01-05T14:03:09.5+01:00");
-        let formatted =
-            format(&value, "E, dd MMM yyyy hh:mm:ss.SSS a XXX Z '['yy']'").expect("formats");
+        let formatted = format_in(&value, "E, dd MMM yyyy hh:mm:ss.SSS a XXX Z '['yy']'", None)
+            .expect("formats");
         assert_eq!(formatted, "Sun, 05 Jan 2020 02:03:09.500 PM +01:00 +0100 [20]");
-        let parsed = parse("03/15/2020", "MM/dd/yyyy", TemporalKind::Date, Mode::Smart);
+        let parsed = parse_in("03/15/2020", "MM/dd/yyyy", TemporalKind::Date, Mode::Smart, None);
         assert_eq!(time::to_iso(&parsed.expect("parses")), "2020-03-15");
-        let compact = parse("20200102", "yyyyMMdd", TemporalKind::Date, Mode::Smart);
+        let compact = parse_in("20200102", "yyyyMMdd", TemporalKind::Date, Mode::Smart, None);
         assert_eq!(time::to_iso(&compact.expect("parses")), "2020-01-02");
     }
 
     #[test]
     fn week_based_years_follow_the_us_locale() {
-        assert_eq!(format(&date("2023-12-31"), "YYYY-ww-e").as_deref(), Ok("2024-01-1"));
-        assert_eq!(format(&date("2021-01-01"), "YYYY-ww-e").as_deref(), Ok("2021-01-6"));
-        assert_eq!(format(&date("2020-12-26"), "YYYY-ww").as_deref(), Ok("2020-52"));
+        assert_eq!(format_in(&date("2023-12-31"), "YYYY-ww-e", None).as_deref(), Ok("2024-01-1"));
+        assert_eq!(format_in(&date("2021-01-01"), "YYYY-ww-e", None).as_deref(), Ok("2021-01-6"));
+        assert_eq!(format_in(&date("2020-12-26"), "YYYY-ww", None).as_deref(), Ok("2020-52"));
     }
 
     #[test]
@@ -901,7 +964,7 @@ mod tests {
                 ("2020/9223372036854775807 10:00:00.9223372036854775807", "yyyy/D H:mm:ss.n"),
             ] {
                 let kind = TemporalKind::LocalDateTime;
-                assert!(parse(text, pattern, kind, mode).is_err(), "{text} {mode:?}");
+                assert!(parse_in(text, pattern, kind, mode, None).is_err(), "{text} {mode:?}");
             }
         }
     }
@@ -909,7 +972,8 @@ mod tests {
     #[test]
     fn modes_treat_an_impossible_day_differently() {
         let read = |mode| {
-            parse("02/31/2020", "MM/dd/uuuu", TemporalKind::Date, mode).map(|t| time::to_iso(&t))
+            parse_in("02/31/2020", "MM/dd/uuuu", TemporalKind::Date, mode, None)
+                .map(|t| time::to_iso(&t))
         };
         assert_eq!(read(Mode::Smart).as_deref(), Ok("2020-02-29"));
         assert_eq!(read(Mode::Lenient).as_deref(), Ok("2020-03-02"));
