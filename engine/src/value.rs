@@ -5,6 +5,7 @@
 //! over HTTP stay [`Value::Binary`] until an expression reads them; the expression
 //! language then parses them according to their media type.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
@@ -45,6 +46,41 @@ pub enum Value {
     Period(Period),
     /// A time zone, as an offset from UTC in seconds (DataWeave's `TimeZone`): `|-08:00|`.
     TimeZone(i32),
+    /// A function of the expression language (DataWeave's `Function`): a lambda, a `fun` or
+    /// a built-in function, as a value that can be stored, returned and called later.
+    Function(Function),
+}
+
+/// A function as a value: an opaque handle that only the expression language, which made
+/// it, can look into and call. The rest of the runtime never sees one outside a script
+/// (a result that holds a function is an evaluation error), but can carry it as it carries
+/// any value.
+#[derive(Clone)]
+pub struct Function(Arc<dyn Any + Send + Sync>);
+
+impl Function {
+    /// Wraps what the expression language calls.
+    pub fn new(inner: impl Any + Send + Sync) -> Function {
+        Function(Arc::new(inner))
+    }
+
+    /// What [`Function::new`] wrapped, if it is a `T`.
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl fmt::Debug for Function {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Function")
+    }
+}
+
+/// The same handle. DataWeave's `==` is false even then; the expression language says so.
+impl PartialEq for Function {
+    fn eq(&self, other: &Function) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0))
+    }
 }
 
 /// DataWeave's `Period`, which is one of two `java.time` types underneath, each written

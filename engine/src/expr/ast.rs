@@ -256,6 +256,13 @@ pub(crate) enum NodeKind {
     },
     /// A function literal.
     Lambda(Arc<Lambda>),
+    /// A call of anything but a name: `f(1)(2)`, `fns.inc(1)`, `((x) -> x + 1)(2)`.
+    Apply {
+        /// What gives the function called.
+        callee: Node,
+        /// Arguments.
+        args: Vec<Node>,
+    },
 }
 
 /// One `case pattern -> body` of a `match`.

@@ -11,13 +11,12 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::Scope;
-use crate::expr::arity::Arity;
 use crate::expr::ast::{
     BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
 use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16, zone};
-use crate::value::{MediaType, TypedValue, Value};
+use crate::value::{Function, MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -165,15 +164,123 @@ impl Found {
     }
 }
 
-/// A function with the scope it was defined in.
+/// A function with the names it sees: those visible where it was defined.
 ///
-/// Functions cannot outlive the scope that defines them (they are never returned), so the
-/// scope is simply how many bound names were visible at the definition: a call sees those
-/// and its own parameters, not the caller's names.
+/// Most functions never outlive the scope that defines them (a lambda handed to `map`, a
+/// `fun` called by name), so they see their names where they are, on the locals stack
+/// ([`Env::Stack`]), and making one copies nothing. A function that becomes a value
+/// (stored in an array, returned, written where a value is read) captures the names it sees
+/// first ([`Eval::capture`]), so that it can be called after its scope has ended.
 #[derive(Clone, Debug)]
 pub(crate) struct Closure {
     lambda: Arc<Lambda>,
-    scope: usize,
+    env: Env,
+}
+
+/// Where a function finds the names it was defined with.
+#[derive(Clone, Debug)]
+enum Env {
+    /// On the locals stack: the first `len` bindings, as seen from inside the innermost of
+    /// the first `frames` calls (that call's own names down to its start, then the names its
+    /// function was defined with, and so on outwards). Valid while those calls run.
+    Stack { len: usize, frames: usize },
+    /// Captured: the first `len` bindings of the captured names, then their parent's.
+    Captured(Arc<Captured>, usize),
+    /// Only inside [`Captured::bindings`]: the first `len` bindings of the same captured
+    /// names. A `fun` sees itself, so a captured `fun` refers to the names it is captured
+    /// with; naming them by position rather than by `Arc` keeps them free of cycles.
+    Sibling(usize),
+    /// A built-in or module function named where a function is expected (see
+    /// [`named_function`]): it sees only its own parameters.
+    Builtin,
+}
+
+/// The names a function captured when it became a value, outermost first.
+#[derive(Debug)]
+struct Captured {
+    bindings: Vec<(Arc<str>, Arg)>,
+    /// The captured names of the function whose call defined these, and how many of them
+    /// were visible.
+    parent: Option<(Arc<Captured>, usize)>,
+}
+
+/// A binding found by [`Eval::local`], with the captured names it was found in.
+#[derive(Clone, Copy)]
+struct Bound<'a> {
+    arg: &'a Arg,
+    owner: Option<&'a Arc<Captured>>,
+}
+
+impl Bound<'_> {
+    /// The binding as an argument that can be passed on.
+    fn to_arg(self) -> Arg {
+        match self.arg {
+            Arg::Fun(closure) => Arg::Fun(closure.found_in(self.owner)),
+            other => other.clone(),
+        }
+    }
+}
+
+impl Closure {
+    /// The closure as found among captured names `owner`: a [`Env::Sibling`] refers to them.
+    fn found_in(&self, owner: Option<&Arc<Captured>>) -> Closure {
+        match (&self.env, owner) {
+            (Env::Sibling(len), Some(owner)) => {
+                Closure { lambda: self.lambda.clone(), env: Env::Captured(owner.clone(), *len) }
+            }
+            _ => self.clone(),
+        }
+    }
+
+    /// Whether the closure was defined outside the innermost of `frames` calls, so that it
+    /// does not need that call's names.
+    fn outside_call(&self, frames: usize) -> bool {
+        match self.env {
+            Env::Stack { frames: defined_in, .. } => defined_in < frames,
+            Env::Captured(..) | Env::Sibling(_) | Env::Builtin => true,
+        }
+    }
+
+    /// Whether it is a `$` lambda (`map $ + 1`), which takes up to three arguments.
+    fn is_implicit(&self) -> bool {
+        self.params.first().is_some_and(|param| &**param == "$")
+    }
+
+    /// DataWeave's run-time message for a call with `n_args` arguments that the function
+    /// does not take.
+    fn arity_error(&self, n_args: usize) -> Option<String> {
+        let n_required = self.defaults.iter().filter(|d| d.is_none()).count();
+        let (min, max) = if self.is_implicit() { (0, 3) } else { (n_required, self.params.len()) };
+        let params = || self.params.iter().map(|p| &**p).collect::<Vec<_>>().join(", ");
+        if n_args < min {
+            Some(format!(
+                "Not enough arguments ({n_args}) for function with parameters ({}).",
+                params()
+            ))
+        } else if n_args > max {
+            Some(format!(
+                "Too many arguments ({n_args}) for function with parameters ({}).",
+                params()
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// The closure a function value holds.
+pub(crate) fn closure_of(function: &Function) -> Option<&Closure> {
+    function.downcast_ref::<Closure>()
+}
+
+/// A function value as a closure, or DataWeave's failure for calling anything else.
+fn callable(value: &Value) -> Result<Closure, String> {
+    match value {
+        Value::Function(function) => {
+            closure_of(function).cloned().ok_or_else(|| cannot_coerce(value, "Function"))
+        }
+        other => Err(cannot_coerce(other, "Function")),
+    }
 }
 
 impl std::ops::Deref for Closure {
@@ -193,11 +300,12 @@ enum Tail {
     Call(Closure, Vec<Arg>),
 }
 
-/// A call in progress: its names start at `start`; below that it sees the first `scope`.
-#[derive(Clone, Copy, Debug)]
+/// A call in progress: its names start at `start`; below that it sees `env`, the names its
+/// function was defined with.
+#[derive(Clone, Debug)]
 struct Frame {
     start: usize,
-    scope: usize,
+    env: Env,
 }
 
 /// Evaluates a whole script to a native value.
@@ -356,10 +464,11 @@ impl Eval<'_> {
             }
             NodeKind::Do { decls, body } => self.do_block(decls, body),
             NodeKind::Match { value, cases } => self.match_cases(value, cases),
-            NodeKind::Lambda(_) => Err(Fail::at(
-                node.loc,
-                "A function can only be passed to another function in this version of flowrun",
-            )),
+            NodeKind::Lambda(lambda) => {
+                let closure = self.capture(&self.closure(lambda, 0));
+                Ok(Value::Function(Function::new(closure)))
+            }
+            NodeKind::Apply { callee, args } => self.apply_expr(callee, args),
         }
     }
 
@@ -510,25 +619,137 @@ impl Eval<'_> {
 
     /// A closure over the names visible now, plus the next `extra` ones.
     fn closure(&self, lambda: &Arc<Lambda>, extra: usize) -> Closure {
-        Closure { lambda: lambda.clone(), scope: self.locals.len() + extra }
+        let env = Env::Stack { len: self.locals.len() + extra, frames: self.frames.len() };
+        Closure { lambda: lambda.clone(), env }
     }
 
-    /// The innermost visible binding of `name`: the current call's names, then those its
-    /// function was defined with, and so on outwards.
-    fn local(&self, name: &str) -> Option<&Arg> {
-        let mut top = self.locals.len();
-        for frame in self.frames.iter().rev() {
-            // A call that began above what is visible belongs to code the function does not
-            // see (it was defined outside that call).
-            if frame.start >= top {
-                continue;
+    /// Visits the bindings visible now, innermost group first: the current call's names,
+    /// then those its function was defined with, and so on outwards (into captured names
+    /// where a function value was called). Stops when `visit` returns true.
+    fn walk<'a>(
+        &'a self,
+        mut visit: impl FnMut(&'a [(Arc<str>, Arg)], Option<&'a Arc<Captured>>) -> bool,
+    ) {
+        let mut len = self.locals.len();
+        let mut n_frames = self.frames.len();
+        loop {
+            let Some(frame) = n_frames.checked_sub(1).and_then(|idx| self.frames.get(idx)) else {
+                visit(&self.locals[..len], None);
+                return;
+            };
+            if visit(&self.locals[frame.start.min(len)..len], None) {
+                return;
             }
-            if let Some(arg) = find_local(&self.locals[frame.start..top], name) {
-                return Some(arg);
+            match &frame.env {
+                Env::Stack { len: defined_len, frames } => {
+                    len = (*defined_len).min(self.locals.len());
+                    n_frames = *frames;
+                }
+                Env::Captured(captured, captured_len) => {
+                    let mut captured = captured;
+                    let mut len = *captured_len;
+                    loop {
+                        let bindings = &captured.bindings[..len.min(captured.bindings.len())];
+                        if visit(bindings, Some(captured)) {
+                            return;
+                        }
+                        let Some((parent, parent_len)) = &captured.parent else { return };
+                        (captured, len) = (parent, *parent_len);
+                    }
+                }
+                Env::Sibling(_) | Env::Builtin => return,
             }
-            top = frame.scope.min(frame.start);
         }
-        find_local(&self.locals[..top], name)
+    }
+
+    /// The innermost visible binding of `name`.
+    fn local(&self, name: &str) -> Option<Bound<'_>> {
+        let mut found = None;
+        self.walk(|bindings, owner| {
+            found = find_local(bindings, name).map(|arg| Bound { arg, owner });
+            found.is_some()
+        });
+        found
+    }
+
+    /// A function as a value that may outlive the scope that defined it.
+    pub(crate) fn function_value(&self, closure: &Closure) -> Value {
+        Value::Function(Function::new(self.capture(closure)))
+    }
+
+    /// The closure as a function value: with the names it sees captured, so that it can
+    /// be called after the scope that defined it has ended.
+    fn capture(&self, closure: &Closure) -> Closure {
+        match closure.env {
+            Env::Stack { len, frames } => {
+                Closure { lambda: closure.lambda.clone(), env: self.capture_env(len, frames) }
+            }
+            Env::Captured(..) | Env::Sibling(_) | Env::Builtin => closure.clone(),
+        }
+    }
+
+    /// Copies the bindings visible from `Env::Stack { len, frames }`, outermost first. The
+    /// functions among them are captured too: one defined among these same bindings (a
+    /// `fun`, which sees itself) as an [`Env::Sibling`], any other by its own capture.
+    fn capture_env(&self, len: usize, frames: usize) -> Env {
+        // The stack ranges the walk visits, innermost first, with the frame count that
+        // identifies each.
+        let mut ranges: Vec<(usize, usize, usize)> = Vec::new();
+        let mut parent = None;
+        let (mut len, mut n_frames) = (len.min(self.locals.len()), frames);
+        loop {
+            let Some(frame) = n_frames.checked_sub(1).and_then(|idx| self.frames.get(idx)) else {
+                ranges.push((0, len, 0));
+                break;
+            };
+            ranges.push((frame.start.min(len), len, n_frames));
+            match &frame.env {
+                Env::Stack { len: defined_len, frames } => {
+                    len = (*defined_len).min(self.locals.len());
+                    n_frames = *frames;
+                }
+                Env::Captured(captured, captured_len) => {
+                    parent = Some((captured.clone(), *captured_len));
+                    break;
+                }
+                Env::Sibling(_) | Env::Builtin => break,
+            }
+        }
+        ranges.reverse();
+        let mut offsets = Vec::with_capacity(ranges.len());
+        let mut total = 0;
+        for (start, end, _) in &ranges {
+            offsets.push(total);
+            total += end - start;
+        }
+        let mut bindings = Vec::with_capacity(total);
+        for &(start, end, _) in &ranges {
+            for (name, arg) in &self.locals[start..end] {
+                let arg = match arg {
+                    Arg::Fun(closure) => {
+                        let sibling = match closure.env {
+                            Env::Stack { len: at, frames } => {
+                                ranges.iter().zip(&offsets).find_map(|(range, offset)| {
+                                    let (start, end, n_frames) = *range;
+                                    (n_frames == frames && (start..=end).contains(&at))
+                                        .then(|| offset + at - start)
+                                })
+                            }
+                            _ => None,
+                        };
+                        Arg::Fun(match sibling {
+                            Some(len) => {
+                                Closure { lambda: closure.lambda.clone(), env: Env::Sibling(len) }
+                            }
+                            None => self.capture(closure),
+                        })
+                    }
+                    other => other.clone(),
+                };
+                bindings.push((name.clone(), arg));
+            }
+        }
+        Env::Captured(Arc::new(Captured { bindings, parent }), total)
     }
 
     /// The function a call of `name` with `args` runs. Functions declared with the same
@@ -538,8 +759,11 @@ impl Eval<'_> {
     /// for a `Number`); when only the arity fits, the first declared of those (whose
     /// coercion then fails), or DataWeave's message listing every overload when there are
     /// several; else the innermost of them all.
-    fn overload(&self, name: &str, args: &[Arg]) -> Result<Option<&Closure>, String> {
-        let Some(Arg::Fun(innermost)) = self.local(name) else { return Ok(None) };
+    fn overload(&self, name: &str, args: &[Arg]) -> Result<Option<Closure>, String> {
+        let Some(Bound { arg: Arg::Fun(innermost), owner }) = self.local(name) else {
+            return Ok(None);
+        };
+        let innermost = innermost.found_in(owner);
         let fits_arity = |closure: &Closure| {
             let n_required = closure.defaults.iter().filter(|d| d.is_none()).count();
             (n_required..=closure.params.len()).contains(&args.len())
@@ -553,26 +777,25 @@ impl Eval<'_> {
                 _ => true,
             })
         };
-        // The same walk as `local`, over every binding instead of the first.
-        let mut ranges = Vec::new();
-        let mut top = self.locals.len();
-        for frame in self.frames.iter().rev() {
-            if frame.start < top {
-                ranges.push(frame.start..top);
-                top = frame.scope.min(frame.start);
+        // Every visible function of that name, innermost first.
+        let mut all: Vec<Closure> = Vec::new();
+        self.walk(|bindings, owner| {
+            for (n, arg) in bindings.iter().rev() {
+                if let (true, Arg::Fun(closure)) = (&**n == name, arg) {
+                    all.push(closure.found_in(owner));
+                }
             }
+            false
+        });
+        if all.len() < 2 {
+            // Calls of a `fun` are checked when the script loads; a function passed as an
+            // argument (`fun apply(f) = f(1)`) only now, with DataWeave's run-time message.
+            if let Some(message) = innermost.arity_error(args.len()) {
+                return Err(message);
+            }
+            return Ok(Some(innermost));
         }
-        ranges.push(0..top);
-        let overloads = ranges.into_iter().flat_map(|range| self.locals[range].iter().rev());
-        let all: Vec<&Closure> = overloads
-            .filter(|(n, _)| &**n == name)
-            .filter_map(|(_, arg)| match arg {
-                Arg::Fun(closure) => Some(closure),
-                _ => None,
-            })
-            .collect();
-        let candidates: Vec<&Closure> =
-            all.iter().copied().filter(|closure| fits_arity(closure)).collect();
+        let candidates: Vec<&Closure> = all.iter().filter(|closure| fits_arity(closure)).collect();
         // The walk went innermost first, so within one header the last declared came first;
         // DataWeave tries overloads in the order they were declared.
         let typed = candidates.iter().rev().find(|closure| fits_types(closure));
@@ -581,25 +804,13 @@ impl Eval<'_> {
             candidates.iter().rev().find(coerces)
         };
         if let Some(closure) = typed.or_else(coercible) {
-            return Ok(Some(closure));
-        }
-        if all.len() < 2 {
-            // Calls of a `fun` are checked when the script loads; a function passed as an
-            // argument (`fun apply(f) = f(1)`) only now, and only for missing arguments:
-            // extra ones are dropped, as a built-in passed by name takes only its shortest
-            // form's arguments (`log` given two would lose its prefix otherwise).
-            let n_required = innermost.defaults.iter().filter(|d| d.is_none()).count();
-            if args.len() < n_required {
-                let arity = Arity::range(n_required, innermost.params.len());
-                return Err(arity.mismatch(args.len()).unwrap_or_default());
-            }
-            return Ok(candidates.last().copied().or(Some(innermost)));
+            return Ok(Some((*closure).clone()));
         }
         let described: Vec<String> = args.iter().map(describe_arg).collect();
         // DataWeave lists the overloads in alphabetical order.
         let mut combinations: Vec<String> = all
             .iter()
-            .map(|closure| {
+            .map(|closure: &Closure| {
                 let types = closure.param_types.iter().map(|t| t.as_deref().unwrap_or("Any"));
                 format!("({})", types.collect::<Vec<_>>().join(", ").replace('|', " | "))
             })
@@ -610,12 +821,17 @@ impl Eval<'_> {
     }
 
     fn name(&mut self, name: &str, loc: Loc) -> EResult<Value> {
-        if let Some(local) = self.local(name) {
-            return match local {
+        if let Some(bound) = self.local(name) {
+            return match bound.arg {
                 Arg::Value(value) => Ok(value.clone()),
-                Arg::Fun(_) | Arg::Regex(_) => {
-                    Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
+                Arg::Fun(closure) => {
+                    let closure = self.capture(&closure.found_in(bound.owner));
+                    Ok(Value::Function(Function::new(closure)))
                 }
+                Arg::Regex(_) => Err(Fail::at(
+                    loc,
+                    "A regular expression can only be passed to a function in this version of flowrun",
+                )),
             };
         }
         let read = match name {
@@ -646,7 +862,7 @@ impl Eval<'_> {
                 Some((_, typed)) => read_declared(typed, declared_type(self.declared, name), name),
                 None if resolve::TYPE_NAMES.contains(&name) => Ok(Value::Type(name.into())),
                 None if resolve::is_function_name(name) => {
-                    Err(Fail::at(loc, "A function can only be called in this version of flowrun"))
+                    Ok(Value::Function(Function::new(named_function(&Arc::from(name), loc))))
                 }
                 None => Err(Fail::at(loc, format!("Unable to resolve reference of: `{name}`."))),
             },
@@ -824,7 +1040,7 @@ impl Eval<'_> {
         keys[depth] = last;
         let mut keys = &keys[..=depth];
         let mut value = match self.local(name) {
-            Some(Arg::Value(value)) => value,
+            Some(Bound { arg: Arg::Value(value), .. }) => value,
             Some(_) => return None,
             None => match &**name {
                 "payload" => match self.payload_ref() {
@@ -952,6 +1168,17 @@ impl Eval<'_> {
             Selector::Exists(key) => Ok(Found::Value(Value::Bool(has_key(&value, key)))),
             Selector::Metadata(_) => Ok(Found::Value(Value::Null)),
             Selector::Dynamic(index) => match self.read(index)? {
+                // DataWeave lists only the forms that take the index it was given.
+                Value::Number(n) if matches!(value, Value::Function(_)) => Err(call_error(
+                    "Dynamic Selector",
+                    &[describe(&value), describe(&Value::Number(n))],
+                    &[
+                        "(Array, Number)",
+                        "(Binary, Number)",
+                        "(Object, Number)",
+                        "(String, Number)",
+                    ],
+                )),
                 Value::String(key) | Value::Key(key) => find_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
                 // A Boolean names a key of an object (or of the objects of an array).
@@ -1040,9 +1267,19 @@ impl Eval<'_> {
     }
 
     fn call(&mut self, name: &str, name_loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
+        // A name bound to a value: a function value is called, anything else fails as
+        // DataWeave fails (`Cannot coerce Number (1) to Function`).
+        let bound = self.local(name).map(|bound| bound.arg);
+        if let Some(Arg::Value(value)) = bound {
+            let closure = callable(value).map_err(|message| Fail::at(name_loc, message))?;
+            return self.call_function(closure, name_loc, arg_nodes);
+        }
+        if let Some(Arg::Regex(_)) = bound {
+            return Err(Fail::at(name_loc, "Cannot coerce Regex to Function"));
+        }
         // A built-in reads its arguments, except those that pass them on unread; a function
         // of the script only passes them on.
-        let builtin = self.local(name).is_none();
+        let builtin = bound.is_none();
         let reads = builtin && !funcs::keeps_deferred(name);
         let mut args = Vec::with_capacity(arg_nodes.len());
         for node in arg_nodes {
@@ -1055,7 +1292,6 @@ impl Eval<'_> {
             self.overload(name, &args).map_err(|m| Fail::at(name_loc, m))?
         };
         if let Some(closure) = chosen {
-            let closure = closure.clone();
             let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
             return self.apply_args(&closure, args);
         }
@@ -1063,7 +1299,50 @@ impl Eval<'_> {
         funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
     }
 
+    /// Calls a function value with the arguments written at a call, checking their number
+    /// as DataWeave does when it runs (`Too many arguments (2) for function with ...`).
+    fn call_function(&mut self, closure: Closure, loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
+        if let Some(message) = closure.arity_error(arg_nodes.len()) {
+            return Err(Fail::at(loc, message));
+        }
+        let mut args = Vec::with_capacity(arg_nodes.len());
+        for node in arg_nodes {
+            args.push(self.arg(node)?);
+        }
+        let args = coerce_params("AnonymousFunction", &closure, args)
+            .map_err(|message| Fail::at(loc, message))?;
+        self.apply_args(&closure, args)
+    }
+
+    /// A call of anything but a name: `f(1)(2)`, `fns.inc(1)`, `((x) -> x)(1)`. A chain of
+    /// selectors that finds nothing (`{}.f(1)`) makes the call null, as the chain is.
+    fn apply_expr(&mut self, callee: &Node, arg_nodes: &[Node]) -> EResult<Value> {
+        let value = match &*callee.kind {
+            NodeKind::Select { target, selector, chained } => {
+                let found = self.select_found(target, selector, *chained, callee.loc);
+                match found.map_err(Fail::forced)? {
+                    Found::Value(value) => value,
+                    Found::Nothing(..) => return Ok(Value::Null),
+                }
+            }
+            _ => self.read(callee)?,
+        };
+        let closure = callable(&value).map_err(|message| Fail::at(callee.loc, message))?;
+        self.call_function(closure, callee.loc, arg_nodes)
+    }
+
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
+        // A function value is passed on as the function it holds.
+        match self.arg_inner(node)? {
+            Arg::Value(Value::Function(function)) => match closure_of(&function) {
+                Some(closure) => Ok(Arg::Fun(closure.clone())),
+                None => Ok(Arg::Value(Value::Function(function))),
+            },
+            arg => Ok(arg),
+        }
+    }
+
+    fn arg_inner(&mut self, node: &Node) -> EResult<Arg> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
@@ -1078,8 +1357,7 @@ impl Eval<'_> {
                 self.regex_of(&args[0], node.loc)
             }
             NodeKind::Name(name) => match self.local(name) {
-                Some(Arg::Fun(closure)) => Ok(Arg::Fun(closure.clone())),
-                Some(Arg::Regex(regex)) => Ok(Arg::Regex(regex.clone())),
+                Some(bound @ Bound { arg: Arg::Fun(_) | Arg::Regex(_), .. }) => Ok(bound.to_arg()),
                 None if resolve::is_function_name(name)
                     && !self.scope.inputs.iter().any(|(input, _)| **input == **name) =>
                 {
@@ -1111,7 +1389,7 @@ impl Eval<'_> {
     /// Evaluates the default of parameter `idx` of `closure` in the closure's own scope.
     pub(crate) fn apply_default(&mut self, closure: &Closure, idx: usize) -> EResult<Value> {
         let Some(Some(default)) = closure.defaults.get(idx) else { return Ok(Value::Null) };
-        let frame = Frame { start: self.locals.len(), scope: closure.scope };
+        let frame = Frame { start: self.locals.len(), env: closure.env.clone() };
         self.frames.push(frame);
         let result = self.eval(default);
         self.frames.pop();
@@ -1128,7 +1406,7 @@ impl Eval<'_> {
             return Err(Fail::at(closure.body.loc, message));
         }
         let start = self.locals.len();
-        self.frames.push(Frame { start, scope: closure.scope });
+        self.frames.push(Frame { start, env: closure.env.clone() });
         let mut closure = closure.clone();
         let mut args = args;
         let result = loop {
@@ -1136,7 +1414,7 @@ impl Eval<'_> {
                 Ok(Tail::Call(next, next_args)) => {
                     self.locals.truncate(start);
                     *self.frames.last_mut().expect("pushed above") =
-                        Frame { start, scope: next.scope };
+                        Frame { start, env: next.env.clone() };
                     (closure, args) = (next, next_args);
                 }
                 Ok(Tail::Done(value)) => break Ok(value),
@@ -1178,10 +1456,17 @@ impl Eval<'_> {
                 self.eval_tail(body)
             }
             NodeKind::Call { name, name_loc, args: arg_nodes } => {
-                let frame_start = self.frames.last().map_or(0, |frame| frame.start);
-                match self.local(name) {
-                    Some(Arg::Fun(closure)) if closure.scope <= frame_start => {}
+                let n_frames = self.frames.len();
+                let value_function = match self.local(name).map(|bound| bound.arg) {
+                    Some(Arg::Fun(closure)) if closure.outside_call(n_frames) => None,
+                    // A function value sees only captured names: it may always replace the call.
+                    Some(Arg::Value(value @ Value::Function(_))) => callable(value).ok(),
                     _ => return self.eval(node).map(Tail::Done),
+                };
+                if let Some(closure) = &value_function
+                    && let Some(message) = closure.arity_error(arg_nodes.len())
+                {
+                    return Err(Fail::at(*name_loc, message));
                 }
                 let mut args = Vec::with_capacity(arg_nodes.len());
                 for arg in arg_nodes {
@@ -1189,13 +1474,22 @@ impl Eval<'_> {
                 }
                 // The overload that takes the arguments, as for any call; overloads are
                 // declared before the last of them, so each is outside this call too.
-                let chosen = self.overload(name, &args).map_err(|m| Fail::at(*name_loc, m))?;
-                let closure = chosen.expect("`name` is bound to a function").clone();
+                let (closure, name) = match value_function {
+                    Some(closure) => (closure, "AnonymousFunction"),
+                    None => {
+                        let chosen =
+                            self.overload(name, &args).map_err(|m| Fail::at(*name_loc, m))?;
+                        let Some(closure) = chosen else {
+                            return Err(Fail::at(*name_loc, "Cannot coerce Null to Function"));
+                        };
+                        (closure, &**name)
+                    }
+                };
                 let args =
                     coerce_params(name, &closure, args).map_err(|m| Fail::at(*name_loc, m))?;
                 // A lambda argument written in this call needs this call's names: no tail call.
                 let captures_frame =
-                    args.iter().any(|arg| matches!(arg, Arg::Fun(c) if c.scope > frame_start));
+                    args.iter().any(|arg| matches!(arg, Arg::Fun(c) if !c.outside_call(n_frames)));
                 if captures_frame {
                     return self.apply_args(&closure, args).map(Tail::Done);
                 }
@@ -1331,7 +1625,7 @@ fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
     let n = params.len();
     let lambda = Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body };
     // It sees nothing of the script: only its own parameters.
-    Closure { lambda: Arc::new(lambda), scope: 0 }
+    Closure { lambda: Arc::new(lambda), env: Env::Builtin }
 }
 
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
@@ -1769,6 +2063,8 @@ fn as_index(value: &Value) -> Option<i64> {
 /// `==`: same type and value; numbers compare by value (`1 == 1.0`).
 pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
     match (lhs, rhs) {
+        // DataWeave never finds functions equal, not even a function with itself.
+        (Value::Function(_), _) | (_, Value::Function(_)) => false,
         (Value::Number(a), Value::Number(b)) => a == b,
         // The same kind at the same instant: `|10:00Z| == |11:00+01:00|`, but a DateTime is
         // never equal to a LocalDateTime.
@@ -2041,6 +2337,47 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Temporal(t) => time::type_name(t.kind),
         Value::Period(_) => "Period",
         Value::TimeZone(_) => "TimeZone",
+        Value::Function(_) => "Function",
+    }
+}
+
+/// A function as DataWeave writes it in its own notation: its parameters with their types
+/// (`Any` where none is declared), and `???` for the body: `(x:Any, y:Number) -> ???`.
+/// Built-in functions are written with DataWeave's parameter names `arg0`, `arg1`... of
+/// their shortest form, typed `Any`.
+pub(crate) fn function_notation(function: &Function) -> String {
+    let Some(closure) = closure_of(function) else { return "() -> ???".to_owned() };
+    let params: Vec<String> = closure
+        .params
+        .iter()
+        .enumerate()
+        .map(|(idx, param)| {
+            let declared = closure.param_types.get(idx).and_then(Option::as_deref);
+            format!("{param}:{}", declared.unwrap_or("Any").replace('|', " | "))
+        })
+        .collect();
+    format!("({}) -> ???", params.join(", "))
+}
+
+/// DataWeave's failure for a function where a writer needs text (`{a: upper}` written as
+/// JSON): at the function's body, or, for a built-in function, with no place in the script.
+pub(crate) fn unwritable_function(function: &Function) -> Fail {
+    const MESSAGE: &str = "Cannot coerce Function to String";
+    match closure_of(function) {
+        Some(closure) if !matches!(closure.env, Env::Builtin) => {
+            Fail::at(closure.body.loc, MESSAGE)
+        }
+        _ => Fail::plain(format!("{MESSAGE}\nTrace:\n  at main (Unknown)")),
+    }
+}
+
+/// The first function inside a value, if any.
+pub(crate) fn find_function(value: &Value) -> Option<&Function> {
+    match value {
+        Value::Function(function) => Some(function),
+        Value::Array(items) => items.iter().find_map(find_function),
+        Value::Object(pairs) => pairs.iter().find_map(|(_, v)| find_function(v)),
+        _ => None,
     }
 }
 
@@ -2048,7 +2385,9 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
 /// named without their content, as DataWeave does.
 pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
     match value {
-        Value::Array(_) | Value::Object(_) | Value::Binary(_) if target == "String" => {
+        Value::Array(_) | Value::Object(_) | Value::Binary(_) | Value::Function(_)
+            if target == "String" =>
+        {
             format!("Cannot coerce {} to {target}", type_name(value))
         }
         Value::String(s) => format!("Cannot coerce String ({s}) to {target}"),
@@ -2105,6 +2444,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         },
         Value::Period(p) => format!("|{}|", period::to_iso(p)),
         Value::TimeZone(offset) => format!("|{}|", zone::to_text(*offset)),
+        Value::Function(function) => function_notation(function),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
         }

@@ -154,6 +154,17 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             })
             .collect()
     };
+    // The subject of a function that takes functions (`f then $`) is a value, even when
+    // it is a function itself.
+    let args = match args.split_first() {
+        Some((Arg::Fun(subject), rest)) if takes_functions(name) => {
+            let mut values = Vec::with_capacity(args.len());
+            values.push(Arg::Value(eval.function_value(subject)));
+            values.extend(rest.iter().cloned());
+            values
+        }
+        _ => args,
+    };
     if (qualified || eval.imports_modules())
         && let Some(result) = modules::call(eval, name, &args)
     {
@@ -197,10 +208,13 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     for arg in args {
         match arg {
             Arg::Value(value) => values.push(value),
-            Arg::Fun(_) | Arg::Regex(_) => {
-                let what =
-                    if matches!(arg, Arg::Fun(_)) { "a function" } else { "a regular expression" };
-                return Err(Fail::unplaced(format!("Function `{name}` does not take {what} here")));
+            // A function where a value is taken is a value like any other: its overloads
+            // reject it with DataWeave's call error, and `log` gives it back.
+            Arg::Fun(closure) => values.push(eval.function_value(&closure)),
+            Arg::Regex(_) => {
+                return Err(Fail::unplaced(format!(
+                    "Function `{name}` does not take a regular expression here"
+                )));
             }
         }
     }
@@ -242,6 +256,9 @@ fn property(eval: &Eval<'_>, key: &Value) -> Value {
 }
 
 fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
+    if let (Value::Function(_), Some(combinations)) = (value, function_rejected_by(name)) {
+        return Err(call_error(name, &[describe(value)], combinations));
+    }
     match name {
         "sizeOf" => size_of(value),
         "upper" | "lower" | "trim" => string_fn(name, value),
@@ -829,7 +846,12 @@ fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String>
     let comparable = |a: &Value, b: &Value| match (a, b) {
         (Value::Temporal(x), Value::Temporal(y)) => time::compare(x, y).is_some(),
         (
-            Value::Null | Value::Array(_) | Value::Object(_) | Value::Type(_) | Value::Period(_),
+            Value::Null
+            | Value::Array(_)
+            | Value::Object(_)
+            | Value::Type(_)
+            | Value::Period(_)
+            | Value::Function(_),
             _,
         ) => false,
         _ => type_name(a) == type_name(b),
@@ -854,6 +876,25 @@ fn order(lhs: &Value, rhs: &Value) -> Ordering {
         (Value::Temporal(a), Value::Temporal(b)) => time::compare(a, b).unwrap_or(Ordering::Equal),
         (Value::TimeZone(a), Value::TimeZone(b)) => b.cmp(a),
         _ => type_name(lhs).cmp(type_name(rhs)),
+    }
+}
+
+/// The signatures of the functions of one argument that would otherwise read a function
+/// value as something it is not (its text, or an empty value), as DataWeave lists them.
+fn function_rejected_by(name: &str) -> Option<&'static [&'static str]> {
+    match name {
+        "sizeOf" => Some(&[
+            "(Array)",
+            "(Binary)",
+            "(DateTime)",
+            "(LocalDateTime)",
+            "(Number)",
+            "(Object)",
+            "(Period)",
+            "(String)",
+        ]),
+        "isEmpty" => Some(&["(Array)", "(Binary)", "(Object)", "(String)"]),
+        _ => None,
     }
 }
 
@@ -1327,6 +1368,10 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
     let props = format_props(config);
     if let Some(valid) = writers::writer_options(&mime) {
         check_options(&props, valid)?;
+    }
+    // Only DataWeave's own notation writes a function (`(x:Any) -> ???`).
+    if mime != "application/dw" && eval::find_function(value).is_some() {
+        return Err(Fail::traced("Cannot coerce Function to String"));
     }
     let written = match mime.as_str() {
         "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),

@@ -12,7 +12,7 @@
 
 use bigdecimal::BigDecimal;
 
-use crate::expr::eval::dw_repr;
+use crate::expr::eval::{self, Fail, dw_repr};
 use crate::expr::{num, period, time, zone};
 use crate::value::Value;
 
@@ -93,8 +93,8 @@ pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
 }
 
 /// Like [`write_with`], but fails as DataWeave's writer does when a date's remembered
-/// pattern cannot write it (`HH` on a Date).
-pub(crate) fn write_checked(value: &Value, options: WriterOptions) -> Result<String, String> {
+/// pattern cannot write it (`HH` on a Date), or on a function.
+pub(crate) fn write_checked(value: &Value, options: WriterOptions) -> Result<String, Fail> {
     let mut writer = Writer { out: String::new(), options, error: None };
     writer.value(value, 0);
     match writer.error {
@@ -125,8 +125,9 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
 struct Writer {
     out: String,
     options: WriterOptions,
-    /// The first date that its remembered pattern could not write.
-    error: Option<String>,
+    /// The first date that its remembered pattern could not write, or function (which
+    /// has no JSON form).
+    error: Option<Fail>,
 }
 
 impl Writer {
@@ -139,12 +140,16 @@ impl Writer {
             Value::Binary(bytes) => write_string(&mut self.out, &String::from_utf8_lossy(bytes)),
             Value::Period(p) => write_string(&mut self.out, &period::to_iso(p)),
             Value::TimeZone(offset) => write_string(&mut self.out, &zone::to_text(*offset)),
+            Value::Function(function) => {
+                self.error.get_or_insert_with(|| eval::unwritable_function(function));
+                self.out.push_str("null");
+            }
             Value::Temporal(t) => match time::written(t) {
                 Ok(text) => write_string(&mut self.out, &text),
                 Err(reason) => {
                     let shown = format!("{} ({})", time::type_name(t.kind), dw_repr(value));
                     let error = format!("Cannot coerce {shown} to String, caused by: {reason}");
-                    self.error.get_or_insert(error);
+                    self.error.get_or_insert(Fail::unplaced(error));
                     write_string(&mut self.out, &time::to_iso(t));
                 }
             },

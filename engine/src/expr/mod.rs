@@ -348,15 +348,23 @@ impl Expr {
         }
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
-            OutputFormat::Native => Ok(TypedValue::java(without_keys(value))),
+            OutputFormat::Native => match without_keys(value) {
+                Ok(value) => Ok(TypedValue::java(value)),
+                Err(fail) => Err(self.render(fail)),
+            },
             OutputFormat::Json { options, media_type } => {
-                let text = json::write_checked(&value, *options).map_err(|message| {
-                    self.render(eval::Fail::at(self.script.body.loc, message))
-                })?;
+                let text = json::write_checked(&value, *options)
+                    .map_err(|fail| self.render(fail.or_at(self.script.body.loc)))?;
                 let bytes = self.charset.encode(text);
                 Ok(TypedValue::new(Value::Binary(bytes), media_type.clone()))
             }
             OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
+            // These write a function inside the value as DataWeave does: not at all.
+            OutputFormat::Csv(_) | OutputFormat::UrlEncoded
+                if let Some(function) = eval::find_function(&value) =>
+            {
+                Err(self.render(eval::unwritable_function(function)))
+            }
             OutputFormat::Csv(options) => {
                 let media_type = MediaType::new("application", "csv");
                 self.written(writers::csv(&value, options), media_type)
@@ -678,10 +686,13 @@ pub fn type_name(value: &Value) -> &'static str {
 /// The value with its Keys and Types made Strings, as DataWeave's Java writer gives them:
 /// both exist only inside a script (`keysOf(payload)` stored in a variable is a list of
 /// Strings, `typeOf(payload)` the String of the type's name).
-fn without_keys(value: Value) -> Value {
+///
+/// A function fails as it fails to be written as JSON: it never leaves the script, as the
+/// flow could do nothing with it.
+fn without_keys(value: Value) -> Result<Value, eval::Fail> {
     fn has_keys(value: &Value) -> bool {
         match value {
-            Value::Key(_) | Value::Type(_) => true,
+            Value::Key(_) | Value::Type(_) | Value::Function(_) => true,
             Value::Array(items) => items.iter().any(has_keys),
             Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
             _ => false,
@@ -697,7 +708,13 @@ fn without_keys(value: Value) -> Value {
             other => other.clone(),
         }
     }
-    if has_keys(&value) { strip(&value) } else { value }
+    if !has_keys(&value) {
+        return Ok(value);
+    }
+    if let Some(function) = eval::find_function(&value) {
+        return Err(eval::unwritable_function(function));
+    }
+    Ok(strip(&value))
 }
 
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain
@@ -716,6 +733,7 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Temporal(t) => time::to_written(t),
         Value::Period(p) => period::to_iso(p),
         Value::TimeZone(offset) => zone::to_text(*offset),
+        Value::Function(function) => eval::function_notation(function),
         structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
     }
 }

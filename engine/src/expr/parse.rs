@@ -662,7 +662,7 @@ impl Parser<'_> {
         let mut chained = false;
         loop {
             let start = target.loc.start;
-            if matches!(self.peek().tok, Tok::Punct("." | "[" | ".." | ".*" | "!" | "?"))
+            if matches!(self.peek().tok, Tok::Punct("." | "[" | ".." | ".*" | "!" | "?" | "("))
                 && self.fold()
             {
                 return Err(self.too_many_folds());
@@ -725,6 +725,12 @@ impl Parser<'_> {
                 let selector = Selector::Exists(key);
                 let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, self.loc_from(start));
+                continue;
+            } else if self.at_punct("(") {
+                // A call of what the expression gives: `f(1)(2)`, `fns.inc(1)`, `xs[0](1)`.
+                let args = self.call_args(false)?;
+                target = Node::new(NodeKind::Apply { callee: target, args }, self.loc_from(start));
+                chained = false;
                 continue;
             } else {
                 return Ok(target);
@@ -959,9 +965,17 @@ impl Parser<'_> {
     }
 
     fn call(&mut self, name: String, name_loc: Loc) -> PResult<Node> {
+        let args = self.call_args(funcs::takes_functions(&name))?;
+        let name = name.strip_prefix("Mule::").or(name.strip_prefix("dw::Core::")).unwrap_or(&name);
+        let kind = NodeKind::Call { name: name.into(), name_loc, args };
+        Ok(Node::new(kind, self.loc_from(name_loc.start)))
+    }
+
+    /// The arguments of a call, from its `(` to its `)`; where `takes_functions`, those after
+    /// the first are lambdas when they use `$`.
+    fn call_args(&mut self, takes_functions: bool) -> PResult<Vec<Node>> {
         self.bump();
         let mut args = Vec::new();
-        let takes_functions = funcs::takes_functions(&name);
         while !self.at_punct(")") {
             if !self.starts_expr() {
                 return Err(self.unclosed("')' for the function call."));
@@ -977,9 +991,7 @@ impl Parser<'_> {
             }
         }
         self.expect_punct(")", "for the function call.")?;
-        let name = name.strip_prefix("Mule::").or(name.strip_prefix("dw::Core::")).unwrap_or(&name);
-        let kind = NodeKind::Call { name: name.into(), name_loc, args };
-        Ok(Node::new(kind, self.loc_from(name_loc.start)))
+        Ok(args)
     }
 
     fn if_expr(&mut self, start: usize) -> PResult<Node> {
@@ -1407,6 +1419,7 @@ fn uses_dollar(node: &Node) -> bool {
         }
         NodeKind::Default { value, fallback } => uses_dollar(value) || uses_dollar(fallback),
         NodeKind::Call { args, .. } => any(args),
+        NodeKind::Apply { callee, args } => uses_dollar(callee) || any(args),
         NodeKind::As { value, .. } | NodeKind::Is { value, .. } => uses_dollar(value),
         // Inside `match` cases `$` is the matched value, so only the matched expression
         // counts; a `do` block counts through its body and `var` values.

@@ -300,6 +300,10 @@ impl<'a> Resolver<'a> {
                 args.iter().try_for_each(|arg| self.node(arg))?;
                 self.check_arity(name, args.len(), node.loc)
             }
+            NodeKind::Apply { callee, args } => {
+                self.node(callee)?;
+                args.iter().try_for_each(|arg| self.node(arg))
+            }
             NodeKind::As { value, props, .. } => {
                 self.node(value)?;
                 props.as_ref().map_or(Ok(()), |p| self.node(p))

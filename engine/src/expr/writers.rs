@@ -25,7 +25,7 @@ pub(crate) struct WriteError {
 pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
     match value {
         Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) => Err(WriteError {
+        Value::Array(_) | Value::Object(_) | Value::Function(_) => Err(WriteError {
             message: format!(
                 "Text plain writer is unable to write {ty}.\nReason:\nCannot coerce {ty} to String",
                 ty = type_name(value)
