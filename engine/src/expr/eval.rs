@@ -175,6 +175,9 @@ impl Found {
 pub(crate) struct Closure {
     lambda: Arc<Lambda>,
     env: Env,
+    /// Declared by `fun`: only a call of such a function by its name may replace the
+    /// current call (a tail call), as in DataWeave.
+    named: bool,
 }
 
 /// Where a function finds the names it was defined with.
@@ -226,7 +229,7 @@ impl Closure {
     fn found_in(&self, owner: Option<&Arc<Captured>>) -> Closure {
         match (&self.env, owner) {
             (Env::Sibling(len), Some(owner)) => {
-                Closure { lambda: self.lambda.clone(), env: Env::Captured(owner.clone(), *len) }
+                Closure { env: Env::Captured(owner.clone(), *len), ..self.clone() }
             }
             _ => self.clone(),
         }
@@ -552,7 +555,10 @@ impl Eval<'_> {
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
-                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(self.closure(lambda, 1))),
+                Decl::Fun { name, lambda } => {
+                    let closure = Closure { named: true, ..self.closure(lambda, 1) };
+                    (name.clone(), Arg::Fun(closure))
+                }
             };
             self.locals.push(bound);
         }
@@ -620,7 +626,7 @@ impl Eval<'_> {
     /// A closure over the names visible now, plus the next `extra` ones.
     fn closure(&self, lambda: &Arc<Lambda>, extra: usize) -> Closure {
         let env = Env::Stack { len: self.locals.len() + extra, frames: self.frames.len() };
-        Closure { lambda: lambda.clone(), env }
+        Closure { lambda: lambda.clone(), env, named: false }
     }
 
     /// Visits the bindings visible now, innermost group first: the current call's names,
@@ -682,7 +688,7 @@ impl Eval<'_> {
     fn capture(&self, closure: &Closure) -> Closure {
         match closure.env {
             Env::Stack { len, frames } => {
-                Closure { lambda: closure.lambda.clone(), env: self.capture_env(len, frames) }
+                Closure { env: self.capture_env(len, frames), ..closure.clone() }
             }
             Env::Captured(..) | Env::Sibling(_) | Env::Builtin => closure.clone(),
         }
@@ -738,9 +744,7 @@ impl Eval<'_> {
                             _ => None,
                         };
                         Arg::Fun(match sibling {
-                            Some(len) => {
-                                Closure { lambda: closure.lambda.clone(), env: Env::Sibling(len) }
-                            }
+                            Some(len) => Closure { env: Env::Sibling(len), ..closure.clone() },
                             None => self.capture(closure),
                         })
                     }
@@ -1457,16 +1461,12 @@ impl Eval<'_> {
             }
             NodeKind::Call { name, name_loc, args: arg_nodes } => {
                 let n_frames = self.frames.len();
-                let value_function = match self.local(name).map(|bound| bound.arg) {
-                    Some(Arg::Fun(closure)) if closure.outside_call(n_frames) => None,
-                    // A function value sees only captured names: it may always replace the call.
-                    Some(Arg::Value(value @ Value::Function(_))) => callable(value).ok(),
+                // Only a `fun` called by name: a function value or a parameter given a
+                // function nests its call, as in DataWeave, whose recursion through one
+                // overflows at 256 calls.
+                match self.local(name).map(|bound| bound.arg) {
+                    Some(Arg::Fun(closure)) if closure.named && closure.outside_call(n_frames) => {}
                     _ => return self.eval(node).map(Tail::Done),
-                };
-                if let Some(closure) = &value_function
-                    && let Some(message) = closure.arity_error(arg_nodes.len())
-                {
-                    return Err(Fail::at(*name_loc, message));
                 }
                 let mut args = Vec::with_capacity(arg_nodes.len());
                 for arg in arg_nodes {
@@ -1474,16 +1474,9 @@ impl Eval<'_> {
                 }
                 // The overload that takes the arguments, as for any call; overloads are
                 // declared before the last of them, so each is outside this call too.
-                let (closure, name) = match value_function {
-                    Some(closure) => (closure, "AnonymousFunction"),
-                    None => {
-                        let chosen =
-                            self.overload(name, &args).map_err(|m| Fail::at(*name_loc, m))?;
-                        let Some(closure) = chosen else {
-                            return Err(Fail::at(*name_loc, "Cannot coerce Null to Function"));
-                        };
-                        (closure, &**name)
-                    }
+                let chosen = self.overload(name, &args).map_err(|m| Fail::at(*name_loc, m))?;
+                let Some(closure) = chosen else {
+                    return self.eval(node).map(Tail::Done);
                 };
                 let args =
                     coerce_params(name, &closure, args).map_err(|m| Fail::at(*name_loc, m))?;
@@ -1625,7 +1618,7 @@ fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
     let n = params.len();
     let lambda = Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body };
     // It sees nothing of the script: only its own parameters.
-    Closure { lambda: Arc::new(lambda), env: Env::Builtin }
+    Closure { lambda: Arc::new(lambda), env: Env::Builtin, named: false }
 }
 
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {
