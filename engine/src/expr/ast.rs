@@ -118,6 +118,9 @@ pub(crate) struct Lambda {
     pub(crate) param_types: Vec<Option<Arc<str>>>,
     /// The body.
     pub(crate) body: Node,
+    /// Declared by `fun`: only a call of such a function by its name may replace the
+    /// current call (a tail call), as in DataWeave.
+    pub(crate) is_fun: bool,
 }
 
 impl Lambda {

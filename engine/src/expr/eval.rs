@@ -175,9 +175,6 @@ impl Found {
 pub(crate) struct Closure {
     lambda: Arc<Lambda>,
     env: Env,
-    /// Declared by `fun`: only a call of such a function by its name may replace the
-    /// current call (a tail call), as in DataWeave.
-    named: bool,
 }
 
 /// Where a function finds the names it was defined with.
@@ -186,13 +183,13 @@ enum Env {
     /// On the locals stack: the first `len` bindings, as seen from inside the innermost of
     /// the first `frames` calls (that call's own names down to its start, then the names its
     /// function was defined with, and so on outwards). Valid while those calls run.
-    Stack { len: usize, frames: usize },
+    Stack { len: u32, frames: u32 },
     /// Captured: the first `len` bindings of the captured names, then their parent's.
-    Captured(Arc<Captured>, usize),
+    Captured(Arc<Captured>, u32),
     /// Only inside [`Captured::bindings`]: the first `len` bindings of the same captured
     /// names. A `fun` sees itself, so a captured `fun` refers to the names it is captured
     /// with; naming them by position rather than by `Arc` keeps them free of cycles.
-    Sibling(usize),
+    Sibling(u32),
     /// A built-in or module function named where a function is expected (see
     /// [`named_function`]): it sees only its own parameters.
     Builtin,
@@ -204,7 +201,7 @@ struct Captured {
     bindings: Vec<(Arc<str>, Arg)>,
     /// The captured names of the function whose call defined these, and how many of them
     /// were visible.
-    parent: Option<(Arc<Captured>, usize)>,
+    parent: Option<(Arc<Captured>, u32)>,
 }
 
 /// A binding found by [`Eval::local`], with the captured names it was found in.
@@ -239,7 +236,7 @@ impl Closure {
     /// does not need that call's names.
     fn outside_call(&self, frames: usize) -> bool {
         match self.env {
-            Env::Stack { frames: defined_in, .. } => defined_in < frames,
+            Env::Stack { frames: defined_in, .. } => (defined_in as usize) < frames,
             Env::Captured(..) | Env::Sibling(_) | Env::Builtin => true,
         }
     }
@@ -268,6 +265,23 @@ impl Closure {
         } else {
             None
         }
+    }
+}
+
+/// A count of bindings or calls as environments keep it (scripts are far from 4 billion of
+/// either).
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A value as an argument: a function value is passed on as the function it holds.
+fn value_arg(value: Value) -> Arg {
+    match value {
+        Value::Function(function) => match closure_of(&function) {
+            Some(closure) => Arg::Fun(closure.clone()),
+            None => Arg::Value(Value::Function(function)),
+        },
+        value => Arg::Value(value),
     }
 }
 
@@ -555,10 +569,7 @@ impl Eval<'_> {
                     _ => (name.clone(), Arg::Value(self.eval(value)?)),
                 },
                 // A function sees itself, so that it can recurse.
-                Decl::Fun { name, lambda } => {
-                    let closure = Closure { named: true, ..self.closure(lambda, 1) };
-                    (name.clone(), Arg::Fun(closure))
-                }
+                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(self.closure(lambda, 1))),
             };
             self.locals.push(bound);
         }
@@ -625,8 +636,9 @@ impl Eval<'_> {
 
     /// A closure over the names visible now, plus the next `extra` ones.
     fn closure(&self, lambda: &Arc<Lambda>, extra: usize) -> Closure {
-        let env = Env::Stack { len: self.locals.len() + extra, frames: self.frames.len() };
-        Closure { lambda: lambda.clone(), env, named: false }
+        let env =
+            Env::Stack { len: count(self.locals.len() + extra), frames: count(self.frames.len()) };
+        Closure { lambda: lambda.clone(), env }
     }
 
     /// Visits the bindings visible now, innermost group first: the current call's names,
@@ -648,19 +660,19 @@ impl Eval<'_> {
             }
             match &frame.env {
                 Env::Stack { len: defined_len, frames } => {
-                    len = (*defined_len).min(self.locals.len());
-                    n_frames = *frames;
+                    len = (*defined_len as usize).min(self.locals.len());
+                    n_frames = *frames as usize;
                 }
                 Env::Captured(captured, captured_len) => {
                     let mut captured = captured;
-                    let mut len = *captured_len;
+                    let mut len = *captured_len as usize;
                     loop {
                         let bindings = &captured.bindings[..len.min(captured.bindings.len())];
                         if visit(bindings, Some(captured)) {
                             return;
                         }
                         let Some((parent, parent_len)) = &captured.parent else { return };
-                        (captured, len) = (parent, *parent_len);
+                        (captured, len) = (parent, *parent_len as usize);
                     }
                 }
                 Env::Sibling(_) | Env::Builtin => return,
@@ -668,8 +680,30 @@ impl Eval<'_> {
         }
     }
 
-    /// The innermost visible binding of `name`.
+    /// The innermost visible binding of `name`: the walk of [`Eval::walk`], written out
+    /// because every name a script reads goes through it.
     fn local(&self, name: &str) -> Option<Bound<'_>> {
+        let mut len = self.locals.len();
+        let mut n_frames = self.frames.len();
+        while let Some(frame) = n_frames.checked_sub(1).and_then(|idx| self.frames.get(idx)) {
+            if let Some(arg) = find_local(&self.locals[frame.start.min(len)..len], name) {
+                return Some(Bound { arg, owner: None });
+            }
+            match &frame.env {
+                Env::Stack { len: defined_len, frames } => {
+                    len = (*defined_len as usize).min(self.locals.len());
+                    n_frames = *frames as usize;
+                }
+                Env::Captured(..) => return self.local_captured(name),
+                Env::Sibling(_) | Env::Builtin => return None,
+            }
+        }
+        find_local(&self.locals[..len], name).map(|arg| Bound { arg, owner: None })
+    }
+
+    /// [`Eval::local`] once the walk reaches captured names.
+    #[inline(never)]
+    fn local_captured(&self, name: &str) -> Option<Bound<'_>> {
         let mut found = None;
         self.walk(|bindings, owner| {
             found = find_local(bindings, name).map(|arg| Bound { arg, owner });
@@ -688,7 +722,7 @@ impl Eval<'_> {
     fn capture(&self, closure: &Closure) -> Closure {
         match closure.env {
             Env::Stack { len, frames } => {
-                Closure { env: self.capture_env(len, frames), ..closure.clone() }
+                Closure { env: self.capture_env(len as usize, frames as usize), ..closure.clone() }
             }
             Env::Captured(..) | Env::Sibling(_) | Env::Builtin => closure.clone(),
         }
@@ -711,8 +745,8 @@ impl Eval<'_> {
             ranges.push((frame.start.min(len), len, n_frames));
             match &frame.env {
                 Env::Stack { len: defined_len, frames } => {
-                    len = (*defined_len).min(self.locals.len());
-                    n_frames = *frames;
+                    len = (*defined_len as usize).min(self.locals.len());
+                    n_frames = *frames as usize;
                 }
                 Env::Captured(captured, captured_len) => {
                     parent = Some((captured.clone(), *captured_len));
@@ -735,10 +769,11 @@ impl Eval<'_> {
                     Arg::Fun(closure) => {
                         let sibling = match closure.env {
                             Env::Stack { len: at, frames } => {
+                                let (at, frames) = (at as usize, frames as usize);
                                 ranges.iter().zip(&offsets).find_map(|(range, offset)| {
                                     let (start, end, n_frames) = *range;
                                     (n_frames == frames && (start..=end).contains(&at))
-                                        .then(|| offset + at - start)
+                                        .then(|| count(offset + at - start))
                                 })
                             }
                             _ => None,
@@ -753,7 +788,7 @@ impl Eval<'_> {
                 bindings.push((name.clone(), arg));
             }
         }
-        Env::Captured(Arc::new(Captured { bindings, parent }), total)
+        Env::Captured(Arc::new(Captured { bindings, parent }), count(total))
     }
 
     /// The function a call of `name` with `args` runs. Functions declared with the same
@@ -1336,17 +1371,6 @@ impl Eval<'_> {
     }
 
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
-        // A function value is passed on as the function it holds.
-        match self.arg_inner(node)? {
-            Arg::Value(Value::Function(function)) => match closure_of(&function) {
-                Some(closure) => Ok(Arg::Fun(closure.clone())),
-                None => Ok(Arg::Value(Value::Function(function))),
-            },
-            arg => Ok(arg),
-        }
-    }
-
-    fn arg_inner(&mut self, node: &Node) -> EResult<Arg> {
         match &*node.kind {
             NodeKind::Lambda(lambda) => Ok(Arg::Fun(self.closure(lambda, 0))),
             NodeKind::Regex(regex) => Ok(Arg::Regex(regex.clone())),
@@ -1367,9 +1391,9 @@ impl Eval<'_> {
                 {
                     Ok(Arg::Fun(named_function(name, node.loc)))
                 }
-                _ => self.eval(node).map(Arg::Value),
+                _ => self.eval(node).map(value_arg),
             },
-            _ => self.eval(node).map(Arg::Value),
+            _ => self.eval(node).map(value_arg),
         }
     }
 
@@ -1465,7 +1489,8 @@ impl Eval<'_> {
                 // function nests its call, as in DataWeave, whose recursion through one
                 // overflows at 256 calls.
                 match self.local(name).map(|bound| bound.arg) {
-                    Some(Arg::Fun(closure)) if closure.named && closure.outside_call(n_frames) => {}
+                    Some(Arg::Fun(closure)) if closure.is_fun && closure.outside_call(n_frames) => {
+                    }
                     _ => return self.eval(node).map(Tail::Done),
                 }
                 let mut args = Vec::with_capacity(arg_nodes.len());
@@ -1616,9 +1641,10 @@ fn named_function(name: &Arc<str>, loc: Loc) -> Closure {
     let args = params.iter().map(|p| Node::new(NodeKind::Name(p.clone()), loc)).collect();
     let body = Node::new(NodeKind::Call { name: name.clone(), name_loc: loc, args }, loc);
     let n = params.len();
-    let lambda = Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body };
+    let lambda =
+        Lambda { params, defaults: vec![None; n], param_types: vec![None; n], body, is_fun: false };
     // It sees nothing of the script: only its own parameters.
-    Closure { lambda: Arc::new(lambda), env: Env::Builtin, named: false }
+    Closure { lambda: Arc::new(lambda), env: Env::Builtin }
 }
 
 fn find_local<'l>(locals: &'l [(Arc<str>, Arg)], name: &str) -> Option<&'l Arg> {

@@ -1231,7 +1231,7 @@ impl Parser<'_> {
             return Err(self.missing_here("Missing Lambda Expression."));
         }
         let body = self.expr()?;
-        let lambda = Lambda { params, defaults, param_types, body };
+        let lambda = Lambda { params, defaults, param_types, body, is_fun: false };
         Ok(Node::new(NodeKind::Lambda(Arc::new(lambda)), self.loc_from(start)))
     }
 
@@ -1386,8 +1386,13 @@ fn function_operand(node: Node) -> Node {
     }
     let params = vec!["$".into(), "$$".into(), "$$$".into()];
     let loc = node.loc;
-    let lambda =
-        Lambda { params, defaults: vec![None, None, None], param_types: Vec::new(), body: node };
+    let lambda = Lambda {
+        params,
+        defaults: vec![None, None, None],
+        param_types: Vec::new(),
+        body: node,
+        is_fun: false,
+    };
     Node::new(NodeKind::Lambda(Arc::new(lambda)), loc)
 }
 

@@ -386,7 +386,7 @@ impl Parser<'_> {
             ));
         }
         let body = self.expr()?;
-        let lambda = Lambda { params, defaults, param_types, body };
+        let lambda = Lambda { params, defaults, param_types, body, is_fun: true };
         Ok(Decl::Fun { name, lambda: Arc::new(lambda) })
     }
 }
