@@ -142,7 +142,7 @@ pub(crate) enum Arg {
     /// A function (lambda, `$` expression or named `fun`).
     Fun(Closure),
     /// A regular expression literal.
-    Regex(Arc<regex::Regex>),
+    Regex(Arc<crate::expr::java_regex::Regex>),
 }
 
 /// What a selector finds: a value (a present null too), or nothing (an absent key, an index
@@ -1097,7 +1097,7 @@ impl Eval<'_> {
             Value::String(text) | Value::Key(text) => text,
             other => return Err(Fail::at(loc, cannot_coerce(&other, "Regex"))),
         };
-        let regex = regex::Regex::new(&pattern).map_err(|err| {
+        let regex = crate::expr::java_regex::compile(&pattern).map_err(|err| {
             Fail::at(loc, format!("Invalid regular expression `{pattern}`: {err}"))
         })?;
         Ok(Arg::Regex(Arc::new(regex)))

@@ -14,6 +14,7 @@ use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
+use crate::expr::java_regex::Regex as JavaRegex;
 use crate::expr::{coerce, json, modules, num, readers, time, utf16, writers};
 use crate::value::{Temporal, TemporalKind, Value};
 
@@ -188,7 +189,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         && matches!(name, "match" | "matches" | "scan")
     {
         // These three read a String pattern as a regular expression (`"a1" match "(\\d)"`).
-        let regex = regex::Regex::new(pattern).map_err(|err| {
+        let regex = crate::expr::java_regex::compile(pattern).map_err(|err| {
             Fail::unplaced(format!("Invalid regular expression `{pattern}`: {err}"))
         })?;
         return call_regex(name, subject, &regex).map_err(Fail::unplaced);
@@ -380,8 +381,7 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
                     &["(String, Regex)", "(String, String)"],
                 ))
             })?;
-            regex::Regex::new(&regex::escape(&literal))
-                .map_err(|err| Fail::unplaced(err.to_string()))?
+            JavaRegex::literal(&literal)
         }
         Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
     };
@@ -436,7 +436,7 @@ pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
 }
 
 /// Functions with a regular expression as second argument.
-fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+fn call_regex(name: &str, subject: &Value, regex: &JavaRegex) -> Result<Value, String> {
     if matches!(name, "indexOf" | "lastIndexOf") {
         // The reference engine has no regular-expression overload here: the pattern is read
         // as a String, its source text, and searched for literally (`"a.c" indexOf /./` is 1).

@@ -47,6 +47,7 @@ mod corpus;
 mod eval;
 mod funcs;
 mod inflection;
+mod java_regex;
 mod json;
 mod lex;
 mod modules;
