@@ -699,7 +699,12 @@ impl Eval<'_> {
             joined = Some(match joined {
                 None => value,
                 Some(so_far) => match (text_part(&so_far), text_part(&value)) {
-                    (Some(a), Some(b)) => Value::string(a + &b),
+                    (Some(a), Some(b)) => {
+                        let len = a.len() + b.len();
+                        crate::expr::modules::check_length(len)
+                            .map_err(|err| Fail::at(part.loc, err))?;
+                        Value::string(a + &b)
+                    }
                     _ => return Err(append_error(so_far, value)),
                 },
             });
@@ -1443,7 +1448,7 @@ fn spread_into(
             return Err(Fail::at(parenthesized.to(parenthesized), message));
         }
     }
-    Ok(())
+    crate::expr::modules::check_items(pairs.len(), "objects").map_err(|err| Fail::at(loc, err))
 }
 
 /// `.key`: the first value with that key; over arrays, that of every object element.

@@ -415,6 +415,7 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
         let whole = captures.get(0).expect("group 0 is the whole match");
         out.push_str(&text[last..whole.start()]);
         out.push_str(&piece(captures_value(&captures))?);
+        modules::check_length(out.len()).map_err(Fail::unplaced)?;
         last = whole.end();
     }
     out.push_str(&text[last..]);
@@ -990,7 +991,10 @@ fn sum(items: &[Value]) -> Result<Value, String> {
 /// `++`: strings (numbers and booleans are written as text), arrays, objects.
 fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
-        (Value::Array(a), Value::Array(b)) => Ok(Value::array(a.iter().chain(b.iter()).cloned())),
+        (Value::Array(a), Value::Array(b)) => {
+            modules::check_items(a.len() + b.len(), "arrays")?;
+            Ok(Value::array(a.iter().chain(b.iter()).cloned()))
+        }
         // A Date and a time of day, either way round, make a date-time.
         (Value::Temporal(a), Value::Temporal(b))
             if let Some(joined) = date_and_time(a, b).or_else(|| date_and_time(b, a)) =>
@@ -998,6 +1002,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::Temporal(joined))
         }
         (Value::Object(a), Value::Object(b)) => {
+            modules::check_items(a.len() + b.len(), "objects")?;
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
         _ if let Some(zoned) = crate::expr::zone::concat(lhs, rhs) => Ok(zoned),
@@ -1016,7 +1021,10 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                 )
             };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
-                (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
+                (true, true, Some(a), Some(b)) => {
+                    modules::check_length(a.len() + b.len())?;
+                    Ok(Value::string(a + &b))
+                }
                 _ => Err(call_error("++", &[describe(lhs), describe(rhs)], CONCAT_COMBINATIONS)),
             }
         }
@@ -1140,10 +1148,13 @@ fn join_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         typed_call_error("joinBy", &[lhs.clone(), rhs.clone()], &["Array", "String"])
     })?;
     let mut parts = Vec::with_capacity(items.len());
+    let mut len = 0usize;
     for item in items.iter() {
         // DataWeave's own `joinBy` writes `item as String`, whose message names no value.
         let text = coerce_string(item)
             .ok_or_else(|| format!("Cannot coerce {} to String", type_name(item)))?;
+        len = len.saturating_add(text.len() + separator.len());
+        modules::check_length(len)?;
         parts.push(text);
     }
     Ok(Value::string(parts.join(&separator)))
@@ -1329,7 +1340,11 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
         check_options(&props, valid)?;
     }
     let written = match mime.as_str() {
-        "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),
+        "application/json" => {
+            let options = json::WriterOptions::from_props(&props);
+            let written = json::write_limited(value, options, modules::MAX_TEXT);
+            return written.map(Value::string).map_err(Fail::traced);
+        }
         "text/plain" => writers::text(value),
         "application/csv" | "text/csv" => {
             writers::csv(value, &writers::CsvOptions::from_props(&props))
@@ -1337,11 +1352,15 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
         "application/x-www-form-urlencoded" => writers::urlencoded(value),
         "application/dw" => Ok(writers::dw(value)),
         other if other.ends_with("+json") => {
-            Ok(json::write_with(value, json::WriterOptions::from_props(&props)))
+            let options = json::WriterOptions::from_props(&props);
+            let written = json::write_limited(value, options, modules::MAX_TEXT);
+            return written.map(Value::string).map_err(Fail::traced);
         }
         other => return Err(unknown_content_type(other)),
     };
-    written.map(Value::string).map_err(|err| Fail::traced(err.message))
+    let written = written.map_err(|err| Fail::traced(err.message))?;
+    modules::check_length(written.len()).map_err(Fail::traced)?;
+    Ok(Value::string(written))
 }
 
 /// `read(text, mime, properties)`: text parsed in one of the formats flowrun reads.

@@ -951,6 +951,41 @@ mod tests {
     }
 
     #[test]
+    fn values_that_keep_doubling_stop_at_the_size_limits() {
+        let cases = [
+            (
+                r#"(1 to 100) reduce (i, acc = "x") -> acc ++ acc"#,
+                "strings of at most 67108864 bytes",
+            ),
+            (
+                "(1 to 100) reduce (i, acc = [1]) -> acc ++ acc",
+                "arrays of at most 10000000 elements",
+            ),
+            (
+                "(1 to 100) reduce (i, acc = {a: 1}) -> acc ++ acc",
+                "objects of at most 10000000 pairs",
+            ),
+            ("(1 to 100) reduce (i, acc = {a: 1}) -> {(acc), (acc)}", "objects of at most"),
+            (r#"(1 to 100) reduce (i, acc = "x") -> "$(acc)$(acc)""#, "strings of at most"),
+            (r#"(1 to 100) reduce (i, acc = "x") -> [acc, acc] joinBy ''"#, "strings of at most"),
+            (
+                r#"(1 to 100) reduce (i, acc = "xy") -> acc replace /./ with acc"#,
+                "strings of at most",
+            ),
+            (
+                r#"write((1 to 100) reduce (i, acc = [1]) -> [acc, acc], "application/json")"#,
+                "texts of at most 67108864 bytes",
+            ),
+        ];
+        let payload = TypedValue::null();
+        for (script, expected) in cases {
+            let expr = Expr::compile(script, Span::default()).expect("compiles");
+            let err = expr.eval(&Scope::standalone(&payload, &[])).expect_err(script);
+            assert!(err.message.contains(expected), "{script}: {}", err.message);
+        }
+    }
+
+    #[test]
     fn unsupported_output_is_a_load_error() {
         let diag =
             Expr::compile("output application/xml --- {}", Span::default()).expect_err("xml");

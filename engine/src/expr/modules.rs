@@ -804,11 +804,26 @@ fn separate_words(text: &str, separator: char) -> String {
     out
 }
 
-/// Refuses to build text longer than 64 MiB, which would only exhaust memory.
-fn check_length(len: usize) -> Result<(), String> {
-    const MAX_TEXT: usize = 64 << 20;
+/// The longest text flowrun builds (64 MiB): longer text would only exhaust memory.
+pub(crate) const MAX_TEXT: usize = 64 << 20;
+
+/// The most elements an array (or pairs an object) may get from a function that grows one,
+/// as many as a range may hold.
+pub(crate) const MAX_ITEMS: usize = 10_000_000;
+
+/// Refuses to build text longer than [`MAX_TEXT`].
+pub(crate) fn check_length(len: usize) -> Result<(), String> {
     if len > MAX_TEXT {
         return Err(format!("flowrun builds strings of at most {MAX_TEXT} bytes"));
+    }
+    Ok(())
+}
+
+/// Refuses to build an array or object of more than [`MAX_ITEMS`] elements or pairs.
+pub(crate) fn check_items(len: usize, what: &str) -> Result<(), String> {
+    if len > MAX_ITEMS {
+        let unit = if what == "objects" { "pairs" } else { "elements" };
+        return Err(format!("flowrun builds {what} of at most {MAX_ITEMS} {unit}"));
     }
     Ok(())
 }
