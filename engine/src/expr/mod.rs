@@ -184,14 +184,17 @@ pub struct Expr {
 /// another with `encoding` (`output application/json encoding="ISO-8859-1"`).
 #[derive(Clone, Debug)]
 struct Charset {
-    /// The name as written, which the result's media type carries.
+    /// Java's name for the charset, which the result's media type carries.
     name: Option<String>,
     encoding: &'static encoding_rs::Encoding,
+    /// For ISO-8859-1 and US-ASCII, which `encoding_rs` reads as windows-1252: the first
+    /// code point they cannot hold (written `?`, as Java writes it).
+    byte_limit: Option<u32>,
 }
 
 impl Charset {
     fn of(output: Option<&Output>) -> Result<Charset, ParseError> {
-        let utf8 = Charset { name: None, encoding: encoding_rs::UTF_8 };
+        let utf8 = Charset { name: None, encoding: encoding_rs::UTF_8, byte_limit: None };
         let Some(output) = output else { return Ok(utf8) };
         let Some((_, name)) = output.props.iter().find(|(prop, _)| prop == "encoding") else {
             return Ok(utf8);
@@ -199,7 +202,19 @@ impl Charset {
         let encoding = encoding_rs::Encoding::for_label(name.as_bytes()).ok_or_else(|| {
             ParseError { message: format!("Charset {name} is not supported"), loc: output.loc }
         })?;
-        Ok(Charset { name: Some(name.clone()), encoding })
+        // Java's canonical names, which the media type carries (`latin1` is `ISO-8859-1`).
+        let lower = name.trim().to_ascii_lowercase();
+        let (canonical, byte_limit) = match lower.as_str() {
+            "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "iso8859_1" | "8859_1" | "latin1"
+            | "l1" | "cp819" | "ibm819" | "iso-ir-100" | "csisolatin1" => {
+                ("ISO-8859-1", Some(0x100))
+            }
+            "us-ascii" | "ascii" | "iso646-us" | "us" | "cp367" | "ibm367" | "csascii"
+            | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso-ir-6" | "646" => ("US-ASCII", Some(0x80)),
+            "utf-16" | "utf16" => ("UTF-16", None),
+            _ => (encoding.name(), None),
+        };
+        Ok(Charset { name: Some(canonical.to_owned()), encoding, byte_limit })
     }
 
     /// The media type's `charset` parameter.
@@ -212,6 +227,10 @@ impl Charset {
         let encoding = self.encoding;
         if encoding == encoding_rs::UTF_8 {
             return Bytes::from(text);
+        }
+        if let Some(limit) = self.byte_limit {
+            let byte = |c: char| u8::try_from(c as u32).ok().filter(|_| (c as u32) < limit);
+            return text.chars().map(|c| byte(c).unwrap_or(b'?')).collect();
         }
         if encoding == encoding_rs::UTF_16BE || encoding == encoding_rs::UTF_16LE {
             // Java's `UTF-16` writes big-endian after a byte-order mark.
@@ -802,6 +821,15 @@ mod tests {
         // Characters the charset lacks become `?`.
         let latin = written("output text/plain encoding=\"ISO-8859-1\" --- \"a\u{3a9}\"");
         assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"a?")));
+        // ISO-8859-1 and US-ASCII as Java writes them (not windows-1252, which holds `€`),
+        // named as Java names them.
+        let latin = written("output text/plain encoding=\"latin1\" --- \"\u{e9}\u{20ac}\u{fc}\"");
+        assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"\xe9?\xfc")));
+        assert_eq!(latin.media_type.to_string(), "text/plain; charset=ISO-8859-1");
+        let ascii =
+            written("output text/plain encoding=\"ascii\" --- \"\u{e9}\u{20ac}\u{fc}\u{1f600}\"");
+        assert_eq!(ascii.value, Value::Binary(Bytes::from_static(b"????")));
+        assert_eq!(ascii.media_type.to_string(), "text/plain; charset=US-ASCII");
         let err = eval_in("output application/json encoding=\"nope\" --- 1", &event)
             .expect_err("unknown charset");
         assert_eq!(err.message, "charset nope is not supported");
