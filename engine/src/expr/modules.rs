@@ -138,6 +138,38 @@ pub(crate) fn functions_of(module: &str) -> Option<&'static [&'static str]> {
     MODULES.iter().find(|(name, _)| *name == module).map(|(_, functions)| *functions)
 }
 
+/// True when DataWeave has `module`, whether flowrun has it or not (`dw::Runtime`,
+/// `dw::Mule` in Mule apps).
+pub(crate) fn exists_in_dataweave(module: &str) -> bool {
+    const DATAWEAVE: &[&str] = &[
+        "dw::Core",
+        "dw::Crypto",
+        "dw::Mule",
+        "dw::Runtime",
+        "dw::System",
+        "dw::core::Arrays",
+        "dw::core::Binaries",
+        "dw::core::Dates",
+        "dw::core::Numbers",
+        "dw::core::Objects",
+        "dw::core::Periods",
+        "dw::core::Strings",
+        "dw::core::Types",
+        "dw::core::URL",
+        "dw::extension::DataFormat",
+        "dw::module::Mime",
+        "dw::module::Multipart",
+        "dw::util::Coercions",
+        "dw::util::Diff",
+        "dw::util::Math",
+        "dw::util::Timer",
+        "dw::util::Tree",
+        "dw::util::Values",
+        "dw::xml::Dtd",
+    ];
+    DATAWEAVE.contains(&module) || functions_of(module).is_some()
+}
+
 /// True when `name` (unqualified) is a module function.
 pub(crate) fn is_module_function(name: &str) -> bool {
     // Every call of a core function asks this first, so it must be cheap.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::expr::ast::{Decl, Import, ImportNames, InputDirective, Lambda, Loc, Output, Script};
 use crate::expr::lex::{Tok, Token};
 use crate::expr::parse::{PResult, ParseError, Parser};
-use crate::expr::writers;
+use crate::expr::{modules, writers};
 use crate::value::MediaType;
 
 /// The index of the `---` that ends the header: the first one outside any brackets (a
@@ -368,6 +368,17 @@ impl Parser<'_> {
             }
             None => (ImportNames::Qualified, text),
         };
+        let module_name = module.trim();
+        // A `dw::` module DataWeave lacks; others (an app's own modules, `dw::Runtime`) are
+        // refused later as modules flowrun does not support yet.
+        if module_name.starts_with("dw::")
+            && !module_name.contains(' ')
+            && !modules::exists_in_dataweave(module_name)
+        {
+            let start = keyword.end + self.src[keyword.end..end].rfind(module_name).unwrap_or(0);
+            let message = format!("Unable to resolve module with identifier {module_name}.");
+            return Err(ParseError { message, loc: Loc { start, end: start + module_name.len() } });
+        }
         self.skip_line(sep_start);
         let loc = Loc { start: keyword.start, end };
         Ok(Import { module: module.trim().to_owned(), names, loc })
