@@ -166,7 +166,7 @@ pub(crate) enum NodeKind {
     /// [`crate::value::Value::Period`]).
     Temporal(Value),
     /// A regular expression literal, compiled when the script is.
-    Regex(Arc<regex::Regex>),
+    Regex(Arc<crate::expr::java_regex::Regex>),
     /// A string literal without interpolation.
     Str(Arc<str>),
     /// A string with `$(...)` parts, joined at run time.
@@ -300,7 +300,7 @@ pub(crate) enum Pattern {
         /// The name the groups are bound to.
         bind: Arc<str>,
         /// The expression.
-        regex: Arc<regex::Regex>,
+        regex: Arc<crate::expr::java_regex::Regex>,
     },
     /// `case name if cond`.
     Guard {

@@ -119,6 +119,7 @@ fn excerpt_line_col(message: &str) -> Option<(usize, usize)> {
 fn head_matches(expected_head: &str, got: &str) -> bool {
     let exact = [
         "Unable to resolve reference",
+        "Unable to resolve module",
         "Invalid 'Unicode' escape",
         "Duplicated variable",
         "Function `",

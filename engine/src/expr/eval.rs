@@ -141,7 +141,7 @@ pub(crate) enum Arg {
     /// A function (lambda, `$` expression or named `fun`).
     Fun(Closure),
     /// A regular expression literal.
-    Regex(Arc<regex::Regex>),
+    Regex(Arc<crate::expr::java_regex::Regex>),
 }
 
 /// What a selector finds: a value (a present null too), or nothing (an absent key, an index
@@ -954,7 +954,12 @@ impl Eval<'_> {
             joined = Some(match joined {
                 None => value,
                 Some(so_far) => match (text_part(&so_far), text_part(&value)) {
-                    (Some(a), Some(b)) => Value::string(a + &b),
+                    (Some(a), Some(b)) => {
+                        let len = a.len() + b.len();
+                        crate::expr::modules::check_length(len)
+                            .map_err(|err| Fail::at(part.loc, err))?;
+                        Value::string(a + &b)
+                    }
                     _ => return Err(append_error(so_far, value)),
                 },
             });
@@ -1403,7 +1408,7 @@ impl Eval<'_> {
             Value::String(text) | Value::Key(text) => text,
             other => return Err(Fail::at(loc, cannot_coerce(&other, "Regex"))),
         };
-        let regex = regex::Regex::new(&pattern).map_err(|err| {
+        let regex = crate::expr::java_regex::compile(&pattern).map_err(|err| {
             Fail::at(loc, format!("Invalid regular expression `{pattern}`: {err}"))
         })?;
         Ok(Arg::Regex(Arc::new(regex)))
@@ -1756,7 +1761,7 @@ fn spread_into(
             return Err(Fail::at(parenthesized.to(parenthesized), message));
         }
     }
-    Ok(())
+    crate::expr::modules::check_items(pairs.len(), "objects").map_err(|err| Fail::at(loc, err))
 }
 
 /// `.key`: the first value with that key; over arrays, that of every object element.
@@ -2392,12 +2397,24 @@ pub(crate) fn unwritable_function(function: &Function) -> Fail {
 
 /// The first function inside a value, if any.
 pub(crate) fn find_function(value: &Value) -> Option<&Function> {
-    match value {
-        Value::Function(function) => Some(function),
-        Value::Array(items) => items.iter().find_map(find_function),
-        Value::Object(pairs) => pairs.iter().find_map(|(_, v)| find_function(v)),
-        _ => None,
+    // Containers are shared, so a value built by doubling (`[acc, acc]`, a hundred times)
+    // holds few distinct arrays but exponentially many paths: each is searched once.
+    fn search<'v>(
+        value: &'v Value,
+        searched: &mut std::collections::HashSet<*const ()>,
+    ) -> Option<&'v Function> {
+        match value {
+            Value::Function(function) => Some(function),
+            Value::Array(items) if searched.insert(Arc::as_ptr(items).cast()) => {
+                items.iter().find_map(|item| search(item, searched))
+            }
+            Value::Object(pairs) if searched.insert(Arc::as_ptr(pairs).cast()) => {
+                pairs.iter().find_map(|(_, v)| search(v, searched))
+            }
+            _ => None,
+        }
     }
+    search(value, &mut std::collections::HashSet::new())
 }
 
 /// `Cannot coerce String (abc) to Number`; when the target is a String, containers are

@@ -14,6 +14,7 @@ use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
+use crate::expr::java_regex::Regex as JavaRegex;
 use crate::expr::{coerce, json, modules, num, readers, time, utf16, writers};
 use crate::value::{Temporal, TemporalKind, Value};
 
@@ -199,7 +200,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         && matches!(name, "match" | "matches" | "scan")
     {
         // These three read a String pattern as a regular expression (`"a1" match "(\\d)"`).
-        let regex = regex::Regex::new(pattern).map_err(|err| {
+        let regex = crate::expr::java_regex::compile(pattern).map_err(|err| {
             Fail::unplaced(format!("Invalid regular expression `{pattern}`: {err}"))
         })?;
         return call_regex(name, subject, &regex).map_err(Fail::unplaced);
@@ -397,8 +398,7 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
                     &["(String, Regex)", "(String, String)"],
                 ))
             })?;
-            regex::Regex::new(&regex::escape(&literal))
-                .map_err(|err| Fail::unplaced(err.to_string()))?
+            JavaRegex::literal(&literal)
         }
         Arg::Fun(_) => return Err(Fail::unplaced("`replace` cannot replace a function")),
     };
@@ -432,6 +432,7 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
         let whole = captures.get(0).expect("group 0 is the whole match");
         out.push_str(&text[last..whole.start()]);
         out.push_str(&piece(captures_value(&captures))?);
+        modules::check_length(out.len()).map_err(Fail::unplaced)?;
         last = whole.end();
     }
     out.push_str(&text[last..]);
@@ -453,7 +454,7 @@ pub(crate) fn full_match(regex: &regex::Regex, text: &str) -> Option<Value> {
 }
 
 /// Functions with a regular expression as second argument.
-fn call_regex(name: &str, subject: &Value, regex: &regex::Regex) -> Result<Value, String> {
+fn call_regex(name: &str, subject: &Value, regex: &JavaRegex) -> Result<Value, String> {
     if matches!(name, "indexOf" | "lastIndexOf") {
         // The reference engine has no regular-expression overload here: the pattern is read
         // as a String, its source text, and searched for literally (`"a.c" indexOf /./` is 1).
@@ -1031,7 +1032,10 @@ fn sum(items: &[Value]) -> Result<Value, String> {
 /// `++`: strings (numbers and booleans are written as text), arrays, objects.
 fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
-        (Value::Array(a), Value::Array(b)) => Ok(Value::array(a.iter().chain(b.iter()).cloned())),
+        (Value::Array(a), Value::Array(b)) => {
+            modules::check_items(a.len() + b.len(), "arrays")?;
+            Ok(Value::array(a.iter().chain(b.iter()).cloned()))
+        }
         // A Date and a time of day, either way round, make a date-time.
         (Value::Temporal(a), Value::Temporal(b))
             if let Some(joined) = date_and_time(a, b).or_else(|| date_and_time(b, a)) =>
@@ -1039,6 +1043,7 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
             Ok(Value::Temporal(joined))
         }
         (Value::Object(a), Value::Object(b)) => {
+            modules::check_items(a.len() + b.len(), "objects")?;
             Ok(Value::Object(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
         }
         _ if let Some(zoned) = crate::expr::zone::concat(lhs, rhs) => Ok(zoned),
@@ -1057,7 +1062,10 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
                 )
             };
             match (scalar(lhs), scalar(rhs), coerce_string(lhs), coerce_string(rhs)) {
-                (true, true, Some(a), Some(b)) => Ok(Value::string(a + &b)),
+                (true, true, Some(a), Some(b)) => {
+                    modules::check_length(a.len() + b.len())?;
+                    Ok(Value::string(a + &b))
+                }
                 _ => Err(call_error("++", &[describe(lhs), describe(rhs)], CONCAT_COMBINATIONS)),
             }
         }
@@ -1181,10 +1189,13 @@ fn join_by(lhs: &Value, rhs: &Value) -> Result<Value, String> {
         typed_call_error("joinBy", &[lhs.clone(), rhs.clone()], &["Array", "String"])
     })?;
     let mut parts = Vec::with_capacity(items.len());
+    let mut len = 0usize;
     for item in items.iter() {
         // DataWeave's own `joinBy` writes `item as String`, whose message names no value.
         let text = coerce_string(item)
             .ok_or_else(|| format!("Cannot coerce {} to String", type_name(item)))?;
+        len = len.saturating_add(text.len() + separator.len());
+        modules::check_length(len)?;
         parts.push(text);
     }
     Ok(Value::string(parts.join(&separator)))
@@ -1374,7 +1385,11 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
         return Err(Fail::traced("Cannot coerce Function to String"));
     }
     let written = match mime.as_str() {
-        "application/json" => Ok(json::write_with(value, json::WriterOptions::from_props(&props))),
+        "application/json" => {
+            let options = json::WriterOptions::from_props(&props);
+            let written = json::write_limited(value, options, modules::MAX_TEXT);
+            return written.map(Value::string).map_err(|fail| Fail::traced(fail.message));
+        }
         "text/plain" => writers::text(value),
         "application/csv" | "text/csv" => {
             writers::csv(value, &writers::CsvOptions::from_props(&props))
@@ -1382,11 +1397,15 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
         "application/x-www-form-urlencoded" => writers::urlencoded(value),
         "application/dw" => Ok(writers::dw(value)),
         other if other.ends_with("+json") => {
-            Ok(json::write_with(value, json::WriterOptions::from_props(&props)))
+            let options = json::WriterOptions::from_props(&props);
+            let written = json::write_limited(value, options, modules::MAX_TEXT);
+            return written.map(Value::string).map_err(|fail| Fail::traced(fail.message));
         }
         other => return Err(unknown_content_type(other)),
     };
-    written.map(Value::string).map_err(|err| Fail::traced(err.message))
+    let written = written.map_err(|err| Fail::traced(err.message))?;
+    modules::check_length(written.len()).map_err(Fail::traced)?;
+    Ok(Value::string(written))
 }
 
 /// `read(text, mime, properties)`: text parsed in one of the formats flowrun reads.

@@ -87,15 +87,21 @@ pub(crate) fn write(value: &Value, indent: bool) -> String {
 
 /// Writes `value` as JSON text with the given writer properties.
 pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
-    let mut writer = Writer { out: String::new(), options, error: None };
+    let mut writer = Writer { out: String::new(), options, error: None, limit: usize::MAX };
     writer.value(value, 0);
     writer.out
 }
 
 /// Like [`write_with`], but fails as DataWeave's writer does when a date's remembered
-/// pattern cannot write it (`HH` on a Date), or on a function.
-pub(crate) fn write_checked(value: &Value, options: WriterOptions) -> Result<String, Fail> {
-    let mut writer = Writer { out: String::new(), options, error: None };
+/// pattern cannot write it (`HH` on a Date) or on a function, and once the text grows
+/// beyond `limit` bytes, before a value that shares its parts (`[a, a]` built again and
+/// again) exhausts memory.
+pub(crate) fn write_limited(
+    value: &Value,
+    options: WriterOptions,
+    limit: usize,
+) -> Result<String, Fail> {
+    let mut writer = Writer { out: String::new(), options, error: None, limit };
     writer.value(value, 0);
     match writer.error {
         Some(error) => Err(error),
@@ -125,9 +131,11 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
 struct Writer {
     out: String,
     options: WriterOptions,
-    /// The first date that its remembered pattern could not write, or function (which
-    /// has no JSON form).
+    /// The first date that its remembered pattern could not write, the first function
+    /// (which has no JSON form), or the size limit.
     error: Option<Fail>,
+    /// Writing stops once the text is longer than this many bytes.
+    limit: usize,
 }
 
 impl Writer {
@@ -216,6 +224,12 @@ impl Writer {
         self.out.push(open);
         let mut is_empty = true;
         for (key, value) in entries {
+            if self.out.len() > self.limit {
+                let limit = self.limit;
+                self.error =
+                    Some(Fail::unplaced(format!("flowrun writes texts of at most {limit} bytes")));
+                return;
+            }
             if !is_empty {
                 self.out.push(',');
             }

@@ -47,6 +47,7 @@ mod corpus;
 mod eval;
 mod funcs;
 mod inflection;
+mod java_regex;
 mod json;
 mod lex;
 mod modules;
@@ -183,14 +184,17 @@ pub struct Expr {
 /// another with `encoding` (`output application/json encoding="ISO-8859-1"`).
 #[derive(Clone, Debug)]
 struct Charset {
-    /// The name as written, which the result's media type carries.
+    /// Java's name for the charset, which the result's media type carries.
     name: Option<String>,
     encoding: &'static encoding_rs::Encoding,
+    /// For ISO-8859-1 and US-ASCII, which `encoding_rs` reads as windows-1252: the first
+    /// code point they cannot hold (written `?`, as Java writes it).
+    byte_limit: Option<u32>,
 }
 
 impl Charset {
     fn of(output: Option<&Output>) -> Result<Charset, ParseError> {
-        let utf8 = Charset { name: None, encoding: encoding_rs::UTF_8 };
+        let utf8 = Charset { name: None, encoding: encoding_rs::UTF_8, byte_limit: None };
         let Some(output) = output else { return Ok(utf8) };
         let Some((_, name)) = output.props.iter().find(|(prop, _)| prop == "encoding") else {
             return Ok(utf8);
@@ -198,7 +202,19 @@ impl Charset {
         let encoding = encoding_rs::Encoding::for_label(name.as_bytes()).ok_or_else(|| {
             ParseError { message: format!("Charset {name} is not supported"), loc: output.loc }
         })?;
-        Ok(Charset { name: Some(name.clone()), encoding })
+        // Java's canonical names, which the media type carries (`latin1` is `ISO-8859-1`).
+        let lower = name.trim().to_ascii_lowercase();
+        let (canonical, byte_limit) = match lower.as_str() {
+            "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "iso8859_1" | "8859_1" | "latin1"
+            | "l1" | "cp819" | "ibm819" | "iso-ir-100" | "csisolatin1" => {
+                ("ISO-8859-1", Some(0x100))
+            }
+            "us-ascii" | "ascii" | "iso646-us" | "us" | "cp367" | "ibm367" | "csascii"
+            | "ansi_x3.4-1968" | "ansi_x3.4-1986" | "iso-ir-6" | "646" => ("US-ASCII", Some(0x80)),
+            "utf-16" | "utf16" => ("UTF-16", None),
+            _ => (encoding.name(), None),
+        };
+        Ok(Charset { name: Some(canonical.to_owned()), encoding, byte_limit })
     }
 
     /// The media type's `charset` parameter.
@@ -211,6 +227,10 @@ impl Charset {
         let encoding = self.encoding;
         if encoding == encoding_rs::UTF_8 {
             return Bytes::from(text);
+        }
+        if let Some(limit) = self.byte_limit {
+            let byte = |c: char| u8::try_from(c as u32).ok().filter(|_| (c as u32) < limit);
+            return text.chars().map(|c| byte(c).unwrap_or(b'?')).collect();
         }
         if encoding == encoding_rs::UTF_16BE || encoding == encoding_rs::UTF_16LE {
             // Java's `UTF-16` writes big-endian after a byte-order mark.
@@ -353,7 +373,7 @@ impl Expr {
                 Err(fail) => Err(self.render(fail)),
             },
             OutputFormat::Json { options, media_type } => {
-                let text = json::write_checked(&value, *options)
+                let text = json::write_limited(&value, *options, MAX_OUTPUT)
                     .map_err(|fail| self.render(fail.or_at(self.script.body.loc)))?;
                 let bytes = self.charset.encode(text);
                 Ok(TypedValue::new(Value::Binary(bytes), media_type.clone()))
@@ -683,6 +703,11 @@ pub fn type_name(value: &Value) -> &'static str {
     eval::type_name(value)
 }
 
+/// The longest JSON text a script's result is written as: a value built by doubling
+/// (`[acc, acc]`, a hundred times) is small in memory and vast as text, and fails here with
+/// a message instead of exhausting memory. Far above any body flowrun reads or sends.
+const MAX_OUTPUT: usize = 1 << 30;
+
 /// The value with its Keys and Types made Strings, as DataWeave's Java writer gives them:
 /// both exist only inside a script (`keysOf(payload)` stored in a variable is a list of
 /// Strings, `typeOf(payload)` the String of the type's name).
@@ -690,12 +715,31 @@ pub fn type_name(value: &Value) -> &'static str {
 /// A function fails as it fails to be written as JSON: it never leaves the script, as the
 /// flow could do nothing with it.
 fn without_keys(value: Value) -> Result<Value, eval::Fail> {
-    fn has_keys(value: &Value) -> bool {
+    /// Whether a Key, Type or function is inside, or `None` once more than `budget` values
+    /// have been looked at: containers are shared, so a value built by doubling
+    /// (`[acc, acc]`, a hundred times) has few distinct parts but exponentially many paths,
+    /// and a walk along all of them would never end.
+    fn has_keys(value: &Value, budget: &mut usize) -> Option<bool> {
+        *budget = budget.checked_sub(1)?;
         match value {
-            Value::Key(_) | Value::Type(_) | Value::Function(_) => true,
-            Value::Array(items) => items.iter().any(has_keys),
-            Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
-            _ => false,
+            Value::Key(_) | Value::Type(_) | Value::Function(_) => Some(true),
+            Value::Array(items) => {
+                for item in items.iter() {
+                    if has_keys(item, budget)? {
+                        return Some(true);
+                    }
+                }
+                Some(false)
+            }
+            Value::Object(pairs) => {
+                for (_, v) in pairs.iter() {
+                    if has_keys(v, budget)? {
+                        return Some(true);
+                    }
+                }
+                Some(false)
+            }
+            _ => Some(false),
         }
     }
     fn strip(value: &Value) -> Value {
@@ -708,8 +752,17 @@ fn without_keys(value: Value) -> Result<Value, eval::Fail> {
             other => other.clone(),
         }
     }
-    if !has_keys(&value) {
-        return Ok(value);
+    let mut budget = modules::MAX_ITEMS;
+    match has_keys(&value, &mut budget) {
+        Some(false) => return Ok(value),
+        Some(true) => {}
+        None => {
+            let message = format!(
+                "flowrun hands on values of at most {} elements and pairs",
+                modules::MAX_ITEMS
+            );
+            return Err(eval::Fail::unplaced(message));
+        }
     }
     if let Some(function) = eval::find_function(&value) {
         return Err(eval::unwritable_function(function));
@@ -819,6 +872,15 @@ mod tests {
         // Characters the charset lacks become `?`.
         let latin = written("output text/plain encoding=\"ISO-8859-1\" --- \"a\u{3a9}\"");
         assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"a?")));
+        // ISO-8859-1 and US-ASCII as Java writes them (not windows-1252, which holds `€`),
+        // named as Java names them.
+        let latin = written("output text/plain encoding=\"latin1\" --- \"\u{e9}\u{20ac}\u{fc}\"");
+        assert_eq!(latin.value, Value::Binary(Bytes::from_static(b"\xe9?\xfc")));
+        assert_eq!(latin.media_type.to_string(), "text/plain; charset=ISO-8859-1");
+        let ascii =
+            written("output text/plain encoding=\"ascii\" --- \"\u{e9}\u{20ac}\u{fc}\u{1f600}\"");
+        assert_eq!(ascii.value, Value::Binary(Bytes::from_static(b"????")));
+        assert_eq!(ascii.media_type.to_string(), "text/plain; charset=US-ASCII");
         let err = eval_in("output application/json encoding=\"nope\" --- 1", &event)
             .expect_err("unknown charset");
         assert_eq!(err.message, "charset nope is not supported");
@@ -965,6 +1027,45 @@ mod tests {
         let err = expr.eval(&Scope::standalone(&payload, &[])).expect_err("huge input");
         assert!(err.message.contains("exponent beyond 10000"), "{}", err.message);
         assert!(Expr::compile("1e300 * 2", Span::default()).is_ok());
+    }
+
+    #[test]
+    fn values_that_keep_doubling_stop_at_the_size_limits() {
+        let cases = [
+            (
+                r#"(1 to 100) reduce (i, acc = "x") -> acc ++ acc"#,
+                "strings of at most 67108864 bytes",
+            ),
+            (
+                "(1 to 100) reduce (i, acc = [1]) -> acc ++ acc",
+                "arrays of at most 10000000 elements",
+            ),
+            (
+                "(1 to 100) reduce (i, acc = {a: 1}) -> acc ++ acc",
+                "objects of at most 10000000 pairs",
+            ),
+            ("(1 to 100) reduce (i, acc = {a: 1}) -> {(acc), (acc)}", "objects of at most"),
+            (r#"(1 to 100) reduce (i, acc = "x") -> "$(acc)$(acc)""#, "strings of at most"),
+            (r#"(1 to 100) reduce (i, acc = "x") -> [acc, acc] joinBy ''"#, "strings of at most"),
+            (
+                r#"(1 to 100) reduce (i, acc = "xy") -> acc replace /./ with acc"#,
+                "strings of at most",
+            ),
+            (
+                r#"write((1 to 100) reduce (i, acc = [1]) -> [acc, acc], "application/json")"#,
+                "texts of at most 67108864 bytes",
+            ),
+        ];
+        let payload = TypedValue::null();
+        let native_and_output = [(
+            "(1 to 100) reduce (i, acc = [1]) -> [acc, acc]",
+            "values of at most 10000000 elements and pairs",
+        )];
+        for (script, expected) in cases.into_iter().chain(native_and_output) {
+            let expr = Expr::compile(script, Span::default()).expect("compiles");
+            let err = expr.eval(&Scope::standalone(&payload, &[])).expect_err(script);
+            assert!(err.message.contains(expected), "{script}: {}", err.message);
+        }
     }
 
     #[test]

@@ -138,6 +138,38 @@ pub(crate) fn functions_of(module: &str) -> Option<&'static [&'static str]> {
     MODULES.iter().find(|(name, _)| *name == module).map(|(_, functions)| *functions)
 }
 
+/// True when DataWeave has `module`, whether flowrun has it or not (`dw::Runtime`,
+/// `dw::Mule` in Mule apps).
+pub(crate) fn exists_in_dataweave(module: &str) -> bool {
+    const DATAWEAVE: &[&str] = &[
+        "dw::Core",
+        "dw::Crypto",
+        "dw::Mule",
+        "dw::Runtime",
+        "dw::System",
+        "dw::core::Arrays",
+        "dw::core::Binaries",
+        "dw::core::Dates",
+        "dw::core::Numbers",
+        "dw::core::Objects",
+        "dw::core::Periods",
+        "dw::core::Strings",
+        "dw::core::Types",
+        "dw::core::URL",
+        "dw::extension::DataFormat",
+        "dw::module::Mime",
+        "dw::module::Multipart",
+        "dw::util::Coercions",
+        "dw::util::Diff",
+        "dw::util::Math",
+        "dw::util::Timer",
+        "dw::util::Tree",
+        "dw::util::Values",
+        "dw::xml::Dtd",
+    ];
+    DATAWEAVE.contains(&module) || functions_of(module).is_some()
+}
+
 /// True when `name` (unqualified) is a module function.
 pub(crate) fn is_module_function(name: &str) -> bool {
     // Every call of a core function asks this first, so it must be cheap.
@@ -804,11 +836,26 @@ fn separate_words(text: &str, separator: char) -> String {
     out
 }
 
-/// Refuses to build text longer than 64 MiB, which would only exhaust memory.
-fn check_length(len: usize) -> Result<(), String> {
-    const MAX_TEXT: usize = 64 << 20;
+/// The longest text flowrun builds (64 MiB): longer text would only exhaust memory.
+pub(crate) const MAX_TEXT: usize = 64 << 20;
+
+/// The most elements an array (or pairs an object) may get from a function that grows one,
+/// as many as a range may hold.
+pub(crate) const MAX_ITEMS: usize = 10_000_000;
+
+/// Refuses to build text longer than [`MAX_TEXT`].
+pub(crate) fn check_length(len: usize) -> Result<(), String> {
     if len > MAX_TEXT {
         return Err(format!("flowrun builds strings of at most {MAX_TEXT} bytes"));
+    }
+    Ok(())
+}
+
+/// Refuses to build an array or object of more than [`MAX_ITEMS`] elements or pairs.
+pub(crate) fn check_items(len: usize, what: &str) -> Result<(), String> {
+    if len > MAX_ITEMS {
+        let unit = if what == "objects" { "pairs" } else { "elements" };
+        return Err(format!("flowrun builds {what} of at most {MAX_ITEMS} {unit}"));
     }
     Ok(())
 }

@@ -1342,8 +1342,8 @@ fn number_literal(text: &str, loc: Loc) -> PResult<BigDecimal> {
 }
 
 /// Compiles a regular expression literal; a bad one is a load error at the literal.
-fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<regex::Regex>> {
-    regex::Regex::new(pattern).map(Arc::new).map_err(|err| ParseError {
+fn compile_regex(pattern: &str, loc: Loc) -> PResult<Arc<crate::expr::java_regex::Regex>> {
+    crate::expr::java_regex::compile(pattern).map(Arc::new).map_err(|err| ParseError {
         message: format!("Invalid regular expression /{pattern}/: {err}"),
         loc,
     })

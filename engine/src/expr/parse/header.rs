@@ -8,7 +8,7 @@ use std::sync::Arc;
 use crate::expr::ast::{Decl, Import, ImportNames, InputDirective, Lambda, Loc, Output, Script};
 use crate::expr::lex::{Tok, Token};
 use crate::expr::parse::{PResult, ParseError, Parser};
-use crate::expr::writers;
+use crate::expr::{modules, writers};
 use crate::value::MediaType;
 
 /// The index of the `---` that ends the header: the first one outside any brackets (a
@@ -30,7 +30,18 @@ pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
 /// commas or spaces, each value a quoted text (with the escapes of string literals:
 /// `separator="\t"`), a number, `true` or `false`; a name alone means `true`. `offset` is
 /// where `text` starts in the script. Gives each name, its value as text and the name's place.
-fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, Loc)>> {
+/// One `name=value` property of an `output` or `input` directive.
+struct Property {
+    name: String,
+    /// The value as text (a quoted value without its quotes).
+    value: String,
+    name_loc: Loc,
+    /// The value's type as DataWeave names it: `String` (quoted), `Number` or `Boolean`.
+    kind: &'static str,
+    value_loc: Loc,
+}
+
+fn writer_properties(text: &str, offset: usize) -> PResult<Vec<Property>> {
     let mut props = Vec::new();
     let mut chars = text.char_indices().peekable();
     let error = |at: usize, message: String| ParseError {
@@ -51,10 +62,13 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
         let name_loc = Loc { start: offset + name_start, end: offset + name_start + name.len() };
         while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
         if chars.next_if(|(_, c)| *c == '=').is_none() {
-            props.push((name, "true".to_owned(), name_loc));
+            let (kind, value_loc) = ("Boolean", name_loc);
+            props.push(Property { name, value: "true".to_owned(), name_loc, kind, value_loc });
             continue;
         }
         while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
+        let value_start = chars.peek().map_or(text.len(), |&(at, _)| at);
+        let mut kind = "String";
         let value = match chars.next() {
             Some((at, quote @ ('"' | '\''))) => {
                 let mut value = String::new();
@@ -98,6 +112,7 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
                     value.push(c);
                 }
                 let number = value.parse::<f64>().is_ok();
+                kind = if number { "Number" } else { "Boolean" };
                 if !number && value != "true" && value != "false" {
                     return Err(error(
                         at,
@@ -116,7 +131,11 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<(String, String, 
                 ));
             }
         };
-        props.push((name, value, name_loc));
+        let value_end = chars.peek().map_or(text.len(), |&(at, _)| at);
+        let value_text = text[value_start..value_end].trim_end();
+        let value_loc =
+            Loc { start: offset + value_start, end: offset + value_start + value_text.len() };
+        props.push(Property { name, value, name_loc, kind, value_loc });
         // Properties are separated by commas, as DataWeave requires.
         while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
         if let Some(&(at, c)) = chars.peek()
@@ -183,7 +202,7 @@ impl Parser<'_> {
                 Tok::Ident(word) if word == "output" => {
                     // A second `output` is read (and checked) but, as in DataWeave, the first
                     // one counts.
-                    let output = self.output_directive(&token, sep_start)?;
+                    let output = self.output_directive(&token, sep_start, false)?;
                     script.output.get_or_insert(output);
                 }
                 Tok::Ident(word) if word == "var" => {
@@ -262,12 +281,19 @@ impl Parser<'_> {
             return Err(self.unexpected("an input name after 'input'"));
         }
         let rest = Token { start: name_start, end: name_start + name_len, ..keyword.clone() };
-        let format = self.output_directive(&rest, sep_start)?;
+        let format = self.output_directive(&rest, sep_start, true)?;
         let media_type = read_format(&format)?;
         Ok(InputDirective { name: name.into(), media_type, loc: Loc { start: keyword.start, end } })
     }
 
-    fn output_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<Output> {
+    /// `output <mime> props`, or the format of an `input` directive (`reader`), whose
+    /// properties are the reader's.
+    fn output_directive(
+        &mut self,
+        keyword: &Token,
+        sep_start: usize,
+        reader: bool,
+    ) -> PResult<Output> {
         let end = self.line_end(sep_start);
         let text = &self.src[keyword.end..end];
         let loc = Loc { start: keyword.start, end };
@@ -284,20 +310,29 @@ impl Parser<'_> {
         let mime = expand_format_id(mime);
         let props_start = mime_loc.end;
         let props = writer_properties(&self.src[props_start..end], props_start)?;
-        if let Some(valid) = writers::writer_options(&mime) {
-            for (name, _, name_loc) in &props {
-                if !valid.contains(&name.as_str()) {
-                    let listed: Vec<String> = valid.iter().map(|o| format!("`{o}`")).collect();
+        let valid = if reader { reader_options(&mime) } else { writers::writer_options(&mime) };
+        if let Some(valid) = valid {
+            for prop in &props {
+                if !valid.contains(&prop.name.as_str()) {
+                    let mut message = format!("Option `{}` is not valid.", prop.name);
+                    if !valid.is_empty() {
+                        let listed: Vec<String> = valid.iter().map(|o| format!("`{o}`")).collect();
+                        message.push_str(&format!(" Valid options are: {}", listed.join(", ")));
+                    }
+                    return Err(ParseError { message, loc: prop.name_loc });
+                }
+                let expected = option_type(&prop.name, &mime);
+                if expected != prop.kind {
                     let message = format!(
-                        "Option `{name}` is not valid. Valid options are: {}",
-                        listed.join(", ")
+                        "Option `{}` expects '{expected}' but was '{}'",
+                        prop.name, prop.kind
                     );
-                    return Err(ParseError { message, loc: *name_loc });
+                    return Err(ParseError { message, loc: prop.value_loc });
                 }
             }
         }
         self.skip_line(sep_start);
-        let props = props.into_iter().map(|(name, value, _)| (name, value)).collect();
+        let props = props.into_iter().map(|prop| (prop.name, prop.value)).collect();
         Ok(Output { mime, props, loc, mime_loc })
     }
 
@@ -333,6 +368,17 @@ impl Parser<'_> {
             }
             None => (ImportNames::Qualified, text),
         };
+        let module_name = module.trim();
+        // A `dw::` module DataWeave lacks; others (an app's own modules, `dw::Runtime`) are
+        // refused later as modules flowrun does not support yet.
+        if module_name.starts_with("dw::")
+            && !module_name.contains(' ')
+            && !modules::exists_in_dataweave(module_name)
+        {
+            let start = keyword.end + self.src[keyword.end..end].rfind(module_name).unwrap_or(0);
+            let message = format!("Unable to resolve module with identifier {module_name}.");
+            return Err(ParseError { message, loc: Loc { start, end: start + module_name.len() } });
+        }
         self.skip_line(sep_start);
         let loc = Loc { start: keyword.start, end };
         Ok(Import { module: module.trim().to_owned(), names, loc })
@@ -393,6 +439,31 @@ impl Parser<'_> {
 
 /// The media type an `input` directive reads its input as, with its reader properties as
 /// parameters; formats flowrun has no reader for are load errors, worded as for `output`.
+/// The reader properties DataWeave takes in an `input` directive for `mime`, in the order
+/// its error lists them; `None` where flowrun does not check them.
+fn reader_options(mime: &str) -> Option<&'static [&'static str]> {
+    let media_type = MediaType::parse(mime)?;
+    if media_type.is_json() {
+        return Some(&["streaming"]);
+    }
+    match media_type.essence().as_str() {
+        "application/csv" | "text/csv" => Some(crate::expr::readers::CSV_READ_OPTIONS),
+        "text/plain" | "application/x-www-form-urlencoded" => Some(&[]),
+        _ => None,
+    }
+}
+
+/// The type DataWeave's readers and writers expect for the property `name` (the same for
+/// every format, but for `indent`: a Boolean for JSON, the indentation text for `application/dw`).
+fn option_type(name: &str, mime: &str) -> &'static str {
+    match name {
+        "indent" if mime == "application/dw" => "String",
+        "bufferSize" | "bodyStartLineNumber" | "headerLineNumber" | "maxCollectionSize" => "Number",
+        "encoding" | "skipNullOn" | "separator" | "quote" | "escape" | "lineSeparator" => "String",
+        _ => "Boolean",
+    }
+}
+
 fn read_format(format: &Output) -> PResult<MediaType> {
     let unknown = || {
         let message = format!(
