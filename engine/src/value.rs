@@ -45,6 +45,20 @@ pub enum Value {
     Period(Period),
     /// A time zone, as an offset from UTC in seconds (DataWeave's `TimeZone`): `|-08:00|`.
     TimeZone(i32),
+    /// DataWeave's `Range` (`1 to 3`): an array of numbers one apart, kept as its bounds so
+    /// that `1 to 100000000` costs nothing until its elements are read.
+    Range(Arc<Range>),
+}
+
+/// The bounds of a [`Value::Range`]: `start`, then numbers one apart towards `end` as long
+/// as they do not pass it (`1.5 to 3` is `[1.5, 2.5]`, `3 to 1` is `[3, 2, 1]`).
+/// Two ranges are equal when their bounds are (`(1 to 3) == (1 to 3.5)` is false).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    /// The first element.
+    pub start: BigDecimal,
+    /// The bound the elements go towards.
+    pub end: BigDecimal,
 }
 
 /// DataWeave's `Period`, which is one of two `java.time` types underneath, each written

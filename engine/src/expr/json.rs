@@ -13,7 +13,7 @@
 use bigdecimal::BigDecimal;
 
 use crate::expr::eval::dw_repr;
-use crate::expr::{num, period, time, zone};
+use crate::expr::{num, period, range, time, zone};
 use crate::value::Value;
 
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
@@ -93,7 +93,7 @@ pub(crate) fn write_with(value: &Value, options: WriterOptions) -> String {
 }
 
 /// Like [`write_with`], but fails as DataWeave's writer does when a date's remembered
-/// pattern cannot write it (`HH` on a Date).
+/// pattern cannot write it (`HH` on a Date), and when a range is too long to write.
 pub(crate) fn write_checked(value: &Value, options: WriterOptions) -> Result<String, String> {
     let mut writer = Writer { out: String::new(), options, error: None };
     writer.value(value, 0);
@@ -146,6 +146,13 @@ impl Writer {
                     let error = format!("Cannot coerce {shown} to String, caused by: {reason}");
                     self.error.get_or_insert(error);
                     write_string(&mut self.out, &time::to_iso(t));
+                }
+            },
+            Value::Range(r) => match range::to_array(r) {
+                Ok(items) => self.value(&items, depth),
+                Err(error) => {
+                    self.error.get_or_insert(error);
+                    self.out.push_str("[]");
                 }
             },
             Value::Array(items) => {

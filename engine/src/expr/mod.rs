@@ -54,6 +54,7 @@ mod num;
 mod number_format;
 mod parse;
 mod period;
+mod range;
 mod readers;
 mod resolve;
 mod time;
@@ -348,7 +349,10 @@ impl Expr {
         }
         let value = eval::run(&self.script, scope).map_err(|fail| self.render(fail))?;
         match &self.output {
-            OutputFormat::Native => Ok(TypedValue::java(without_keys(value))),
+            OutputFormat::Native => match without_keys(value) {
+                Ok(value) => Ok(TypedValue::java(value)),
+                Err(message) => Err(self.render(eval::Fail::at(self.script.body.loc, message))),
+            },
             OutputFormat::Json { options, media_type } => {
                 let text = json::write_checked(&value, *options).map_err(|message| {
                     self.render(eval::Fail::at(self.script.body.loc, message))
@@ -362,7 +366,7 @@ impl Expr {
                 self.written(writers::csv(&value, options), media_type)
             }
             OutputFormat::Dw => {
-                self.written(Ok(writers::dw(&value)), MediaType::new("application", "dw"))
+                self.written(writers::dw(&value), MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
@@ -675,29 +679,39 @@ pub fn type_name(value: &Value) -> &'static str {
     eval::type_name(value)
 }
 
-/// The value with its Keys and Types made Strings, as DataWeave's Java writer gives them:
-/// both exist only inside a script (`keysOf(payload)` stored in a variable is a list of
-/// Strings, `typeOf(payload)` the String of the type's name).
-fn without_keys(value: Value) -> Value {
+/// The value with its Keys and Types made Strings and its Ranges Arrays, as DataWeave's Java
+/// writer gives them: they exist only inside a script (`keysOf(payload)` stored in a
+/// variable is a list of Strings, `typeOf(payload)` the String of the type's name).
+///
+/// # Errors
+///
+/// A range too long to build.
+fn without_keys(value: Value) -> Result<Value, String> {
     fn has_keys(value: &Value) -> bool {
         match value {
-            Value::Key(_) | Value::Type(_) => true,
+            Value::Key(_) | Value::Type(_) | Value::Range(_) => true,
             Value::Array(items) => items.iter().any(has_keys),
             Value::Object(pairs) => pairs.iter().any(|(_, v)| has_keys(v)),
             _ => false,
         }
     }
-    fn strip(value: &Value) -> Value {
-        match value {
+    fn strip(value: &Value) -> Result<Value, String> {
+        Ok(match value {
             Value::Key(text) | Value::Type(text) => Value::String(text.clone()),
-            Value::Array(items) => Value::array(items.iter().map(strip)),
-            Value::Object(pairs) => {
-                Value::Object(Arc::new(pairs.iter().map(|(k, v)| (k.clone(), strip(v))).collect()))
+            Value::Range(r) => range::to_array(r)?,
+            Value::Array(items) => {
+                Value::Array(Arc::new(items.iter().map(strip).collect::<Result<_, _>>()?))
             }
+            Value::Object(pairs) => Value::Object(Arc::new(
+                pairs
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), strip(v)?)))
+                    .collect::<Result<_, String>>()?,
+            )),
             other => other.clone(),
-        }
+        })
     }
-    if has_keys(&value) { strip(&value) } else { value }
+    if has_keys(&value) { strip(&value) } else { Ok(value) }
 }
 
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain
@@ -716,7 +730,9 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Temporal(t) => time::to_written(t),
         Value::Period(p) => period::to_iso(p),
         Value::TimeZone(offset) => zone::to_text(*offset),
-        structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
+        structured @ (Value::Array(_) | Value::Range(_) | Value::Object(_)) => {
+            json::write(structured, true)
+        }
     }
 }
 
