@@ -1516,7 +1516,15 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
         // A range's elements are Numbers, which have no keys.
-        Value::Null | Value::Number(_) | Value::Range(_) => Ok(Value::Null),
+        Value::Null | Value::Range(_) => Ok(Value::Null),
+        // A Number is read as seconds since the epoch, in UTC (`1.year` is 1970), as `as
+        // DateTime` reads it; one too big for a date fails as a selector without a date.
+        Value::Number(_)
+            if let Ok(date @ Value::Temporal(_)) =
+                coerce::coerce_as(value.clone(), "DateTime", None) =>
+        {
+            select_key(&date, key)
+        }
         Value::Temporal(t) if key == "timezone" => {
             Ok(if t.has_offset() { Value::TimeZone(t.offset_seconds) } else { Value::Null })
         }
