@@ -73,3 +73,31 @@ pub(crate) fn as_array(value: Value) -> Result<Value, String> {
         other => Ok(other),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(start: i64, end: i64) -> Range {
+        Range { start: BigDecimal::from(start), end: BigDecimal::from(end) }
+    }
+
+    #[test]
+    fn long_ranges_are_read_from_their_bounds_and_refused_whole() {
+        let long = bounds(1, 100_000_000);
+        assert_eq!(len(&long), BigDecimal::from(100_000_000));
+        assert_eq!(get(&long, 99_999_999), Value::Number(BigDecimal::from(100_000_000)));
+        assert_eq!(part(&long, 2, 0), Ok(Value::array([3, 2, 1].map(|n| Value::Number(n.into())))));
+        assert_eq!(to_array(&long), Err(too_long()));
+        assert_eq!(as_array(Value::Range(Arc::new(long))), Err(too_long()));
+    }
+
+    #[test]
+    fn descending_and_fractional_bounds() {
+        let down = bounds(3, 1);
+        assert_eq!(to_array(&down), Ok(Value::array([3, 2, 1].map(|n| Value::Number(n.into())))));
+        let half = Range { start: "1.5".parse().unwrap(), end: BigDecimal::from(3) };
+        assert_eq!(len_u64(&half), 2);
+        assert_eq!(get(&half, 1), Value::Number("2.5".parse().unwrap()));
+    }
+}
