@@ -49,6 +49,9 @@ pub enum Value {
     /// A function of the expression language (DataWeave's `Function`): a lambda, a `fun` or
     /// a built-in function, as a value that can be stored, returned and called later.
     Function(Function),
+    /// DataWeave's `Range` (`1 to 3`): an array of numbers one apart, kept as its bounds so
+    /// that `1 to 100000000` costs nothing until its elements are read.
+    Range(Arc<Range>),
 }
 
 /// A function as a value: an opaque handle that only the expression language, which made
@@ -81,6 +84,17 @@ impl PartialEq for Function {
     fn eq(&self, other: &Function) -> bool {
         std::ptr::addr_eq(Arc::as_ptr(&self.0), Arc::as_ptr(&other.0))
     }
+}
+
+/// The bounds of a [`Value::Range`]: `start`, then numbers one apart towards `end` as long
+/// as they do not pass it (`1.5 to 3` is `[1.5, 2.5]`, `3 to 1` is `[3, 2, 1]`).
+/// Two ranges are equal when their bounds are (`(1 to 3) == (1 to 3.5)` is false).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Range {
+    /// The first element.
+    pub start: BigDecimal,
+    /// The bound the elements go towards.
+    pub end: BigDecimal,
 }
 
 /// DataWeave's `Period`, which is one of two `java.time` types underneath, each written

@@ -7,7 +7,7 @@ use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
-use crate::expr::{number_format, period, time, zone};
+use crate::expr::{number_format, period, range, time, zone};
 use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
@@ -118,7 +118,13 @@ pub(crate) fn coerce_as(
             Value::String(s) if s.eq_ignore_ascii_case("false") => Some(Value::Bool(false)),
             _ => None,
         },
-        "Array" => matches!(value, Value::Array(_)).then(|| value.clone()),
+        // A range becomes the Array of its elements, and stays a range only `as Range`.
+        "Array" => match &value {
+            Value::Array(_) => Some(value.clone()),
+            Value::Range(r) => Some(range::to_array(r)?),
+            _ => None,
+        },
+        "Range" => matches!(value, Value::Range(_)).then(|| value.clone()),
         "Object" => matches!(value, Value::Object(_)).then(|| value.clone()),
         "Null" => matches!(value, Value::Null).then_some(Value::Null),
         // Text becomes its UTF-8 bytes; a number the low byte of its whole part, as Java's
@@ -141,7 +147,7 @@ pub(crate) fn coerce_as(
         // Unlike other messages, `as String` names a null without its value, and an empty
         // String is named without its (empty) text.
         Value::Null if type_name == "String" => format!("Cannot coerce Null to {type_name}"),
-        Value::String(text) if matches!(type_name, "Array" | "Object" | "Type") => {
+        Value::String(text) if matches!(type_name, "Array" | "Range" | "Object" | "Type") => {
             format!("Cannot coerce String ({}) to {type_name}", dw_repr(&Value::String(text)))
         }
         Value::String(text) if text.is_empty() => format!("Cannot coerce String to {type_name}"),
@@ -218,6 +224,7 @@ pub(crate) fn is_type(value: &Value, type_name: &str) -> Result<bool, String> {
         "Boolean" => matches!(value, Value::Bool(_)),
         "Null" => matches!(value, Value::Null),
         "Array" => matches!(value, Value::Array(_)),
+        "Range" => matches!(value, Value::Range(_)),
         "Object" => matches!(value, Value::Object(_)),
         "Binary" => matches!(value, Value::Binary(_)),
         "Period" => matches!(value, Value::Period(_)),

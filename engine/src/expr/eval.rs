@@ -8,14 +8,16 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use bigdecimal::BigDecimal;
+use bigdecimal::{BigDecimal, ToPrimitive};
 
 use crate::expr::Scope;
 use crate::expr::ast::{
     BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
-use crate::expr::{arity, coerce, funcs, json, num, period, readers, resolve, time, utf16, zone};
+use crate::expr::{
+    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, zone,
+};
 use crate::value::{Function, MediaType, TypedValue, Value};
 
 /// A failed evaluation before it is rendered.
@@ -1176,6 +1178,14 @@ impl Eval<'_> {
             };
             return select_range(&value, from, to).map(|f| f.at(loc)).map_err(|m| Fail::at(loc, m));
         }
+        // An index reads a range's element from its bounds, and a key finds nothing in its
+        // numbers; other selectors read the range as the array it is.
+        let value = match value {
+            Value::Range(r) if !matches!(selector, Selector::Dynamic(_) | Selector::Key(_)) => {
+                range::to_array(&r).map_err(|message| Fail::at(loc, message))?
+            }
+            value => value,
+        };
         let found = match selector {
             Selector::Key(key) => find_key(&value, key),
             Selector::MultiKey(key) => select_multi(&value, key).map(|v| found_unless_null(v, key)),
@@ -1225,6 +1235,14 @@ impl Eval<'_> {
                 )),
                 Value::String(key) | Value::Key(key) => find_key(&value, &key),
                 Value::Number(n) => Ok(select_index(&value, &n)),
+                // A range held in a name selects as one written in the brackets.
+                Value::Range(r) => {
+                    let whole = |n: &BigDecimal| n.with_scale(0).to_i64();
+                    match (whole(&r.start), whole(&r.end)) {
+                        (Some(from), Some(to)) => select_range(&value, from, to),
+                        _ => Ok(Found::Nothing(dw_repr(&Value::Range(r)).into(), Loc::default())),
+                    }
+                }
                 // A Boolean names a key of an object (or of the objects of an array).
                 Value::Bool(b) if matches!(value, Value::Array(_) | Value::Object(_)) => {
                     find_key(&value, if b { "true" } else { "false" })
@@ -1550,6 +1568,16 @@ fn text_part(value: &Value) -> Option<String> {
 
 /// A binary operator other than `and`/`or` applied to its operands' values.
 fn combine(op: BinOp, left: Value, right: Value, loc: Loc) -> EResult<Value> {
+    // A range is the array of its elements where an operator takes an array (`<<`, `+`, `-`);
+    // the other operand, an element, stays what it is, and comparisons tell the two apart.
+    let as_array = |value| range::as_array(value).map_err(|message| Fail::at(loc, message));
+    let (left, right) = match op {
+        BinOp::Eq | BinOp::Ne | BinOp::Similar | BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge => {
+            (left, right)
+        }
+        BinOp::Prepend => (left, as_array(right)?),
+        _ => (as_array(left)?, right),
+    };
     match op {
         BinOp::Eq => Ok(Value::Bool(dw_equal(&left, &right))),
         BinOp::Ne => Ok(Value::Bool(!dw_equal(&left, &right))),
@@ -1805,7 +1833,16 @@ pub(crate) fn select_key(value: &Value, key: &str) -> Result<Value, String> {
                 items.iter().filter_map(|item| item.get(key).cloned()).collect();
             Ok(if found.is_empty() { Value::Null } else { Value::array(found) })
         }
-        Value::Null | Value::Number(_) => Ok(Value::Null),
+        // A range's elements are Numbers, which have no keys.
+        Value::Null | Value::Range(_) => Ok(Value::Null),
+        // A Number is read as seconds since the epoch, in UTC (`1.year` is 1970), as `as
+        // DateTime` reads it; one too big for a date fails as a selector without a date.
+        Value::Number(_)
+            if let Ok(date @ Value::Temporal(_)) =
+                coerce::coerce_as(value.clone(), "DateTime", None) =>
+        {
+            select_key(&date, key)
+        }
         Value::Temporal(t) if key == "timezone" => {
             Ok(if t.has_offset() { Value::TimeZone(t.offset_seconds) } else { Value::Null })
         }
@@ -2003,6 +2040,10 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
     };
     let found = match value {
         Value::Array(items) => pick(items.len()).map(|i| items[i].clone()),
+        Value::Range(r) => {
+            let len = usize::try_from(range::len_u64(r)).unwrap_or(usize::MAX);
+            pick(len).map(|i| range::get(r, i as u64))
+        }
         Value::Object(pairs) => pick(pairs.len()).map(|i| pairs[i].1.clone()),
         Value::String(_)
         | Value::Key(_)
@@ -2038,6 +2079,16 @@ fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
             }
             Found::Value(Value::array(part))
         })),
+        Value::Range(r) => {
+            let len = usize::try_from(range::len_u64(r)).unwrap_or(usize::MAX);
+            match slice(len) {
+                Some((a, b, reverse)) => {
+                    let (from, to) = if reverse { (b, a) } else { (a, b) };
+                    range::part(r, from as u64, to as u64).map(Found::Value)
+                }
+                None => Ok(nothing()),
+            }
+        }
         Value::String(_) | Value::Key(_) | Value::Type(_) | Value::Number(_) | Value::Bool(_) => {
             let units = utf16::units(&coerce_string(value).unwrap_or_default());
             Ok(slice(units.len()).map_or_else(nothing, |(a, b, reverse)| {
@@ -2102,6 +2153,9 @@ pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
             a.len() == b.len()
                 && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && dw_equal(va, vb))
         }
+        // Two ranges are equal when their bounds are (`(1 to 3) == (1 to 3.5)` is false); a
+        // range never equals an array.
+        (Value::Range(a), Value::Range(b)) => a.start == b.start && a.end == b.end,
         _ => lhs == rhs,
     }
 }
@@ -2120,6 +2174,14 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
         }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| similar(x, y))
+        }
+        // A range is like the array of its elements, though never equal to it.
+        (Value::Range(r), Value::Array(items)) | (Value::Array(items), Value::Range(r)) => {
+            range::len_u64(r) == items.len() as u64
+                && items
+                    .iter()
+                    .enumerate()
+                    .all(|(idx, item)| similar(&range::get(r, idx as u64), item))
         }
         // Either side as the other's kind: `|2024-01-05| ~= |2024-01-05T10:00:00Z|` either
         // way round (the date-time as a Date).
@@ -2356,6 +2418,7 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
         Value::Key(_) => "Key",
         Value::Type(_) => "Type",
         Value::Array(_) => "Array",
+        Value::Range(_) => "Range",
         Value::Object(_) => "Object",
         Value::Binary(_) => "Binary",
         Value::Temporal(t) => time::type_name(t.kind),
@@ -2421,7 +2484,11 @@ pub(crate) fn find_function(value: &Value) -> Option<&Function> {
 /// named without their content, as DataWeave does.
 pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
     match value {
-        Value::Array(_) | Value::Object(_) | Value::Binary(_) | Value::Function(_)
+        Value::Array(_)
+        | Value::Range(_)
+        | Value::Object(_)
+        | Value::Binary(_)
+        | Value::Function(_)
             if target == "String" =>
         {
             format!("Cannot coerce {} to {target}", type_name(value))
@@ -2483,6 +2550,16 @@ pub(crate) fn dw_repr(value: &Value) -> String {
         Value::Function(function) => function_notation(function),
         Value::Array(items) => {
             format!("[{}]", items.iter().map(dw_repr).collect::<Vec<_>>().join(", "))
+        }
+        // A range too long to build shows its first elements only.
+        Value::Range(r) => {
+            let shown = range::len_u64(r).min(range::MAX_RANGE);
+            let mut items: Vec<String> =
+                (0..shown).map(|idx| dw_repr(&range::get(r, idx))).collect();
+            if shown < range::len_u64(r) {
+                items.push("...".into());
+            }
+            format!("[{}]", items.join(", "))
         }
         Value::Object(pairs) => {
             let pairs: Vec<String> =

@@ -15,7 +15,7 @@ use crate::expr::eval::{
     coerce_string, describe, dw_equal, type_name, typed_call_error,
 };
 use crate::expr::java_regex::Regex as JavaRegex;
-use crate::expr::{coerce, json, modules, num, readers, time, utf16, writers};
+use crate::expr::{coerce, json, modules, num, range, readers, time, utf16, writers};
 use crate::value::{Temporal, TemporalKind, Value};
 
 /// Every function name [`call`] knows.
@@ -143,17 +143,33 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
         Some(colon) => (true, &name[colon + 1..]),
         None => (false, name),
     };
-    // Functions read a Key or a Type as the String it holds; only `typeOf` tells them apart.
-    let has_key = args.iter().any(|arg| matches!(arg, Arg::Value(Value::Key(_) | Value::Type(_))));
+    // Functions read a Key or a Type as the String it holds, and a range where they take an
+    // Array as the Array of its elements; only `typeOf` tells them apart. The functions that
+    // give their argument back, or read a range from its bounds, keep a range, and so do
+    // arguments of any type (`contains`, `indexOf`: `[1 to 2] contains (1 to 2)`).
+    let has_key = args
+        .iter()
+        .any(|arg| matches!(arg, Arg::Value(Value::Key(_) | Value::Type(_) | Value::Range(_))));
     let args: Vec<Arg> = if name == "typeOf" || !has_key {
         args
     } else {
+        let arrays_taken = match name {
+            "sizeOf" | "isEmpty" | "log" | "then" | "onNull" => 0,
+            "++" | "--" | "zip" | "join" | "leftJoin" | "outerJoin" => 2,
+            _ => 1,
+        };
         args.into_iter()
-            .map(|arg| match arg {
-                Arg::Value(Value::Key(text) | Value::Type(text)) => Arg::Value(Value::String(text)),
-                other => other,
+            .enumerate()
+            .map(|(idx, arg)| match arg {
+                Arg::Value(Value::Key(text) | Value::Type(text)) => {
+                    Ok(Arg::Value(Value::String(text)))
+                }
+                Arg::Value(Value::Range(r)) if idx < arrays_taken => {
+                    range::to_array(&r).map(Arg::Value).map_err(Fail::unplaced)
+                }
+                other => Ok(other),
             })
-            .collect()
+            .collect::<EResult<_>>()?
     };
     // The subject of a function that takes functions (`f then $`) is a value, even when
     // it is a function itself.
@@ -268,6 +284,7 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             Value::String(s) => s.is_empty(),
             Value::Array(items) => items.is_empty(),
             Value::Object(pairs) => pairs.is_empty(),
+            // A range has at least its start.
             _ => false,
         })),
         "isBlank" => match value {
@@ -849,6 +866,7 @@ fn sortable<'v>(mut keys: impl Iterator<Item = &'v Value>) -> Result<(), String>
         (
             Value::Null
             | Value::Array(_)
+            | Value::Range(_)
             | Value::Object(_)
             | Value::Type(_)
             | Value::Period(_)
@@ -903,6 +921,7 @@ fn size_of(value: &Value) -> Result<Value, String> {
     let size = match value {
         Value::Null => return Ok(Value::Null),
         Value::Array(items) => items.len(),
+        Value::Range(r) => return Ok(Value::Number(range::len(r))),
         Value::Object(pairs) => pairs.len(),
         Value::Binary(bytes) => bytes.len(),
         other => coerce_string(other).map_or(0, |s| utf16::len(&s)),
@@ -1239,23 +1258,8 @@ fn range(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let (Some(from), Some(to)) = (coerce_number(lhs), coerce_number(rhs)) else {
         return Err(typed_call_error("to", &[lhs.clone(), rhs.clone()], &["Number", "Number"]));
     };
-    let ascending = from <= to;
-    let size = (&to - &from).abs().with_scale_round(0, RoundingMode::Floor);
-    if size >= MAX_RANGE {
-        return Err(format!("flowrun builds ranges of at most {MAX_RANGE} numbers"));
-    }
-    let step = if ascending { BigDecimal::from(1) } else { BigDecimal::from(-1) };
-    let mut items = Vec::new();
-    let mut current = from;
-    while (ascending && current <= to) || (!ascending && current >= to) {
-        items.push(Value::Number(current.clone()));
-        current += &step;
-    }
-    Ok(Value::array(items))
+    Ok(range::new(from, to))
 }
-
-/// The longest range `a to b` builds; a bigger one would only exhaust memory.
-const MAX_RANGE: u64 = 10_000_000;
 
 /// Random bits from the operating system's generator, through a version-4 UUID (the uuid
 /// crate is already a dependency; 122 of the 128 bits are random).
@@ -1361,7 +1365,7 @@ fn find(lhs: &Value, rhs: &Value) -> Result<Value, String> {
 
 /// `log(prefix, value)`: records the value in DataWeave's form and returns it.
 fn log(prefix: Option<&Value>, value: &Value) -> Value {
-    let text = writers::dw(value);
+    let text = writers::dw(value).unwrap_or_else(|err| err.message);
     match prefix.and_then(coerce_string) {
         Some(prefix) => tracing::info!(target: crate::expr::LOG_TARGET, "{prefix} - {text}"),
         None => tracing::info!(target: crate::expr::LOG_TARGET, "{text}"),
@@ -1395,7 +1399,7 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
             writers::csv(value, &writers::CsvOptions::from_props(&props))
         }
         "application/x-www-form-urlencoded" => writers::urlencoded(value),
-        "application/dw" => Ok(writers::dw(value)),
+        "application/dw" => writers::dw(value),
         other if other.ends_with("+json") => {
             let options = json::WriterOptions::from_props(&props);
             let written = json::write_limited(value, options, modules::MAX_TEXT);

@@ -13,7 +13,7 @@
 use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, Fail, dw_repr};
-use crate::expr::{num, period, time, zone};
+use crate::expr::{num, period, range, time, zone};
 use crate::value::Value;
 
 /// Parses JSON `bytes` read as input `name` (`payload`, a variable name).
@@ -159,6 +159,13 @@ impl Writer {
                     let error = format!("Cannot coerce {shown} to String, caused by: {reason}");
                     self.error.get_or_insert(Fail::unplaced(error));
                     write_string(&mut self.out, &time::to_iso(t));
+                }
+            },
+            Value::Range(r) => match range::to_array(r) {
+                Ok(items) => self.value(&items, depth),
+                Err(error) => {
+                    self.error.get_or_insert(Fail::unplaced(error));
+                    self.out.push_str("[]");
                 }
             },
             Value::Array(items) => {

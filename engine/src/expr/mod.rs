@@ -55,6 +55,7 @@ mod num;
 mod number_format;
 mod parse;
 mod period;
+mod range;
 mod readers;
 mod resolve;
 mod time;
@@ -370,7 +371,7 @@ impl Expr {
         match &self.output {
             OutputFormat::Native => match without_keys(value) {
                 Ok(value) => Ok(TypedValue::java(value)),
-                Err(fail) => Err(self.render(fail)),
+                Err(fail) => Err(self.render(fail.or_at(self.script.body.loc))),
             },
             OutputFormat::Json { options, media_type } => {
                 let text = json::write_limited(&value, *options, MAX_OUTPUT)
@@ -390,7 +391,7 @@ impl Expr {
                 self.written(writers::csv(&value, options), media_type)
             }
             OutputFormat::Dw => {
-                self.written(Ok(writers::dw(&value)), MediaType::new("application", "dw"))
+                self.written(writers::dw(&value), MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
@@ -708,9 +709,9 @@ pub fn type_name(value: &Value) -> &'static str {
 /// a message instead of exhausting memory. Far above any body flowrun reads or sends.
 const MAX_OUTPUT: usize = 1 << 30;
 
-/// The value with its Keys and Types made Strings, as DataWeave's Java writer gives them:
-/// both exist only inside a script (`keysOf(payload)` stored in a variable is a list of
-/// Strings, `typeOf(payload)` the String of the type's name).
+/// The value with its Keys and Types made Strings and its Ranges Arrays, as DataWeave's Java
+/// writer gives them: they exist only inside a script (`keysOf(payload)` stored in a
+/// variable is a list of Strings, `typeOf(payload)` the String of the type's name).
 ///
 /// A function fails as it fails to be written as JSON: it never leaves the script, as the
 /// flow could do nothing with it.
@@ -722,7 +723,7 @@ fn without_keys(value: Value) -> Result<Value, eval::Fail> {
     fn has_keys(value: &Value, budget: &mut usize) -> Option<bool> {
         *budget = budget.checked_sub(1)?;
         match value {
-            Value::Key(_) | Value::Type(_) | Value::Function(_) => Some(true),
+            Value::Key(_) | Value::Type(_) | Value::Range(_) | Value::Function(_) => Some(true),
             Value::Array(items) => {
                 for item in items.iter() {
                     if has_keys(item, budget)? {
@@ -742,15 +743,21 @@ fn without_keys(value: Value) -> Result<Value, eval::Fail> {
             _ => Some(false),
         }
     }
-    fn strip(value: &Value) -> Value {
-        match value {
+    fn strip(value: &Value) -> Result<Value, String> {
+        Ok(match value {
             Value::Key(text) | Value::Type(text) => Value::String(text.clone()),
-            Value::Array(items) => Value::array(items.iter().map(strip)),
-            Value::Object(pairs) => {
-                Value::Object(Arc::new(pairs.iter().map(|(k, v)| (k.clone(), strip(v))).collect()))
+            Value::Range(r) => range::to_array(r)?,
+            Value::Array(items) => {
+                Value::Array(Arc::new(items.iter().map(strip).collect::<Result<_, _>>()?))
             }
+            Value::Object(pairs) => Value::Object(Arc::new(
+                pairs
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), strip(v)?)))
+                    .collect::<Result<_, String>>()?,
+            )),
             other => other.clone(),
-        }
+        })
     }
     let mut budget = modules::MAX_ITEMS;
     match has_keys(&value, &mut budget) {
@@ -767,7 +774,7 @@ fn without_keys(value: Value) -> Result<Value, eval::Fail> {
     if let Some(function) = eval::find_function(&value) {
         return Err(eval::unwritable_function(function));
     }
-    Ok(strip(&value))
+    strip(&value).map_err(eval::Fail::unplaced)
 }
 
 /// Converts a value to the text a logger prints: strings as they are, numbers in plain
@@ -787,7 +794,9 @@ pub fn to_text(value: &TypedValue) -> String {
         Value::Period(p) => period::to_iso(p),
         Value::TimeZone(offset) => zone::to_text(*offset),
         Value::Function(function) => eval::function_notation(function),
-        structured @ (Value::Array(_) | Value::Object(_)) => json::write(structured, true),
+        structured @ (Value::Array(_) | Value::Range(_) | Value::Object(_)) => {
+            json::write(structured, true)
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 //! script excerpt the way DataWeave does.
 
 use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
-use crate::expr::json;
+use crate::expr::{json, range};
 use crate::value::{MediaType, Value};
 
 /// Why a value could not be written.
@@ -25,27 +25,35 @@ pub(crate) struct WriteError {
 pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
     match value {
         Value::Null => Ok(String::new()),
-        Value::Array(_) | Value::Object(_) | Value::Function(_) => Err(WriteError {
-            message: format!(
-                "Text plain writer is unable to write {ty}.\nReason:\nCannot coerce {ty} to String",
-                ty = type_name(value)
-            ),
-            writer: "TextPlain",
-            excerpt_first: true,
-        }),
+        Value::Array(_) | Value::Range(_) | Value::Object(_) | Value::Function(_) => {
+            Err(WriteError {
+                message: format!(
+                    "Text plain writer is unable to write {ty}.\nReason:\nCannot coerce {ty} to String",
+                    ty = type_name(value)
+                ),
+                writer: "TextPlain",
+                excerpt_first: true,
+            })
+        }
         other => Ok(written_string(other).unwrap_or_default()),
     }
 }
 
 /// `application/dw`: DataWeave's own notation, as `log` and the reference engine's default
 /// output print values (`{\n  a: [\n    1, \n    2\n  ]\n}`).
-pub(crate) fn dw(value: &Value) -> String {
+///
+/// # Errors
+///
+/// A range too long to write.
+pub(crate) fn dw(value: &Value) -> Result<String, WriteError> {
     let mut out = String::new();
-    write_dw(&mut out, value, 0);
-    out
+    match write_dw(&mut out, value, 0) {
+        Ok(()) => Ok(out),
+        Err(message) => Err(WriteError { message, writer: "DataWeave", excerpt_first: false }),
+    }
 }
 
-fn write_dw(out: &mut String, value: &Value, depth: usize) {
+fn write_dw(out: &mut String, value: &Value, depth: usize) -> Result<(), String> {
     let indent = |out: &mut String, depth: usize| {
         out.push('\n');
         out.push_str(&"  ".repeat(depth));
@@ -59,11 +67,12 @@ fn write_dw(out: &mut String, value: &Value, depth: usize) {
                 // DataWeave leaves a space after the comma of an array element.
                 out.push_str(if idx > 0 { ", " } else { "" });
                 indent(out, depth + 1);
-                write_dw(out, item, depth + 1);
+                write_dw(out, item, depth + 1)?;
             }
             indent(out, depth);
             out.push(']');
         }
+        Value::Range(r) => write_dw(out, &range::to_array(r)?, depth)?,
         Value::Object(pairs) => {
             out.push('{');
             for (idx, (key, item)) in pairs.iter().enumerate() {
@@ -71,7 +80,7 @@ fn write_dw(out: &mut String, value: &Value, depth: usize) {
                 indent(out, depth + 1);
                 out.push_str(&dw_key(key));
                 out.push_str(": ");
-                write_dw(out, item, depth + 1);
+                write_dw(out, item, depth + 1)?;
             }
             indent(out, depth);
             out.push('}');
@@ -79,6 +88,7 @@ fn write_dw(out: &mut String, value: &Value, depth: usize) {
         Value::String(text) => out.push_str(&dw_string(text)),
         other => out.push_str(&dw_repr(other)),
     }
+    Ok(())
 }
 
 /// A string literal as DataWeave writes it: JSON escapes, and `$` escaped too.
