@@ -3,7 +3,7 @@
 //! Every node carries the byte range of its source text (relative to the script start), so
 //! that run-time errors can quote the script the way DataWeave does.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bigdecimal::BigDecimal;
 
@@ -30,8 +30,8 @@ impl Loc {
 pub(crate) struct Script {
     /// The `output` directive, if any.
     pub(crate) output: Option<Output>,
-    /// `var` and `fun` declarations, in order.
-    pub(crate) decls: Vec<Decl>,
+    /// `var` and `fun` declarations.
+    pub(crate) decls: Decls,
     /// `import` directives.
     pub(crate) imports: Vec<Import>,
     /// `input` directives: the media type each named input is read as.
@@ -87,6 +87,55 @@ pub(crate) enum ImportNames {
     Qualified,
 }
 
+/// The `var` and `fun` declarations of a header or a `do` block, as written, and the order
+/// their values are computed in.
+///
+/// Every declaration sees every other one of its group, as in DataWeave: a `fun` may call
+/// one declared below it, and `var a = b + 1` may come before `var b = 1`. The resolver
+/// works out the order ([`Decls::evaluation_order`]) when the script loads.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Decls {
+    list: Vec<Decl>,
+    /// Indexes into `list`; set once by the resolver.
+    order: OnceLock<Box<[u32]>>,
+}
+
+impl Decls {
+    /// The order in which the declarations' values are computed: functions as written,
+    /// then each `var` after the `var`s it reads, directly or through functions. Before
+    /// the resolver has run, the order as written.
+    pub(crate) fn evaluation_order(&self) -> impl Iterator<Item = usize> + '_ {
+        let order = self.order.get().map(|order| order.iter().map(|&i| i as usize));
+        let written = order.is_none().then_some(0..self.list.len());
+        order.into_iter().flatten().chain(written.into_iter().flatten())
+    }
+
+    /// Records the order the resolver worked out; a second call changes nothing.
+    pub(crate) fn set_order(&self, order: Box<[u32]>) {
+        let _ = self.order.set(order);
+    }
+}
+
+impl From<Vec<Decl>> for Decls {
+    fn from(list: Vec<Decl>) -> Decls {
+        Decls { list, order: OnceLock::new() }
+    }
+}
+
+impl std::ops::Deref for Decls {
+    type Target = Vec<Decl>;
+
+    fn deref(&self) -> &Vec<Decl> {
+        &self.list
+    }
+}
+
+impl std::ops::DerefMut for Decls {
+    fn deref_mut(&mut self) -> &mut Vec<Decl> {
+        &mut self.list
+    }
+}
+
 /// A header declaration.
 #[derive(Clone, Debug)]
 pub(crate) enum Decl {
@@ -104,6 +153,24 @@ pub(crate) enum Decl {
         /// The function itself, as a lambda.
         lambda: Arc<Lambda>,
     },
+}
+
+impl Decl {
+    /// The name declared.
+    pub(crate) fn name(&self) -> &Arc<str> {
+        match self {
+            Decl::Var { name, .. } | Decl::Fun { name, .. } => name,
+        }
+    }
+
+    /// Whether binding the declaration computes nothing: a `fun`, or a `var` bound to a
+    /// lambda written out.
+    pub(crate) fn is_function(&self) -> bool {
+        match self {
+            Decl::Fun { .. } => true,
+            Decl::Var { value, .. } => matches!(*value.kind, NodeKind::Lambda(_)),
+        }
+    }
 }
 
 /// A function literal: `(a, b) -> body`, or an implicit `$` lambda.
@@ -238,8 +305,8 @@ pub(crate) enum NodeKind {
     },
     /// `do { decls --- body }` or `using (a = 1) body`: local declarations.
     Do {
-        /// The declarations, in order.
-        decls: Vec<Decl>,
+        /// The declarations.
+        decls: Decls,
         /// The body.
         body: Node,
     },

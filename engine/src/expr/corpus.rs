@@ -128,6 +128,7 @@ fn head_matches(expected_head: &str, got: &str) -> bool {
         "Unknown content type",
         "Unknown data format",
         "Option `",
+        "There is no variable named",
     ];
     let invalid_date = expected_head.ends_with("' is not valid");
     if invalid_date || exact.iter().any(|prefix| expected_head.starts_with(prefix)) {

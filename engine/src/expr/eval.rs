@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, ToPrimitive};
 
 use crate::expr::Scope;
 use crate::expr::ast::{
-    BinOp, Case, Decl, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
+    BinOp, Case, Decl, Decls, InputDirective, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
     Selector,
 };
 use crate::expr::{
@@ -528,7 +528,7 @@ impl Eval<'_> {
         coerce_as(value, type_name, props.as_ref(), if string_to_boolean { value_loc } else { loc })
     }
 
-    fn do_block(&mut self, decls: &[Decl], body: &Node) -> EResult<Value> {
+    fn do_block(&mut self, decls: &Decls, body: &Node) -> EResult<Value> {
         let depth = self.locals.len();
         let result = self.declare(decls).and_then(|()| self.eval(body));
         self.locals.truncate(depth);
@@ -554,26 +554,30 @@ impl Eval<'_> {
     }
 
     /// Binds header or `do` declarations, in order.
-    fn declare(&mut self, decls: &[Decl]) -> EResult<()> {
-        for decl in decls {
-            let bound = match decl {
-                Decl::Var { name, value } => match &*value.kind {
-                    NodeKind::Lambda(lambda) => (name.clone(), Arg::Fun(self.closure(lambda, 0))),
-                    NodeKind::Name(_) | NodeKind::Regex(_) => (name.clone(), self.arg(value)?),
+    fn declare(&mut self, decls: &Decls) -> EResult<()> {
+        // Every name is bound before any value is computed, as each declaration sees all the
+        // others; a function defined here sees them all. The values come in the order the
+        // resolver worked out, each `var` after those it reads, so no placeholder is read.
+        let start = self.locals.len();
+        self.locals.extend(decls.iter().map(|decl| (decl.name().clone(), Arg::Value(Value::Null))));
+        for index in decls.evaluation_order() {
+            let bound = match &decls[index] {
+                Decl::Var { value, .. } => match &*value.kind {
+                    NodeKind::Lambda(lambda) => Arg::Fun(self.closure(lambda, 0)),
+                    NodeKind::Name(_) | NodeKind::Regex(_) => self.arg(value)?,
                     NodeKind::As { type_name, props: None, .. } if &**type_name == "Regex" => {
-                        (name.clone(), self.arg(value)?)
+                        self.arg(value)?
                     }
                     NodeKind::Call { name: callee, args, .. }
                         if args.len() == 1 && callee.rsplit("::").next() == Some("toRegex") =>
                     {
-                        (name.clone(), self.arg(value)?)
+                        self.arg(value)?
                     }
-                    _ => (name.clone(), Arg::Value(self.eval(value)?)),
+                    _ => Arg::Value(self.eval(value)?),
                 },
-                // A function sees itself, so that it can recurse.
-                Decl::Fun { name, lambda } => (name.clone(), Arg::Fun(self.closure(lambda, 1))),
+                Decl::Fun { lambda, .. } => Arg::Fun(self.closure(lambda, 0)),
             };
-            self.locals.push(bound);
+            self.locals[start + index].1 = bound;
         }
         Ok(())
     }

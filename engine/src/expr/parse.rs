@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bigdecimal::BigDecimal;
 
 use crate::expr::ast::{
-    BinOp, Case, Decl, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+    BinOp, Case, Decl, Decls, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
 };
 use crate::expr::lex::{self, StrPart, Tok, Token};
 use crate::expr::{funcs, period, time, zone};
@@ -75,7 +75,7 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let mut parser = Parser { src, tokens, pos: 0, depth: 0, folds: 0, types: Vec::new() };
     let mut script = Script {
         output: None,
-        decls: Vec::new(),
+        decls: Decls::default(),
         imports: Vec::new(),
         inputs: Vec::new(),
         body: Node::new(NodeKind::Null, Loc::default()),
@@ -1058,7 +1058,7 @@ impl Parser<'_> {
         let body = self.expr()?;
         self.expect_punct("}", "for the do block")?;
         self.types.truncate(n_types);
-        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+        Ok(Node::new(NodeKind::Do { decls: decls.into(), body }, self.loc_from(start)))
     }
 
     /// The legacy `using (a = 1, b = 2) body`.
@@ -1073,7 +1073,7 @@ impl Parser<'_> {
         }
         self.expect_punct(")", "to close the 'using' declarations")?;
         let body = self.expr()?;
-        Ok(Node::new(NodeKind::Do { decls, body }, self.loc_from(start)))
+        Ok(Node::new(NodeKind::Do { decls: decls.into(), body }, self.loc_from(start)))
     }
 
     /// `{ case ... -> ... else -> ... }` after `match`.

@@ -6,7 +6,8 @@
 
 use crate::expr::arity::{self, Arity};
 use crate::expr::ast::{
-    Case, Decl, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script, Selector,
+    Case, Decl, Decls, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
+    Selector,
 };
 use crate::expr::parse::ParseError;
 use crate::expr::{funcs, modules};
@@ -68,8 +69,16 @@ pub(crate) fn check<'a>(
     for import in &script.imports {
         check_import(import)?;
     }
-    let names = inputs.iter().map(|name| Binding { name, kind: BindingKind::Value }).collect();
-    let mut resolver = Resolver { names, depth: 0, imports: &script.imports, mule_bindings };
+    let names =
+        inputs.iter().map(|name| Binding { name, kind: BindingKind::Value, decl: None }).collect();
+    let mut resolver = Resolver {
+        names,
+        depth: 0,
+        imports: &script.imports,
+        mule_bindings,
+        groups: Vec::new(),
+        inside: Vec::new(),
+    };
     resolver.decls(&script.decls)?;
     resolver.node(&script.body)
 }
@@ -107,12 +116,26 @@ struct Resolver<'a> {
     depth: usize,
     imports: &'a [Import],
     mule_bindings: bool,
+    /// The groups of declarations (headers and `do` blocks) seen so far, by number.
+    groups: Vec<Group<'a>>,
+    /// The declarations whose values are being checked, innermost last: which group and
+    /// which of its declarations.
+    inside: Vec<(usize, usize)>,
+}
+
+/// A group of declarations, and which of them each one uses.
+struct Group<'a> {
+    decls: &'a Decls,
+    /// For each declaration, the declarations of the group it names, with where.
+    uses: Vec<Vec<(usize, Loc)>>,
 }
 
 /// A name in scope, and what a call of it may be checked against.
 struct Binding<'a> {
     name: &'a str,
     kind: BindingKind<'a>,
+    /// For a declaration: its group and place in it.
+    decl: Option<(usize, usize)>,
 }
 
 enum BindingKind<'a> {
@@ -173,7 +196,11 @@ impl<'a> Resolver<'a> {
 
     /// Binds plain names, such as parameters.
     fn bind_values(&mut self, names: impl IntoIterator<Item = &'a str>) {
-        self.names.extend(names.into_iter().map(|name| Binding { name, kind: BindingKind::Value }));
+        self.names.extend(names.into_iter().map(|name| Binding {
+            name,
+            kind: BindingKind::Value,
+            decl: None,
+        }));
     }
 
     /// Checks the number of arguments of a call of `name`, as DataWeave does before running:
@@ -208,28 +235,57 @@ impl<'a> Resolver<'a> {
     }
 
     /// Checks declarations in order, leaving their names in scope.
-    fn decls(&mut self, decls: &'a [Decl]) -> Result<(), ParseError> {
-        for decl in decls {
-            match decl {
-                Decl::Var { name, value } => {
-                    self.node(value)?;
-                    let kind = match &*value.kind {
-                        NodeKind::Lambda(lambda) => BindingKind::Lambda(lambda),
-                        _ => BindingKind::Value,
-                    };
-                    self.names.push(Binding { name, kind });
-                }
-                Decl::Fun { name, lambda } => {
-                    // Functions may call themselves.
-                    self.names.push(Binding { name, kind: BindingKind::Fun(decls) });
+    /// Checks a group of declarations. Each sees all the others, as in DataWeave, so every
+    /// name is bound before any value is checked; then the order the values are computed
+    /// in is worked out from what each one uses.
+    fn decls(&mut self, decls: &'a Decls) -> Result<(), ParseError> {
+        let group = self.groups.len();
+        self.groups.push(Group { decls, uses: vec![Vec::new(); decls.len()] });
+        for (index, decl) in decls.iter().enumerate() {
+            let kind = match decl {
+                Decl::Var { value, .. } => match &*value.kind {
+                    NodeKind::Lambda(lambda) => BindingKind::Lambda(lambda),
+                    _ => BindingKind::Value,
+                },
+                Decl::Fun { .. } => BindingKind::Fun(decls),
+            };
+            self.names.push(Binding { name: decl.name(), kind, decl: Some((group, index)) });
+        }
+        for (index, decl) in decls.iter().enumerate() {
+            self.inside.push((group, index));
+            let checked = match decl {
+                Decl::Var { value, .. } => self.node(value),
+                Decl::Fun { lambda, .. } => {
                     let depth = self.names.len();
                     self.bind_values(lambda.params.iter().map(|p| &**p));
-                    self.node(&lambda.body)?;
+                    let checked = self.node(&lambda.body);
                     self.names.truncate(depth);
+                    checked
                 }
+            };
+            self.inside.pop();
+            checked?;
+        }
+        let order = evaluation_order(&self.groups[group])?;
+        decls.set_order(order);
+        Ok(())
+    }
+
+    /// Notes that `name` is used at `loc`: when it names a declaration and the use is
+    /// inside a declaration of the same group, the one depends on the other.
+    fn note_use(&mut self, name: &str, loc: Loc) {
+        let binding = self.names.iter().rev().find(|binding| binding.name == name);
+        let Some((group, _)) = binding.and_then(|binding| binding.decl) else { return };
+        let Some(&(_, user)) = self.inside.iter().rev().find(|(g, _)| *g == group) else {
+            return;
+        };
+        let Group { decls, uses } = &mut self.groups[group];
+        // All overloads of a `fun`.
+        for (index, decl) in decls.iter().enumerate() {
+            if &**decl.name() == name {
+                uses[user].push((index, loc));
             }
         }
-        Ok(())
     }
 
     fn node(&mut self, node: &'a Node) -> Result<(), ParseError> {
@@ -257,6 +313,7 @@ impl<'a> Resolver<'a> {
             | NodeKind::Temporal(_)
             | NodeKind::Regex(_) => Ok(()),
             NodeKind::Name(name) => {
+                self.note_use(name, node.loc);
                 let known = self.is_bound(name)
                     || (self.mule_bindings && MULE_BINDINGS.contains(&&**name))
                     || TYPE_NAMES.contains(&&**name)
@@ -293,6 +350,7 @@ impl<'a> Resolver<'a> {
                 self.node(fallback)
             }
             NodeKind::Call { name, name_loc, args } => {
+                self.note_use(name, *name_loc);
                 let known = self.is_function(name);
                 if !known {
                     return Err(self.unresolved(name, *name_loc));
@@ -364,6 +422,82 @@ impl<'a> Resolver<'a> {
             }
         }
     }
+}
+
+/// The order in which a group's declarations are computed (see [`Decls::evaluation_order`]):
+/// functions as written, as binding one computes nothing; then every `var` after the `var`s
+/// it uses, directly or through the functions it calls. A `var` whose value needs itself is
+/// an error, worded as DataWeave words it when it runs into one.
+fn evaluation_order(group: &Group<'_>) -> Result<Box<[u32]>, ParseError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        New,
+        Visiting,
+        Done,
+    }
+    struct Walk<'g, 'a> {
+        group: &'g Group<'a>,
+        state: Vec<State>,
+        /// The declarations being visited, each with the place that led to it.
+        path: Vec<(usize, Loc)>,
+        order: Vec<u32>,
+    }
+    impl Walk<'_, '_> {
+        fn visit(&mut self, index: usize, loc: Loc) -> Result<(), ParseError> {
+            match self.state[index] {
+                State::Done => return Ok(()),
+                State::Visiting => {
+                    // A cycle: through functions alone it is recursion, which is fine.
+                    let start = self.path.iter().position(|(i, _)| *i == index).unwrap_or(0);
+                    let cycle = &self.path[start..];
+                    if cycle.iter().all(|(i, _)| self.group.decls[*i].is_function()) {
+                        return Ok(());
+                    }
+                    let (named, loc) = cycle.get(1).copied().unwrap_or((index, loc));
+                    let name = self.group.decls[named].name();
+                    let message = format!("There is no variable named '{name}'");
+                    return Err(ParseError { message, loc });
+                }
+                State::New => {}
+            }
+            // Each step is a declaration that names the next one further down; bound the
+            // walk as the tree's depth is bounded.
+            if self.path.len() >= MAX_TREE_DEPTH {
+                let message = format!(
+                    "The declarations here name each other more than {MAX_TREE_DEPTH} deep; declare them in the order they are used"
+                );
+                return Err(ParseError { message, loc });
+            }
+            self.state[index] = State::Visiting;
+            self.path.push((index, loc));
+            for &(used, loc) in &self.group.uses[index] {
+                self.visit(used, loc)?;
+            }
+            self.path.pop();
+            self.state[index] = State::Done;
+            if !self.group.decls[index].is_function() {
+                self.order.push(index as u32);
+            }
+            Ok(())
+        }
+    }
+    let decls = group.decls;
+    let mut walk = Walk {
+        group,
+        state: vec![State::New; decls.len()],
+        path: Vec::new(),
+        order: (0..decls.len()).filter(|&i| decls[i].is_function()).map(|i| i as u32).collect(),
+    };
+    for (index, decl) in decls.iter().enumerate() {
+        if !decl.is_function() {
+            let loc = match decl {
+                Decl::Var { value, .. } => value.loc,
+                Decl::Fun { lambda, .. } => lambda.body.loc,
+            };
+            walk.visit(index, loc)?;
+        }
+    }
+    Ok(walk.order.into_boxed_slice())
 }
 
 impl Resolver<'_> {
