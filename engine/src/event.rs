@@ -232,9 +232,19 @@ impl MuleError {
     /// The `MULE:EXPRESSION` error for an expression that failed, in Mule's wording: the
     /// DataWeave message, then the expression as written.
     pub fn expression_failed(message: &str, source: &str) -> MuleError {
-        MuleError::expression(format!(
-            "\"{message}\n\nTrace:\n  at main (Unknown)\" evaluating expression: \"{source}\"."
-        ))
+        let quoted = MuleError::quoted_dw_message(message);
+        MuleError::expression(format!("{quoted} evaluating expression: \"{source}\"."))
+    }
+
+    /// A DataWeave failure message in quotes, as Mule quotes it in an error description,
+    /// ending with its trace: the one DataWeave gave (`at main (line: 1, column: 1)`), or
+    /// `at main (Unknown)` for a message that came without one.
+    pub fn quoted_dw_message(message: &str) -> String {
+        if message.contains("\nTrace:\n") {
+            format!("\"{message}\"")
+        } else {
+            format!("\"{message}\n\nTrace:\n  at main (Unknown)\"")
+        }
     }
 
     /// The error as a DataWeave value (`#[error]`).
@@ -264,5 +274,23 @@ impl MuleError {
 impl fmt::Display for MuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.error_type, self.description)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MuleError;
+
+    #[test]
+    fn an_expression_error_ends_with_one_trace() {
+        let traced = "Boom\n\n1| x\n   ^\nTrace:\n  at main (line: 1, column: 1)";
+        let err = MuleError::expression_failed(traced, "x");
+        assert_eq!(err.description, format!("\"{traced}\" evaluating expression: \"x\"."));
+        // A message that came without a trace gets Mule's placeless one.
+        let err = MuleError::expression_failed("Boom", "x");
+        assert_eq!(
+            err.description,
+            "\"Boom\n\nTrace:\n  at main (Unknown)\" evaluating expression: \"x\"."
+        );
     }
 }

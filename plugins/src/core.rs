@@ -257,10 +257,7 @@ impl Processor for Logger {
                 Some(template) => {
                     let scope = Scope::of(event, cx.properties).in_flow(cx.app_name, cx.flow_name);
                     template.render(&scope).map_err(|err| {
-                        MuleError::expression(format!(
-                            "\"{}\n\nTrace:\n  at main (Unknown)\"",
-                            err.message
-                        ))
+                        MuleError::expression(MuleError::quoted_dw_message(&err.message))
                     })?
                 }
                 None => describe_message(event),

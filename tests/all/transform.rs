@@ -2,7 +2,7 @@
 //! `.dwl` resource and a variable from inline CDATA, run with `flowrun call`.
 
 use crate::support::openbao::TempDir;
-use crate::support::process::run_flowrun;
+use crate::support::process::{Server, run_flowrun};
 
 const APP: &str = r#"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
       xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core">
@@ -200,4 +200,43 @@ output application/json
     let printed: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("`flowrun call` prints JSON");
     assert_eq!(printed["payload"], serde_json::json!({"id": 7}));
+}
+
+#[test]
+fn a_failing_transform_reports_one_trace_to_an_http_caller() {
+    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core"
+      xmlns:http="http://www.mulesoft.org/schema/mule/http">
+  <http:listener-config name="in">
+    <http:listener-connection host="127.0.0.1" port="${http.port}"/>
+  </http:listener-config>
+  <flow name="add">
+    <http:listener config-ref="in" path="/add"/>
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload><![CDATA[output application/json --- payload.a + 1]]></ee:set-payload>
+      </ee:message>
+    </ee:transform>
+  </flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-trace");
+    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
+    let port = crate::support::free_port();
+    let define = format!("-Dhttp.port={port}");
+    let mut server = Server::start(&dir.0, &["app.xml", &define], port);
+    let response = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{port}/add"))
+        .header("content-type", "application/json")
+        .body(r#"{"a": "x"}"#)
+        .send()
+        .expect("the app answers");
+    assert_eq!(response.status().as_u16(), 500);
+    let body = response.text().expect("a text body");
+    server.stop();
+    // DataWeave's message with its excerpt and its one trace, quoted, then the script.
+    let expected_end = "\n\n1| output application/json --- payload.a + 1\n                               ^^^^^^^^^^^^^\nTrace:\n  at main (line: 1, column: 29)\" evaluating expression: \"output application/json --- payload.a + 1\".";
+    assert!(body.starts_with("\"You called the function '+' with these arguments: \n  1: String (\"x\")\n  2: Number (1)\n"), "{body}");
+    assert!(body.ends_with(expected_end), "{body}");
+    assert_eq!(body.matches("Trace:").count(), 1, "{body}");
 }
