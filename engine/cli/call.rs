@@ -97,6 +97,11 @@ mod json {
             Value::Binary(bytes) if value.media_type.is_json() => {
                 serde_json::from_slice(bytes).unwrap_or_else(|_| as_text())
             }
+            // Text typed as JSON, as `set-payload value='{"k": 1}' mimeType="application/json"`
+            // leaves it: the JSON it holds.
+            Value::String(text) if value.media_type.is_json() => {
+                serde_json::from_str(text).unwrap_or_else(|_| as_text())
+            }
             Value::Binary(_)
             | Value::String(_)
             | Value::Temporal(_)

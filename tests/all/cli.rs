@@ -487,3 +487,20 @@ fn errors_after_placeholders_point_at_the_text_as_written() {
         ],
     );
 }
+
+#[test]
+fn call_embeds_json_text_as_json() {
+    let dir = TempDir::new("cli-call-json-text");
+    let app = format!(
+        "{HEADER}\n  <flow name=\"f\">\n    <set-variable variableName=\"v\" value='{{\"k\": 2}}' mimeType=\"application/json\"/>\n    <set-variable variableName=\"t\" value='{{\"k\": 3}}'/>\n    <set-payload value='{{\"k\": 1}}' mimeType=\"application/json\"/>\n  </flow>\n</mule>\n"
+    );
+    let path = write_app(&dir, "j.xml", &app);
+    let output = run_flowrun(&repo_root(), &["call", &path, "--flow", "f"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed: serde_json::Value = serde_json::from_str(&stdout).expect("call prints JSON");
+    // Text typed as JSON is embedded as the JSON it holds; untyped text stays a string.
+    assert_eq!(printed["payload"], serde_json::json!({"k": 1}), "{stdout}");
+    assert_eq!(printed["vars"]["v"], serde_json::json!({"k": 2}), "{stdout}");
+    assert_eq!(printed["vars"]["t"], serde_json::json!("{\"k\": 3}"), "{stdout}");
+}
