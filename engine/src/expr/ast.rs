@@ -218,6 +218,60 @@ impl Node {
     pub(crate) fn new(kind: NodeKind, loc: Loc) -> Node {
         Node { kind: Box::new(kind), loc }
     }
+
+    /// Whether evaluating this node may read the name `name`. Conservative: true for the
+    /// kinds of node it does not look into (lambdas, `do` blocks, `match`), so a false
+    /// answer is certain.
+    pub(crate) fn may_read(&self, name: &str) -> bool {
+        let member_reads = |member: &Member| -> bool {
+            match member {
+                Member::Item(node) | Member::Spread(node) => node.may_read(name),
+                Member::Pair { key, value } => key.may_read(name) || value.may_read(name),
+                Member::Conditional { .. } => true,
+            }
+        };
+        match &*self.kind {
+            NodeKind::Null
+            | NodeKind::Bool(_)
+            | NodeKind::Number(_)
+            | NodeKind::Temporal(_)
+            | NodeKind::Regex(_)
+            | NodeKind::Str(_) => false,
+            NodeKind::Name(used) => &**used == name,
+            NodeKind::Interpolated(parts) => parts.iter().any(|part| part.may_read(name)),
+            NodeKind::Array(members) | NodeKind::Object(members) => {
+                members.iter().any(member_reads)
+            }
+            NodeKind::Select { target, selector, .. } => {
+                target.may_read(name)
+                    || match selector {
+                        Selector::DynamicMulti(node)
+                        | Selector::DynamicKeyValue(node)
+                        | Selector::Dynamic(node) => node.may_read(name),
+                        _ => false,
+                    }
+            }
+            NodeKind::Binary { lhs, rhs, .. } => lhs.may_read(name) || rhs.may_read(name),
+            NodeKind::Neg(node) | NodeKind::Not(node) => node.may_read(name),
+            NodeKind::If { cond, then, otherwise } => {
+                cond.may_read(name) || then.may_read(name) || otherwise.may_read(name)
+            }
+            NodeKind::Default { value, fallback } => {
+                value.may_read(name) || fallback.may_read(name)
+            }
+            NodeKind::Call { name: called, args, .. } => {
+                &**called == name || args.iter().any(|arg| arg.may_read(name))
+            }
+            NodeKind::As { value, props, .. } => {
+                value.may_read(name) || props.as_ref().is_some_and(|props| props.may_read(name))
+            }
+            NodeKind::Is { value, .. } => value.may_read(name),
+            NodeKind::Do { .. }
+            | NodeKind::Match { .. }
+            | NodeKind::Lambda(_)
+            | NodeKind::Apply { .. } => true,
+        }
+    }
 }
 
 /// The kinds of expression.

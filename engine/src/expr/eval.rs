@@ -302,6 +302,15 @@ fn callable(value: &Value) -> Result<Closure, String> {
     }
 }
 
+impl Closure {
+    /// The same function with another body, seeing the same names: a part of the body
+    /// evaluated on its own.
+    pub(crate) fn with_body(&self, body: Node) -> Closure {
+        let lambda = Lambda { body, is_fun: false, ..(*self.lambda).clone() };
+        Closure { lambda: Arc::new(lambda), env: self.env.clone() }
+    }
+}
+
 impl std::ops::Deref for Closure {
     type Target = Lambda;
 
