@@ -54,15 +54,34 @@ impl Mode {
     }
 }
 
-/// One piece of a pattern: a run of one letter, or literal text.
+/// One piece of a pattern: a run of one letter, literal text, or the start or end of an
+/// optional section (`[.SSS]`), which is left out where it does not apply.
 #[derive(Debug, PartialEq)]
 enum Piece {
     Field(char, usize),
     Literal(String),
+    OptionalStart,
+    OptionalEnd,
+}
+
+/// The index of the piece that ends the optional section open at `idx`, or the end of the
+/// pattern for a section never closed (Java closes those there).
+fn section_end(pieces: &[Piece], idx: usize) -> usize {
+    let mut depth = 0;
+    for (at, piece) in pieces.iter().enumerate().skip(idx + 1) {
+        match piece {
+            Piece::OptionalStart => depth += 1,
+            Piece::OptionalEnd if depth == 0 => return at,
+            Piece::OptionalEnd => depth -= 1,
+            _ => {}
+        }
+    }
+    pieces.len()
 }
 
 fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
     let mut out = Vec::new();
+    let mut depth = 0;
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
         if c == '\'' {
@@ -83,8 +102,15 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
                 }
             }
             out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
-        } else if c == '[' || c == ']' {
-            // Optional sections: every field of a value being formatted is present.
+        } else if c == '[' {
+            depth += 1;
+            out.push(Piece::OptionalStart);
+        } else if c == ']' {
+            if depth == 0 {
+                return Err("Pattern invalid as it contains ] without previous [".into());
+            }
+            depth -= 1;
+            out.push(Piece::OptionalEnd);
         } else if "#{}".contains(c) {
             return Err(format!("Pattern includes reserved character: '{c}'"));
         } else if c.is_ascii_alphabetic() {
@@ -139,14 +165,36 @@ pub(crate) fn format_in(
 ) -> Result<String, String> {
     let names = locale.and_then(locale_names);
     let mut out = String::new();
-    for piece in pieces(pattern)? {
+    let pieces = pieces(pattern)?;
+    // Where each open optional section started in `out`: a field the value does not have
+    // leaves its section out, as in Java.
+    let mut sections = Vec::new();
+    let mut idx = 0;
+    while let Some(piece) = pieces.get(idx) {
+        idx += 1;
         match piece {
-            Piece::Literal(text) => out.push_str(&text),
-            Piece::Field(letter, count) => match names.and_then(|n| named(value, n, letter, count))
-            {
-                Some(text) => out.push_str(&text),
-                None => out.push_str(&format_field(value, letter, count)?),
-            },
+            Piece::Literal(text) => out.push_str(text),
+            Piece::OptionalStart => sections.push((out.len(), idx - 1)),
+            Piece::OptionalEnd => {
+                sections.pop();
+            }
+            Piece::Field(letter, count) => {
+                let field = match names.and_then(|n| named(value, n, *letter, *count)) {
+                    Some(text) => Ok(text),
+                    None => format_field(value, *letter, *count),
+                };
+                match (field, sections.pop()) {
+                    (Ok(text), section) => {
+                        out.push_str(&text);
+                        sections.extend(section);
+                    }
+                    (Err(_), Some((len, start))) => {
+                        out.truncate(len);
+                        idx = section_end(&pieces, start) + 1;
+                    }
+                    (Err(reason), None) => return Err(reason),
+                }
+            }
         }
     }
     Ok(out)
@@ -548,21 +596,41 @@ pub(crate) fn parse_in(
     let pieces = pieces(pattern)?;
     let mut fields = Fields { names: locale.and_then(locale_names), ..Fields::default() };
     let mut pos = 0;
-    for (idx, piece) in pieces.iter().enumerate() {
-        let at_index = || format!("Text '{text}' could not be parsed at index {pos}");
-        pos = match piece {
-            Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
-                Some(_) => pos + lit.len(),
-                None => return Err(at_index()),
-            },
+    // For each open optional section: where it started, in the text and the pattern, and
+    // the fields read before it, all restored when the section does not match.
+    let mut sections: Vec<(usize, usize, Fields)> = Vec::new();
+    let mut idx = 0;
+    while let Some(piece) = pieces.get(idx) {
+        let read = match piece {
+            Piece::OptionalStart => {
+                sections.push((pos, idx, fields.clone()));
+                Some(0)
+            }
+            // Closed below.
+            Piece::OptionalEnd => Some(0),
+            Piece::Literal(lit) => text[pos..].starts_with(lit.as_str()).then_some(lit.len()),
             Piece::Field(letter, count) => {
                 let reserved = reserved_digits(&pieces[idx + 1..]);
-                match fields.read(*letter, *count, &text[pos..], reserved) {
-                    Some(n_read) => pos + n_read,
-                    None => return Err(at_index()),
-                }
+                fields.read(*letter, *count, &text[pos..], reserved)
             }
         };
+        match (read, sections.pop()) {
+            (Some(n_read), section) => {
+                pos += n_read;
+                idx += 1;
+                // The section is still open unless this piece closed it.
+                if !matches!(piece, Piece::OptionalEnd) {
+                    sections.extend(section);
+                }
+            }
+            (None, Some((start_pos, start_idx, before))) => {
+                (pos, fields) = (start_pos, before);
+                idx = section_end(&pieces, start_idx) + 1;
+            }
+            (None, None) => {
+                return Err(format!("Text '{text}' could not be parsed at index {pos}"));
+            }
+        }
     }
     if pos < text.len() {
         return Err(format!(
@@ -601,7 +669,7 @@ fn is_numeric(letter: char, count: usize) -> bool {
 }
 
 /// The fields read so far, as written (checked and combined by [`Fields::build`]).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Fields {
     year_of_era: Option<i64>,
     year: Option<i64>,
@@ -792,7 +860,20 @@ impl Fields {
         let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0, format: None };
         let mut extra_days = 0;
         if value.has_time() {
-            let hour = fields.hour.ok_or_else(cannot_convert)?;
+            let Some(hour) = fields.hour else {
+                // A date without a time of day: Java resolves the date, then cannot make a
+                // LocalDateTime of it.
+                let date = (kind == TemporalKind::LocalDateTime)
+                    .then(|| self.build(TemporalKind::Date, mode, text).ok())
+                    .flatten();
+                return Err(match date {
+                    Some(date) => format!(
+                        "Unable to obtain LocalDateTime from TemporalAccessor: {{}},ISO resolved to {} of type java.time.format.Parsed",
+                        java_text(&date)
+                    ),
+                    None => cannot_convert(),
+                });
+            };
             let total = hour * 3600 + fields.minute.unwrap_or(0) * 60 + fields.second.unwrap_or(0);
             extra_days = total.div_euclid(86_400);
             let nanos =
