@@ -6,6 +6,7 @@
 //! all on one left-associative level. `if`/`else` branches and lambda bodies are full
 //! expressions and so extend as far right as they can.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -72,7 +73,15 @@ pub(crate) use header::expand_format_id;
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0, depth: 0, folds: 0, types: Vec::new() };
+    let mut parser = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+        folds: 0,
+        types: Vec::new(),
+        paren_starts: HashMap::new(),
+    };
     let mut script = Script {
         output: None,
         decls: Decls::default(),
@@ -185,6 +194,9 @@ struct Parser<'a> {
     folds: usize,
     /// `type` aliases declared so far, innermost last.
     types: Vec<(Arc<str>, types::TypeRef)>,
+    /// Where the parentheses around an expression open, by the expression's own range (see
+    /// [`Parser::operand_start`]).
+    paren_starts: HashMap<(usize, usize), usize>,
 }
 
 /// DataWeave's message for a `---` with nothing after it.
@@ -579,7 +591,7 @@ impl Parser<'_> {
             if ops[0].1 == BinOp::Lt && self.at_word("is") {
                 self.bump();
                 let (type_name, _) = self.tested_type("is")?;
-                let loc = self.loc_from(lhs.loc.start);
+                let loc = self.loc_from(self.operand_start(&lhs));
                 if self.fold() {
                     return Err(self.too_many_folds());
                 }
@@ -597,7 +609,7 @@ impl Parser<'_> {
                 return Err(self.missing_here(missing_operand(op)));
             }
             let rhs = self.right_operand(level + 1)?;
-            let loc = lhs.loc.to(rhs.loc);
+            let loc = self.loc_from(self.operand_start(&lhs));
             if self.fold() {
                 return Err(self.too_many_folds());
             }
@@ -619,7 +631,7 @@ impl Parser<'_> {
             self.bump();
             let (type_name, type_props) = self.tested_type("as")?;
             let props = if self.at_punct("{") { Some(self.primary()?) } else { type_props };
-            let loc = self.loc_from(value.loc.start);
+            let loc = self.loc_from(self.operand_start(&value));
             value = Node::new(NodeKind::As { value, type_name, props }, loc);
         }
         Ok(value)
@@ -909,6 +921,7 @@ impl Parser<'_> {
             depth: self.depth,
             folds: self.folds,
             types: self.types.clone(),
+            paren_starts: HashMap::new(),
         };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
@@ -1164,8 +1177,19 @@ impl Parser<'_> {
         }
         let inner = self.expr()?;
         self.expect_punct(")", "for the enclosed expression.")?;
-        // Errors quote the expression inside the parentheses, as DataWeave's excerpts do.
+        // Errors quote the expression inside the parentheses, as DataWeave's excerpts do; an
+        // operator around it quotes the parentheses too (see `operand_start`).
+        self.paren_starts.entry((inner.loc.start, inner.loc.end)).or_insert(start);
         Ok(inner)
+    }
+
+    /// Where an operator's excerpt starts at its left operand: at the operand, or at the
+    /// parentheses around it (`(1) + "a"` is quoted whole), the innermost of several
+    /// (`((1)) + "a"` from the second `(`), as DataWeave quotes them. Its end is the last
+    /// token read, a closing parenthesis included (`1 + (("a"))`).
+    fn operand_start(&self, operand: &Node) -> usize {
+        let key = (operand.loc.start, operand.loc.end);
+        self.paren_starts.get(&key).copied().unwrap_or(operand.loc.start)
     }
 
     /// After `(`: the number of parameters if a lambda `(a, b: T, c = 1) ->` follows.
