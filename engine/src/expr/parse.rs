@@ -1032,6 +1032,16 @@ impl Parser<'_> {
     /// `do { var a = 1  fun f(x) = x  --- body }`.
     fn do_block(&mut self, start: usize) -> PResult<Node> {
         self.expect_punct("{", "for the do block")?;
+        if self.at_punct("---") {
+            // A block without declarations has no `---` either (`do { 1 }`); DataWeave quotes
+            // the `-` that starts it.
+            let at = self.peek().start;
+            let message = "Invalid input '-', expected '}' for the do block".to_owned();
+            return Err(ParseError { message, loc: Loc { start: at, end: at + 1 } });
+        }
+        if self.at_punct("}") {
+            return Err(self.missing_here(MISSING_BODY));
+        }
         let mut decls = Vec::new();
         // Types declared in the block are not seen after it.
         let n_types = self.types.len();
