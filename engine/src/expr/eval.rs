@@ -2510,7 +2510,10 @@ pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
         {
             format!("Cannot coerce {} to {target}", type_name(value))
         }
-        Value::String(s) => format!("Cannot coerce String ({s}) to {target}"),
+        // Quoted where the target is a structure (`Cannot coerce String ("a") to Object`).
+        Value::String(s) if target != "Object" && target != "Array" => {
+            format!("Cannot coerce String ({s}) to {target}")
+        }
         other => format!("Cannot coerce {} ({}) to {target}", type_name(other), dw_repr(other)),
     }
 }
