@@ -360,11 +360,22 @@ impl Parser<'_> {
             let loc = Loc { start, end: start + 4 };
             return Err(ParseError { message: message.into(), loc });
         }
+        let text_start = keyword.end + (self.src[keyword.end..end].len()
+            - self.src[keyword.end..end].trim_start().len());
+        let mut name_locs = Vec::new();
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
             Some((names, module)) => {
-                let names = names.split(',').map(|n| n.trim().to_owned()).collect();
-                (ImportNames::Some(names), module)
+                let mut offset = text_start;
+                let mut list = Vec::new();
+                for part in names.split(',') {
+                    let name = part.trim();
+                    let start = offset + (part.len() - part.trim_start().len());
+                    name_locs.push(Loc { start, end: start + name.len() });
+                    list.push(name.to_owned());
+                    offset += part.len() + 1;
+                }
+                (ImportNames::Some(list), module)
             }
             None => (ImportNames::Qualified, text),
         };
@@ -381,7 +392,7 @@ impl Parser<'_> {
         }
         self.skip_line(sep_start);
         let loc = Loc { start: keyword.start, end };
-        Ok(Import { module: module.trim().to_owned(), names, loc })
+        Ok(Import { module: module.trim().to_owned(), names, name_locs, loc })
     }
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
