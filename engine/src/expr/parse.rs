@@ -72,7 +72,10 @@ pub(crate) use header::expand_format_id;
 
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
-    let tokens = lex_at(src, 0, src.len())?;
+    let tokens = lex_at(src, 0, src.len()).map_err(|err| {
+        // `output */*` holds a comment's opening, which the lexer reports first.
+        header::wildcard_output(src).filter(|wild| wild.loc.start <= err.loc.start).unwrap_or(err)
+    })?;
     let mut parser = Parser {
         src,
         tokens,
@@ -96,14 +99,15 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     });
     if let Some(sep_idx) = separator {
         parser.header(&mut script, sep_idx)?;
-    } else if let Some(directive) = header::directive_at_start(&parser.tokens) {
-        // `%dw 2.0` or `output ...` without a `---`: the body was run into the header.
-        return Err(ParseError {
-            message: format!(
-                "Invalid input '{directive}': a header (`%dw`, `output`, `var`, `fun`, `import`, `type`, `ns`) must end with a line `---` before the body"
-            ),
-            loc: Loc { start: parser.tokens[0].start, end: parser.tokens[0].end },
-        });
+    } else if header::directive_at_start(&parser.tokens).is_some() {
+        // `%dw 2.0` or `output ...` without a `---`: the body was run into the header, which
+        // DataWeave reads on as more header, failing where that stops making sense (at the
+        // body, as a rule) or, when it all reads as header, at the end.
+        let eof = parser.tokens.len() - 1;
+        parser.header(&mut script, eof)?;
+        let end = parser.tokens[eof.saturating_sub(1)].end;
+        let message = "Missing Mapping Expression ie. var a = 1 \n --- \n a ".to_owned();
+        return Err(ParseError { message, loc: Loc { start: end, end } });
     }
     if parser.pos > 0
         && parser.tokens[parser.pos - 1].tok == Tok::Punct("---")
@@ -1554,20 +1558,20 @@ mod tests {
     }
 
     #[test]
-    fn a_header_without_separator_says_so() {
-        for src in [
-            "%dw 2.0\noutput application/json\n{a: 1}",
-            "output application/json\n{a: 1}",
-            "var x = 1\nx + 1",
-            "import * from dw::core::Strings\nupper(\"a\")",
+    fn a_header_without_separator_fails_where_dataweave_stops_reading_it() {
+        // Where the body starts, after the name an `output` takes for a property, or at the
+        // end when all of it reads as header; as DataWeave places these.
+        for (src, message, at) in [
+            ("%dw 2.0\noutput application/json\n{a: 1}", "Invalid input '{'", 32),
+            ("import * from dw::core::Strings\nupper(\"a\")", "Invalid input 'upper'", 32),
+            ("var x = 1\nx + 1", "Invalid input '+'", 12),
+            ("%dw 2.0\noutput application/json\npayload", "Missing assignment token (=).", 39),
+            ("output application/json indent=false\npayload", "Invalid input 'payload'", 37),
+            ("%dw 2.0\nvar x = 1", "Missing Mapping Expression", 17),
         ] {
             let err = parse_script(src).expect_err(src);
-            assert!(
-                err.message.contains("must end with a line `---` before the body"),
-                "{src}: {}",
-                err.message
-            );
-            assert_eq!(err.loc.start, 0, "{src}");
+            assert!(err.message.starts_with(message), "{src}: {}", err.message);
+            assert_eq!(err.loc.start, at, "{src}");
         }
         // A body may read names that start a header elsewhere.
         assert!(parse_script("output").is_err_and(|e| !e.message.contains("---")));
