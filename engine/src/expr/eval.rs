@@ -16,7 +16,7 @@ use crate::expr::ast::{
     Selector,
 };
 use crate::expr::{
-    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, zone,
+    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, writers, zone,
 };
 use crate::value::{Function, MediaType, TypedValue, Value};
 
@@ -2590,9 +2590,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
 }
 
 fn dw_key(key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if plain {
+    if writers::is_bare_key(key) {
         return key.to_owned();
     }
     let mut out = String::new();

@@ -39,7 +39,7 @@ const RESERVED: &[&str] = &[
 
 /// Words DataWeave refuses as an unquoted key or selector name (`{type: 1}`, `a.type`), in
 /// the order its message lists them.
-const FIELD_RESERVED: &[&str] = &[
+pub(crate) const FIELD_RESERVED: &[&str] = &[
     "if", "else", "unless", "using", "---", "as", "is", "null", "true", "false", "default", "case",
     "fun", "input", "output", "ns", "type", "import", "var", "and", "or", "throw", "do", "for",
     "yield", "enum", "private", "async",

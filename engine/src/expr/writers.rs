@@ -6,7 +6,7 @@
 //! script excerpt the way DataWeave does.
 
 use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
-use crate::expr::{json, range};
+use crate::expr::{json, parse, range};
 use crate::value::{MediaType, Value};
 
 /// Why a value could not be written.
@@ -117,10 +117,16 @@ fn dw_string(text: &str) -> String {
 }
 
 fn dw_key(key: &str) -> String {
+    if is_bare_key(key) { key.to_owned() } else { dw_string(key) }
+}
+
+/// Whether DataWeave writes `key` without quotes: an ASCII letter, then ASCII letters,
+/// digits and `_`, and no reserved word (`"true"`, `"if"` and `"_x"` are quoted).
+pub(crate) fn is_bare_key(key: &str) -> bool {
     let mut chars = key.chars();
-    let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
-    if plain { key.to_owned() } else { dw_string(key) }
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !parse::FIELD_RESERVED.contains(&key)
 }
 
 /// The writer properties DataWeave accepts for `mime`, as its error lists them; `None` for a
