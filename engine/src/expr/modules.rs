@@ -167,9 +167,7 @@ const DATAWEAVE_ONLY: &[(&str, &[&str])] = &[
 /// or not.
 pub(crate) fn dataweave_has(module: &str, name: &str) -> bool {
     functions_of(module).is_some_and(|names| names.contains(&name))
-        || DATAWEAVE_ONLY
-            .iter()
-            .any(|(only, names)| *only == module && names.contains(&name))
+        || DATAWEAVE_ONLY.iter().any(|(only, names)| *only == module && names.contains(&name))
 }
 
 /// True when DataWeave has `module`, whether flowrun has it or not (`dw::Runtime`,

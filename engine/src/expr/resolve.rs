@@ -108,8 +108,7 @@ fn check_import(import: &Import) -> Result<(), ParseError> {
     }
     match names.iter().position(|name| !functions.contains(&name.as_str())) {
         Some(idx) => {
-            let message =
-                format!("flowrun's `{}` has no function `{}`", import.module, names[idx]);
+            let message = format!("flowrun's `{}` has no function `{}`", import.module, names[idx]);
             Err(ParseError { message, loc: at(idx) })
         }
         None => Ok(()),
@@ -175,8 +174,9 @@ impl<'a> Resolver<'a> {
             // `p` reads Mule's properties.
             return self.mule_bindings || name != "p";
         }
-        let flowrun_has =
-            |module: &str, function: &str| modules::functions_of(module).is_some_and(|f| f.contains(&function));
+        let flowrun_has = |module: &str, function: &str| {
+            modules::functions_of(module).is_some_and(|f| f.contains(&function))
+        };
         self.module_reached(name, flowrun_has).is_some()
     }
 
@@ -198,18 +198,17 @@ impl<'a> Resolver<'a> {
         {
             return Some(prefix);
         }
-        self.imports.iter().map(|import| import.module.as_str()).zip(self.imports).find_map(
-            |(module, import)| {
-                let short = module.rsplit("::").next().unwrap_or(module);
-                let visible = match (prefix, &import.names) {
-                    (Some(prefix), _) => prefix == module || prefix == short,
-                    (None, ImportNames::All) => true,
-                    (None, ImportNames::Some(names)) => names.iter().any(|n| n == function),
-                    (None, ImportNames::Qualified) => false,
-                };
-                (visible && has(module, function)).then_some(module)
-            },
-        )
+        self.imports.iter().find_map(|import| {
+            let module = import.module.as_str();
+            let short = module.rsplit("::").next().unwrap_or(module);
+            let visible = match (prefix, &import.names) {
+                (Some(prefix), _) => prefix == module || prefix == short,
+                (None, ImportNames::All) => true,
+                (None, ImportNames::Some(names)) => names.iter().any(|n| n == function),
+                (None, ImportNames::Qualified) => false,
+            };
+            (visible && has(module, function)).then_some(module)
+        })
     }
 
     fn is_bound(&self, name: &str) -> bool {
@@ -555,8 +554,14 @@ mod tests {
     fn a_name_dataweave_has_and_flowrun_lacks_says_so_where_it_is_named() {
         let lacks = "flowrun's `dw::util::Coercions` has no function `toUri`";
         let imported = error("import capitalize, toUri from dw::util::Coercions\n---\n1");
-        assert_eq!(imported, ("Unable to resolve reference of: `capitalize`.".into(), "capitalize"));
-        assert_eq!(error("import  toUri from dw::util::Coercions\n---\n1"), (lacks.into(), "toUri"));
+        assert_eq!(
+            imported,
+            ("Unable to resolve reference of: `capitalize`.".into(), "capitalize")
+        );
+        assert_eq!(
+            error("import  toUri from dw::util::Coercions\n---\n1"),
+            (lacks.into(), "toUri")
+        );
         for (src, at) in [
             ("import * from dw::util::Coercions\n---\ntoUri(\"x\")", "toUri"),
             ("import dw::util::Coercions\n---\nCoercions::toUri(\"x\")", "Coercions::toUri"),

@@ -423,8 +423,8 @@ impl Parser<'_> {
             let loc = Loc { start, end: start + 4 };
             return Err(ParseError { message: message.into(), loc });
         }
-        let text_start = keyword.end + (self.src[keyword.end..end].len()
-            - self.src[keyword.end..end].trim_start().len());
+        let text_start = keyword.end
+            + (self.src[keyword.end..end].len() - self.src[keyword.end..end].trim_start().len());
         let mut name_locs = Vec::new();
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
