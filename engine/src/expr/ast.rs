@@ -72,6 +72,8 @@ pub(crate) struct Import {
     pub(crate) module: String,
     /// Which names become usable without qualification.
     pub(crate) names: ImportNames,
+    /// Where each name of `import a, b from m` is, in order (empty for the other forms).
+    pub(crate) name_locs: Vec<Loc>,
     /// Where the directive is.
     pub(crate) loc: Loc,
 }

@@ -16,7 +16,7 @@ use crate::expr::ast::{
     Selector,
 };
 use crate::expr::{
-    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, zone,
+    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, writers, zone,
 };
 use crate::value::{Function, MediaType, TypedValue, Value};
 
@@ -2174,7 +2174,7 @@ pub(crate) fn dw_equal(lhs: &Value, rhs: &Value) -> bool {
 }
 
 /// `~=`: equal after coercing one side to the other's type.
-fn similar(lhs: &Value, rhs: &Value) -> bool {
+pub(crate) fn similar(lhs: &Value, rhs: &Value) -> bool {
     if dw_equal(lhs, rhs) {
         return true;
     }
@@ -2187,6 +2187,11 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
         }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| similar(x, y))
+        }
+        // Pairs in order, as for `==`, their values `~=` (`{a: 1} ~= {a: "1"}`).
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && similar(va, vb))
         }
         // A range is like the array of its elements, though never equal to it.
         (Value::Range(r), Value::Array(items)) | (Value::Array(items), Value::Range(r)) => {
@@ -2298,9 +2303,7 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
         (BinOp::Sub, Value::Array(items)) => {
             return Ok(Value::array(items.iter().filter(|item| !dw_equal(item, &right)).cloned()));
         }
-        (BinOp::Sub, Value::Object(pairs))
-            if matches!(right, Value::String(_) | Value::Number(_) | Value::Bool(_)) =>
-        {
+        (BinOp::Sub, Value::Object(pairs)) if is_removable_key(&right) => {
             let key = coerce_string(&right).unwrap_or_default();
             let key = key.as_str();
             return Ok(Value::Object(Arc::new(
@@ -2324,6 +2327,16 @@ fn arithmetic(op: BinOp, left: Value, right: Value) -> Result<Value, String> {
         _ => num::divide(&a, &b).ok_or("Division by zero")?,
     };
     Ok(Value::Number(result))
+}
+
+/// Whether `object - value` takes `value` as a key: DataWeave's `(Object, Name)` and
+/// `(Object, String)`, with the values a String is coerced from (`{"1": 1} - 1`,
+/// `{"2020-01-01": 1} - |2020-01-01|`).
+pub(crate) fn is_removable_key(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::String(_) | Value::Key(_) | Value::Number(_) | Value::Bool(_) | Value::Temporal(_)
+    )
 }
 
 /// The failure of `left op right` on operands it does not take, with its overloads.
@@ -2506,7 +2519,10 @@ pub(crate) fn cannot_coerce(value: &Value, target: &str) -> String {
         {
             format!("Cannot coerce {} to {target}", type_name(value))
         }
-        Value::String(s) => format!("Cannot coerce String ({s}) to {target}"),
+        // Quoted where the target is a structure (`Cannot coerce String ("a") to Object`).
+        Value::String(s) if target != "Object" && target != "Array" => {
+            format!("Cannot coerce String ({s}) to {target}")
+        }
         other => format!("Cannot coerce {} ({}) to {target}", type_name(other), dw_repr(other)),
     }
 }
@@ -2583,9 +2599,7 @@ pub(crate) fn dw_repr(value: &Value) -> String {
 }
 
 fn dw_key(key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if plain {
+    if writers::is_bare_key(key) {
         return key.to_owned();
     }
     let mut out = String::new();

@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 use crate::expr::ast::{self, BinOp, Lambda, Loc};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, type_name, typed_call_error,
+    coerce_string, describe, dw_equal, similar, type_name, typed_call_error,
 };
 use crate::expr::java_regex::Regex as JavaRegex;
 use crate::expr::{coerce, json, modules, num, range, readers, time, utf16, writers};
@@ -1216,21 +1216,32 @@ const CONCAT_COMBINATIONS: &[&str] = &[
 fn remove(lhs: &Value, rhs: &Value) -> Result<Value, String> {
     match (lhs, rhs) {
         (Value::Null, _) => Ok(Value::Null),
+        // Elements are compared as `~=` compares them, as DataWeave does: `[1, "1", 2] --
+        // ["1"]` is `[2]`.
         (Value::Array(a), Value::Array(b)) => {
-            Ok(Value::array(a.iter().filter(|x| !b.iter().any(|y| dw_equal(x, y))).cloned()))
+            Ok(Value::array(a.iter().filter(|x| !b.iter().any(|y| similar(x, y))).cloned()))
         }
-        // An object loses the pairs the other object has too, key and value alike.
+        // An object loses the pairs the other object has too: the same key and a value that
+        // is `~=` (`{a: 1} -- {a: "1"}` is `{}`).
         (Value::Object(a), Value::Object(b)) => {
             let in_b =
-                |(k, v): &&(Arc<str>, Value)| b.iter().any(|(kb, vb)| kb == k && dw_equal(v, vb));
+                |(k, v): &&(Arc<str>, Value)| b.iter().any(|(kb, vb)| kb == k && similar(v, vb));
             let kept = a.iter().filter(|pair| !in_b(pair)).cloned();
             Ok(Value::Object(Arc::new(kept.collect())))
         }
-        // Or the pairs with the keys listed.
+        // Or the pairs with the keys listed, removed one key after the other with `-` as
+        // DataWeave does, so a key `-` does not take fails as `-` (`{a: 1} -- [null]`).
         (Value::Object(a), Value::Array(keys)) => {
-            let keys: Vec<String> = keys.iter().filter_map(coerce_string).collect();
-            let kept = a.iter().filter(|(k, _)| !keys.iter().any(|key| **key == **k)).cloned();
-            Ok(Value::Object(Arc::new(kept.collect())))
+            let mut kept: Vec<(Arc<str>, Value)> = a.to_vec();
+            for key in keys.iter() {
+                if !eval::is_removable_key(key) {
+                    let object = Value::Object(Arc::new(kept));
+                    return Err(eval::arithmetic_error(BinOp::Sub, object, key.clone()));
+                }
+                let key = coerce_string(key).unwrap_or_default();
+                kept.retain(|(k, _)| **k != *key);
+            }
+            Ok(Value::Object(Arc::new(kept)))
         }
         _ => Err(call_error(
             "--",

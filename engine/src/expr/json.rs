@@ -308,6 +308,8 @@ impl Reader<'_> {
         let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
         let column = before[line_start..].chars().count() + 1;
         let what = match self.peek() {
+            // A control character as Java escapes it (`'\u0000'`), as DataWeave prints it.
+            Some(c) if c.is_control() => format!("Unexpected character '\\u{:04x}'", c as u32),
             Some(c) => format!("Unexpected character '{c}'"),
             None => "Unexpected end-of-input".to_owned(),
         };
@@ -412,11 +414,21 @@ impl Reader<'_> {
         let mut text = String::new();
         loop {
             let Some(c) = self.peek() else { return Err(self.fail("'\"'")) };
-            self.pos += c.len_utf8();
             match c {
-                '"' => return Ok(text),
-                '\\' => self.escape(&mut text)?,
-                c => text.push(c),
+                // JSON wants control characters escaped, as DataWeave does (a raw tab fails).
+                '\0'..='\u{1f}' => return Err(self.fail("'\"'")),
+                '"' => {
+                    self.pos += 1;
+                    return Ok(text);
+                }
+                '\\' => {
+                    self.pos += 1;
+                    self.escape(&mut text)?;
+                }
+                c => {
+                    self.pos += c.len_utf8();
+                    text.push(c);
+                }
             }
         }
     }
@@ -545,6 +557,24 @@ mod tests {
         );
         let err = read(b"", "payload").expect_err("empty input");
         assert!(err.starts_with("Unable to parse empty input"), "{err}");
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_strings_and_named_escaped() {
+        // A raw NUL byte, inside a string or elsewhere: DataWeave names it `'\u0000'` (the
+        // excerpt keeps the byte), and wants control characters in strings escaped.
+        let err = read(b"{\"a\": \"x\x00y\"}", "payload").expect_err("raw NUL in a string");
+        assert!(
+            err.starts_with(
+                "Unexpected character '\\u0000' at payload@[1:9] (line:column), expected '\"'"
+            ),
+            "{err}"
+        );
+        let err = read(b"[1, 2\x00]", "payload").expect_err("raw NUL between values");
+        assert!(err.starts_with("Unexpected character '\\u0000' at payload@[1:6]"), "{err}");
+        let err = read("[1, \u{85}]".as_bytes(), "payload").expect_err("C1 control");
+        assert!(err.starts_with("Unexpected character '\\u0085'"), "{err}");
+        assert!(read(b"[\"x\x7fy\", \"\\u0000\"]", "payload").is_ok());
     }
 
     #[test]

@@ -379,7 +379,7 @@ impl Expr {
                 let bytes = self.charset.encode(text);
                 Ok(TypedValue::new(Value::Binary(bytes), media_type.clone()))
             }
-            OutputFormat::Text => self.written(writers::text(&value), MediaType::text()),
+            OutputFormat::Text => self.written(&value, writers::text(&value), MediaType::text()),
             // These write a function inside the value as DataWeave does: not at all.
             OutputFormat::Csv(_) | OutputFormat::UrlEncoded
                 if let Some(function) = eval::find_function(&value) =>
@@ -388,14 +388,14 @@ impl Expr {
             }
             OutputFormat::Csv(options) => {
                 let media_type = MediaType::new("application", "csv");
-                self.written(writers::csv(&value, options), media_type)
+                self.written(&value, writers::csv(&value, options), media_type)
             }
             OutputFormat::Dw => {
-                self.written(writers::dw(&value), MediaType::new("application", "dw"))
+                self.written(&value, writers::dw(&value), MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
-                self.written(writers::urlencoded(&value), media_type)
+                self.written(&value, writers::urlencoded(&value), media_type)
             }
         }
     }
@@ -419,9 +419,12 @@ impl Expr {
     }
 
     /// A writer's text as the result, or its failure worded as DataWeave words it: the
-    /// message, where the writer was at, and the excerpt with its trace.
+    /// message, where the writer was at, and the excerpt with its trace; or, for a value
+    /// inside `value` that it cannot write, that value's coercion failure, placed where the
+    /// script wrote the value.
     fn written(
         &self,
+        value: &Value,
         text: Result<String, writers::WriteError>,
         media_type: MediaType,
     ) -> Result<TypedValue, EvalError> {
@@ -432,13 +435,107 @@ impl Expr {
             }
             Err(err) => err,
         };
-        let (line, column, excerpt) = excerpt(&self.source, self.script.body.loc);
+        // DataWeave knows no place for a null (`at main (Unknown)`), and quotes nothing for
+        // a value that came from an input.
+        let unknown = "\nTrace:\n  at main (Unknown)";
+        let is_null = |path: &[usize]| matches!(value_at(value, path), Some(Value::Null));
+        if let Some(path) = &err.value_at {
+            let message = match self.value_origin(path) {
+                _ if is_null(path) => format!("{}{unknown}", err.message),
+                Origin::Script(loc) => self.render(eval::Fail::at(loc, err.message)).message,
+                Origin::Input => err.message,
+            };
+            return Err(EvalError { message });
+        }
+        if is_null(&[]) {
+            let message = format!("{}, while writing {}.{unknown}", err.message, err.writer);
+            return Err(EvalError { message });
+        }
+        let loc = match self.value_origin(&[]) {
+            Origin::Script(loc) => loc,
+            // DataWeave gives the input's offset instead; flowrun quotes the body.
+            Origin::Input => self.script.body.loc,
+        };
+        let (line, column, excerpt) = excerpt(&self.source, loc);
         let trace = format!("\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})");
         let first = if err.excerpt_first { trace.as_str() } else { "" };
         let message =
             format!("{}{first}, while writing {} at \n{excerpt}.{trace}", err.message, err.writer);
         Err(EvalError { message })
     }
+}
+
+/// Where the script wrote a value of its result (see [`Expr::value_origin`]).
+enum Origin {
+    /// The expression that gave it.
+    Script(Loc),
+    /// It came from an input, which DataWeave does not quote.
+    Input,
+}
+
+impl Expr {
+    /// Where the script wrote the value at `path` (array indexes and object pair positions)
+    /// inside its result. DataWeave remembers where each value was made; flowrun follows
+    /// the path through the array and object literals of the body and the header `var`s
+    /// they name, and otherwise gives the expression that the path leads into
+    /// (`[{a: {b: 1}}]` gives `{b: 1}`; `payload map f` gives the whole `map`).
+    fn value_origin(&self, mut path: &[usize]) -> Origin {
+        let mut node = &self.script.body;
+        // A `var` may name another; the bound stops a cycle the resolver let through.
+        for _ in 0..64 {
+            let next = match &*node.kind {
+                NodeKind::Name(name) => match self.header_var(name) {
+                    Some(value) => value,
+                    None => return Origin::Input,
+                },
+                NodeKind::Select { .. } => {
+                    // `payload.items` is part of an input; a selection from anything else is
+                    // quoted whole.
+                    let mut root = node;
+                    while let NodeKind::Select { target, .. } = &*root.kind {
+                        root = target;
+                    }
+                    return match &*root.kind {
+                        NodeKind::Name(name) if self.header_var(name).is_none() => Origin::Input,
+                        _ => Origin::Script(node.loc),
+                    };
+                }
+                NodeKind::Array(members) | NodeKind::Object(members) if !path.is_empty() => {
+                    let plain = members.iter().all(|member| {
+                        matches!(member, ast::Member::Item(_) | ast::Member::Pair { .. })
+                    });
+                    let member = if plain { members.get(path[0]) } else { None };
+                    match member {
+                        Some(ast::Member::Item(value) | ast::Member::Pair { value, .. }) => {
+                            path = &path[1..];
+                            value
+                        }
+                        _ => return Origin::Script(node.loc),
+                    }
+                }
+                _ => return Origin::Script(node.loc),
+            };
+            node = next;
+        }
+        Origin::Script(node.loc)
+    }
+
+    /// The value of the header `var` named `name`.
+    fn header_var(&self, name: &str) -> Option<&ast::Node> {
+        self.script.decls.iter().find_map(|decl| match decl {
+            ast::Decl::Var { name: var, value } if **var == *name => Some(value),
+            _ => None,
+        })
+    }
+}
+
+/// The value at `path` (array indexes and object pair positions) inside `value`.
+fn value_at<'a>(value: &'a Value, path: &[usize]) -> Option<&'a Value> {
+    path.iter().try_fold(value, |value, &idx| match value {
+        Value::Array(items) => items.get(idx),
+        Value::Object(pairs) => pairs.get(idx).map(|(_, value)| value),
+        _ => None,
+    })
 }
 
 /// The 1-based line and column of `loc.start`, and the excerpt `N| line` with `^` markers.

@@ -138,6 +138,38 @@ pub(crate) fn functions_of(module: &str) -> Option<&'static [&'static str]> {
     MODULES.iter().find(|(name, _)| *name == module).map(|(_, functions)| *functions)
 }
 
+/// The names DataWeave's modules export that flowrun's lack, for the modules flowrun has
+/// (checked against the reference engine: `import name from module`).
+const DATAWEAVE_ONLY: &[(&str, &[&str])] = &[
+    ("dw::core::Arrays", &["indexOf"]),
+    ("dw::core::Binaries", &["readLinesWith", "writeLinesWith"]),
+    (
+        "dw::util::Coercions",
+        &[
+            "Formatter",
+            "MillisOrSecs",
+            "PeriodUnits",
+            "RoundingMode",
+            "toDateOrNull",
+            "toDateTimeOrNull",
+            "toLocalDateTimeOrNull",
+            "toLocalTimeOrNull",
+            "toNumberOrNull",
+            "toPeriod",
+            "toTimeOrNull",
+            "toTimeZone",
+            "toUri",
+        ],
+    ),
+];
+
+/// True when DataWeave's `module` (one flowrun has) exports `name`, whether flowrun's does
+/// or not.
+pub(crate) fn dataweave_has(module: &str, name: &str) -> bool {
+    functions_of(module).is_some_and(|names| names.contains(&name))
+        || DATAWEAVE_ONLY.iter().any(|(only, names)| *only == module && names.contains(&name))
+}
+
 /// True when DataWeave has `module`, whether flowrun has it or not (`dw::Runtime`,
 /// `dw::Mule` in Mule apps).
 pub(crate) fn exists_in_dataweave(module: &str) -> bool {

@@ -6,6 +6,7 @@
 //! all on one left-associative level. `if`/`else` branches and lambda bodies are full
 //! expressions and so extend as far right as they can.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -38,7 +39,7 @@ const RESERVED: &[&str] = &[
 
 /// Words DataWeave refuses as an unquoted key or selector name (`{type: 1}`, `a.type`), in
 /// the order its message lists them.
-const FIELD_RESERVED: &[&str] = &[
+pub(crate) const FIELD_RESERVED: &[&str] = &[
     "if", "else", "unless", "using", "---", "as", "is", "null", "true", "false", "default", "case",
     "fun", "input", "output", "ns", "type", "import", "var", "and", "or", "throw", "do", "for",
     "yield", "enum", "private", "async",
@@ -71,8 +72,19 @@ pub(crate) use header::expand_format_id;
 
 /// Parses a whole script: optional header, `---`, body; or just a body.
 pub(crate) fn parse_script(src: &str) -> PResult<Script> {
-    let tokens = lex_at(src, 0, src.len())?;
-    let mut parser = Parser { src, tokens, pos: 0, depth: 0, folds: 0, types: Vec::new() };
+    let tokens = lex_at(src, 0, src.len()).map_err(|err| {
+        // `output */*` holds a comment's opening, which the lexer reports first.
+        header::wildcard_output(src).filter(|wild| wild.loc.start <= err.loc.start).unwrap_or(err)
+    })?;
+    let mut parser = Parser {
+        src,
+        tokens,
+        pos: 0,
+        depth: 0,
+        folds: 0,
+        types: Vec::new(),
+        paren_starts: HashMap::new(),
+    };
     let mut script = Script {
         output: None,
         decls: Decls::default(),
@@ -87,14 +99,15 @@ pub(crate) fn parse_script(src: &str) -> PResult<Script> {
     });
     if let Some(sep_idx) = separator {
         parser.header(&mut script, sep_idx)?;
-    } else if let Some(directive) = header::directive_at_start(&parser.tokens) {
-        // `%dw 2.0` or `output ...` without a `---`: the body was run into the header.
-        return Err(ParseError {
-            message: format!(
-                "Invalid input '{directive}': a header (`%dw`, `output`, `var`, `fun`, `import`, `type`, `ns`) must end with a line `---` before the body"
-            ),
-            loc: Loc { start: parser.tokens[0].start, end: parser.tokens[0].end },
-        });
+    } else if header::directive_at_start(&parser.tokens).is_some() {
+        // `%dw 2.0` or `output ...` without a `---`: the body was run into the header, which
+        // DataWeave reads on as more header, failing where that stops making sense (at the
+        // body, as a rule) or, when it all reads as header, at the end.
+        let eof = parser.tokens.len() - 1;
+        parser.header(&mut script, eof)?;
+        let end = parser.tokens[eof.saturating_sub(1)].end;
+        let message = "Missing Mapping Expression ie. var a = 1 \n --- \n a ".to_owned();
+        return Err(ParseError { message, loc: Loc { start: end, end } });
     }
     if parser.pos > 0
         && parser.tokens[parser.pos - 1].tok == Tok::Punct("---")
@@ -185,6 +198,9 @@ struct Parser<'a> {
     folds: usize,
     /// `type` aliases declared so far, innermost last.
     types: Vec<(Arc<str>, types::TypeRef)>,
+    /// Where the parentheses around an expression open, by the expression's own range (see
+    /// [`Parser::operand_start`]).
+    paren_starts: HashMap<(usize, usize), usize>,
 }
 
 /// DataWeave's message for a `---` with nothing after it.
@@ -579,7 +595,7 @@ impl Parser<'_> {
             if ops[0].1 == BinOp::Lt && self.at_word("is") {
                 self.bump();
                 let (type_name, _) = self.tested_type("is")?;
-                let loc = self.loc_from(lhs.loc.start);
+                let loc = self.loc_from(self.operand_start(&lhs));
                 if self.fold() {
                     return Err(self.too_many_folds());
                 }
@@ -597,7 +613,7 @@ impl Parser<'_> {
                 return Err(self.missing_here(missing_operand(op)));
             }
             let rhs = self.right_operand(level + 1)?;
-            let loc = lhs.loc.to(rhs.loc);
+            let loc = self.loc_from(self.operand_start(&lhs));
             if self.fold() {
                 return Err(self.too_many_folds());
             }
@@ -619,7 +635,7 @@ impl Parser<'_> {
             self.bump();
             let (type_name, type_props) = self.tested_type("as")?;
             let props = if self.at_punct("{") { Some(self.primary()?) } else { type_props };
-            let loc = self.loc_from(value.loc.start);
+            let loc = self.loc_from(self.operand_start(&value));
             value = Node::new(NodeKind::As { value, type_name, props }, loc);
         }
         Ok(value)
@@ -909,6 +925,7 @@ impl Parser<'_> {
             depth: self.depth,
             folds: self.folds,
             types: self.types.clone(),
+            paren_starts: HashMap::new(),
         };
         let node = parser.expr()?;
         if parser.peek().tok != Tok::Eof {
@@ -1019,6 +1036,16 @@ impl Parser<'_> {
     /// `do { var a = 1  fun f(x) = x  --- body }`.
     fn do_block(&mut self, start: usize) -> PResult<Node> {
         self.expect_punct("{", "for the do block")?;
+        if self.at_punct("---") {
+            // A block without declarations has no `---` either (`do { 1 }`); DataWeave quotes
+            // the `-` that starts it.
+            let at = self.peek().start;
+            let message = "Invalid input '-', expected '}' for the do block".to_owned();
+            return Err(ParseError { message, loc: Loc { start: at, end: at + 1 } });
+        }
+        if self.at_punct("}") {
+            return Err(self.missing_here(MISSING_BODY));
+        }
         let mut decls = Vec::new();
         // Types declared in the block are not seen after it.
         let n_types = self.types.len();
@@ -1164,8 +1191,19 @@ impl Parser<'_> {
         }
         let inner = self.expr()?;
         self.expect_punct(")", "for the enclosed expression.")?;
-        // Errors quote the expression inside the parentheses, as DataWeave's excerpts do.
+        // Errors quote the expression inside the parentheses, as DataWeave's excerpts do; an
+        // operator around it quotes the parentheses too (see `operand_start`).
+        self.paren_starts.entry((inner.loc.start, inner.loc.end)).or_insert(start);
         Ok(inner)
+    }
+
+    /// Where an operator's excerpt starts at its left operand: at the operand, or at the
+    /// parentheses around it (`(1) + "a"` is quoted whole), the innermost of several
+    /// (`((1)) + "a"` from the second `(`), as DataWeave quotes them. Its end is the last
+    /// token read, a closing parenthesis included (`1 + (("a"))`).
+    fn operand_start(&self, operand: &Node) -> usize {
+        let key = (operand.loc.start, operand.loc.end);
+        self.paren_starts.get(&key).copied().unwrap_or(operand.loc.start)
     }
 
     /// After `(`: the number of parameters if a lambda `(a, b: T, c = 1) ->` follows.
@@ -1520,20 +1558,20 @@ mod tests {
     }
 
     #[test]
-    fn a_header_without_separator_says_so() {
-        for src in [
-            "%dw 2.0\noutput application/json\n{a: 1}",
-            "output application/json\n{a: 1}",
-            "var x = 1\nx + 1",
-            "import * from dw::core::Strings\nupper(\"a\")",
+    fn a_header_without_separator_fails_where_dataweave_stops_reading_it() {
+        // Where the body starts, after the name an `output` takes for a property, or at the
+        // end when all of it reads as header; as DataWeave places these.
+        for (src, message, at) in [
+            ("%dw 2.0\noutput application/json\n{a: 1}", "Invalid input '{'", 32),
+            ("import * from dw::core::Strings\nupper(\"a\")", "Invalid input 'upper'", 32),
+            ("var x = 1\nx + 1", "Invalid input '+'", 12),
+            ("%dw 2.0\noutput application/json\npayload", "Missing assignment token (=).", 39),
+            ("output application/json indent=false\npayload", "Invalid input 'payload'", 37),
+            ("%dw 2.0\nvar x = 1", "Missing Mapping Expression", 17),
         ] {
             let err = parse_script(src).expect_err(src);
-            assert!(
-                err.message.contains("must end with a line `---` before the body"),
-                "{src}: {}",
-                err.message
-            );
-            assert_eq!(err.loc.start, 0, "{src}");
+            assert!(err.message.starts_with(message), "{src}: {}", err.message);
+            assert_eq!(err.loc.start, at, "{src}");
         }
         // A body may read names that start a header elsewhere.
         assert!(parse_script("output").is_err_and(|e| !e.message.contains("---")));

@@ -98,10 +98,18 @@ fn check_import(import: &Import) -> Result<(), ParseError> {
         return Err(ParseError { message, loc: import.loc });
     };
     let ImportNames::Some(names) = &import.names else { return Ok(()) };
-    match names.iter().find(|name| !functions.contains(&name.as_str())) {
-        Some(missing) => {
-            let message = format!("flowrun's `{}` has no function `{missing}`", import.module);
-            Err(ParseError { message, loc: import.loc })
+    let at = |idx: usize| import.name_locs.get(idx).copied().unwrap_or(import.loc);
+    // A name DataWeave's module lacks is DataWeave's own error, at the name, and comes
+    // first; then a name it has that flowrun's module lacks.
+    let unknown = names.iter().position(|name| !modules::dataweave_has(&import.module, name));
+    if let Some(idx) = unknown {
+        let message = format!("Unable to resolve reference of: `{}`.", names[idx]);
+        return Err(ParseError { message, loc: at(idx) });
+    }
+    match names.iter().position(|name| !functions.contains(&name.as_str())) {
+        Some(idx) => {
+            let message = format!("flowrun's `{}` has no function `{}`", import.module, names[idx]);
+            Err(ParseError { message, loc: at(idx) })
         }
         None => Ok(()),
     }
@@ -166,27 +174,40 @@ impl<'a> Resolver<'a> {
             // `p` reads Mule's properties.
             return self.mule_bindings || name != "p";
         }
+        let flowrun_has = |module: &str, function: &str| {
+            modules::functions_of(module).is_some_and(|f| f.contains(&function))
+        };
+        self.module_reached(name, flowrun_has).is_some()
+    }
+
+    /// The module whose function `name` reaches, `has` telling which functions a module
+    /// has: by the module's full name without an import (`dw::core::Strings::capitalize`),
+    /// or through an import (`capitalize`, `Strings::capitalize`).
+    fn module_reached<'s>(
+        &'s self,
+        name: &'s str,
+        has: impl Fn(&str, &str) -> bool,
+    ) -> Option<&'s str> {
         let (prefix, function) = match name.rsplit_once("::") {
             Some((prefix, function)) => (Some(prefix), function),
             None => (None, name),
         };
-        // A module's full name reaches its functions without an import
-        // (`dw::core::Strings::capitalize("a")`).
         if let Some(prefix) = prefix
-            && modules::functions_of(prefix).is_some_and(|f| f.contains(&function))
+            && modules::functions_of(prefix).is_some()
+            && has(prefix, function)
         {
-            return true;
+            return Some(prefix);
         }
-        self.imports.iter().any(|import| {
-            let has = modules::functions_of(&import.module).is_some_and(|f| f.contains(&function));
-            let short = import.module.rsplit("::").next().unwrap_or(&import.module);
+        self.imports.iter().find_map(|import| {
+            let module = import.module.as_str();
+            let short = module.rsplit("::").next().unwrap_or(module);
             let visible = match (prefix, &import.names) {
-                (Some(prefix), _) => prefix == import.module || prefix == short,
+                (Some(prefix), _) => prefix == module || prefix == short,
                 (None, ImportNames::All) => true,
                 (None, ImportNames::Some(names)) => names.iter().any(|n| n == function),
                 (None, ImportNames::Qualified) => false,
             };
-            has && visible
+            (visible && has(module, function)).then_some(module)
         })
     }
 
@@ -506,6 +527,51 @@ impl Resolver<'_> {
             let message = format!("`{name}` is not supported by flowrun yet");
             return ParseError { message, loc };
         }
+        // A function of DataWeave's module that flowrun's lacks (`toUri` after `import *
+        // from dw::util::Coercions`).
+        if let Some(module) = self.module_reached(name, modules::dataweave_has) {
+            let function = name.rsplit("::").next().unwrap_or(name);
+            let message = format!("flowrun's `{module}` has no function `{function}`");
+            return ParseError { message, loc };
+        }
         ParseError { message: format!("Unable to resolve reference of: `{name}`."), loc }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::expr::parse::parse_script;
+
+    /// The load error of `src`, with the text it points at.
+    fn error(src: &str) -> (String, &str) {
+        let script = parse_script(src).expect("parses");
+        let err = check(&script, &[], true).expect_err("does not resolve");
+        (err.message, &src[err.loc.start..err.loc.end])
+    }
+
+    #[test]
+    fn a_name_dataweave_has_and_flowrun_lacks_says_so_where_it_is_named() {
+        let lacks = "flowrun's `dw::util::Coercions` has no function `toUri`";
+        let imported = error("import capitalize, toUri from dw::util::Coercions\n---\n1");
+        assert_eq!(
+            imported,
+            ("Unable to resolve reference of: `capitalize`.".into(), "capitalize")
+        );
+        assert_eq!(
+            error("import  toUri from dw::util::Coercions\n---\n1"),
+            (lacks.into(), "toUri")
+        );
+        for (src, at) in [
+            ("import * from dw::util::Coercions\n---\ntoUri(\"x\")", "toUri"),
+            ("import dw::util::Coercions\n---\nCoercions::toUri(\"x\")", "Coercions::toUri"),
+            ("dw::util::Coercions::toUri(\"x\")", "dw::util::Coercions::toUri"),
+        ] {
+            assert_eq!(error(src), (lacks.into(), at), "{src}");
+        }
+        // Without an import, or for a name DataWeave lacks too, DataWeave's own words.
+        let unknown = |name: &str| format!("Unable to resolve reference of: `{name}`.");
+        assert_eq!(error("toUri(\"x\")").0, unknown("toUri"));
+        assert_eq!(error("import * from dw::core::Strings\n---\nnope(\"x\")").0, unknown("nope"));
     }
 }

@@ -6,7 +6,7 @@
 //! script excerpt the way DataWeave does.
 
 use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
-use crate::expr::{json, range};
+use crate::expr::{json, parse, range};
 use crate::value::{MediaType, Value};
 
 /// Why a value could not be written.
@@ -19,6 +19,23 @@ pub(crate) struct WriteError {
     pub(crate) writer: &'static str,
     /// True when DataWeave prints the script excerpt before `while writing` as well.
     pub(crate) excerpt_first: bool,
+    /// For a value inside the written one that the writer cannot write as it is (`Cannot
+    /// coerce Object to String` for a CSV field): where it sits, as the array indexes and
+    /// object pair positions that lead to it. DataWeave reports such a failure as that
+    /// value's own, placed where the script wrote it, without `while writing`.
+    pub(crate) value_at: Option<Vec<usize>>,
+}
+
+impl WriteError {
+    /// A failure of the writer with the value as a whole (`while writing CSV at ...`).
+    fn whole(message: String, writer: &'static str) -> WriteError {
+        WriteError { message, writer, excerpt_first: false, value_at: None }
+    }
+
+    /// A failure to coerce the value at `path` inside the written one.
+    fn value(message: String, writer: &'static str, path: Vec<usize>) -> WriteError {
+        WriteError { message, writer, excerpt_first: false, value_at: Some(path) }
+    }
 }
 
 /// `text/plain`: strings, numbers, booleans and dates as text; null writes nothing.
@@ -33,6 +50,7 @@ pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
                 ),
                 writer: "TextPlain",
                 excerpt_first: true,
+                value_at: None,
             })
         }
         other => Ok(written_string(other).unwrap_or_default()),
@@ -49,7 +67,7 @@ pub(crate) fn dw(value: &Value) -> Result<String, WriteError> {
     let mut out = String::new();
     match write_dw(&mut out, value, 0) {
         Ok(()) => Ok(out),
-        Err(message) => Err(WriteError { message, writer: "DataWeave", excerpt_first: false }),
+        Err(message) => Err(WriteError::whole(message, "DataWeave")),
     }
 }
 
@@ -99,10 +117,16 @@ fn dw_string(text: &str) -> String {
 }
 
 fn dw_key(key: &str) -> String {
+    if is_bare_key(key) { key.to_owned() } else { dw_string(key) }
+}
+
+/// Whether DataWeave writes `key` without quotes: an ASCII letter, then ASCII letters,
+/// digits and `_`, and no reserved word (`"true"`, `"if"` and `"_x"` are quoted).
+pub(crate) fn is_bare_key(key: &str) -> bool {
     let mut chars = key.chars();
-    let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
-    if plain { key.to_owned() } else { dw_string(key) }
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !parse::FIELD_RESERVED.contains(&key)
 }
 
 /// The writer properties DataWeave accepts for `mime`, as its error lists them; `None` for a
@@ -204,22 +228,23 @@ impl CsvOptions {
 /// As in the reference engine, the header comes from the first object, later rows are
 /// written by position, and special characters are escaped with a backslash.
 pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteError> {
-    let rows: Vec<&Value> = match value {
-        Value::Array(items) => items.iter().collect(),
-        Value::Object(_) => vec![value],
+    // The path to a row inside the value: its index, or nothing for a lone object.
+    let (rows, in_array): (Vec<&Value>, bool) = match value {
+        Value::Array(items) => (items.iter().collect(), true),
+        Value::Object(_) => (vec![value], false),
         other => {
             let message = format!(
                 "CSV Structure should be either an `Array<Object>` or an `Object` but got {}",
                 type_name(other)
             );
-            return Err(WriteError { message, writer: "CSV", excerpt_first: false });
+            return Err(WriteError::whole(message, "CSV"));
         }
     };
+    let row_path = |idx: usize| if in_array { vec![idx] } else { Vec::new() };
     let mut out = String::new();
     for (idx, row) in rows.iter().enumerate() {
         let Value::Object(pairs) = row else {
-            let message = cannot_coerce(row, "Object");
-            return Err(WriteError { message, writer: "CSV", excerpt_first: false });
+            return Err(WriteError::value(cannot_coerce(row, "Object"), "CSV", row_path(idx)));
         };
         if idx == 0 && options.header {
             let keys: Vec<String> = pairs
@@ -232,22 +257,23 @@ pub(crate) fn csv(value: &Value, options: &CsvOptions) -> Result<String, WriteEr
             push_line(&mut out, &keys, options);
         }
         let mut fields = Vec::with_capacity(pairs.len());
-        for (_, field) in pairs.iter() {
-            fields.push(csv_field(field, options)?);
+        for (position, (_, field)) in pairs.iter().enumerate() {
+            fields.push(csv_field(field, options).map_err(|message| {
+                let mut path = row_path(idx);
+                path.push(position);
+                WriteError::value(message, "CSV", path)
+            })?);
         }
         push_line(&mut out, &fields, options);
     }
     Ok(out)
 }
 
-fn csv_field(value: &Value, options: &CsvOptions) -> Result<String, WriteError> {
+/// A field as text, or DataWeave's message for a value that is none.
+fn csv_field(value: &Value, options: &CsvOptions) -> Result<String, String> {
     let text = match value {
         Value::Null => String::new(),
-        other => written_string(other).ok_or_else(|| WriteError {
-            message: cannot_coerce(other, "String"),
-            writer: "CSV",
-            excerpt_first: false,
-        })?,
+        other => written_string(other).ok_or_else(|| cannot_coerce(other, "String"))?,
     };
     Ok(options.quoted(escape_csv(&text, options, options.quote_values), options.quote_values))
 }
@@ -277,23 +303,22 @@ fn push_line(out: &mut String, fields: &[String], options: &CsvOptions) {
 /// `URLEncoder` does; a null value writes the key alone, an array repeats the key.
 pub(crate) fn urlencoded(value: &Value) -> Result<String, WriteError> {
     let Value::Object(pairs) = value else {
-        let message = format!("Cannot write {} as a form: an Object is needed", type_name(value));
-        return Err(WriteError { message, writer: "UrlEncoded", excerpt_first: false });
+        return Err(WriteError::value(cannot_coerce(value, "Object"), "UrlEncoded", Vec::new()));
     };
     let mut parts = Vec::new();
-    for (key, field) in pairs.iter() {
-        let values: Vec<&Value> = match field {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
+    for (position, (key, field)) in pairs.iter().enumerate() {
+        // An array repeats the key, each element at its own place.
+        let values: Vec<(&Value, Option<usize>)> = match field {
+            Value::Array(items) => items.iter().enumerate().map(|(i, v)| (v, Some(i))).collect(),
+            other => vec![(other, None)],
         };
-        for value in values {
+        for (value, element) in values {
             let part = match value {
                 Value::Null => url_encode(key),
                 other => {
-                    let text = written_string(other).ok_or_else(|| WriteError {
-                        message: cannot_coerce(other, "String"),
-                        writer: "UrlEncoded",
-                        excerpt_first: false,
+                    let text = written_string(other).ok_or_else(|| {
+                        let path = std::iter::once(position).chain(element).collect();
+                        WriteError::value(cannot_coerce(other, "String"), "UrlEncoded", path)
                     })?;
                     format!("{}={}", url_encode(key), url_encode(&text))
                 }

@@ -11,6 +11,10 @@ use crate::expr::parse::{PResult, ParseError, Parser};
 use crate::expr::{modules, writers};
 use crate::value::MediaType;
 
+/// The words that start a header directive (besides `%dw`).
+const DIRECTIVES: &[&str] =
+    &["annotation", "fun", "import", "input", "ns", "output", "private", "type", "var"];
+
 /// The index of the `---` that ends the header: the first one outside any brackets (a
 /// `do { ... --- ... }` block has its own).
 pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
@@ -147,6 +151,44 @@ fn writer_properties(text: &str, offset: usize) -> PResult<Vec<Property>> {
     Ok(props)
 }
 
+/// A media type with a `*` (`output */*`, `output text/*`): DataWeave's parser stops at the
+/// `*` that starts it or at the `/` before one, as it takes no wildcard there.
+fn wildcard_media_type(mime: &str, start: usize) -> Option<ParseError> {
+    let star = mime.find('*')?;
+    let at = match mime[..star].strip_suffix('/') {
+        Some(before) => before.len(),
+        None => star,
+    };
+    let shown = if at == star { "*" } else { "/*" };
+    let message = format!(
+        "Invalid input '{shown}', expected a media type (`application/json`) or a data format (`json`)"
+    );
+    Some(ParseError { message, loc: Loc { start: start + at, end: start + at + shown.len() } })
+}
+
+/// The first `output` directive of the header of `src` whose media type has a `*`, read
+/// from the text, for where the lexer fails on it first (`*/*` holds a comment's opening).
+pub(super) fn wildcard_output(src: &str) -> Option<ParseError> {
+    let header_end = src.find("---").unwrap_or(src.len());
+    let header = &src[..header_end];
+    let mut from = 0;
+    while let Some(found) = header[from..].find("output") {
+        let at = from + found;
+        from = at + "output".len();
+        let after = &header[from..];
+        let starts_word = header[..at].chars().next_back().is_none_or(char::is_whitespace);
+        if !starts_word || !after.starts_with([' ', '\t']) {
+            continue;
+        }
+        let mime_start = from + (after.len() - after.trim_start_matches([' ', '\t']).len());
+        let mime = header[mime_start..].split([' ', '\t', '\r', '\n', ',']).next()?;
+        if let Some(err) = wildcard_media_type(mime, mime_start) {
+            return Some(err);
+        }
+    }
+    None
+}
+
 /// The directive a script starts with, when it starts like a header (`%dw 2.0`, `output`,
 /// `var x =`, `fun f(`, `import`, `type T =`, `ns`), for the error of a missing `---`.
 pub(super) fn directive_at_start(tokens: &[Token]) -> Option<&'static str> {
@@ -203,6 +245,9 @@ impl Parser<'_> {
                     // A second `output` is read (and checked) but, as in DataWeave, the first
                     // one counts.
                     let output = self.output_directive(&token, sep_start, false)?;
+                    if output.props.is_empty() && self.peek().tok != Tok::Eof {
+                        self.unseparated_property(sep_idx)?;
+                    }
                     script.output.get_or_insert(output);
                 }
                 Tok::Ident(word) if word == "var" => {
@@ -238,7 +283,7 @@ impl Parser<'_> {
                 Tok::Punct("@") if matches!(self.peek_at(1), Tok::Ident(_)) => {
                     self.skip_annotations();
                 }
-                _ => return Err(self.unexpected("a header directive or '---'")),
+                _ => return Err(self.unexpected("a header directive or '---' before the body")),
             }
         }
         if self.pos > sep_idx {
@@ -252,6 +297,21 @@ impl Parser<'_> {
         }
         self.pos = sep_idx + 1;
         Ok(())
+    }
+
+    /// Without a `---` (`sep_idx` is the end of the script), DataWeave reads a name on the
+    /// line after `output application/json` as a writer property, which wants its `=`.
+    fn unseparated_property(&self, sep_idx: usize) -> PResult<()> {
+        let Tok::Ident(name) = &self.peek().tok else { return Ok(()) };
+        if self.tokens[sep_idx].tok != Tok::Eof
+            || DIRECTIVES.contains(&name.as_str())
+            || self.peek_at(1) == &Tok::Punct("=")
+        {
+            return Ok(());
+        }
+        let end = self.peek().end;
+        let message = "Missing assignment token (=).  i.e output application/csv header=true";
+        Err(ParseError { message: message.to_owned(), loc: Loc { start: end, end } })
     }
 
     /// Where the header line holding the current token ends (a newline or the `---`).
@@ -306,6 +366,9 @@ impl Parser<'_> {
             ));
         }
         let mime_start = keyword.end + mime_offset;
+        if let Some(err) = wildcard_media_type(mime, mime_start) {
+            return Err(err);
+        }
         let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
         let mime = expand_format_id(mime);
         let props_start = mime_loc.end;
@@ -360,11 +423,22 @@ impl Parser<'_> {
             let loc = Loc { start, end: start + 4 };
             return Err(ParseError { message: message.into(), loc });
         }
+        let text_start = keyword.end
+            + (self.src[keyword.end..end].len() - self.src[keyword.end..end].trim_start().len());
+        let mut name_locs = Vec::new();
         let (names, module) = match text.split_once(" from ") {
             Some(("*", module)) => (ImportNames::All, module),
             Some((names, module)) => {
-                let names = names.split(',').map(|n| n.trim().to_owned()).collect();
-                (ImportNames::Some(names), module)
+                let mut offset = text_start;
+                let mut list = Vec::new();
+                for part in names.split(',') {
+                    let name = part.trim();
+                    let start = offset + (part.len() - part.trim_start().len());
+                    name_locs.push(Loc { start, end: start + name.len() });
+                    list.push(name.to_owned());
+                    offset += part.len() + 1;
+                }
+                (ImportNames::Some(list), module)
             }
             None => (ImportNames::Qualified, text),
         };
@@ -381,7 +455,7 @@ impl Parser<'_> {
         }
         self.skip_line(sep_start);
         let loc = Loc { start: keyword.start, end };
-        Ok(Import { module: module.trim().to_owned(), names, loc })
+        Ok(Import { module: module.trim().to_owned(), names, name_locs, loc })
     }
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
