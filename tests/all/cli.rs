@@ -504,3 +504,42 @@ fn call_embeds_json_text_as_json() {
     assert_eq!(printed["vars"]["v"], serde_json::json!({"k": 2}), "{stdout}");
     assert_eq!(printed["vars"]["t"], serde_json::json!("{\"k\": 3}"), "{stdout}");
 }
+
+#[test]
+fn validate_reports_a_file_that_is_not_utf8_with_the_problems_of_the_others() {
+    let dir = TempDir::new("cli-not-utf8");
+    // Latin-1 bytes: "é" as 0xE9, on line 2, after five characters.
+    let mut latin1 = format!("{HEADER}\n  <!-- ").into_bytes();
+    latin1.extend_from_slice(b"caf\xe9 -->\n</mule>\n");
+    std::fs::write(dir.0.join("a.xml"), latin1).expect("write the Latin-1 file");
+    let broken = format!("{HEADER}\n  <flow name=\"f\">\n    <lgger/>\n  </flow>\n</mule>\n");
+    write_app(&dir, "b.xml", &broken);
+    let output = run_flowrun(&repo_root(), &["validate", &dir.0.to_string_lossy()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "a.xml:3:11: the file is not UTF-8 text here; flowrun reads XML files in UTF-8 only"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("b.xml:4:6: error: unknown element `lgger`"), "{stderr}");
+}
+
+#[test]
+fn a_missing_property_is_one_error_not_two() {
+    let dir = TempDir::new("cli-missing-port");
+    let app = format!(
+        "{HEADER}\n  <web:listener-config name=\"in\">\n    <web:listener-connection host=\"127.0.0.1\" port=\"${{port}}\"/>\n  </web:listener-config>\n</mule>\n"
+    );
+    let path = write_app(&dir, "m.xml", &app);
+    let output = run_flowrun(&repo_root(), &["validate", &path]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("Couldn't find configuration property value for key ${port}"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("is not a port number"), "{stderr}");
+    assert!(stderr.contains("error: the app did not load: 1 error"), "{stderr}");
+}

@@ -176,9 +176,16 @@ pub fn load(
     }
     let mut sources = SourceMap::default();
     let mut file_ids = Vec::new();
+    // A file that cannot be read is reported with the problems of the others.
+    let mut unreadable = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file)
-            .map_err(|err| LoadError::single(format!("cannot read `{}`: {err}", file.display())))?;
+        let text = match read_xml_text(file) {
+            Ok(text) => text,
+            Err(message) => {
+                unreadable.push(Diagnostic::error(None, message));
+                continue;
+            }
+        };
         file_ids.push(sources.add(file.clone(), text));
         if let Some(dir) = file.parent() {
             // `app.xml` has the parent ``; say `.` so that messages name a folder.
@@ -194,7 +201,35 @@ pub fn load(
         app_name: options.app_name.clone().or(Some(default_name)),
         ..options.clone()
     };
-    load_sources(sources, &file_ids, search_path, registry, &options)
+    if unreadable.is_empty() {
+        return load_sources(sources, &file_ids, search_path, registry, &options);
+    }
+    let mut diagnostics = unreadable;
+    if !file_ids.is_empty() {
+        let loaded = load_sources(sources, &file_ids, search_path, registry, &options);
+        if let Err(err) = loaded {
+            diagnostics.extend(err.diagnostics);
+            return Err(LoadError { sources: err.sources, diagnostics });
+        }
+    }
+    Err(LoadError { sources: SourceMap::default(), diagnostics })
+}
+
+/// The text of an app file; `Err` says why it cannot be read, and where for text that is
+/// not UTF-8 (the only encoding flowrun reads XML in).
+fn read_xml_text(file: &Path) -> Result<String, String> {
+    let bytes =
+        std::fs::read(file).map_err(|err| format!("cannot read `{}`: {err}", file.display()))?;
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        format!(
+            "{}:{line}:{column}: the file is not UTF-8 text here; flowrun reads XML files in UTF-8 only",
+            file.display()
+        )
+    })
 }
 
 /// Loads an app from text, as if read from a file at `path` (used by tests and examples).
@@ -328,13 +363,14 @@ fn load_sources(
     // everywhere they are used; those follow-on errors only hide the real one.
     let sources_failed = diagnostics.n_errors() > n_before;
     let mut unresolved = Vec::new();
+    let mut placeholder_errors = Vec::new();
     for root in &mut roots {
         let mut cx = Placeholders {
             registry,
             properties: &properties,
             sources_failed,
             unresolved: &mut unresolved,
-            diagnostics: &mut diagnostics,
+            errors: &mut placeholder_errors,
         };
         for element in &mut root.children {
             resolve_placeholders(element, &mut cx);
@@ -486,11 +522,12 @@ fn load_sources(
         }
     }
 
-    // A value whose placeholder a failed property source would have defined is not checked:
-    // `port="${http.port}"` is not "not a port number", its file is missing.
+    // A value whose placeholder did not resolve is not checked: `port="${http.port}"` is not
+    // "not a port number", its key or its file is missing, and that is the one error said.
     diagnostics
         .items
         .retain(|d| !d.span.is_some_and(|span| unresolved.iter().any(|u| u.contains(span))));
+    diagnostics.items.extend(placeholder_errors);
     // Report in file order, whatever stage found each problem.
     diagnostics.items.sort_by_key(|d| d.span.map(|s| (s.file.0, s.start)));
     if diagnostics.has_errors() {
@@ -657,10 +694,11 @@ struct Placeholders<'a> {
     /// Whether a property source failed to load, so that keys it would have defined are
     /// missing for that reason.
     sources_failed: bool,
-    /// Values left unresolved because a property source failed; problems found in them
-    /// later are follow-ons and are dropped.
+    /// Values left unresolved; problems found in them later are follow-ons and are dropped.
     unresolved: &'a mut Vec<Span>,
-    diagnostics: &'a mut Diagnostics,
+    /// Why values were left unresolved, except where a property source failed (reported
+    /// where it failed).
+    errors: &'a mut Vec<Diagnostic>,
 }
 
 /// Replaces `${...}` in `element` and its descendants. Property sources are skipped (they
@@ -702,7 +740,10 @@ fn resolve_placeholders(element: &mut Element, cx: &mut Placeholders<'_>) {
             Err(crate::props::ResolveError::NotFound { .. }) if cx.sources_failed => {
                 cx.unresolved.push(span)
             }
-            Err(err) => cx.diagnostics.push(Diagnostic::error(span, err.to_string())),
+            Err(err) => {
+                cx.unresolved.push(span);
+                cx.errors.push(Diagnostic::error(span, err.to_string()));
+            }
         }
     }
     for child in &mut element.children {
