@@ -32,7 +32,18 @@ pub(crate) struct Fail {
     /// went on unread: DataWeave would only raise it when the value is written, after any
     /// `default` around it has returned (see [`Fail::caught_by_default`]).
     pub(crate) deferred: bool,
+    /// The calls of named functions the failure came out of, innermost first: each
+    /// function's name and where it was called. DataWeave's trace lists them
+    /// (`at f (line: 3, column: 12)`, then `at main` where `f` was called).
+    #[allow(
+        clippy::box_collection,
+        reason = "one word in every `EResult` instead of three, for a field rarely set"
+    )]
+    pub(crate) calls: Option<Box<Vec<Call>>>,
 }
+
+/// A call of a named function: its name, and where it was made.
+pub(crate) type Call = (Arc<str>, Loc);
 
 /// Where a failure happened, as far as its message should show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,22 +64,27 @@ pub(crate) enum Place {
 impl Fail {
     /// A failure quoting `loc`.
     pub(crate) fn at(loc: Loc, message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::At(loc), deferred: false }
+        Fail { message: message.into(), place: Place::At(loc), deferred: false, calls: None }
     }
 
     /// A failure whose place the caller adds with [`Fail::or_at`].
     pub(crate) fn unplaced(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::Unknown, deferred: false }
+        Fail { message: message.into(), place: Place::Unknown, deferred: false, calls: None }
     }
 
     /// A failure printed without an excerpt.
     pub(crate) fn plain(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::NoExcerpt, deferred: false }
+        Fail { message: message.into(), place: Place::NoExcerpt, deferred: false, calls: None }
     }
 
     /// A failure printed with the trace of the call that failed, but no excerpt.
     pub(crate) fn traced(message: impl Into<String>) -> Fail {
-        Fail { message: message.into(), place: Place::TraceOnly(None), deferred: false }
+        Fail {
+            message: message.into(),
+            place: Place::TraceOnly(None),
+            deferred: false,
+            calls: None,
+        }
     }
 
     /// Gives a failure whose place is unknown the place `loc`.
@@ -88,6 +104,18 @@ impl Fail {
             Place::NoExcerpt => Fail { place: Place::TraceOnly(Some(loc)), ..self },
             _ => self,
         }
+    }
+
+    /// The failure as it leaves a call of the function `name` made at `loc`: a placed
+    /// failure notes the call for its trace.
+    pub(crate) fn through(mut self, name: &str, loc: Loc) -> Fail {
+        if matches!(self.place, Place::At(_) | Place::TraceOnly(Some(_))) {
+            let calls = self.calls.get_or_insert_with(Box::default);
+            if calls.len() < MAX_CALL_DEPTH {
+                calls.push((Arc::from(name), loc));
+            }
+        }
+        self
     }
 
     /// Marks a failure of a lazy function's argument function (see [`Fail::deferred`]).
@@ -325,7 +353,8 @@ const MAX_CALL_DEPTH: usize = 256;
 /// What a function body gives: a value, or a call in tail position still to be made.
 enum Tail {
     Done(Value),
-    Call(Closure, Vec<Arg>),
+    /// The function, its arguments, and its name and where the call is, for traces.
+    Call(Closure, Vec<Arg>, Arc<str>, Loc),
 }
 
 /// A call in progress: its names start at `start`; below that it sees `env`, the names its
@@ -1347,7 +1376,7 @@ impl Eval<'_> {
         let bound = self.local(name).map(|bound| bound.arg);
         if let Some(Arg::Value(value)) = bound {
             let closure = callable(value).map_err(|message| Fail::at(name_loc, message))?;
-            return self.call_function(closure, name_loc, arg_nodes);
+            return self.call_function(closure, name_loc, arg_nodes, Some(name));
         }
         if let Some(Arg::Regex(_)) = bound {
             return Err(Fail::at(name_loc, "Cannot coerce Regex to Function"));
@@ -1368,15 +1397,33 @@ impl Eval<'_> {
         };
         if let Some(closure) = chosen {
             let args = coerce_params(name, &closure, args).map_err(|m| Fail::at(name_loc, m))?;
-            return self.apply_args(&closure, args);
+            return self.apply_args(&closure, args).map_err(|fail| fail.through(name, name_loc));
         }
         // DataWeave's excerpt underlines the function's name, prefix or infix.
-        funcs::call(self, name, args).map_err(|fail| fail.or_at(name_loc))
+        funcs::call(self, name, args).map_err(|fail| {
+            // A failure of the function given to one of these comes out through a call of
+            // it in DataWeave's trace (`at reduce (...)`, then `at main` at the call).
+            let from_argument = !matches!(fail.place, Place::Unknown | Place::TraceOnly(None));
+            let fail = fail.or_at(name_loc);
+            match name {
+                "reduce" | "groupBy" | "orderBy" | "firstWith" if from_argument => {
+                    fail.through(name, name_loc)
+                }
+                _ => fail,
+            }
+        })
     }
 
     /// Calls a function value with the arguments written at a call, checking their number
     /// as DataWeave does when it runs (`Too many arguments (2) for function with ...`).
-    fn call_function(&mut self, closure: Closure, loc: Loc, arg_nodes: &[Node]) -> EResult<Value> {
+    /// `name` is the name the function is called by, if any, for traces.
+    fn call_function(
+        &mut self,
+        closure: Closure,
+        loc: Loc,
+        arg_nodes: &[Node],
+        name: Option<&str>,
+    ) -> EResult<Value> {
         if let Some(message) = closure.arity_error(arg_nodes.len()) {
             return Err(Fail::at(loc, message));
         }
@@ -1386,7 +1433,11 @@ impl Eval<'_> {
         }
         let args = coerce_params("AnonymousFunction", &closure, args)
             .map_err(|message| Fail::at(loc, message))?;
-        self.apply_args(&closure, args)
+        let result = self.apply_args(&closure, args);
+        match name {
+            Some(name) => result.map_err(|fail| fail.through(name, loc)),
+            None => result,
+        }
     }
 
     /// A call of anything but a name: `f(1)(2)`, `fns.inc(1)`, `((x) -> x)(1)`. A chain of
@@ -1403,7 +1454,8 @@ impl Eval<'_> {
             _ => self.read(callee)?,
         };
         let closure = callable(&value).map_err(|message| Fail::at(callee.loc, message))?;
-        self.call_function(closure, callee.loc, arg_nodes)
+        // DataWeave's trace names a function called other than by its name so.
+        self.call_function(closure, callee.loc, arg_nodes, Some("AnonymousFunction"))
     }
 
     fn arg(&mut self, node: &Node) -> EResult<Arg> {
@@ -1473,9 +1525,17 @@ impl Eval<'_> {
         self.frames.push(Frame { start, env: closure.env.clone() });
         let mut closure = closure.clone();
         let mut args = args;
+        // Calls that replaced the one before them, for the trace of a failure: DataWeave
+        // lists a call of another function, not a function's call of itself.
+        let mut replaced = Vec::new();
         let result = loop {
             match self.bind_and_run(&closure, args) {
-                Ok(Tail::Call(next, next_args)) => {
+                Ok(Tail::Call(next, next_args, name, loc)) => {
+                    if !Arc::ptr_eq(&next.lambda, &closure.lambda)
+                        && replaced.len() < MAX_CALL_DEPTH
+                    {
+                        replaced.push((name, loc));
+                    }
                     self.locals.truncate(start);
                     *self.frames.last_mut().expect("pushed above") =
                         Frame { start, env: next.env.clone() };
@@ -1487,7 +1547,9 @@ impl Eval<'_> {
         };
         self.frames.pop();
         self.locals.truncate(start);
-        result
+        result.map_err(|fail| {
+            replaced.iter().rev().fold(fail, |fail, (name, loc)| fail.through(name, *loc))
+        })
     }
 
     fn bind_and_run(&mut self, lambda: &Lambda, args: Vec<Arg>) -> EResult<Tail> {
@@ -1547,7 +1609,7 @@ impl Eval<'_> {
                 if captures_frame {
                     return self.apply_args(&closure, args).map(Tail::Done);
                 }
-                Ok(Tail::Call(closure, args))
+                Ok(Tail::Call(closure, args, name.clone(), *name_loc))
             }
             _ => self.eval(node).map(Tail::Done),
         }

@@ -404,18 +404,29 @@ impl Expr {
     /// failing part underlined, then the trace.
     fn render(&self, fail: eval::Fail) -> EvalError {
         if let eval::Place::TraceOnly(Some(loc)) = fail.place {
-            let (line, column, _) = excerpt(&self.source, loc);
-            let message =
-                format!("{}\nTrace:\n  at main (line: {line}, column: {column})", fail.message);
-            return EvalError { message };
+            let trace = self.trace(loc, &fail);
+            return EvalError { message: format!("{}\n{trace}", fail.message) };
         }
         let eval::Place::At(loc) = fail.place else { return EvalError { message: fail.message } };
-        let (line, column, excerpt) = excerpt(&self.source, loc);
-        let message = format!(
-            "{}\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})",
-            fail.message
-        );
-        EvalError { message }
+        let (_, _, excerpt) = excerpt(&self.source, loc);
+        let trace = self.trace(loc, &fail);
+        EvalError { message: format!("{}\n\n{excerpt}\n{trace}", fail.message) }
+    }
+
+    /// The `Trace:` of a failure at `loc`: the function it happened in, then each call it
+    /// came out of, named by the function that made it (`main` for the script's body); at
+    /// most 15 lines, as DataWeave prints.
+    fn trace(&self, loc: ast::Loc, fail: &eval::Fail) -> String {
+        let calls = fail.calls.as_deref().map_or(&[][..], Vec::as_slice);
+        let name_of = |idx: usize| calls.get(idx).map_or("main", |(name, _)| &**name);
+        let (line, column, _) = excerpt(&self.source, loc);
+        let mut trace = format!("Trace:\n  at {} (line: {line}, column: {column})", name_of(0));
+        for (idx, (_, call)) in calls.iter().enumerate().take(14) {
+            let (line, column, _) = excerpt(&self.source, *call);
+            trace
+                .push_str(&format!("\n  at {} (line: {line}, column: {column})", name_of(idx + 1)));
+        }
+        trace
     }
 
     /// A writer's text as the result, or its failure worded as DataWeave words it: the
