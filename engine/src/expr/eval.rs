@@ -16,7 +16,7 @@ use crate::expr::ast::{
     Selector,
 };
 use crate::expr::{
-    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, zone,
+    arity, coerce, funcs, json, num, period, range, readers, resolve, time, utf16, writers, zone,
 };
 use crate::value::{Function, MediaType, TypedValue, Value};
 
@@ -2566,22 +2566,13 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             format!("[{}]", items.join(", "))
         }
         Value::Object(pairs) => {
-            let pairs: Vec<String> =
-                pairs.iter().map(|(k, v)| format!("{}: {}", dw_key(k), dw_repr(v))).collect();
+            let pairs: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}: {}", writers::dw_key(k), dw_repr(v)))
+                .collect();
             format!("{{{}}}", pairs.join(","))
         }
     }
-}
-
-fn dw_key(key: &str) -> String {
-    let plain = key.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && key.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if plain {
-        return key.to_owned();
-    }
-    let mut out = String::new();
-    json::write_string(&mut out, key);
-    out
 }
 
 /// `You called the function 'f' with these arguments: ... But it expects one of these combinations: ...`

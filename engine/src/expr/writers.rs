@@ -98,12 +98,24 @@ fn dw_string(text: &str) -> String {
     out.replace('$', "\\$")
 }
 
-fn dw_key(key: &str) -> String {
-    let mut chars = key.chars();
-    let plain = chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_');
+/// A key as DataWeave's `application/dw` writer writes it: bare when it is an ASCII
+/// letter followed by ASCII letters, digits and `_`, and not one of the words DataWeave
+/// reserves; quoted otherwise (`"_x"`, `"ñ"`, `"if"`), so that it reads back as the same key.
+pub(crate) fn dw_key(key: &str) -> String {
+    let mut bytes = key.bytes();
+    let plain = bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !DW_RESERVED.contains(&key);
     if plain { key.to_owned() } else { dw_string(key) }
 }
+
+/// The words the reference engine's `application/dw` writer quotes as keys, found by
+/// writing keywords of DataWeave, Java, Scala, JavaScript, Kotlin and Rust through it.
+const DW_RESERVED: &[&str] = &[
+    "and", "as", "async", "case", "default", "do", "else", "enum", "false", "for", "fun", "if",
+    "import", "input", "is", "ns", "null", "or", "output", "private", "throw", "true", "type",
+    "unless", "using", "var", "yield",
+];
 
 /// The writer properties DataWeave accepts for `mime`, as its error lists them; `None` for a
 /// media type whose writer flowrun does not have (reported elsewhere).
