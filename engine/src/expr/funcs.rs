@@ -292,7 +292,10 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
                 Err(typed_call_error(name, std::slice::from_ref(value), &["String | Null"]))
             }
-            other => Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.trim().is_empty()))),
+            // Java's `trim`: blank is nothing but control characters and spaces.
+            other => {
+                Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.chars().all(|c| c <= ' '))))
+            }
         },
         "flatten" => flatten(value),
         "keysOf" => object_parts(name, value, |k, _| Value::Key(k.clone())),
