@@ -112,7 +112,13 @@ pub(crate) fn write_limited(
 /// Writes a string literal with JSON escapes.
 pub(crate) fn write_string(out: &mut String, text: &str) {
     out.push('"');
-    for c in text.chars() {
+    let mut plain = 0;
+    for (idx, c) in text.char_indices() {
+        if !is_escaped(c) {
+            continue;
+        }
+        out.push_str(&text[plain..idx]);
+        plain = idx + c.len_utf8();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -121,11 +127,35 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if c < ' ' || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            c => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
         }
     }
+    out.push_str(&text[plain..]);
     out.push('"');
+}
+
+/// Whether DataWeave's JSON writer (and its `application/dw` writer) escapes `c`: quotes,
+/// backslashes, control characters (C0, DEL and C1), and the invisible or reserved
+/// characters U+00AD, U+0600–U+0604, U+070F, U+17B4–U+17B5, U+200C–U+200F,
+/// U+2060–U+206F, U+FEFF and U+FFF0–U+FFFF. Every code point was written through the
+/// reference engine to find this set; nothing outside the Basic Multilingual Plane is in it.
+fn is_escaped(c: char) -> bool {
+    match c {
+        ' '..='~' => c == '"' || c == '\\',
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{ad}' => true,
+        '\u{a0}'..='\u{5ff}' => false,
+        '\u{600}'..='\u{604}'
+        | '\u{70f}'
+        | '\u{17b4}'..='\u{17b5}'
+        | '\u{200c}'..='\u{200f}'
+        | '\u{2060}'..='\u{206f}'
+        | '\u{feff}'
+        | '\u{fff0}'..='\u{ffff}' => true,
+        _ => false,
+    }
 }
 
 struct Writer {
