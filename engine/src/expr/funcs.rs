@@ -1435,7 +1435,7 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
         }
     };
     match mime.as_str() {
-        "application/json" => json::read(text.as_bytes(), "root").map_err(|err| {
+        "application/json" => json::read_text(&text, "root").map_err(|err| {
             Fail::traced(format!("Exception while reading '{text}' as '{mime}' cause by:\n{err}"))
         }),
         "text/plain" => Ok(Value::string(text)),
@@ -1444,9 +1444,7 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
         }
         "application/x-www-form-urlencoded" => Ok(readers::urlencoded(&text)),
         "application/dw" => read_dw(&text),
-        other if other.ends_with("+json") => {
-            json::read(text.as_bytes(), "root").map_err(Fail::traced)
-        }
+        other if other.ends_with("+json") => json::read_text(&text, "root").map_err(Fail::traced),
         other => Err(unknown_content_type(other)),
     }
 }
