@@ -231,15 +231,29 @@ fn payload_and_mule_names_are_unknown_unless_given() {
 }
 
 #[test]
-fn reader_errors_quote_the_input_and_say_where_the_script_reads_it() {
+fn reader_errors_say_what_and_where_without_quoting_the_input() {
     let dir = inputs("dw-bad-json");
     std::fs::write(dir.0.join("bad.json"), "{\"a\": 1,}").expect("write bad.json");
     let script = "%dw 2.0\noutput application/json\n---\n{a: payload.a}\n";
     std::fs::write(dir.0.join("read.dwl"), script).expect("write the script");
     let output = dw(&dir, &["-i", "payload=bad.json", "-f", "read.dwl"]);
     assert_eq!(output.status.code(), Some(1));
-    let expected = "Unexpected character '}' at payload@[1:9] (line:column), expected '\"', while reading `payload` as Json.\n \n1| {\"a\": 1,}\n           ^\nTrace:\n  at main (line: 4, column: 5)\n";
+    // DataWeave would follow the first line with the input line and a caret under it.
+    let expected = "Unexpected character '}' at payload@[1:9] (line:column), expected '\"', while reading `payload` as Json.\nTrace:\n  at main (line: 4, column: 5)\n";
     assert_eq!(String::from_utf8_lossy(&output.stderr), expected);
+    // A large minified body: the message stays short and holds none of it.
+    let body = format!("{{\"token\": \"s3cr3t-token\", \"a\": [{}1 2]}}", "1,".repeat(500_000));
+    std::fs::write(dir.0.join("big.json"), body).expect("write big.json");
+    let output = dw(&dir, &["-i", "payload=big.json", "-f", "read.dwl"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "Unexpected character '2' at payload@[1:1000035] (line:column), expected ']'"
+        ),
+        "{stderr:.300}"
+    );
+    assert!(!stderr.contains("s3cr3t") && stderr.len() < 1_000, "{stderr:.300}");
 }
 
 #[test]

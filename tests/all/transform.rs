@@ -240,3 +240,48 @@ fn a_failing_transform_reports_one_trace_to_an_http_caller() {
     assert!(body.ends_with(expected_end), "{body}");
     assert_eq!(body.matches("Trace:").count(), 1, "{body}");
 }
+
+#[test]
+fn a_body_that_is_not_json_is_not_echoed_back() {
+    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core"
+      xmlns:http="http://www.mulesoft.org/schema/mule/http">
+  <http:listener-config name="in">
+    <http:listener-connection host="127.0.0.1" port="${http.port}"/>
+  </http:listener-config>
+  <flow name="echo">
+    <http:listener config-ref="in" path="/echo"/>
+    <ee:transform>
+      <ee:message>
+        <ee:set-payload><![CDATA[output application/json --- payload.a]]></ee:set-payload>
+      </ee:message>
+    </ee:transform>
+  </flow>
+</mule>
+"##;
+    let dir = TempDir::new("transform-bad-body");
+    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
+    let port = crate::support::free_port();
+    let define = format!("-Dhttp.port={port}");
+    let mut server = Server::start(&dir.0, &["app.xml", &define], port);
+    // A minified body of about 200 KB that holds a secret, broken at its end.
+    let filler = "x".repeat(200_000);
+    let body = format!(r#"{{"password": "hunter2-secret", "a": "{filler}" x}}"#);
+    let response = reqwest::blocking::Client::new()
+        .post(format!("http://127.0.0.1:{port}/echo"))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .expect("the app answers");
+    assert_eq!(response.status().as_u16(), 500);
+    let text = response.text().expect("a text body");
+    server.stop();
+    // What and where, but none of the body: DataWeave would quote the whole line.
+    assert!(
+        text.starts_with("\"Unexpected character 'x' at payload@[1:200040] (line:column), expected '}', while reading `payload` as Json.\n"),
+        "{}",
+        &text[..text.len().min(500)]
+    );
+    assert!(!text.contains("hunter2"), "the body is echoed");
+    assert!(text.len() < 1_000, "{} bytes", text.len());
+}

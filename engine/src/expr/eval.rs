@@ -2653,20 +2653,13 @@ pub(crate) fn dw_repr(value: &Value) -> String {
             format!("[{}]", items.join(", "))
         }
         Value::Object(pairs) => {
-            let pairs: Vec<String> =
-                pairs.iter().map(|(k, v)| format!("{}: {}", dw_key(k), dw_repr(v))).collect();
+            let pairs: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}: {}", writers::dw_key(k), dw_repr(v)))
+                .collect();
             format!("{{{}}}", pairs.join(","))
         }
     }
-}
-
-fn dw_key(key: &str) -> String {
-    if writers::is_bare_key(key) {
-        return key.to_owned();
-    }
-    let mut out = String::new();
-    json::write_string(&mut out, key);
-    out
 }
 
 /// `You called the function 'f' with these arguments: ... But it expects one of these combinations: ...`

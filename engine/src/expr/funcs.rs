@@ -292,7 +292,10 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             Value::Array(_) | Value::Object(_) | Value::Binary(_) => {
                 Err(typed_call_error(name, std::slice::from_ref(value), &["String | Null"]))
             }
-            other => Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.trim().is_empty()))),
+            // Java's `trim`: blank is nothing but control characters and spaces.
+            other => {
+                Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.chars().all(|c| c <= ' '))))
+            }
         },
         "flatten" => flatten(value),
         "keysOf" => object_parts(name, value, |k, _| Value::Key(k.clone())),
@@ -1516,7 +1519,7 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
         }
     };
     match mime.as_str() {
-        "application/json" => json::read(text.as_bytes(), "root").map_err(|err| {
+        "application/json" => json::read_text(&text, "root").map_err(|err| {
             Fail::traced(format!("Exception while reading '{text}' as '{mime}' cause by:\n{err}"))
         }),
         "text/plain" => Ok(Value::string(text)),
@@ -1525,9 +1528,7 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
         }
         "application/x-www-form-urlencoded" => Ok(readers::urlencoded(&text)),
         "application/dw" => read_dw(&text),
-        other if other.ends_with("+json") => {
-            json::read(text.as_bytes(), "root").map_err(Fail::traced)
-        }
+        other if other.ends_with("+json") => json::read_text(&text, "root").map_err(Fail::traced),
         other => Err(unknown_content_type(other)),
     }
 }

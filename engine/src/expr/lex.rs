@@ -434,7 +434,7 @@ impl Lexer<'_> {
                 match u32::from_str_radix(digits, 16) {
                     Ok(code) if digits.chars().all(|c| c.is_ascii_hexdigit()) => {
                         self.pos += digits.len();
-                        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                        text.push(self.surrogate_pair(code).unwrap_or('?'));
                     }
                     _ => return false,
                 }
@@ -449,6 +449,19 @@ impl Lexer<'_> {
 
     /// The up to four characters after `\u` that belong to the same text: before the
     /// closing quote or an interpolation.
+    /// The character of a `\u` escape's `code`. A high surrogate followed by the escape of
+    /// a low one is one character (the second escape is consumed); a lone half of a pair is
+    /// `None`, which DataWeave writes as `?` (see `utf16.rs`).
+    fn surrogate_pair(&mut self, code: u32) -> Option<char> {
+        if !(0xD800..0xDC00).contains(&code) {
+            return char::from_u32(code);
+        }
+        let low = self.rest().strip_prefix("\\u")?.get(..4)?;
+        let low = u32::from_str_radix(low, 16).ok().filter(|low| (0xDC00..0xE000).contains(low))?;
+        self.pos += 6;
+        char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
+    }
+
     fn unicode_escape_len(&self, quote: char) -> usize {
         self.rest()
             .char_indices()

@@ -764,8 +764,10 @@ fn string_tests(name: &str, args: &[Value]) -> Option<Result<Value, String>> {
         ("isAlphanumeric", [_]) => Value::Bool(non_empty_all(char::is_alphanumeric)),
         ("isLowerCase", [_]) => Value::Bool(non_empty_all(char::is_lowercase)),
         ("isUpperCase", [_]) => Value::Bool(non_empty_all(char::is_uppercase)),
-        ("isWhitespace", [_]) => Value::Bool(text.chars().all(char::is_whitespace)),
-        ("words", [_]) => Value::array(text.split_whitespace().map(Value::string)),
+        ("isWhitespace", [_]) => Value::Bool(text.chars().all(is_java_whitespace)),
+        ("words", [_]) => Value::array(
+            text.split(is_regex_space).filter(|word| !word.is_empty()).map(Value::string),
+        ),
         ("lines", [_]) => {
             let mut lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
             // Trailing empty lines are dropped, as Java's `split` drops them.
@@ -859,13 +861,30 @@ fn separate_words(text: &str, separator: char) -> String {
         if c.is_uppercase() && (after_word || acronym_end) {
             out.push(separator);
         }
-        if matches!(c, ' ' | '-' | '_') {
+        if c == '-' || c == '_' || is_regex_space(c) {
             out.push(separator);
         } else {
             out.extend(c.to_lowercase());
         }
     }
     out
+}
+
+/// Java's `Character.isWhitespace`, which `isWhitespace` uses: the ASCII whitespace and
+/// separators U+001C–U+001F, and Unicode's space, line and paragraph separators except
+/// the non-breaking ones (U+00A0, U+2007, U+202F); not U+0085.
+fn is_java_whitespace(c: char) -> bool {
+    match c {
+        '\t'..='\r' | '\u{1c}'..='\u{20}' => true,
+        '\u{85}' | '\u{a0}' | '\u{2007}' | '\u{202f}' => false,
+        c => c.is_whitespace(),
+    }
+}
+
+/// The whitespace of a Java regular expression's `\s` (`[ \t\n\x0B\f\r]`), which `words`,
+/// `dasherize`, `underscore` and `capitalize` split on: no other Unicode space.
+fn is_regex_space(c: char) -> bool {
+    matches!(c, ' ' | '\t'..='\r')
 }
 
 /// The longest text flowrun builds (64 MiB): longer text would only exhaust memory.

@@ -6,7 +6,7 @@
 //! script excerpt the way DataWeave does.
 
 use crate::expr::eval::{cannot_coerce, dw_repr, type_name, written_string};
-use crate::expr::{json, parse, range};
+use crate::expr::{json, range};
 use crate::value::{MediaType, Value};
 
 /// Why a value could not be written.
@@ -116,18 +116,29 @@ fn dw_string(text: &str) -> String {
     out.replace('$', "\\$")
 }
 
-fn dw_key(key: &str) -> String {
+/// A key as DataWeave's `application/dw` writer writes it: bare or quoted (see
+/// [`is_bare_key`]), so that it reads back as the same key.
+pub(crate) fn dw_key(key: &str) -> String {
     if is_bare_key(key) { key.to_owned() } else { dw_string(key) }
 }
 
 /// Whether DataWeave writes `key` without quotes: an ASCII letter, then ASCII letters,
-/// digits and `_`, and no reserved word (`"true"`, `"if"` and `"_x"` are quoted).
+/// digits and `_`, and not one of the words it reserves (`"true"`, `"if"`, `"_x"` and `"ñ"`
+/// are quoted).
 pub(crate) fn is_bare_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !parse::FIELD_RESERVED.contains(&key)
+    let mut bytes = key.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic())
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !DW_RESERVED.contains(&key)
 }
+
+/// The words the reference engine's `application/dw` writer quotes as keys, found by
+/// writing keywords of DataWeave, Java, Scala, JavaScript, Kotlin and Rust through it.
+const DW_RESERVED: &[&str] = &[
+    "and", "as", "async", "case", "default", "do", "else", "enum", "false", "for", "fun", "if",
+    "import", "input", "is", "ns", "null", "or", "output", "private", "throw", "true", "type",
+    "unless", "using", "var", "yield",
+];
 
 /// The writer properties DataWeave accepts for `mime`, as its error lists them; `None` for a
 /// media type whose writer flowrun does not have (reported elsewhere).
