@@ -364,7 +364,7 @@ pub(crate) enum Pattern {
     /// `case name matches /re/`: the regex matches the whole text; the name is bound to the
     /// match and its groups.
     Matches {
-        /// The name the groups are bound to.
+        /// The name the groups are bound to: `$` in `case matches /re/`.
         bind: Arc<str>,
         /// The expression.
         regex: Arc<crate::expr::java_regex::Regex>,

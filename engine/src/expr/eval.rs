@@ -624,7 +624,16 @@ impl Eval<'_> {
             }
             Pattern::Any { bind } => (bind, true),
             Pattern::Matches { bind, regex } => {
-                let groups = value.as_str().and_then(|text| funcs::full_match(regex, text));
+                // A scalar is matched as its text, as DataWeave does (`12`, `true`).
+                let scalar_text;
+                let text = match value.as_str() {
+                    Some(text) => Some(text),
+                    None => {
+                        scalar_text = coerce_string(value);
+                        scalar_text.as_deref()
+                    }
+                };
+                let groups = text.and_then(|text| funcs::full_match(regex, text));
                 let Some(groups) = groups else { return Ok(false) };
                 self.locals.push((bind.clone(), Arg::Value(groups)));
                 return Ok(true);

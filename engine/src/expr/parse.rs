@@ -1121,6 +1121,11 @@ impl Parser<'_> {
             self.bump();
             return Ok(Pattern::Is { bind: None, type_name: self.tested_type("is")?.0 });
         }
+        if self.at_word("matches") && matches!(self.peek_at(1), Tok::Regex(_)) {
+            // Without a name, the match and its groups are `$` in the case's body, as in
+            // DataWeave.
+            return self.matches_pattern("$".into());
+        }
         let bind = match (&self.peek().tok, self.peek_at(1)) {
             (Tok::Ident(name), Tok::Punct(":" | "->") | Tok::Ident(_)) if !is_reserved(name) => {
                 Some(self.ident("a name")?)
@@ -1142,19 +1147,24 @@ impl Parser<'_> {
             return Ok(Pattern::Guard { bind, cond: self.expr()? });
         }
         if self.at_word("matches") {
-            self.bump();
-            let token = self.peek().clone();
-            let Tok::Regex(pattern) = &token.tok else {
-                return Err(self.unexpected("a regular expression after 'matches'"));
-            };
-            self.bump();
-            let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
-            return Ok(Pattern::Matches { bind, regex });
+            return self.matches_pattern(bind);
         }
         if self.at_punct("->") {
             return Ok(Pattern::Any { bind: Some(bind) });
         }
         Err(self.unexpected("'if', 'is', 'matches', ':' or '->'"))
+    }
+
+    /// `matches /re/` in a `case`, binding the match and its groups to `bind`.
+    fn matches_pattern(&mut self, bind: Arc<str>) -> PResult<Pattern> {
+        self.bump();
+        let token = self.peek().clone();
+        let Tok::Regex(pattern) = &token.tok else {
+            return Err(self.unexpected("a regular expression after 'matches'"));
+        };
+        self.bump();
+        let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
+        Ok(Pattern::Matches { bind, regex })
     }
 
     fn paren(&mut self) -> PResult<Node> {
