@@ -1203,7 +1203,33 @@ impl Parser<'_> {
                 _ => return None,
             }
         }
-        (self.peek_at(ahead + 1) == &Tok::Punct("->")).then_some(n_params)
+        let mut after = ahead + 1;
+        if self.peek_at(after) == &Tok::Punct(":") {
+            after = self.skip_return_type_ahead(after + 1)?;
+        }
+        (self.peek_at(after) == &Tok::Punct("->")).then_some(n_params)
+    }
+
+    /// Where a lambda's return type (`(a): Array<Number> -> ...`) that starts `ahead` tokens
+    /// on ends. Only type names, type arguments, `|` and `&` are taken, so that a pair with
+    /// a computed key, `(k): v`, is not read as the start of a lambda.
+    fn skip_return_type_ahead(&self, mut ahead: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        if !matches!(self.peek_at(ahead), Tok::Ident(_)) {
+            return None;
+        }
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Ident(_) | Tok::Punct("|" | "&") => {}
+                Tok::Punct("<") => depth += 1,
+                Tok::Punct(">") => depth = depth.checked_sub(1)?,
+                Tok::Punct(">>") => depth = depth.checked_sub(2)?,
+                Tok::Punct(",") if depth > 0 => {}
+                Tok::Punct("->") if depth == 0 => return Some(ahead),
+                _ => return None,
+            }
+            ahead += 1;
+        }
     }
 
     /// Skips a parameter default starting `ahead` tokens on, up to its `,` or `)`.
@@ -1236,6 +1262,8 @@ impl Parser<'_> {
         }
         self.expect_punct(")", "to close the parameters")?;
         header::check_default_places(&defaults, &param_locs)?;
+        // A return type is not checked, as for a `fun`.
+        self.skip_type_annotation()?;
         self.expect_punct("->", "after the parameters")?;
         if self.at_closer() {
             return Err(self.missing_here("Missing Lambda Expression."));
