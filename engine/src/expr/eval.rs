@@ -1144,6 +1144,10 @@ impl Eval<'_> {
         chained: bool,
         loc: Loc,
     ) -> EResult<Found> {
+        if let Selector::Interpolated { name, form } = selector {
+            let key = coerce_string(&self.read(name)?).unwrap_or_default();
+            return self.select_found(target, &form.named(key.into()), chained, loc);
+        }
         if let (NodeKind::Name(name), Selector::Key(key)) = (&*target.kind, selector)
             && &**name == "vars"
             && self.local("vars").is_none()
@@ -1233,7 +1237,8 @@ impl Eval<'_> {
                 (_, found) => found,
             },
             Selector::Exists(key) => Ok(Found::Value(Value::Bool(has_key(&value, key)))),
-            Selector::Metadata(_) => Ok(Found::Value(Value::Null)),
+            // An interpolated name was read above, and metadata of a selected part is null.
+            Selector::Metadata(_) | Selector::Interpolated { .. } => Ok(Found::Value(Value::Null)),
             Selector::Dynamic(index) => match self.read(index)? {
                 // DataWeave lists only the forms that take the index it was given.
                 Value::Number(n) if matches!(value, Value::Function(_)) => Err(call_error(

@@ -187,6 +187,18 @@ struct Parser<'a> {
     types: Vec<(Arc<str>, types::TypeRef)>,
 }
 
+/// `selector` as `form` (`Selector::Exists` for `k?`, `Selector::Required` for `k!`) when it
+/// is a name selector `.k`, interpolated or not.
+fn strict_form(selector: Selector, form: fn(Arc<str>) -> Selector) -> Option<Selector> {
+    match selector {
+        Selector::Key(key) => Some(form(key)),
+        Selector::Interpolated { name, form: inner } if matches!(*inner, Selector::Key(_)) => {
+            Some(Selector::Interpolated { name, form: Box::new(form("".into())) })
+        }
+        _ => None,
+    }
+}
+
 /// DataWeave's message for a `---` with nothing after it.
 const MISSING_BODY: &str = "Missing Body Expression. i.e dw 2.0\n --- \n true";
 
@@ -669,24 +681,25 @@ impl Parser<'_> {
             }
             let selector = if self.eat_punct(".") {
                 if self.eat_punct("^") {
-                    let name = match &self.peek().tok {
-                        Tok::Ident(_) | Tok::Str(_) => Some(self.key_name()?),
-                        _ => None,
-                    };
-                    Selector::Metadata(name)
+                    match &self.peek().tok {
+                        Tok::Ident(_) | Tok::Str(_) => {
+                            self.named(|name| Selector::Metadata(Some(name)))?
+                        }
+                        _ => Selector::Metadata(None),
+                    }
                 } else if matches!(self.peek().tok, Tok::Punct("@" | "#")) {
                     return Err(self.unexpected(
                         "a key name (attribute and namespace selectors are not supported)",
                     ));
                 } else if self.eat_punct("&") {
-                    Selector::KeyValue(self.key_name()?)
+                    self.named(Selector::KeyValue)?
                 } else {
                     if self.at_closer() {
                         return Err(
                             self.missing_here("Missing Field Name for Selector Expression.")
                         );
                     }
-                    Selector::Key(self.key_name()?)
+                    self.named(Selector::Key)?
                 }
             } else if self.eat_punct(".*") {
                 if self.at_closer() {
@@ -695,7 +708,7 @@ impl Parser<'_> {
                     err.loc = Loc { start: err.loc.start - 1, end: err.loc.start };
                     return Err(err);
                 }
-                Selector::MultiKey(self.key_name()?)
+                self.named(Selector::MultiKey)?
             } else if self.eat_punct("..") {
                 self.descendants_selector()?
             } else if self.at_punct("[") {
@@ -704,25 +717,25 @@ impl Parser<'_> {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
                 // Errors quote `a.k` without the `!`, as DataWeave's do.
                 let loc = target.loc;
-                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
-                    *target.kind
-                else {
+                let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
+                    return Err(self.unexpected("a key selector before '!'"));
+                };
+                let Some(selector) = strict_form(selector, Selector::Required) else {
                     return Err(self.unexpected("a key selector before '!'"));
                 };
                 self.bump();
-                let selector = Selector::Required(key);
                 let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, loc);
                 continue;
             } else if self.at_punct("?") {
                 // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
-                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
-                    *target.kind
-                else {
+                let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
+                    return Err(self.unexpected("a key selector before '?'"));
+                };
+                let Some(selector) = strict_form(selector, Selector::Exists) else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
                 self.bump();
-                let selector = Selector::Exists(key);
                 let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, self.loc_from(start));
                 continue;
@@ -747,11 +760,11 @@ impl Parser<'_> {
     #[inline(never)]
     fn descendants_selector(&mut self) -> PResult<Selector> {
         Ok(if self.eat_punct("*") {
-            Selector::MultiDescendants(self.key_name()?)
+            self.named(Selector::MultiDescendants)?
         } else if self.eat_punct("&") {
-            Selector::DescendantKeyValues(self.key_name()?)
+            self.named(Selector::DescendantKeyValues)?
         } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
-            Selector::Descendants(self.key_name()?)
+            self.named(Selector::Descendants)?
         } else {
             Selector::AllDescendants
         })
@@ -784,6 +797,22 @@ impl Parser<'_> {
             Some(false) => Selector::DynamicKeyValue(index),
             None => Selector::Dynamic(index),
         })
+    }
+
+    /// The selector `form` makes of the name after `.`, `.*`, `..`, `.&` or `.^`: a word
+    /// (keywords allowed), a quoted string, or an interpolated one (`."$(key)"`), whose name
+    /// is computed when the selector runs.
+    fn named(&mut self, form: fn(Arc<str>) -> Selector) -> PResult<Selector> {
+        let token = self.peek().clone();
+        if let Tok::Str(parts) = &token.tok
+            && !matches!(parts.as_slice(), [StrPart::Text(_)])
+        {
+            self.bump();
+            let loc = Loc { start: token.start, end: token.end };
+            let name = Node::new(self.string(parts, loc)?, loc);
+            return Ok(Selector::Interpolated { name, form: Box::new(form("".into())) });
+        }
+        Ok(form(self.key_name()?))
     }
 
     fn key_name(&mut self) -> PResult<Arc<str>> {
@@ -1453,7 +1482,8 @@ fn uses_dollar(node: &Node) -> bool {
         NodeKind::Select { target, selector, .. } => {
             uses_dollar(target)
                 || matches!(selector, Selector::Dynamic(index) | Selector::DynamicMulti(index)
-                    | Selector::DynamicKeyValue(index) if uses_dollar(index))
+                    | Selector::DynamicKeyValue(index)
+                    | Selector::Interpolated { name: index, .. } if uses_dollar(index))
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),
