@@ -54,6 +54,17 @@ fn reserved_field(name: &str, loc: Loc) -> ParseError {
     ParseError { message, loc }
 }
 
+/// DataWeave's load error for a name that cannot be an unquoted key or selector name
+/// (`.*0`, `[*0]`).
+fn invalid_field_name(name: &str, loc: Loc) -> ParseError {
+    let message = format!(
+        "Invalid field name identifier. Reason: The name `{name}` violates DataWeave field \
+         naming rules. It should start with a `Alpha` Character followed by zero or more \
+         `AlphaNumeric` or `_`. Possible solution wrap `{name}` into quotes e.g payload.'{name}'"
+    );
+    ParseError { message, loc }
+}
+
 /// Binary operator levels, loosest first; each level's operands are the next level.
 const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("or", BinOp::Or)],
@@ -381,6 +392,35 @@ impl Parser<'_> {
         }
     }
 
+    /// The error for a minus sign written apart from its number (`- 1`, `abs( - 1)`), which
+    /// DataWeave refuses: a negative number is written against its digits, and a prefix
+    /// minus takes other operands only (`- x`, `- (1)`). Worded as DataWeave words it where
+    /// an operator or an open bracket comes before it.
+    #[cold]
+    #[inline(never)]
+    fn spaced_minus(&self) -> ParseError {
+        let minus = self.peek();
+        let previous = self.pos.checked_sub(1).map(|idx| &self.tokens[idx].tok);
+        let operator = LEVELS
+            .iter()
+            .flat_map(|level| level.iter())
+            .find(|(text, _)| matches!(previous, Some(Tok::Punct(p)) if p == text));
+        let message = match operator {
+            Some(&(_, op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div))) => {
+                return self.missing_here(missing_operand(op));
+            }
+            _ => match self.closer_expected() {
+                Some(closer) if matches!(previous, Some(Tok::Punct("(" | "," | "[" | ":"))) => {
+                    format!("Invalid input '-', expected {closer}")
+                }
+                _ => "Invalid input '-': a negative number is written without a space after its \
+                      sign (`-1`)"
+                    .to_owned(),
+            },
+        };
+        ParseError { message, loc: Loc { start: minus.start, end: minus.end } }
+    }
+
     /// The error `message` placed after the token just read.
     #[cold]
     #[inline(never)]
@@ -653,6 +693,9 @@ impl Parser<'_> {
             let literal = Node::new(NodeKind::Number(number), self.loc_from(start));
             return self.selectors(literal);
         }
+        if self.at_punct("-") && matches!(self.peek_at(1), Tok::Num(_)) {
+            return Err(self.spaced_minus());
+        }
         if self.eat_punct("-") {
             let operand = self.nested(Parser::unary)?;
             let loc = self.loc_from(start);
@@ -763,7 +806,7 @@ impl Parser<'_> {
             self.named(Selector::MultiDescendants)?
         } else if self.eat_punct("&") {
             self.named(Selector::DescendantKeyValues)?
-        } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
+        } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_) | Tok::Num(_)) {
             self.named(Selector::Descendants)?
         } else {
             Selector::AllDescendants
@@ -781,6 +824,11 @@ impl Parser<'_> {
             return Err(ParseError { message, loc });
         }
         let form = if self.eat_punct("*") {
+            if let Tok::Num(name) = &self.peek().tok {
+                // `[*0]` is `.*0`, where a number is no name.
+                let token = self.peek();
+                return Err(invalid_field_name(name, Loc { start: token.start, end: token.end }));
+            }
             Some(true)
         } else if self.eat_punct("&") {
             Some(false)
@@ -834,6 +882,10 @@ impl Parser<'_> {
                 }
                 _ => Err(self.unexpected("a key name without interpolation")),
             },
+            Tok::Num(name) => {
+                let token = self.peek();
+                Err(invalid_field_name(name, Loc { start: token.start, end: token.end }))
+            }
             _ => Err(self.unexpected("a key name")),
         }
     }
