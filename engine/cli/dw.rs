@@ -4,6 +4,8 @@
 //! Each `-i NAME=FILE` binds the file's content to `NAME`, read by the file's extension:
 //! `.json` as JSON, `.csv` as CSV with a header line, `.txt` as text, `.dwl` as a DataWeave
 //! value (the file is evaluated); `.xml` and other extensions are refused.
+//! `NAME` must be a DataWeave name and no reserved word (`if`, `match`), which no script
+//! could read.
 //! `-i payload=FILE` sets `payload`; without it, `payload` is an unknown name, as are Mule's
 //! other names (`vars`, `attributes`, `p`). The result is written as the script's `output`
 //! directive says, `application/json` when it has none, followed by a newline.
@@ -19,7 +21,9 @@ use clap::Args;
 
 use flowrun_engine::diag::{Diagnostic, Span};
 use flowrun_engine::event::Vars;
-use flowrun_engine::expr::{Expr, Scope, ScriptOptions, read_value, to_text, type_name};
+use flowrun_engine::expr::{
+    Expr, Scope, ScriptOptions, is_reserved_word, read_value, to_text, type_name,
+};
 use flowrun_engine::value::{MediaType, TypedValue, Value};
 
 /// The arguments of `flowrun dw`.
@@ -58,6 +62,11 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         if !is_name {
             return usage_error(&format!(
                 "`-i {input_name}={file}`: an input's name must be a DataWeave name (letters, digits and `_`, not starting with a digit)"
+            ));
+        }
+        if is_reserved_word(input_name) {
+            return usage_error(&format!(
+                "`-i {input_name}={file}`: `{input_name}` is a reserved word of DataWeave, which no script can use as a name; give the input another name"
             ));
         }
         if args.inputs[..idx].iter().any(|(earlier, _)| earlier == input_name) {
@@ -201,7 +210,9 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
     let line = source[..start].matches('\n').count() + 1;
     let column = source[line_start..start].chars().count() + 1;
-    let n_carets = source[start..end.clamp(start, line_end)].chars().count().max(1);
+    // A script with Windows line ends shows its lines without their `\r`.
+    let n_carets =
+        source[start..end.clamp(start, line_end)].trim_end_matches('\r').chars().count().max(1);
     let prefix = format!("{line}| ");
     let pad = " ".repeat(prefix.len() + column - 1);
     let mut message = diag.message.clone();
@@ -223,11 +234,12 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
         let last_end = source[end..].find('\n').map_or(source.len(), |idx| end + idx);
         format!(
             "{prefix}{}\n...\n{}\n",
-            &source[line_start..line_end],
-            &source[last_start..last_end]
+            source[line_start..line_end].trim_end_matches('\r'),
+            source[last_start..last_end].trim_end_matches('\r')
         )
     } else {
-        format!("{prefix}{}\n{pad}{}", &source[line_start..line_end], "^".repeat(n_carets))
+        let shown = source[line_start..line_end].trim_end_matches('\r');
+        format!("{prefix}{shown}\n{pad}{}", "^".repeat(n_carets))
     };
     format!("{message}\n\n{excerpt}\nLocation:\n{name} (line: {line}, column:{column})")
 }

@@ -327,6 +327,23 @@ output application/json indent=false
     }
 
     #[tokio::test]
+    async fn header_lines_may_end_in_comments_and_hold_several_directives() {
+        let app = load(
+            r#"<ee:transform><ee:message>
+  <ee:set-payload><![CDATA[%dw 2.0
+import * from dw::core::Strings // for capitalize
+output application/json indent=false /* compact */ var greeting = "hello"
+---
+{g: capitalize(greeting)}]]></ee:set-payload>
+</ee:message></ee:transform>"#,
+        )
+        .expect("loads");
+        let event = run(&app, json_event("{}")).await.expect("runs");
+        let payload = &event.message.payload;
+        assert_eq!(payload.value, Value::Binary(Bytes::from_static(br#"{"g": "Hello"}"#)));
+    }
+
+    #[tokio::test]
     async fn parts_not_set_are_kept_and_scripts_without_output_give_native_values() {
         let app = load(
             r#"<ee:transform><ee:variables>

@@ -145,6 +145,8 @@ fn input_names_must_be_names_given_once() {
     for (args, says) in [
         (&["-i", "pay load=o.json", "1"][..], "must be a DataWeave name"),
         (&["-i", "1x=o.json", "1"], "must be a DataWeave name"),
+        (&["-i", "if=o.json", "1"], "`if` is a reserved word"),
+        (&["-i", "match=o.json", "1"], "`match` is a reserved word"),
         (&["-i", "payload=o.json", "-i", "payload=o.json", "1"], "given twice"),
     ] {
         let output = dw(&dir, args);
@@ -173,6 +175,25 @@ fn syntax_errors_on_characters_of_several_bytes_are_messages() {
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stderr.contains("\nLocation:\n"), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn excerpts_of_scripts_with_windows_line_ends_leave_out_the_carriage_return() {
+    let dir = inputs("dw-crlf");
+    let compile = "%dw 2.0\r\noutput application/json\r\n---\r\n{a: nope}\r\n";
+    let run = "%dw 2.0\r\noutput application/json\r\n---\r\n{a: 1 + \"a\"}\r\n";
+    std::fs::write(dir.0.join("compile.dwl"), compile).expect("write compile.dwl");
+    std::fs::write(dir.0.join("run.dwl"), run).expect("write run.dwl");
+    for (file, excerpt) in [
+        ("compile.dwl", "\n4| {a: nope}\n       ^^^^\n"),
+        ("run.dwl", "\n4| {a: 1 + \"a\"}\n       ^^^^^^^\n"),
+    ] {
+        let output = dw(&dir, &["-f", file]);
+        assert_eq!(output.status.code(), Some(1), "{file}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(excerpt), "{file}: {stderr:?}");
+        assert!(!stderr.contains('\r'), "{file}: {stderr:?}");
     }
 }
 

@@ -420,7 +420,7 @@ pub(crate) enum Pattern {
     /// `case name matches /re/`: the regex matches the whole text; the name is bound to the
     /// match and its groups.
     Matches {
-        /// The name the groups are bound to.
+        /// The name the groups are bound to: `$` in `case matches /re/`.
         bind: Arc<str>,
         /// The expression.
         regex: Arc<crate::expr::java_regex::Regex>,
@@ -492,6 +492,33 @@ pub(crate) enum Selector {
     /// `.^name`: metadata of an input (`payload.^mediaType`) or the format a value was
     /// read with (`.^format`); `.^` alone gives all of it as an object.
     Metadata(Option<Arc<str>>),
+    /// A name selector whose name is an interpolated string (`."$(key)"`, `.*"a$(n)"`,
+    /// `."$(key)"?`): `form` is the selector it becomes once `name` gives the name (its own
+    /// name is empty).
+    Interpolated {
+        /// The interpolated string.
+        name: Node,
+        /// The selector the name goes into.
+        form: Box<Selector>,
+    },
+}
+
+impl Selector {
+    /// This name selector with `key` as its name; other selectors stay as they are.
+    pub(crate) fn named(&self, key: Arc<str>) -> Selector {
+        match self {
+            Selector::Key(_) => Selector::Key(key),
+            Selector::MultiKey(_) => Selector::MultiKey(key),
+            Selector::Descendants(_) => Selector::Descendants(key),
+            Selector::MultiDescendants(_) => Selector::MultiDescendants(key),
+            Selector::KeyValue(_) => Selector::KeyValue(key),
+            Selector::DescendantKeyValues(_) => Selector::DescendantKeyValues(key),
+            Selector::Exists(_) => Selector::Exists(key),
+            Selector::Required(_) => Selector::Required(key),
+            Selector::Metadata(_) => Selector::Metadata(Some(key)),
+            other => other.clone(),
+        }
+    }
 }
 
 /// The built-in binary operators.

@@ -662,7 +662,16 @@ impl Eval<'_> {
             }
             Pattern::Any { bind } => (bind, true),
             Pattern::Matches { bind, regex } => {
-                let groups = value.as_str().and_then(|text| funcs::full_match(regex, text));
+                // A scalar is matched as its text, as DataWeave does (`12`, `true`).
+                let scalar_text;
+                let text = match value.as_str() {
+                    Some(text) => Some(text),
+                    None => {
+                        scalar_text = coerce_string(value);
+                        scalar_text.as_deref()
+                    }
+                };
+                let groups = text.and_then(|text| funcs::full_match(regex, text));
                 let Some(groups) = groups else { return Ok(false) };
                 self.locals.push((bind.clone(), Arg::Value(groups)));
                 return Ok(true);
@@ -1173,6 +1182,10 @@ impl Eval<'_> {
         chained: bool,
         loc: Loc,
     ) -> EResult<Found> {
+        if let Selector::Interpolated { name, form } = selector {
+            let key = coerce_string(&self.read(name)?).unwrap_or_default();
+            return self.select_found(target, &form.named(key.into()), chained, loc);
+        }
         if let (NodeKind::Name(name), Selector::Key(key)) = (&*target.kind, selector)
             && &**name == "vars"
             && self.local("vars").is_none()
@@ -1262,7 +1275,8 @@ impl Eval<'_> {
                 (_, found) => found,
             },
             Selector::Exists(key) => Ok(Found::Value(Value::Bool(has_key(&value, key)))),
-            Selector::Metadata(_) => Ok(Found::Value(Value::Null)),
+            // An interpolated name was read above, and metadata of a selected part is null.
+            Selector::Metadata(_) | Selector::Interpolated { .. } => Ok(Found::Value(Value::Null)),
             Selector::Dynamic(index) => match self.read(index)? {
                 // DataWeave lists only the forms that take the index it was given.
                 Value::Number(n) if matches!(value, Value::Function(_)) => Err(call_error(

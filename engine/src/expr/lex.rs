@@ -169,6 +169,8 @@ pub(crate) fn lex(source: &str) -> Result<Vec<Token>, LexError> {
         let regex_allowed = starts_regex_after(&tokens);
         let tok = if regex_allowed && lexer.peek() == Some('/') {
             Tok::Regex(lexer.regex()?)
+        } else if let Some(uri) = lexer.namespace_uri(&tokens, start) {
+            Tok::Str(vec![StrPart::Text(uri)])
         } else {
             lexer.next_tok()?
         };
@@ -230,6 +232,27 @@ impl Lexer<'_> {
 
     fn peek(&self) -> Option<char> {
         self.rest().chars().next()
+    }
+
+    /// The URI of an `ns prefix uri` directive, read up to white space as one string:
+    /// `ns soap http://schemas.xmlsoap.org/soap/envelope/` holds a `//` that does not start
+    /// a comment. `start` is where the URI starts, after its white space (and comments, as
+    /// the URI cannot start with `//`). `ns` is a reserved word, so it is followed by a name
+    /// only in the directive; the URI must have a scheme (a `:`), as DataWeave requires.
+    fn namespace_uri(&mut self, tokens: &[Token], start: usize) -> Option<String> {
+        let [.., ns, prefix] = tokens else { return None };
+        let is_directive =
+            matches!(&ns.tok, Tok::Ident(w) if w == "ns") && matches!(prefix.tok, Tok::Ident(_));
+        if !is_directive || start == prefix.end {
+            return None;
+        }
+        let len = self.src[start..].find(char::is_whitespace).unwrap_or(self.src.len() - start);
+        let uri = &self.src[start..start + len];
+        if !uri.contains(':') || uri.starts_with(['"', '\'', '`']) {
+            return None;
+        }
+        self.pos = start + len;
+        Some(uri.to_owned())
     }
 
     fn skip_trivia(&mut self) -> Result<(), LexError> {

@@ -557,10 +557,12 @@ fn excerpt(source: &str, loc: Loc) -> (usize, usize, String) {
     let line = source[..start].matches('\n').count() + 1;
     let column = source[line_start..start].chars().count() + 1;
     let end = loc.end.clamp(start, line_end);
-    let n_carets = source[start..end].chars().count().max(1);
+    // A script with Windows line ends shows its lines without their `\r`.
+    let n_carets = source[start..end].trim_end_matches('\r').chars().count().max(1);
     let prefix = format!("{line}| ");
     let pad = " ".repeat(prefix.len() + column - 1);
-    let text = format!("{prefix}{}\n{pad}{}", &source[line_start..line_end], "^".repeat(n_carets));
+    let shown = source[line_start..line_end].trim_end_matches('\r');
+    let text = format!("{prefix}{shown}\n{pad}{}", "^".repeat(n_carets));
     (line, column, text)
 }
 
@@ -805,6 +807,12 @@ impl Template {
 /// The JSON reader's message, or an unknown charset.
 pub fn read_value(input: &TypedValue) -> Result<Value, EvalError> {
     eval::read_input(input, "payload").map_err(|fail| EvalError { message: fail.message })
+}
+
+/// Whether `name` is one of DataWeave's reserved words (`if`, `match`, `true`...), which
+/// no script can use as a name.
+pub fn is_reserved_word(name: &str) -> bool {
+    parse::is_reserved(name)
 }
 
 /// DataWeave's name for a value's type, such as `String` or `Object`.

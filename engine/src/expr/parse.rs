@@ -55,6 +55,17 @@ fn reserved_field(name: &str, loc: Loc) -> ParseError {
     ParseError { message, loc }
 }
 
+/// DataWeave's load error for a name that cannot be an unquoted key or selector name
+/// (`.*0`, `[*0]`).
+fn invalid_field_name(name: &str, loc: Loc) -> ParseError {
+    let message = format!(
+        "Invalid field name identifier. Reason: The name `{name}` violates DataWeave field \
+         naming rules. It should start with a `Alpha` Character followed by zero or more \
+         `AlphaNumeric` or `_`. Possible solution wrap `{name}` into quotes e.g payload.'{name}'"
+    );
+    ParseError { message, loc }
+}
+
 /// Binary operator levels, loosest first; each level's operands are the next level.
 const LEVELS: &[&[(&str, BinOp)]] = &[
     &[("or", BinOp::Or)],
@@ -201,6 +212,18 @@ struct Parser<'a> {
     /// Where the parentheses around an expression open, by the expression's own range (see
     /// [`Parser::operand_start`]).
     paren_starts: HashMap<(usize, usize), usize>,
+}
+
+/// `selector` as `form` (`Selector::Exists` for `k?`, `Selector::Required` for `k!`) when it
+/// is a name selector `.k`, interpolated or not.
+fn strict_form(selector: Selector, form: fn(Arc<str>) -> Selector) -> Option<Selector> {
+    match selector {
+        Selector::Key(key) => Some(form(key)),
+        Selector::Interpolated { name, form: inner } if matches!(*inner, Selector::Key(_)) => {
+            Some(Selector::Interpolated { name, form: Box::new(form("".into())) })
+        }
+        _ => None,
+    }
 }
 
 /// DataWeave's message for a `---` with nothing after it.
@@ -383,6 +406,35 @@ impl Parser<'_> {
             Tok::Punct(p) => ["(", "[", "{", "-", "!"].contains(p),
             Tok::Eof => false,
         }
+    }
+
+    /// The error for a minus sign written apart from its number (`- 1`, `abs( - 1)`), which
+    /// DataWeave refuses: a negative number is written against its digits, and a prefix
+    /// minus takes other operands only (`- x`, `- (1)`). Worded as DataWeave words it where
+    /// an operator or an open bracket comes before it.
+    #[cold]
+    #[inline(never)]
+    fn spaced_minus(&self) -> ParseError {
+        let minus = self.peek();
+        let previous = self.pos.checked_sub(1).map(|idx| &self.tokens[idx].tok);
+        let operator = LEVELS
+            .iter()
+            .flat_map(|level| level.iter())
+            .find(|(text, _)| matches!(previous, Some(Tok::Punct(p)) if p == text));
+        let message = match operator {
+            Some(&(_, op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div))) => {
+                return self.missing_here(missing_operand(op));
+            }
+            _ => match self.closer_expected() {
+                Some(closer) if matches!(previous, Some(Tok::Punct("(" | "," | "[" | ":"))) => {
+                    format!("Invalid input '-', expected {closer}")
+                }
+                _ => "Invalid input '-': a negative number is written without a space after its \
+                      sign (`-1`)"
+                    .to_owned(),
+            },
+        };
+        ParseError { message, loc: Loc { start: minus.start, end: minus.end } }
     }
 
     /// The error `message` placed after the token just read.
@@ -657,6 +709,9 @@ impl Parser<'_> {
             let literal = Node::new(NodeKind::Number(number), self.loc_from(start));
             return self.selectors(literal);
         }
+        if self.at_punct("-") && matches!(self.peek_at(1), Tok::Num(_)) {
+            return Err(self.spaced_minus());
+        }
         if self.eat_punct("-") {
             let operand = self.nested(Parser::unary)?;
             let loc = self.loc_from(start);
@@ -685,24 +740,25 @@ impl Parser<'_> {
             }
             let selector = if self.eat_punct(".") {
                 if self.eat_punct("^") {
-                    let name = match &self.peek().tok {
-                        Tok::Ident(_) | Tok::Str(_) => Some(self.key_name()?),
-                        _ => None,
-                    };
-                    Selector::Metadata(name)
+                    match &self.peek().tok {
+                        Tok::Ident(_) | Tok::Str(_) => {
+                            self.named(|name| Selector::Metadata(Some(name)))?
+                        }
+                        _ => Selector::Metadata(None),
+                    }
                 } else if matches!(self.peek().tok, Tok::Punct("@" | "#")) {
                     return Err(self.unexpected(
                         "a key name (attribute and namespace selectors are not supported)",
                     ));
                 } else if self.eat_punct("&") {
-                    Selector::KeyValue(self.key_name()?)
+                    self.named(Selector::KeyValue)?
                 } else {
                     if self.at_closer() {
                         return Err(
                             self.missing_here("Missing Field Name for Selector Expression.")
                         );
                     }
-                    Selector::Key(self.key_name()?)
+                    self.named(Selector::Key)?
                 }
             } else if self.eat_punct(".*") {
                 if self.at_closer() {
@@ -711,7 +767,7 @@ impl Parser<'_> {
                     err.loc = Loc { start: err.loc.start - 1, end: err.loc.start };
                     return Err(err);
                 }
-                Selector::MultiKey(self.key_name()?)
+                self.named(Selector::MultiKey)?
             } else if self.eat_punct("..") {
                 self.descendants_selector()?
             } else if self.at_punct("[") {
@@ -720,25 +776,25 @@ impl Parser<'_> {
                 // `a.k!` requires key `k`; a `!` after a complete selector cannot be a prefix.
                 // Errors quote `a.k` without the `!`, as DataWeave's do.
                 let loc = target.loc;
-                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
-                    *target.kind
-                else {
+                let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
+                    return Err(self.unexpected("a key selector before '!'"));
+                };
+                let Some(selector) = strict_form(selector, Selector::Required) else {
                     return Err(self.unexpected("a key selector before '!'"));
                 };
                 self.bump();
-                let selector = Selector::Required(key);
                 let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, loc);
                 continue;
             } else if self.at_punct("?") {
                 // `a.k?` asks whether `a` has key `k`: the key selector becomes a test.
-                let NodeKind::Select { target: inner, selector: Selector::Key(key), chained } =
-                    *target.kind
-                else {
+                let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
+                    return Err(self.unexpected("a key selector before '?'"));
+                };
+                let Some(selector) = strict_form(selector, Selector::Exists) else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
                 self.bump();
-                let selector = Selector::Exists(key);
                 let kind = NodeKind::Select { target: inner, selector, chained };
                 target = Node::new(kind, self.loc_from(start));
                 continue;
@@ -763,11 +819,11 @@ impl Parser<'_> {
     #[inline(never)]
     fn descendants_selector(&mut self) -> PResult<Selector> {
         Ok(if self.eat_punct("*") {
-            Selector::MultiDescendants(self.key_name()?)
+            self.named(Selector::MultiDescendants)?
         } else if self.eat_punct("&") {
-            Selector::DescendantKeyValues(self.key_name()?)
-        } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_)) {
-            Selector::Descendants(self.key_name()?)
+            self.named(Selector::DescendantKeyValues)?
+        } else if matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_) | Tok::Num(_)) {
+            self.named(Selector::Descendants)?
         } else {
             Selector::AllDescendants
         })
@@ -784,6 +840,11 @@ impl Parser<'_> {
             return Err(ParseError { message, loc });
         }
         let form = if self.eat_punct("*") {
+            if let Tok::Num(name) = &self.peek().tok {
+                // `[*0]` is `.*0`, where a number is no name.
+                let token = self.peek();
+                return Err(invalid_field_name(name, Loc { start: token.start, end: token.end }));
+            }
             Some(true)
         } else if self.eat_punct("&") {
             Some(false)
@@ -800,6 +861,22 @@ impl Parser<'_> {
             Some(false) => Selector::DynamicKeyValue(index),
             None => Selector::Dynamic(index),
         })
+    }
+
+    /// The selector `form` makes of the name after `.`, `.*`, `..`, `.&` or `.^`: a word
+    /// (keywords allowed), a quoted string, or an interpolated one (`."$(key)"`), whose name
+    /// is computed when the selector runs.
+    fn named(&mut self, form: fn(Arc<str>) -> Selector) -> PResult<Selector> {
+        let token = self.peek().clone();
+        if let Tok::Str(parts) = &token.tok
+            && !matches!(parts.as_slice(), [StrPart::Text(_)])
+        {
+            self.bump();
+            let loc = Loc { start: token.start, end: token.end };
+            let name = Node::new(self.string(parts, loc)?, loc);
+            return Ok(Selector::Interpolated { name, form: Box::new(form("".into())) });
+        }
+        Ok(form(self.key_name()?))
     }
 
     fn key_name(&mut self) -> PResult<Arc<str>> {
@@ -821,6 +898,10 @@ impl Parser<'_> {
                 }
                 _ => Err(self.unexpected("a key name without interpolation")),
             },
+            Tok::Num(name) => {
+                let token = self.peek();
+                Err(invalid_field_name(name, Loc { start: token.start, end: token.end }))
+            }
             _ => Err(self.unexpected("a key name")),
         }
     }
@@ -1148,6 +1229,11 @@ impl Parser<'_> {
             self.bump();
             return Ok(Pattern::Is { bind: None, type_name: self.tested_type("is")?.0 });
         }
+        if self.at_word("matches") && matches!(self.peek_at(1), Tok::Regex(_)) {
+            // Without a name, the match and its groups are `$` in the case's body, as in
+            // DataWeave.
+            return self.matches_pattern("$".into());
+        }
         let bind = match (&self.peek().tok, self.peek_at(1)) {
             (Tok::Ident(name), Tok::Punct(":" | "->") | Tok::Ident(_)) if !is_reserved(name) => {
                 Some(self.ident("a name")?)
@@ -1169,19 +1255,24 @@ impl Parser<'_> {
             return Ok(Pattern::Guard { bind, cond: self.expr()? });
         }
         if self.at_word("matches") {
-            self.bump();
-            let token = self.peek().clone();
-            let Tok::Regex(pattern) = &token.tok else {
-                return Err(self.unexpected("a regular expression after 'matches'"));
-            };
-            self.bump();
-            let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
-            return Ok(Pattern::Matches { bind, regex });
+            return self.matches_pattern(bind);
         }
         if self.at_punct("->") {
             return Ok(Pattern::Any { bind: Some(bind) });
         }
         Err(self.unexpected("'if', 'is', 'matches', ':' or '->'"))
+    }
+
+    /// `matches /re/` in a `case`, binding the match and its groups to `bind`.
+    fn matches_pattern(&mut self, bind: Arc<str>) -> PResult<Pattern> {
+        self.bump();
+        let token = self.peek().clone();
+        let Tok::Regex(pattern) = &token.tok else {
+            return Err(self.unexpected("a regular expression after 'matches'"));
+        };
+        self.bump();
+        let regex = compile_regex(pattern, Loc { start: token.start, end: token.end })?;
+        Ok(Pattern::Matches { bind, regex })
     }
 
     fn paren(&mut self) -> PResult<Node> {
@@ -1231,7 +1322,33 @@ impl Parser<'_> {
                 _ => return None,
             }
         }
-        (self.peek_at(ahead + 1) == &Tok::Punct("->")).then_some(n_params)
+        let mut after = ahead + 1;
+        if self.peek_at(after) == &Tok::Punct(":") {
+            after = self.skip_return_type_ahead(after + 1)?;
+        }
+        (self.peek_at(after) == &Tok::Punct("->")).then_some(n_params)
+    }
+
+    /// Where a lambda's return type (`(a): Array<Number> -> ...`) that starts `ahead` tokens
+    /// on ends. Only type names, type arguments, `|` and `&` are taken, so that a pair with
+    /// a computed key, `(k): v`, is not read as the start of a lambda.
+    fn skip_return_type_ahead(&self, mut ahead: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        if !matches!(self.peek_at(ahead), Tok::Ident(_)) {
+            return None;
+        }
+        loop {
+            match self.peek_at(ahead) {
+                Tok::Ident(_) | Tok::Punct("|" | "&") => {}
+                Tok::Punct("<") => depth += 1,
+                Tok::Punct(">") => depth = depth.checked_sub(1)?,
+                Tok::Punct(">>") => depth = depth.checked_sub(2)?,
+                Tok::Punct(",") if depth > 0 => {}
+                Tok::Punct("->") if depth == 0 => return Some(ahead),
+                _ => return None,
+            }
+            ahead += 1;
+        }
     }
 
     /// Skips a parameter default starting `ahead` tokens on, up to its `,` or `)`.
@@ -1264,6 +1381,8 @@ impl Parser<'_> {
         }
         self.expect_punct(")", "to close the parameters")?;
         header::check_default_places(&defaults, &param_locs)?;
+        // A return type is not checked, as for a `fun`.
+        self.skip_type_annotation()?;
         self.expect_punct("->", "after the parameters")?;
         if self.at_closer() {
             return Err(self.missing_here("Missing Lambda Expression."));
@@ -1453,7 +1572,8 @@ fn uses_dollar(node: &Node) -> bool {
         NodeKind::Select { target, selector, .. } => {
             uses_dollar(target)
                 || matches!(selector, Selector::Dynamic(index) | Selector::DynamicMulti(index)
-                    | Selector::DynamicKeyValue(index) if uses_dollar(index))
+                    | Selector::DynamicKeyValue(index)
+                    | Selector::Interpolated { name: index, .. } if uses_dollar(index))
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),
@@ -1566,7 +1686,11 @@ mod tests {
             ("import * from dw::core::Strings\nupper(\"a\")", "Invalid input 'upper'", 32),
             ("var x = 1\nx + 1", "Invalid input '+'", 12),
             ("%dw 2.0\noutput application/json\npayload", "Missing assignment token (=).", 39),
-            ("output application/json indent=false\npayload", "Invalid input 'payload'", 37),
+            (
+                "output application/json indent=false\npayload",
+                "Invalid input 'p', expected ','",
+                37,
+            ),
             ("%dw 2.0\nvar x = 1", "Missing Mapping Expression", 17),
         ] {
             let err = parse_script(src).expect_err(src);

@@ -350,7 +350,8 @@ impl<'a> Resolver<'a> {
                 match selector {
                     Selector::Dynamic(index)
                     | Selector::DynamicMulti(index)
-                    | Selector::DynamicKeyValue(index) => self.node(index),
+                    | Selector::DynamicKeyValue(index)
+                    | Selector::Interpolated { name: index, .. } => self.node(index),
                     _ => Ok(()),
                 }
             }

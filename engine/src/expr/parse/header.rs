@@ -1,19 +1,18 @@
 //! The script header: `%dw`, `output`, `import`, `var` and `fun` directives before `---`.
 //!
-//! Directives are line-based in DataWeave, so `output` and `import` are read from their
-//! line's text; `var` and `fun` values are ordinary expressions.
+//! `output` and `input` are read from the script's text (a media type such as
+//! `application/json` is no expression), `import` from its tokens (a module name is one),
+//! and `var` and `fun` values as ordinary expressions. As in DataWeave, a directive is not
+//! bound to its line: it ends where the next one starts, and comments count as white space
+//! inside it.
 
 use std::sync::Arc;
 
 use crate::expr::ast::{Decl, Import, ImportNames, InputDirective, Lambda, Loc, Output, Script};
-use crate::expr::lex::{Tok, Token};
+use crate::expr::lex::{Tok, Token, is_ident_char};
 use crate::expr::parse::{PResult, ParseError, Parser};
 use crate::expr::{modules, writers};
 use crate::value::MediaType;
-
-/// The words that start a header directive (besides `%dw`).
-const DIRECTIVES: &[&str] =
-    &["annotation", "fun", "import", "input", "ns", "output", "private", "type", "var"];
 
 /// The index of the `---` that ends the header: the first one outside any brackets (a
 /// `do { ... --- ... }` block has its own).
@@ -30,10 +29,6 @@ pub(super) fn separator(tokens: &[Token]) -> Option<usize> {
     None
 }
 
-/// The writer properties after an `output` media type: `name=value` pairs separated by
-/// commas or spaces, each value a quoted text (with the escapes of string literals:
-/// `separator="\t"`), a number, `true` or `false`; a name alone means `true`. `offset` is
-/// where `text` starts in the script. Gives each name, its value as text and the name's place.
 /// One `name=value` property of an `output` or `input` directive.
 struct Property {
     name: String,
@@ -45,110 +40,155 @@ struct Property {
     value_loc: Loc,
 }
 
-fn writer_properties(text: &str, offset: usize) -> PResult<Vec<Property>> {
-    let mut props = Vec::new();
-    let mut chars = text.char_indices().peekable();
+/// The words that start a header directive. A directive read from the text (`output`,
+/// `input`, `import`, `ns`) ends where the next one starts, on its line or the next.
+const DIRECTIVE_WORDS: &[&str] = &["output", "input", "import", "ns", "var", "fun", "type"];
+
+/// The first offset at or after `at` that is neither white space nor a comment: in a
+/// directive, as anywhere in DataWeave, comments count as white space.
+fn skip_trivia(src: &str, mut at: usize) -> usize {
+    loop {
+        let rest = &src[at..];
+        let trimmed = rest.trim_start();
+        at += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") {
+            at += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else if trimmed.starts_with("/*") {
+            at += trimmed.find("*/").map_or(trimmed.len(), |close| close + 2);
+        } else {
+            return at;
+        }
+    }
+}
+
+/// Whether another directive starts at `at`: a directive word, `%dw` or an annotation.
+fn directive_starts(src: &str, at: usize) -> bool {
+    let rest = &src[at..];
+    if rest.starts_with(['%', '@']) {
+        return true;
+    }
+    let word = rest.find(|c| !is_ident_char(c)).map_or(rest, |len| &rest[..len]);
+    DIRECTIVE_WORDS.contains(&word)
+}
+
+/// The end of the word-like run starting at `at` (a media type, a bare property value):
+/// up to white space, a comma, a comment or `limit`.
+fn run_end(src: &str, at: usize, limit: usize) -> usize {
+    let mut end = at;
+    for (offset, c) in src[at..limit].char_indices() {
+        let rest = &src[at + offset..];
+        if c.is_whitespace() || c == ',' || rest.starts_with("//") || rest.starts_with("/*") {
+            break;
+        }
+        end = at + offset + c.len_utf8();
+    }
+    end
+}
+
+/// The properties after the media type of an `output` or `input` directive, from `from`
+/// up to the next directive or `limit` (the `---`): `name=value` pairs separated by commas,
+/// each value a quoted text (with the escapes of string literals: `separator="\t"`), a
+/// number, `true` or `false`. Gives them with the offset where the directive ends.
+fn directive_properties(
+    src: &str,
+    from: usize,
+    limit: usize,
+    reader: bool,
+) -> PResult<(Vec<Property>, usize)> {
     let error = |at: usize, message: String| ParseError {
         message,
-        loc: Loc { start: offset + at, end: offset + at + 1 },
+        loc: Loc { start: at, end: at + src[at..].chars().next().map_or(1, char::len_utf8) },
     };
-    loop {
-        while chars.next_if(|(_, c)| c.is_whitespace() || *c == ',').is_some() {}
-        let Some(&(name_start, _)) = chars.peek() else { break };
-        let mut name = String::new();
-        while let Some((_, c)) = chars.next_if(|(_, c)| c.is_alphanumeric() || *c == '_') {
-            name.push(c);
+    let mut props = Vec::new();
+    let mut end = from;
+    let mut at = skip_trivia(src, from);
+    while at < limit && !directive_starts(src, at) {
+        let name_len = src[at..limit].find(|c| !is_ident_char(c)).unwrap_or(limit - at);
+        if name_len == 0 {
+            let c = src[at..].chars().next().unwrap_or(' ');
+            let what = if reader { "a reader property name" } else { "a writer property name" };
+            return Err(error(at, format!("Invalid input '{c}', expected {what}")));
         }
-        if name.is_empty() {
-            let (at, c) = chars.next().unwrap_or((name_start, ' '));
-            return Err(error(at, format!("Invalid input '{c}', expected a writer property name")));
-        }
-        let name_loc = Loc { start: offset + name_start, end: offset + name_start + name.len() };
-        while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
-        if chars.next_if(|(_, c)| *c == '=').is_none() {
-            let (kind, value_loc) = ("Boolean", name_loc);
-            props.push(Property { name, value: "true".to_owned(), name_loc, kind, value_loc });
-            continue;
-        }
-        while chars.next_if(|(_, c)| *c == ' ' || *c == '\t').is_some() {}
-        let value_start = chars.peek().map_or(text.len(), |&(at, _)| at);
-        let mut kind = "String";
-        let value = match chars.next() {
-            Some((at, quote @ ('"' | '\''))) => {
-                let mut value = String::new();
-                loop {
-                    match chars.next() {
-                        Some((_, c)) if c == quote => break,
-                        Some((_, '\\')) => match chars.next() {
-                            Some((_, 't')) => value.push('\t'),
-                            Some((_, 'n')) => value.push('\n'),
-                            Some((_, 'r')) => value.push('\r'),
-                            Some((_, 'u')) => {
-                                let hex: String =
-                                    (0..4).filter_map(|_| chars.next()).map(|(_, c)| c).collect();
-                                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                                    Some(c) => value.push(c),
-                                    None => {
-                                        return Err(error(
-                                            at,
-                                            format!("Invalid unicode escape `\\u{hex}`"),
-                                        ));
-                                    }
-                                }
-                            }
-                            Some((_, c)) => value.push(c),
-                            None => break,
-                        },
-                        Some((_, c)) => value.push(c),
-                        None => {
-                            return Err(error(
-                                at,
-                                "Unclosed quote in a writer property".to_owned(),
-                            ));
-                        }
-                    }
-                }
-                value
-            }
-            Some((at, c)) => {
-                let mut value = String::from(c);
-                while let Some((_, c)) = chars.next_if(|(_, c)| !c.is_whitespace() && *c != ',') {
-                    value.push(c);
-                }
-                let number = value.parse::<f64>().is_ok();
-                kind = if number { "Number" } else { "Boolean" };
-                if !number && value != "true" && value != "false" {
-                    return Err(error(
-                        at,
-                        format!(
-                            "Invalid input '{value}', expected a value: a quoted text, a number, true or false"
-                        ),
-                    ));
-                }
-                value
-            }
-            None => {
-                return Err(error(
-                    text.len(),
-                    "Missing directive expression. i.e output application/csv header=true"
-                        .to_owned(),
-                ));
-            }
-        };
-        let value_end = chars.peek().map_or(text.len(), |&(at, _)| at);
-        let value_text = text[value_start..value_end].trim_end();
-        let value_loc =
-            Loc { start: offset + value_start, end: offset + value_start + value_text.len() };
-        props.push(Property { name, value, name_loc, kind, value_loc });
-        // Properties are separated by commas, as DataWeave requires.
-        while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {}
-        if let Some(&(at, c)) = chars.peek()
-            && c != ','
+        let name = src[at..at + name_len].to_owned();
+        let name_loc = Loc { start: at, end: at + name_len };
+        at = skip_trivia(src, name_loc.end);
+        if at < limit && src[at..].starts_with(char::is_alphanumeric) && !directive_starts(src, at)
         {
+            // Another name: DataWeave's message names the character, where `=` should be.
+            let c = src[at..].chars().next().unwrap_or(' ');
+            return Err(error(at, format!("Invalid input '{c}', expected '='")));
+        }
+        if !src[at..limit].starts_with('=') {
+            // DataWeave places it right after the name.
+            let message = "Missing assignment token (=).  i.e output application/csv header=true";
+            let loc = Loc { start: name_loc.end, end: name_loc.end };
+            return Err(ParseError { message: message.to_owned(), loc });
+        }
+        let after_equals = at + 1;
+        at = skip_trivia(src, after_equals);
+        if at >= limit || directive_starts(src, at) {
+            let message = "Missing directive expression. i.e output application/csv header=true";
+            let loc = Loc { start: after_equals, end: after_equals };
+            return Err(ParseError { message: message.to_owned(), loc });
+        }
+        let (value, kind, value_end) = property_value(src, at, limit)?;
+        let value_loc = Loc { start: at, end: value_end };
+        props.push(Property { name, value, name_loc, kind, value_loc });
+        end = value_end;
+        at = skip_trivia(src, value_end);
+        if src[at..limit].starts_with(',') {
+            at += 1;
+            end = at;
+            at = skip_trivia(src, at);
+        } else if at < limit && !directive_starts(src, at) {
+            let c = src[at..].chars().next().unwrap_or(' ');
             return Err(error(at, format!("Invalid input '{c}', expected ','")));
         }
     }
-    Ok(props)
+    Ok((props, end))
+}
+
+/// A property's value starting at `at`: its text (a quoted one unescaped), its type as
+/// DataWeave names it and where it ends.
+fn property_value(src: &str, at: usize, limit: usize) -> PResult<(String, &'static str, usize)> {
+    let error = |message: String| ParseError { message, loc: Loc { start: at, end: at + 1 } };
+    let quote = src[at..].chars().next().filter(|c| matches!(c, '"' | '\''));
+    let Some(quote) = quote else {
+        let end = run_end(src, at, limit);
+        let value = &src[at..end];
+        if value.parse::<f64>().is_ok() {
+            return Ok((value.to_owned(), "Number", end));
+        }
+        if value == "true" || value == "false" {
+            return Ok((value.to_owned(), "Boolean", end));
+        }
+        return Err(error(format!(
+            "Invalid input '{value}', expected a value: a quoted text, a number, true or false"
+        )));
+    };
+    let mut value = String::new();
+    let mut chars = src[at + 1..].char_indices();
+    loop {
+        match chars.next() {
+            Some((offset, c)) if c == quote => return Ok((value, "String", at + 1 + offset + 1)),
+            Some((_, '\\')) => match chars.next() {
+                Some((_, 't')) => value.push('\t'),
+                Some((_, 'n')) => value.push('\n'),
+                Some((_, 'r')) => value.push('\r'),
+                Some((_, 'u')) => {
+                    let hex: String = (0..4).filter_map(|_| chars.next()).map(|(_, c)| c).collect();
+                    match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                        Some(c) => value.push(c),
+                        None => return Err(error(format!("Invalid unicode escape `\\u{hex}`"))),
+                    }
+                }
+                Some((_, c)) => value.push(c),
+                None => return Err(error("Unclosed quote in a writer property".to_owned())),
+            },
+            Some((_, c)) => value.push(c),
+            None => return Err(error("Unclosed quote in a writer property".to_owned())),
+        }
+    }
 }
 
 /// A media type with a `*` (`output */*`, `output text/*`): DataWeave's parser stops at the
@@ -244,10 +284,8 @@ impl Parser<'_> {
                 Tok::Ident(word) if word == "output" => {
                     // A second `output` is read (and checked) but, as in DataWeave, the first
                     // one counts.
-                    let output = self.output_directive(&token, sep_start, false)?;
-                    if output.props.is_empty() && self.peek().tok != Tok::Eof {
-                        self.unseparated_property(sep_idx)?;
-                    }
+                    self.bump();
+                    let output = self.output_directive(token.start, token.end, sep_start, false)?;
                     script.output.get_or_insert(output);
                 }
                 Tok::Ident(word) if word == "var" => {
@@ -263,7 +301,7 @@ impl Parser<'_> {
                     script.decls.push(decl);
                 }
                 Tok::Ident(word) if word == "import" => {
-                    script.imports.push(self.import(&token, sep_start)?);
+                    script.imports.push(self.import(sep_idx)?);
                 }
                 Tok::Ident(word) if word == "type" => {
                     self.bump();
@@ -279,7 +317,7 @@ impl Parser<'_> {
                     }
                     script.inputs.push(input);
                 }
-                Tok::Ident(word) if word == "ns" => self.skip_line(sep_start),
+                Tok::Ident(word) if word == "ns" => self.ns_directive(),
                 Tok::Punct("@") if matches!(self.peek_at(1), Tok::Ident(_)) => {
                     self.skip_annotations();
                 }
@@ -299,21 +337,6 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// Without a `---` (`sep_idx` is the end of the script), DataWeave reads a name on the
-    /// line after `output application/json` as a writer property, which wants its `=`.
-    fn unseparated_property(&self, sep_idx: usize) -> PResult<()> {
-        let Tok::Ident(name) = &self.peek().tok else { return Ok(()) };
-        if self.tokens[sep_idx].tok != Tok::Eof
-            || DIRECTIVES.contains(&name.as_str())
-            || self.peek_at(1) == &Tok::Punct("=")
-        {
-            return Ok(());
-        }
-        let end = self.peek().end;
-        let message = "Missing assignment token (=).  i.e output application/csv header=true";
-        Err(ParseError { message: message.to_owned(), loc: Loc { start: end, end } })
-    }
-
     /// Where the header line holding the current token ends (a newline or the `---`).
     fn line_end(&self, sep_start: usize) -> usize {
         let start = self.peek().start;
@@ -322,57 +345,84 @@ impl Parser<'_> {
 
     fn skip_line(&mut self, sep_start: usize) {
         let end = self.line_end(sep_start);
+        self.skip_to(end);
+    }
+
+    /// Moves past the tokens that start before `end`, where a directive read from the text
+    /// ends.
+    fn skip_to(&mut self, end: usize) {
         while self.peek().start < end && self.peek().tok != Tok::Eof {
             self.pos += 1;
+        }
+    }
+
+    /// `ns prefix uri`, which the lexer reads as a name and a string (see `lex::lex`).
+    fn ns_directive(&mut self) {
+        self.bump();
+        if matches!(self.peek().tok, Tok::Ident(_)) {
+            self.bump();
+            if matches!(self.peek().tok, Tok::Str(_)) {
+                self.bump();
+            }
         }
     }
 
     /// `input payload application/json`: the media type flowrun reads the input as, which
     /// must be one it has a reader for.
     fn input_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<InputDirective> {
-        let end = self.line_end(sep_start);
-        let text = &self.src[keyword.end..end];
-        let name_len =
-            text.trim_start().find(char::is_whitespace).unwrap_or(text.trim_start().len());
-        let name_start = keyword.end + (text.len() - text.trim_start().len());
-        let name = &self.src[name_start..name_start + name_len];
+        let name_start = skip_trivia(self.src, keyword.end);
+        let name_end = if name_start < sep_start {
+            run_end(self.src, name_start, sep_start)
+        } else {
+            name_start
+        };
+        let name = &self.src[name_start..name_end];
         if name.is_empty() {
             self.bump();
             return Err(self.unexpected("an input name after 'input'"));
         }
-        let rest = Token { start: name_start, end: name_start + name_len, ..keyword.clone() };
-        let format = self.output_directive(&rest, sep_start, true)?;
+        if !name.starts_with(char::is_alphabetic) || !name.chars().all(is_ident_char) {
+            let message = format!(
+                "Invalid variable name identifier. Reason: The name `{name}` violates DataWeave \
+                 naming rules. It should start with a `Alpha` Character followed by zero or more \
+                 `AlphaNumeric` or `_`"
+            );
+            return Err(ParseError { message, loc: Loc { start: name_start, end: name_end } });
+        }
+        let format = self.output_directive(keyword.start, name_end, sep_start, true)?;
         let media_type = read_format(&format)?;
-        Ok(InputDirective { name: name.into(), media_type, loc: Loc { start: keyword.start, end } })
+        let loc = Loc { start: keyword.start, end: format.loc.end };
+        Ok(InputDirective { name: name.into(), media_type, loc })
     }
 
-    /// `output <mime> props`, or the format of an `input` directive (`reader`), whose
-    /// properties are the reader's.
+    /// `output <mime> props` (the directive starting at `start`, its media type after
+    /// `from`), or the format of an `input` directive (`reader`), whose properties are the
+    /// reader's. It ends where its last property does: another directive may follow on
+    /// the same line.
     fn output_directive(
         &mut self,
-        keyword: &Token,
+        start: usize,
+        from: usize,
         sep_start: usize,
         reader: bool,
     ) -> PResult<Output> {
-        let end = self.line_end(sep_start);
-        let text = &self.src[keyword.end..end];
-        let loc = Loc { start: keyword.start, end };
-        let mime_offset = text.len() - text.trim_start().len();
-        let mime = text[mime_offset..].split([',', ' ', '\t', '\r']).next().unwrap_or("");
-        if mime.is_empty() {
-            self.bump();
-            return Err(self.missing_here(
-                "Missing output definition i.e. output application/json or output json",
-            ));
+        let mime_start = skip_trivia(self.src, from);
+        let mime_end = if mime_start < sep_start {
+            run_end(self.src, mime_start, sep_start)
+        } else {
+            mime_start
+        };
+        if mime_start == mime_end {
+            let message = "Missing output definition i.e. output application/json or output json";
+            let loc = Loc { start: from, end: mime_start };
+            return Err(ParseError { message: message.to_owned(), loc });
         }
-        let mime_start = keyword.end + mime_offset;
-        if let Some(err) = wildcard_media_type(mime, mime_start) {
+        let mime_loc = Loc { start: mime_start, end: mime_end };
+        if let Some(err) = wildcard_media_type(&self.src[mime_start..mime_end], mime_start) {
             return Err(err);
         }
-        let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
-        let mime = expand_format_id(mime);
-        let props_start = mime_loc.end;
-        let props = writer_properties(&self.src[props_start..end], props_start)?;
+        let mime = expand_format_id(&self.src[mime_start..mime_end]);
+        let (props, end) = directive_properties(self.src, mime_end, sep_start, reader)?;
         let valid = if reader { reader_options(&mime) } else { writers::writer_options(&mime) };
         if let Some(valid) = valid {
             for prop in &props {
@@ -394,68 +444,91 @@ impl Parser<'_> {
                 }
             }
         }
-        self.skip_line(sep_start);
+        self.skip_to(end.max(mime_end));
         let props = props.into_iter().map(|prop| (prop.name, prop.value)).collect();
-        Ok(Output { mime, props, loc, mime_loc })
+        Ok(Output { mime, props, loc: Loc { start, end: end.max(mime_end) }, mime_loc })
     }
 
-    /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
-    fn import(&mut self, keyword: &Token, sep_start: usize) -> PResult<Import> {
-        let end = self.line_end(sep_start);
-        let text = self.src[keyword.end..end].trim();
-        if text.is_empty() || text.ends_with(" from") {
+    /// `import * from m`, `import a, b from m` or `import m`, read from its tokens (a
+    /// module's name, `dw::core::Strings`, is one); a name renamed with `as` is kept as
+    /// written (`f as g`), for the resolver to refuse.
+    fn import(&mut self, sep_idx: usize) -> PResult<Import> {
+        let keyword = self.bump();
+        let ends_here = |parser: &Self| {
+            parser.pos >= sep_idx
+                || matches!(&parser.peek().tok, Tok::Ident(w) if DIRECTIVE_WORDS.contains(&w.as_str()))
+        };
+        if ends_here(self) {
             // DataWeave places it where the module name should start and underlines up to
             // the next token.
-            let start = if text.is_empty() { keyword.end } else { end };
-            self.skip_line(sep_start);
-            let message = if text.is_empty() {
-                "Missing import module name. i.e import dw::core::Strings"
-            } else {
-                "Missing module name. i.e import charCode from dw::core::String"
-            };
-            let loc = Loc { start, end: self.peek().start.max(start) };
+            let message = "Missing import module name. i.e import dw::core::Strings";
+            let loc = Loc { start: keyword.end, end: self.peek().start.max(keyword.end) };
             return Err(ParseError { message: message.into(), loc });
         }
-        if text == "from" || text.starts_with("from ") {
-            let start = keyword.end + self.src[keyword.end..end].find("from").unwrap_or(0);
+        if self.at_word("from") {
             let message = "Invalid input 'from', expected what to import before it \
                            (`import * from m`, `import f, g from m`) or a module (`import m`)";
-            let loc = Loc { start, end: start + 4 };
-            return Err(ParseError { message: message.into(), loc });
+            let token = self.peek();
+            return Err(ParseError {
+                message: message.into(),
+                loc: Loc { start: token.start, end: token.end },
+            });
         }
-        let text_start = keyword.end
-            + (self.src[keyword.end..end].len() - self.src[keyword.end..end].trim_start().len());
+        let mut names = Vec::new();
         let mut name_locs = Vec::new();
-        let (names, module) = match text.split_once(" from ") {
-            Some(("*", module)) => (ImportNames::All, module),
-            Some((names, module)) => {
-                let mut offset = text_start;
-                let mut list = Vec::new();
-                for part in names.split(',') {
-                    let name = part.trim();
-                    let start = offset + (part.len() - part.trim_start().len());
-                    name_locs.push(Loc { start, end: start + name.len() });
-                    list.push(name.to_owned());
-                    offset += part.len() + 1;
+        let mut first_loc = Loc::default();
+        let all = self.eat_punct("*");
+        if !all {
+            loop {
+                let Tok::Ident(name) = &self.peek().tok else {
+                    return Err(self.unexpected("a name to import"));
+                };
+                let mut name = name.clone();
+                let token = self.bump();
+                if names.is_empty() {
+                    first_loc = Loc { start: token.start, end: token.end };
                 }
-                (ImportNames::Some(list), module)
+                name_locs.push(Loc { start: token.start, end: token.end });
+                if self.at_word("as") && matches!(self.peek_at(1), Tok::Ident(_)) {
+                    self.bump();
+                    name = format!("{name} as {}", self.bump().tok);
+                }
+                names.push(name);
+                if !self.eat_punct(",") {
+                    break;
+                }
             }
-            None => (ImportNames::Qualified, text),
+        }
+        let (names, module, module_loc) = if self.at_word("from") {
+            let from = self.bump();
+            let Tok::Ident(module) = &self.peek().tok else {
+                let message = "Missing module name. i.e import charCode from dw::core::String";
+                let loc = Loc { start: from.end, end: self.peek().start.max(from.end) };
+                return Err(ParseError { message: message.into(), loc });
+            };
+            let module = module.clone();
+            let module_token = self.bump();
+            let names = if all { ImportNames::All } else { ImportNames::Some(names) };
+            (names, module, Loc { start: module_token.start, end: module_token.end })
+        } else if all || names.len() != 1 {
+            return Err(self.unexpected("'from' and a module"));
+        } else {
+            (ImportNames::Qualified, names.pop().unwrap_or_default(), first_loc)
         };
-        let module_name = module.trim();
         // A `dw::` module DataWeave lacks; others (an app's own modules, `dw::Runtime`) are
         // refused later as modules flowrun does not support yet.
-        if module_name.starts_with("dw::")
-            && !module_name.contains(' ')
-            && !modules::exists_in_dataweave(module_name)
+        if module.starts_with("dw::")
+            && !module.contains(' ')
+            && !modules::exists_in_dataweave(&module)
         {
-            let start = keyword.end + self.src[keyword.end..end].rfind(module_name).unwrap_or(0);
-            let message = format!("Unable to resolve module with identifier {module_name}.");
-            return Err(ParseError { message, loc: Loc { start, end: start + module_name.len() } });
+            let message = format!("Unable to resolve module with identifier {module}.");
+            return Err(ParseError { message, loc: module_loc });
         }
-        self.skip_line(sep_start);
-        let loc = Loc { start: keyword.start, end };
-        Ok(Import { module: module.trim().to_owned(), names, name_locs, loc })
+        if !matches!(names, ImportNames::Some(_)) {
+            name_locs.clear();
+        }
+        let end = self.tokens[self.pos - 1].end;
+        Ok(Import { module, names, name_locs, loc: Loc { start: keyword.start, end } })
     }
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
