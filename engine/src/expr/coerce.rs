@@ -176,7 +176,9 @@ fn coerce_temporal(
             })?)
         }
         (Value::String(text), None) => {
-            time::parse_iso_text(text).and_then(|t| time::convert(t, kind))
+            time::parse_iso_text(text).and_then(|t| time::convert(t, kind)).or_else(|| {
+                (kind == TemporalKind::Date).then(|| time::parse_iso_week_or_ordinal_date(text))?
+            })
         }
         (Value::Temporal(t), _) => time::convert(t.clone(), kind),
         _ => None,

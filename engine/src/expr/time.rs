@@ -98,7 +98,7 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 if is_leap_year(year) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -171,6 +171,50 @@ pub(crate) fn parse_iso_text(text: &str) -> Option<Temporal> {
         }
         _ => read_iso(text, true),
     }
+}
+
+/// Reads a String as a Date in the two other ISO forms DataWeave's `as Date` takes: a week
+/// date (`2024-W03-1`, Monday of week 3 of the week-based year 2024) or an ordinal date
+/// (`2024-015`, the 15th day of 2024).
+pub(crate) fn parse_iso_week_or_ordinal_date(text: &str) -> Option<Temporal> {
+    let bytes = text.as_bytes();
+    let all_digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    let number = |range: std::ops::Range<usize>| text[range].parse::<i64>().ok();
+    let days = match bytes.len() {
+        8 if bytes[4] == b'-' && all_digits(0..4) && all_digits(5..8) => {
+            let (year, day) = (number(0..4)?, number(5..8)?);
+            let length = if is_leap_year(year) { 366 } else { 365 };
+            if !(1..=length).contains(&day) {
+                return None;
+            }
+            days_from_civil(year, 1, 1) + day - 1
+        }
+        10 if &text[4..6] == "-W" && bytes[8] == b'-' && all_digits(0..4) && all_digits(6..8) => {
+            let (year, week) = (number(0..4)?, number(6..8)?);
+            let day = number(9..10).filter(|day| (1..=7).contains(day))?;
+            // Week 1 holds January 4th; weeks start on Monday.
+            let jan4 = days_from_civil(year, 1, 4);
+            let monday = jan4 - iso_weekday(jan4) + 1;
+            let next_monday =
+                days_from_civil(year + 1, 1, 4) - iso_weekday(days_from_civil(year + 1, 1, 4)) + 1;
+            let weeks = (next_monday - monday) / 7;
+            if !(1..=weeks).contains(&week) {
+                return None;
+            }
+            monday + (week - 1) * 7 + day - 1
+        }
+        _ => return None,
+    };
+    Some(Temporal { kind: TemporalKind::Date, days, nanos: 0, offset_seconds: 0, format: None })
+}
+
+/// The ISO day of the week of a day counted from 1970-01-01: 1 for Monday to 7 for Sunday.
+fn iso_weekday(days: i64) -> i64 {
+    (days + 3).rem_euclid(7) + 1
+}
+
+fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
 /// True when `text` is written as an ISO date, time or date-time, whether or not its fields
