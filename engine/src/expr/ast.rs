@@ -74,6 +74,8 @@ pub(crate) struct Import {
     pub(crate) names: ImportNames,
     /// Where each name of `import a, b from m` is, in order (empty for the other forms).
     pub(crate) name_locs: Vec<Loc>,
+    /// Where the module's name is.
+    pub(crate) module_loc: Loc,
     /// Where the directive is.
     pub(crate) loc: Loc,
 }

@@ -95,7 +95,7 @@ fn check_import(import: &Import) -> Result<(), ParseError> {
     }
     let Some(functions) = modules::functions_of(&import.module) else {
         let message = format!("flowrun does not support module `{}` yet", import.module);
-        return Err(ParseError { message, loc: import.loc });
+        return Err(ParseError { message, loc: import.module_loc });
     };
     let ImportNames::Some(names) = &import.names else { return Ok(()) };
     let at = |idx: usize| import.name_locs.get(idx).copied().unwrap_or(import.loc);

@@ -528,7 +528,7 @@ impl Parser<'_> {
             name_locs.clear();
         }
         let end = self.tokens[self.pos - 1].end;
-        Ok(Import { module, names, name_locs, loc: Loc { start: keyword.start, end } })
+        Ok(Import { module, names, name_locs, module_loc, loc: Loc { start: keyword.start, end } })
     }
 
     pub(super) fn var_decl(&mut self) -> PResult<Decl> {
