@@ -96,12 +96,41 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
                 chars.next();
                 count += 1;
             }
+            check_count(c, count)?;
             out.push(Piece::Field(c, count));
         } else {
             out.push(Piece::Literal(c.to_string()));
         }
     }
     Ok(out)
+}
+
+/// Rejects a run of a letter longer (or, for a few letters, of another length) than
+/// `java.time` allows, with its `IllegalArgumentException`'s message: `ddd` is
+/// `Too many pattern letters: d`, as Java checks when it reads the pattern.
+fn check_count(letter: char, count: usize) -> Result<(), String> {
+    let too_many = || Err(format!("Too many pattern letters: {letter}"));
+    match letter {
+        'd' | 'h' | 'H' | 'k' | 'K' | 'm' | 's' | 'w' if count > 2 => too_many(),
+        'D' if count > 3 => too_many(),
+        'M' | 'L' | 'Q' | 'q' | 'E' | 'e' | 'G' | 'X' | 'x' | 'Z' if count > 5 => too_many(),
+        'c' if count > 5 => too_many(),
+        'c' if count == 2 => Err("Invalid pattern \"cc\"".into()),
+        'z' if count > 4 => too_many(),
+        'a' | 'F' | 'W' if count > 1 => too_many(),
+        'O' if count != 1 && count != 4 => {
+            Err(format!("Pattern letter count must be 1 or 4: {letter}"))
+        }
+        'V' if count != 2 => Err(format!("Pattern letter count must be 2: {letter}")),
+        'v' if count != 1 && count != 4 => Err(format!("Wrong number of pattern letters: {letter}")),
+        'S' if count > 9 => {
+            Err(format!("Minimum width must be from 0 to 9 inclusive but was {count}"))
+        }
+        'y' | 'u' | 'n' | 'N' | 'A' if count > 19 => {
+            Err(format!("The minimum width must be from 1 to 19 inclusive but was {count}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Java's name for the field a letter reads, as `Unsupported field: ...` prints it.
@@ -735,10 +764,12 @@ impl Fields {
             _ => (count, count),
         };
         let n_digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let n_take = n_digits.saturating_sub(reserved).min(max);
-        if n_take < min {
+        if n_digits < min {
             return None;
         }
+        // As Java's adjacent value parsing: the reserved digits are left to the fields that
+        // follow, but never below this field's own width (`uuuuMMdd` reads `1608` as a year).
+        let n_take = n_digits.saturating_sub(reserved).max(min).min(max);
         let digits = &text[..n_take];
         let number: i64 = digits.parse().ok()?;
         let slot = match letter {
