@@ -2173,11 +2173,20 @@ fn similar(lhs: &Value, rhs: &Value) -> bool {
         (Value::Number(a), other) | (other, Value::Number(a)) => {
             number_operand(other).is_some_and(|b| *a == *b)
         }
+        // The String read as a Boolean, in any case (`"TRUE" ~= true`).
+        (Value::Bool(b), Value::String(s)) | (Value::String(s), Value::Bool(b)) => {
+            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+        }
         (Value::String(a), other) | (other, Value::String(a)) => {
             coerce_string(other).is_some_and(|b| **a == *b)
         }
         (Value::Array(a), Value::Array(b)) => {
             a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| similar(x, y))
+        }
+        // Pair by pair in order, the keys equal and the values similar.
+        (Value::Object(a), Value::Object(b)) => {
+            a.len() == b.len()
+                && a.iter().zip(b.iter()).all(|((ka, va), (kb, vb))| ka == kb && similar(va, vb))
         }
         // A range is like the array of its elements, though never equal to it.
         (Value::Range(r), Value::Array(items)) | (Value::Array(items), Value::Range(r)) => {

@@ -563,8 +563,16 @@ impl Parser<'_> {
         Ok(true)
     }
 
+    /// At the prefix operator `not`: a `not` right before `(`, without a space, is instead a
+    /// call of a function named `not`, as DataWeave reads it (`not(true)` is an unknown name).
+    fn at_not(&self) -> bool {
+        self.at_word("not")
+            && !matches!(self.tokens.get(self.pos + 1),
+                Some(next) if next.tok == Tok::Punct("(") && next.start == self.peek().end)
+    }
+
     fn not_expr(&mut self) -> PResult<Node> {
-        if !self.at_word("not") {
+        if !self.at_not() {
             return self.binary(0);
         }
         let start = self.bump().start;
@@ -610,7 +618,7 @@ impl Parser<'_> {
     /// stack frame stays small.
     #[inline(never)]
     fn right_operand(&mut self, level: usize) -> PResult<Node> {
-        if self.at_word("not") { self.not_expr() } else { self.binary(level) }
+        if self.at_not() { self.not_expr() } else { self.binary(level) }
     }
 
     fn as_expr(&mut self) -> PResult<Node> {
@@ -926,6 +934,7 @@ impl Parser<'_> {
             "if" => return self.if_expr(loc.start),
             "do" => return self.do_block(loc.start),
             "using" => return self.using(loc.start),
+            "not" if self.at_punct("(") => return self.call(word, loc),
             _ if is_reserved(&word) => {
                 self.pos -= 1;
                 return Err(self.unexpected("an expression"));
