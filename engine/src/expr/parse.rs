@@ -362,8 +362,10 @@ impl Parser<'_> {
                 !is_reserved(word)
                     || ["true", "false", "null", "if", "do", "using", "not"]
                         .contains(&word.as_str())
+                    || (word == "match" && self.peek_at(1) == &Tok::Punct("("))
             }
             Tok::Num(_) | Tok::Str(_) | Tok::Temporal(_) | Tok::Regex(_) | Tok::Dollar(_) => true,
+            Tok::Punct("++" | "--") => self.peek_at(1) == &Tok::Punct("("),
             Tok::Punct(p) => ["(", "[", "{", "-", "!"].contains(p),
             Tok::Eof => false,
         }
@@ -881,6 +883,12 @@ impl Parser<'_> {
             }
             Tok::Punct("[") => return self.array(),
             Tok::Punct("{") => return self.object(),
+            // `++(a, b)`: the prefix form of an infix function written as an operator.
+            Tok::Punct(op @ ("++" | "--")) if self.peek_at(1) == &Tok::Punct("(") => {
+                let name = (*op).to_owned();
+                self.bump();
+                return self.call(name, loc);
+            }
             // `(1 +` or `(1 + }`: DataWeave names the bracket that is left open.
             Tok::Eof | Tok::Punct(")" | "]" | "}") if !self.at_closer() => {
                 let expected = self.closer_expected().unwrap_or("an expression");
@@ -934,7 +942,7 @@ impl Parser<'_> {
             "if" => return self.if_expr(loc.start),
             "do" => return self.do_block(loc.start),
             "using" => return self.using(loc.start),
-            "not" if self.at_punct("(") => return self.call(word, loc),
+            "not" | "match" if self.at_punct("(") => return self.call(word, loc),
             _ if is_reserved(&word) => {
                 self.pos -= 1;
                 return Err(self.unexpected("an expression"));
