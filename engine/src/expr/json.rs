@@ -121,11 +121,31 @@ pub(crate) fn write_string(out: &mut String, text: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if c < ' ' || c == '\u{7f}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if c < ' ' || (c >= '\u{7f}' && escaped_in_json(c)) => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
             c => out.push(c),
         }
     }
     out.push('"');
+}
+
+/// The characters besides the controls that DataWeave's JSON writer escapes: the C1 controls
+/// and invisible format characters (soft hyphen, zero-width joiners, byte-order mark) and the
+/// specials block (`\ufffd`), the list of `json2.js` without U+2028 to U+202F.
+fn escaped_in_json(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}'
+            | '\u{ad}'
+            | '\u{600}'..='\u{604}'
+            | '\u{70f}'
+            | '\u{17b4}'..='\u{17b5}'
+            | '\u{200c}'..='\u{200f}'
+            | '\u{2060}'..='\u{206f}'
+            | '\u{feff}'
+            | '\u{fff0}'..='\u{ffff}'
+    )
 }
 
 struct Writer {
@@ -559,7 +579,7 @@ mod tests {
     #[test]
     fn escapes_control_characters() {
         let mut out = String::new();
-        write_string(&mut out, "a\"\u{1}\u{7f}é/");
-        assert_eq!(out, r#""a\"\u0001\u007fé/""#);
+        write_string(&mut out, "a\"\u{1}\u{7f}é/\u{85}\u{feff}\u{fffd}\u{2028}");
+        assert_eq!(out, "\"a\\\"\\u0001\\u007fé/\\u0085\\ufeff\\ufffd\u{2028}\"");
     }
 }
