@@ -201,7 +201,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         return Some(match subject {
             Value::Null => Ok(Value::Null),
             other => coerce_string(other)
-                .map(|text| index(regex.find_iter(&text).count()))
+                .map(|text| index(regex.java_captures(&text).len()))
                 .ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String"))),
         });
     }
