@@ -328,6 +328,7 @@ impl Reader<'_> {
         let line_start = before.rfind('\n').map_or(0, |idx| idx + 1);
         let column = before[line_start..].chars().count() + 1;
         let what = match self.peek() {
+            Some(c) if c < ' ' => format!("Unexpected character '\\u{:04x}'", c as u32),
             Some(c) => format!("Unexpected character '{c}'"),
             None => "Unexpected end-of-input".to_owned(),
         };
@@ -432,6 +433,10 @@ impl Reader<'_> {
         let mut text = String::new();
         loop {
             let Some(c) = self.peek() else { return Err(self.fail("'\"'")) };
+            if c < ' ' {
+                // A control character must be escaped inside a string, as JSON requires.
+                return Err(self.fail("'\"'"));
+            }
             self.pos += c.len_utf8();
             match c {
                 '"' => return Ok(text),
