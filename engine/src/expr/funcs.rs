@@ -1419,7 +1419,10 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
             writers::csv(value, &writers::CsvOptions::from_props(&props))
         }
         "application/x-www-form-urlencoded" => writers::urlencoded(value),
-        "application/dw" => writers::dw(value),
+        "application/dw" => {
+            let indent = props.iter().rev().find(|(name, _)| name == "indent");
+            writers::dw_indented(value, indent.map_or(writers::DW_INDENT, |(_, text)| text))
+        }
         other if other.ends_with("+json") => {
             let options = json::WriterOptions::from_props(&props);
             let written = json::write_limited(value, options, modules::MAX_TEXT);

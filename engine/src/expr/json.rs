@@ -65,8 +65,11 @@ impl WriterOptions {
         let mut options = WriterOptions::indented(true);
         for (name, value) in props {
             match (name.as_str(), value.as_str()) {
-                ("indent", value) => options.indent = value != "false",
-                ("duplicateKeyAsArray", value) => options.duplicate_key_as_array = value == "true",
+                // Read as Java's `Boolean.parseBoolean`: `true` in any case, else false.
+                ("indent", value) => options.indent = value.eq_ignore_ascii_case("true"),
+                ("duplicateKeyAsArray", value) => {
+                    options.duplicate_key_as_array = value.eq_ignore_ascii_case("true");
+                }
                 ("skipNullOn", "objects") => options.skip_null_in_objects = true,
                 ("skipNullOn", "arrays") => options.skip_null_in_arrays = true,
                 ("skipNullOn", "everywhere") => {

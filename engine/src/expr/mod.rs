@@ -293,8 +293,8 @@ enum OutputFormat {
     Csv(writers::CsvOptions),
     /// `application/x-www-form-urlencoded`.
     UrlEncoded,
-    /// `application/dw`.
-    Dw,
+    /// `application/dw`, with the text each level is indented by.
+    Dw { indent: String },
 }
 
 impl Expr {
@@ -390,8 +390,9 @@ impl Expr {
                 let media_type = MediaType::new("application", "csv");
                 self.written(writers::csv(&value, options), media_type)
             }
-            OutputFormat::Dw => {
-                self.written(writers::dw(&value), MediaType::new("application", "dw"))
+            OutputFormat::Dw { indent } => {
+                let written = writers::dw_indented(&value, indent);
+                self.written(written, MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
@@ -501,7 +502,11 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
             return Ok(OutputFormat::Csv(writers::CsvOptions::from_props(&output.props)));
         }
         "application/x-www-form-urlencoded" => return Ok(OutputFormat::UrlEncoded),
-        "application/dw" => return Ok(OutputFormat::Dw),
+        "application/dw" => {
+            let indent = output.props.iter().rev().find(|(name, _)| name == "indent");
+            let indent = indent.map_or(writers::DW_INDENT, |(_, text)| text.as_str());
+            return Ok(OutputFormat::Dw { indent: indent.to_owned() });
+        }
         _ => {}
     }
     Err(unsupported())
