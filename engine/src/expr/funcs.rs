@@ -294,9 +294,9 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             }
             // Blank as Java's `trim` sees it: control characters and spaces, not U+00A0 or
             // U+2003.
-            other => Ok(Value::Bool(
-                coerce_string(other).is_some_and(|s| s.chars().all(|c| c <= ' ')),
-            )),
+            other => {
+                Ok(Value::Bool(coerce_string(other).is_some_and(|s| s.chars().all(|c| c <= ' '))))
+            }
         },
         "flatten" => flatten(value),
         "keysOf" => object_parts(name, value, |k, _| Value::Key(k.clone())),

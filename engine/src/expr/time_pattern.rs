@@ -122,7 +122,9 @@ fn check_count(letter: char, count: usize) -> Result<(), String> {
             Err(format!("Pattern letter count must be 1 or 4: {letter}"))
         }
         'V' if count != 2 => Err(format!("Pattern letter count must be 2: {letter}")),
-        'v' if count != 1 && count != 4 => Err(format!("Wrong number of pattern letters: {letter}")),
+        'v' if count != 1 && count != 4 => {
+            Err(format!("Wrong number of pattern letters: {letter}"))
+        }
         'S' if count > 9 => {
             Err(format!("Minimum width must be from 0 to 9 inclusive but was {count}"))
         }
