@@ -306,8 +306,31 @@ impl Parser<'_> {
             ));
         }
         let mime_start = keyword.end + mime_offset;
-        let mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
-        let mime = expand_format_id(mime);
+        let mut mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
+        let mut mime = expand_format_id(mime);
+        // `output application/problem+json with json`: a media type of its own written by
+        // the writer of a format id, whose media type the result then has, as in DataWeave.
+        let after_mime = &self.src[mime_loc.end..end];
+        let with_len = after_mime.len() - after_mime.trim_start().len();
+        if let Some(rest) = after_mime.trim_start().strip_prefix("with")
+            && (rest.trim().is_empty() || rest.starts_with([' ', '\t']))
+        {
+            let id_offset = mime_loc.end + with_len + 4 + (rest.len() - rest.trim_start().len());
+            let id_text = &self.src[id_offset..end];
+            let id_len = id_text.len() - id_text.trim_start_matches(char::is_alphanumeric).len();
+            if id_text.trim().is_empty() {
+                let at = mime_loc.end + with_len + 4;
+                let message = "Missing output definition i.e. output application/csv with octet-stream";
+                return Err(ParseError { message: message.into(), loc: Loc { start: at, end: at } });
+            }
+            if id_len == 0 || id_text[id_len..].starts_with(['/', '+']) {
+                let at = id_offset + id_len;
+                let message = "Invalid input, expected a data format id such as `json` after `with`";
+                return Err(ParseError { message: message.into(), loc: Loc { start: at, end: at + 1 } });
+            }
+            mime_loc = Loc { start: id_offset, end: id_offset + id_len };
+            mime = expand_format_id(&id_text[..id_len]);
+        }
         let props_start = mime_loc.end;
         let props = writer_properties(&self.src[props_start..end], props_start)?;
         let valid = if reader { reader_options(&mime) } else { writers::writer_options(&mime) };
