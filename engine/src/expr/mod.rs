@@ -333,6 +333,7 @@ impl Expr {
         resolve::check(&script, options.inputs, !options.standalone).map_err(to_diagnostic)?;
         let default_output = options.default_output.map(|mime| ast::Output {
             mime: mime.to_owned(),
+            declared: None,
             props: Vec::new(),
             loc: Loc { start: 0, end: 0 },
             mime_loc: Loc { start: 0, end: 0 },
@@ -492,6 +493,9 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     }
     if media_type.is_json() {
         let options = json::WriterOptions::from_props(&output.props);
+        // The result carries the media type declared before `with`, as Mule labels it.
+        let declared = output.declared.as_deref().and_then(MediaType::parse);
+        let media_type = declared.unwrap_or(media_type);
         return Ok(OutputFormat::Json { options, media_type: media_type.with_charset("UTF-8") });
     }
     if media_type.is_text() && &*media_type.sub == "plain" {

@@ -308,8 +308,9 @@ impl Parser<'_> {
         let mime_start = keyword.end + mime_offset;
         let mut mime_loc = Loc { start: mime_start, end: mime_start + mime.len() };
         let mut mime = expand_format_id(mime);
+        let mut declared = None;
         // `output application/problem+json with json`: a media type of its own written by
-        // the writer of a format id, whose media type the result then has, as in DataWeave.
+        // the writer of a format id.
         let after_mime = &self.src[mime_loc.end..end];
         let with_len = after_mime.len() - after_mime.trim_start().len();
         if let Some(rest) = after_mime.trim_start().strip_prefix("with")
@@ -329,7 +330,7 @@ impl Parser<'_> {
                 return Err(ParseError { message: message.into(), loc: Loc { start: at, end: at + 1 } });
             }
             mime_loc = Loc { start: id_offset, end: id_offset + id_len };
-            mime = expand_format_id(&id_text[..id_len]);
+            declared = Some(std::mem::replace(&mut mime, expand_format_id(&id_text[..id_len])));
         }
         let props_start = mime_loc.end;
         let props = writer_properties(&self.src[props_start..end], props_start)?;
@@ -356,7 +357,7 @@ impl Parser<'_> {
         }
         self.skip_line(sep_start);
         let props = props.into_iter().map(|prop| (prop.name, prop.value)).collect();
-        Ok(Output { mime, props, loc, mime_loc })
+        Ok(Output { mime, declared, props, loc, mime_loc })
     }
 
     /// `import * from m`, `import a, b from m` or `import m`, read from the line's text.
