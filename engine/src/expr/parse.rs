@@ -1300,15 +1300,16 @@ impl Parser<'_> {
         Ok(members)
     }
 
-    /// `(k: v, ...)`, `(expr): v` or `(expr)` inside an object, each optionally `if cond`.
+    /// `(k: v)`, `(expr): v` or `(expr)` inside an object, each optionally `if cond`; one
+    /// pair only, as DataWeave reads it (`{(a: 1, b: 2)}` is a syntax error there).
     fn paren_member(&mut self) -> PResult<Member> {
         let start = self.bump().start;
-        let pairs_inside = matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_))
+        let pair_inside = matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_))
             && self.peek_at(1) == &Tok::Punct(":");
-        let member = if pairs_inside {
-            let members = self.members(")")?;
-            self.expect_punct(")", "to close the pairs")?;
-            Member::Spread(Node::new(NodeKind::Object(members), self.loc_from(start)))
+        let member = if pair_inside {
+            let pair = self.pair()?;
+            self.expect_punct(")", "for object expression.")?;
+            Member::Spread(Node::new(NodeKind::Object(vec![pair]), self.loc_from(start)))
         } else {
             let inner = self.expr()?;
             self.expect_punct(")", "for the enclosed expression.")?;
