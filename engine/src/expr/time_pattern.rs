@@ -486,8 +486,9 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             // `X` and `x` leave out minutes that are zero: `+05`, `+0530`.
             short.strip_suffix("00").filter(|_| short.len() == 5).unwrap_or(&short).to_owned()
         }
-        'X' => offset_text(value.offset_seconds, true, count >= 3),
-        'x' => offset_text(value.offset_seconds, false, count >= 3),
+        // `XX` and `XXXX` are `+0530`, `XXX` and `XXXXX` `+05:30` (seconds left out).
+        'X' => offset_text(value.offset_seconds, true, count % 2 == 1),
+        'x' => offset_text(value.offset_seconds, false, count % 2 == 1),
         'O' => localized_offset(value.offset_seconds, count >= 4),
         'V' | 'v' | 'z' => match value.format.as_ref().and_then(|format| format.zone.as_deref()) {
             Some(zone) => zone.to_owned(),
@@ -753,7 +754,12 @@ impl Fields {
             self.zone = Some((*zone).to_owned());
             return Some(zone.len());
         }
-        if matches!(letter, 'Z' | 'X' | 'x' | 'O' | 'V' | 'v' | 'z') {
+        if matches!(letter, 'Z' | 'X' | 'x' | 'O') {
+            let (offset, n_read) = read_offset_as(letter, count, text)?;
+            self.offset = Some(offset);
+            return Some(n_read);
+        }
+        if matches!(letter, 'V' | 'v' | 'z') {
             let (offset, n_read) = read_offset(text)?;
             self.offset = Some(offset);
             return Some(n_read);
@@ -936,6 +942,93 @@ fn missing_zone(resolved: &str, kind: TemporalKind) -> String {
     format!(
         "Unable to obtain {target} from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
     )
+}
+
+/// An offset at the start of `text` in the form pattern letter `letter` (`count` times)
+/// reads, as Java's strict parser does: `Z` reads `+0100` and `+0000` only, `X` also `Z`,
+/// `XXX` `+01:00`, `X` `+01` or `+0100`, `O` `GMT+1`; with the bytes read.
+fn read_offset_as(letter: char, count: usize, text: &str) -> Option<(i32, usize)> {
+    if letter == 'O' || (letter == 'Z' && count == 4) {
+        return read_gmt_offset(text, letter == 'O' && count == 1);
+    }
+    // The text a zero offset is written as, read before any number.
+    let zero = match (letter, count) {
+        ('X', _) | ('Z', 5) => "Z",
+        ('x', 1) => "+00",
+        ('x', 2 | 4) | ('Z', _) => "+0000",
+        _ => "+00:00",
+    };
+    if text.starts_with(zero) {
+        return Some((0, zero.len()));
+    }
+    // Whether minutes and seconds are parted by colons, minutes required, seconds allowed.
+    let (colons, need_minutes, seconds) = match (letter, count) {
+        ('Z', 1..=3) | ('X' | 'x', 2) => (false, true, false),
+        (_, 1) => (false, false, false),
+        (_, 3) => (true, true, false),
+        (_, 4) => (false, true, true),
+        _ => (true, true, true),
+    };
+    let bytes = text.as_bytes();
+    let sign = match bytes.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let two = |at: usize| -> Option<i32> {
+        let digits = text.get(at..at + 2)?;
+        digits.bytes().all(|b| b.is_ascii_digit()).then(|| digits.parse().ok())?
+    };
+    let hours = two(1)?;
+    let mut n_read = 3;
+    // The next two digits, after a colon where the form has them.
+    let part = |n_read: &mut usize| -> Option<i32> {
+        let at = if colons { (bytes.get(*n_read) == Some(&b':')).then_some(*n_read + 1)? } else { *n_read };
+        let value = two(at)?;
+        *n_read = at + 2;
+        Some(value)
+    };
+    let minutes = match part(&mut n_read) {
+        Some(minutes) => minutes,
+        None if need_minutes => return None,
+        None => 0,
+    };
+    let seconds = if seconds { part(&mut n_read).unwrap_or(0) } else { 0 };
+    Some((sign * (hours * 3600 + minutes * 60 + seconds), n_read))
+}
+
+/// `GMT`, `GMT+1`, `GMT+01:00` (`short`: the hour may have one digit, the minutes may be
+/// left out), as Java reads localized offsets (`O`, `OOOO`, `ZZZZ`).
+fn read_gmt_offset(text: &str, short: bool) -> Option<(i32, usize)> {
+    let rest = text.strip_prefix("GMT")?;
+    let sign = match rest.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Some((0, 3)),
+    };
+    let digits = |from: usize, max: usize| {
+        let run = rest.get(from..)?.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        Some((rest.get(from..from + run)?.parse::<i32>().ok()?, run))
+    };
+    let (hours, n_hour) = digits(1, 2)?;
+    if n_hour == 0 || (!short && n_hour != 2) {
+        return None;
+    }
+    let mut n_read = 1 + n_hour;
+    let mut minutes = 0;
+    match rest.as_bytes().get(n_read) {
+        Some(b':') => {
+            let (value, n_minute) = digits(n_read + 1, 2)?;
+            if n_minute != 2 {
+                return None;
+            }
+            minutes = value;
+            n_read += 3;
+        }
+        _ if !short => return None,
+        _ => {}
+    }
+    Some((sign * (hours * 3600 + minutes * 60), 3 + n_read))
 }
 
 /// An offset at the start of `text`: `Z`, `+01`, `+0100` or `+01:00`; with the bytes read.
