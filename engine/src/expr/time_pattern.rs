@@ -647,6 +647,9 @@ struct Fields {
     second: Option<i64>,
     nanos: Option<i64>,
     pm: Option<bool>,
+    /// The day of the week named or numbered, Monday 1 to Sunday 7, checked against the
+    /// date as Java does.
+    day_of_week: Option<i64>,
     has_era: bool,
     offset: Option<i32>,
     zone: Option<String>,
@@ -699,8 +702,10 @@ impl Fields {
                     }
                     _ => names.short_days.to_vec(),
                 };
-                // The day of the week is read but, as in SMART mode, not cross-checked.
-                longest_name(list.into_iter(), text).map(|(_, len)| len)
+                longest_name(list.into_iter(), text).map(|(idx, len)| {
+                    self.day_of_week = Some(iso_weekday(idx));
+                    len
+                })
             }
             ('a', _) => longest_name(names.am_pm.into_iter(), text).map(|(idx, len)| {
                 self.pm = Some(idx == 1);
@@ -727,11 +732,11 @@ impl Fields {
             return Some(if count == 3 { 3 } else { name.len() });
         }
         if matches!(letter, 'E' | 'e' | 'c') && (letter == 'E' || count >= 3) {
-            // The day of the week is read but, as in SMART mode, not cross-checked.
-            let name = WEEKDAYS.iter().find(|name| {
+            let (idx, name) = WEEKDAYS.iter().enumerate().find(|(_, name)| {
                 let name = if count >= 4 { name } else { &name[..3] };
                 lower.starts_with(&name.to_ascii_lowercase())
             })?;
+            self.day_of_week = Some(iso_weekday(idx));
             return Some(if count >= 4 { name.len() } else { 3 });
         }
         if letter == 'a' {
@@ -778,6 +783,10 @@ impl Fields {
         // As Java's adjacent value parsing: the reserved digits are left to the fields that
         // follow, but never below this field's own width (`uuuuMMdd` reads `1608` as a year).
         let n_take = n_digits.saturating_sub(reserved).max(min).min(max);
+        if matches!(letter, 'y' | 'u') && count >= 4 && n_take > count {
+            // Java wants a sign before a year wider than its pattern (`+20230`).
+            return None;
+        }
         let digits = &text[..n_take];
         let number: i64 = digits.parse().ok()?;
         let slot = match letter {
@@ -804,7 +813,12 @@ impl Fields {
             'm' => &mut self.minute,
             's' => &mut self.second,
             'n' => &mut self.nanos,
-            // Other numeric fields (weeks, quarters, days of the week) are read and ignored.
+            // A day of the week by number counts from Sunday, as in the US.
+            'e' | 'c' => {
+                self.day_of_week = Some(iso_weekday(usize::try_from(number - 1).ok()? % 7));
+                return Some(n_take);
+            }
+            // Other numeric fields (weeks, quarters) are read and ignored.
             _ => return Some(n_take),
         };
         *slot = Some(number);
@@ -828,6 +842,15 @@ impl Fields {
             return Err(missing_zone(&resolved.unwrap_or_default(), kind));
         }
 
+        if kind == TemporalKind::LocalDateTime && (fields.hour.is_none() != fields.year.is_none())
+        {
+            // Java resolves the half it has, then cannot make a LocalDateTime of it.
+            let half = if fields.hour.is_none() { TemporalKind::Date } else { TemporalKind::LocalTime };
+            let resolved = self.build(half, mode, text).map(|half| java_text(&half))?;
+            return Err(format!(
+                "Unable to obtain LocalDateTime from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
+            ));
+        }
         let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0, format: None };
         let mut extra_days = 0;
         if value.has_time() {
@@ -842,9 +865,25 @@ impl Fields {
             let year = fields.year.ok_or_else(cannot_convert)?;
             value.days = match (fields.month, fields.day, self.day_of_year) {
                 (Some(month), Some(day), _) => resolve_date(year, month, day, mode)?,
+                (_, _, Some(366)) if mode != Mode::Lenient && time::days_in_month(year, 2) == 28 => {
+                    return Err(match mode {
+                        Mode::Strict => cannot_convert(),
+                        _ => format!("Invalid date 'DayOfYear 366' as '{year}' is not a leap year"),
+                    });
+                }
                 (_, _, Some(day_of_year)) => time::days_from_civil(year, 1, 1) + day_of_year - 1,
                 _ => return Err(cannot_convert()),
-            } + extra_days;
+            };
+            // A day of the week that the date does not fall on is a conflict, in any mode.
+            let actual = (value.days + 3).rem_euclid(7) + 1;
+            if let Some(named) = self.day_of_week.filter(|named| *named != actual) {
+                let date = Temporal { kind: TemporalKind::Date, ..value.clone() };
+                return Err(format!(
+                    "Conflict found: Field DayOfWeek {actual} differs from DayOfWeek {named} derived from {}",
+                    time::to_iso(&date)
+                ));
+            }
+            value.days += extra_days;
         }
         if has_offset {
             value.offset_seconds = self.offset.unwrap_or(0);
@@ -934,6 +973,11 @@ fn resolve_date(year: i64, month: i64, day: i64, mode: Mode) -> Result<i64, Stri
         return Err(format!("Invalid date '{name} 29' as '{year}' is not a leap year"));
     }
     Err(format!("Invalid date '{} {day}'", name.to_ascii_uppercase()))
+}
+
+/// Monday 1 to Sunday 7, for the `idx`th day of a week that starts on Sunday.
+fn iso_weekday(idx: usize) -> i64 {
+    if idx == 0 { 7 } else { idx as i64 }
 }
 
 /// Java's message when text read as a DateTime or Time names no offset.
