@@ -54,17 +54,21 @@ impl Mode {
     }
 }
 
-/// One piece of a pattern: a run of one letter, or literal text.
+/// One piece of a pattern: a run of one letter, literal text, or an optional section
+/// (`[.SSS]`), which is left out where its fields are not there.
 #[derive(Debug, PartialEq)]
 enum Piece {
     Field(char, usize),
     Literal(String),
+    Optional(Vec<Piece>),
 }
 
 fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
-    let mut out = Vec::new();
+    // The sections open so far, outermost first; a `[` that is never closed runs to the end.
+    let mut sections: Vec<Vec<Piece>> = vec![Vec::new()];
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
+        let out = sections.last_mut().expect("the pattern's own section stays");
         if c == '\'' {
             let mut text = String::new();
             loop {
@@ -83,8 +87,14 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
                 }
             }
             out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
-        } else if c == '[' || c == ']' {
-            // Optional sections: every field of a value being formatted is present.
+        } else if c == '[' {
+            sections.push(Vec::new());
+        } else if c == ']' {
+            if sections.len() == 1 {
+                return Err("Pattern invalid as it contains ] without previous [".into());
+            }
+            let section = sections.pop().expect("more than one section");
+            sections.last_mut().expect("an outer section").push(Piece::Optional(section));
         } else if "#{}".contains(c) {
             return Err(format!("Pattern includes reserved character: '{c}'"));
         } else if c.is_ascii_alphabetic() {
@@ -102,7 +112,11 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
             out.push(Piece::Literal(c.to_string()));
         }
     }
-    Ok(out)
+    while sections.len() > 1 {
+        let section = sections.pop().expect("more than one section");
+        sections.last_mut().expect("an outer section").push(Piece::Optional(section));
+    }
+    Ok(sections.pop().unwrap_or_default())
 }
 
 /// Rejects a run of a letter longer (or, for a few letters, of another length) than
@@ -170,17 +184,36 @@ pub(crate) fn format_in(
 ) -> Result<String, String> {
     let names = locale.and_then(locale_names);
     let mut out = String::new();
-    for piece in pieces(pattern)? {
+    format_pieces(value, &pieces(pattern)?, names, &mut out)?;
+    Ok(out)
+}
+
+fn format_pieces(
+    value: &Temporal,
+    pieces: &[Piece],
+    names: Option<&LocaleNames>,
+    out: &mut String,
+) -> Result<(), String> {
+    for piece in pieces {
         match piece {
-            Piece::Literal(text) => out.push_str(&text),
-            Piece::Field(letter, count) => match names.and_then(|n| named(value, n, letter, count))
-            {
-                Some(text) => out.push_str(&text),
-                None => out.push_str(&format_field(value, letter, count)?),
-            },
+            Piece::Literal(text) => out.push_str(text),
+            Piece::Field(letter, count) => {
+                match names.and_then(|n| named(value, n, *letter, *count)) {
+                    Some(text) => out.push_str(&text),
+                    None => out.push_str(&format_field(value, *letter, *count)?),
+                }
+            }
+            // Written whole, or not at all where a field is not there (`[XXX]` of a
+            // LocalDateTime).
+            Piece::Optional(section) => {
+                let mut text = String::new();
+                if format_pieces(value, section, names, &mut text).is_ok() {
+                    out.push_str(&text);
+                }
+            }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The names a locale gives months, days and half-days, as Java's CLDR data (the reference
@@ -579,23 +612,9 @@ pub(crate) fn parse_in(
 ) -> Result<Temporal, String> {
     let pieces = pieces(pattern)?;
     let mut fields = Fields { names: locale.and_then(locale_names), ..Fields::default() };
-    let mut pos = 0;
-    for (idx, piece) in pieces.iter().enumerate() {
-        let at_index = || format!("Text '{text}' could not be parsed at index {pos}");
-        pos = match piece {
-            Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
-                Some(_) => pos + lit.len(),
-                None => return Err(at_index()),
-            },
-            Piece::Field(letter, count) => {
-                let reserved = reserved_digits(&pieces[idx + 1..]);
-                match fields.read(*letter, *count, &text[pos..], reserved) {
-                    Some(n_read) => pos + n_read,
-                    None => return Err(at_index()),
-                }
-            }
-        };
-    }
+    let pos = fields
+        .read_pieces(&pieces, text, 0)
+        .map_err(|pos| format!("Text '{text}' could not be parsed at index {pos}"))?;
     if pos < text.len() {
         return Err(format!(
             "Text '{text}' could not be parsed, unparsed text found at index {pos}"
@@ -608,6 +627,39 @@ pub(crate) fn parse_in(
     let locale = locale.map(str::to_owned);
     value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone, locale }));
     Ok(value)
+}
+
+impl Fields {
+    /// Reads `pieces` from `text` at `pos`; the position after them, or where one failed.
+    /// An optional section that does not fit is skipped, its fields unread.
+    fn read_pieces(&mut self, pieces: &[Piece], text: &str, mut pos: usize) -> Result<usize, usize> {
+        for (idx, piece) in pieces.iter().enumerate() {
+            pos = match piece {
+                Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
+                    Some(_) => pos + lit.len(),
+                    None => return Err(pos),
+                },
+                Piece::Field(letter, count) => {
+                    let reserved = reserved_digits(&pieces[idx + 1..]);
+                    match self.read(*letter, *count, &text[pos..], reserved) {
+                        Some(n_read) => pos + n_read,
+                        None => return Err(pos),
+                    }
+                }
+                Piece::Optional(section) => {
+                    let before = self.clone();
+                    match self.read_pieces(section, text, pos) {
+                        Ok(after) => after,
+                        Err(_) => {
+                            *self = before;
+                            pos
+                        }
+                    }
+                }
+            };
+        }
+        Ok(pos)
+    }
 }
 
 /// How many digits the fixed-width numeric fields right after a variable-width one need,
@@ -633,7 +685,7 @@ fn is_numeric(letter: char, count: usize) -> bool {
 }
 
 /// The fields read so far, as written (checked and combined by [`Fields::build`]).
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Fields {
     year_of_era: Option<i64>,
     year: Option<i64>,
