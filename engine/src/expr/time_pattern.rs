@@ -959,7 +959,11 @@ impl Fields {
         let month = check(self.month, "MonthOfYear", 1, 12, "1 - 12")?;
         let day = check(self.day, "DayOfMonth", 1, 31, "1 - 28/31")?;
         check(self.day_of_year, "DayOfYear", 1, 366, "1 - 365/366")?;
-        let hour = check(self.hour, "HourOfDay", 0, 23, "0 - 23")?;
+        // SMART takes `24:00` (to the second and nanosecond) as midnight of the next day.
+        let end_of_day = mode == Mode::Smart
+            && self.hour == Some(24)
+            && [self.minute, self.second, self.nanos].iter().all(|v| v.unwrap_or(0) == 0);
+        let hour = if end_of_day { self.hour } else { check(self.hour, "HourOfDay", 0, 23, "0 - 23")? };
         let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
         let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
         let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
