@@ -632,7 +632,12 @@ pub(crate) fn parse_in(
 impl Fields {
     /// Reads `pieces` from `text` at `pos`; the position after them, or where one failed.
     /// An optional section that does not fit is skipped, its fields unread.
-    fn read_pieces(&mut self, pieces: &[Piece], text: &str, mut pos: usize) -> Result<usize, usize> {
+    fn read_pieces(
+        &mut self,
+        pieces: &[Piece],
+        text: &str,
+        mut pos: usize,
+    ) -> Result<usize, usize> {
         for (idx, piece) in pieces.iter().enumerate() {
             pos = match piece {
                 Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
@@ -894,10 +899,10 @@ impl Fields {
             return Err(missing_zone(&resolved.unwrap_or_default(), kind));
         }
 
-        if kind == TemporalKind::LocalDateTime && (fields.hour.is_none() != fields.year.is_none())
-        {
+        if kind == TemporalKind::LocalDateTime && (fields.hour.is_none() != fields.year.is_none()) {
             // Java resolves the half it has, then cannot make a LocalDateTime of it.
-            let half = if fields.hour.is_none() { TemporalKind::Date } else { TemporalKind::LocalTime };
+            let half =
+                if fields.hour.is_none() { TemporalKind::Date } else { TemporalKind::LocalTime };
             let resolved = self.build(half, mode, text).map(|half| java_text(&half))?;
             return Err(format!(
                 "Unable to obtain LocalDateTime from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
@@ -917,7 +922,9 @@ impl Fields {
             let year = fields.year.ok_or_else(cannot_convert)?;
             value.days = match (fields.month, fields.day, self.day_of_year) {
                 (Some(month), Some(day), _) => resolve_date(year, month, day, mode)?,
-                (_, _, Some(366)) if mode != Mode::Lenient && time::days_in_month(year, 2) == 28 => {
+                (_, _, Some(366))
+                    if mode != Mode::Lenient && time::days_in_month(year, 2) == 28 =>
+                {
                     return Err(match mode {
                         Mode::Strict => cannot_convert(),
                         _ => format!("Invalid date 'DayOfYear 366' as '{year}' is not a leap year"),
@@ -963,7 +970,8 @@ impl Fields {
         let end_of_day = mode == Mode::Smart
             && self.hour == Some(24)
             && [self.minute, self.second, self.nanos].iter().all(|v| v.unwrap_or(0) == 0);
-        let hour = if end_of_day { self.hour } else { check(self.hour, "HourOfDay", 0, 23, "0 - 23")? };
+        let hour =
+            if end_of_day { self.hour } else { check(self.hour, "HourOfDay", 0, 23, "0 - 23")? };
         let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
         let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
         let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
@@ -1083,7 +1091,11 @@ fn read_offset_as(letter: char, count: usize, text: &str) -> Option<(i32, usize)
     let mut n_read = 3;
     // The next two digits, after a colon where the form has them.
     let part = |n_read: &mut usize| -> Option<i32> {
-        let at = if colons { (bytes.get(*n_read) == Some(&b':')).then_some(*n_read + 1)? } else { *n_read };
+        let at = if colons {
+            (bytes.get(*n_read) == Some(&b':')).then_some(*n_read + 1)?
+        } else {
+            *n_read
+        };
         let value = two(at)?;
         *n_read = at + 2;
         Some(value)

@@ -321,13 +321,21 @@ impl Parser<'_> {
             let id_len = id_text.len() - id_text.trim_start_matches(char::is_alphanumeric).len();
             if id_text.trim().is_empty() {
                 let at = mime_loc.end + with_len + 4;
-                let message = "Missing output definition i.e. output application/csv with octet-stream";
-                return Err(ParseError { message: message.into(), loc: Loc { start: at, end: at } });
+                let message =
+                    "Missing output definition i.e. output application/csv with octet-stream";
+                return Err(ParseError {
+                    message: message.into(),
+                    loc: Loc { start: at, end: at },
+                });
             }
             if id_len == 0 || id_text[id_len..].starts_with(['/', '+']) {
                 let at = id_offset + id_len;
-                let message = "Invalid input, expected a data format id such as `json` after `with`";
-                return Err(ParseError { message: message.into(), loc: Loc { start: at, end: at + 1 } });
+                let message =
+                    "Invalid input, expected a data format id such as `json` after `with`";
+                return Err(ParseError {
+                    message: message.into(),
+                    loc: Loc { start: at, end: at + 1 },
+                });
             }
             mime_loc = Loc { start: id_offset, end: id_offset + id_len };
             declared = Some(std::mem::replace(&mut mime, expand_format_id(&id_text[..id_len])));
