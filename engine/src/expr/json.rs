@@ -472,16 +472,21 @@ impl Reader<'_> {
     }
 
     fn unicode_escape(&mut self, text: &mut String) -> Result<(), String> {
-        let code = self.hex4()?;
-        let is_high_surrogate = (0xD800..0xDC00).contains(&code);
-        if is_high_surrogate && self.text[self.pos..].starts_with("\\u") {
+        let mut code = self.hex4()?;
+        // A high surrogate joins the low one escaped after it; a lone half is `?`, as Java
+        // encodes it.
+        while (0xD800..0xDC00).contains(&code) && self.text[self.pos..].starts_with("\\u") {
             self.pos += 2;
-            let low = self.hex4()?;
-            let combined = 0x10000 + ((code - 0xD800) << 10) + (low.wrapping_sub(0xDC00) & 0x3FF);
-            text.push(char::from_u32(combined).unwrap_or(char::REPLACEMENT_CHARACTER));
-            return Ok(());
+            let next = self.hex4()?;
+            if (0xDC00..0xE000).contains(&next) {
+                let combined = 0x10000 + ((code - 0xD800) << 10) + (next - 0xDC00);
+                text.push(char::from_u32(combined).unwrap_or('?'));
+                return Ok(());
+            }
+            text.push('?');
+            code = next;
         }
-        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+        text.push(char::from_u32(code).unwrap_or('?'));
         Ok(())
     }
 

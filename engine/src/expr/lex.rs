@@ -425,7 +425,9 @@ impl Lexer<'_> {
             'r' => text.push('\r'),
             'b' => text.push('\u{8}'),
             'f' => text.push('\u{c}'),
-            '"' | '\'' | '`' | '\\' | '$' | '/' => text.push(c),
+            // A quote is escaped only inside its own kind of string (`'\"'` is `\"`).
+            '\\' | '$' | '/' => text.push(c),
+            c if c == quote => text.push(c),
             'u' => {
                 // One to four hexadecimal digits, as DataWeave reads them: `"\u12"` is
                 // U+0012, and fewer digits than four end only at the end of the text.
@@ -434,7 +436,9 @@ impl Lexer<'_> {
                 match u32::from_str_radix(digits, 16) {
                     Ok(code) if digits.chars().all(|c| c.is_ascii_hexdigit()) => {
                         self.pos += digits.len();
-                        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                        let code = self.low_surrogate_after(code).unwrap_or(code);
+                        // A lone surrogate is written `?`, as Java encodes one.
+                        text.push(char::from_u32(code).unwrap_or('?'));
                     }
                     _ => return false,
                 }
@@ -445,6 +449,19 @@ impl Lexer<'_> {
             }
         }
         true
+    }
+
+    /// For a high surrogate `high` just read, the whole character when a `\uXXXX` low
+    /// surrogate follows (`"\ud83d\ude00"` is one emoji, as Java joins the two halves); the
+    /// low half's escape is consumed.
+    fn low_surrogate_after(&mut self, high: u32) -> Option<u32> {
+        if !(0xD800..0xDC00).contains(&high) {
+            return None;
+        }
+        let digits = self.rest().strip_prefix("\\u")?.get(..4)?;
+        let low = u32::from_str_radix(digits, 16).ok().filter(|low| (0xDC00..0xE000).contains(low))?;
+        self.pos += 6;
+        Some(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     }
 
     /// The up to four characters after `\u` that belong to the same text: before the
