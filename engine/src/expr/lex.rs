@@ -459,7 +459,8 @@ impl Lexer<'_> {
             return None;
         }
         let digits = self.rest().strip_prefix("\\u")?.get(..4)?;
-        let low = u32::from_str_radix(digits, 16).ok().filter(|low| (0xDC00..0xE000).contains(low))?;
+        let low =
+            u32::from_str_radix(digits, 16).ok().filter(|low| (0xDC00..0xE000).contains(low))?;
         self.pos += 6;
         Some(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     }
