@@ -57,6 +57,9 @@ pub(crate) struct InputDirective {
 pub(crate) struct Output {
     /// The media type as written, with short ids (`json`) already expanded.
     pub(crate) mime: String,
+    /// The media type written before `with` (`output application/problem+json with json`),
+    /// whose writer is then `mime`'s.
+    pub(crate) declared: Option<String>,
     /// Writer properties such as `indent=false`.
     pub(crate) props: Vec<(String, String)>,
     /// Where the directive is.

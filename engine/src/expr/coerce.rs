@@ -93,12 +93,18 @@ pub(crate) fn coerce_as(
         ("Key", Value::Number(_) | Value::Bool(_)) => {
             coerce_string(&value).map(|text| Value::Key(text.into()))
         }
-        ("Number", Value::Temporal(t)) if t.has_date() && t.has_time() => {
+        // Only a DateTime names an instant; a LocalDateTime is no Number.
+        ("Number", Value::Temporal(t)) if t.kind == TemporalKind::DateTime => {
             let seconds = time::epoch_seconds(t);
             let millis = i64::try_from(t.nanos % 1_000_000_000 / 1_000_000).unwrap_or(0);
             let number = match unit {
                 Some("milliseconds") => BigDecimal::from(seconds * 1000 + millis),
-                _ => BigDecimal::from(seconds),
+                None | Some("seconds") => BigDecimal::from(seconds),
+                Some(other) => {
+                    return Err(format!(
+                        "Invalid unit: {other} expecting 'milliseconds' or 'seconds'"
+                    ));
+                }
             };
             Some(Value::Number(number))
         }

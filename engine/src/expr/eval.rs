@@ -2258,6 +2258,10 @@ pub(crate) fn similar(lhs: &Value, rhs: &Value) -> bool {
         (Value::Number(a), other) | (other, Value::Number(a)) => {
             number_operand(other).is_some_and(|b| *a == *b)
         }
+        // The String read as a Boolean, in any case (`"TRUE" ~= true`).
+        (Value::Bool(b), Value::String(s)) | (Value::String(s), Value::Bool(b)) => {
+            s.eq_ignore_ascii_case(if *b { "true" } else { "false" })
+        }
         (Value::String(a), other) | (other, Value::String(a)) => {
             coerce_string(other).is_some_and(|b| **a == *b)
         }

@@ -448,7 +448,7 @@ fn replace(eval: &mut Eval<'_>, args: &[Arg]) -> EResult<Value> {
     }
     let mut out = String::new();
     let mut last = 0;
-    for captures in regex.captures_iter(&text) {
+    for captures in regex.java_captures(&text) {
         let whole = captures.get(0).expect("group 0 is the whole match");
         out.push_str(&text[last..whole.start()]);
         out.push_str(&piece(captures_value(&captures))?);
@@ -491,9 +491,19 @@ fn call_regex(name: &str, subject: &Value, regex: &JavaRegex) -> Result<Value, S
         "matches" => Value::Bool(full_match(regex, &text).is_some()),
         "contains" => Value::Bool(regex.is_match(&text)),
         "splitBy" => {
-            // Trailing empty parts are dropped, as Java's `split` drops them (all of them,
-            // unless the text is empty).
-            let mut parts: Vec<&str> = regex.split(&text).collect();
+            // As Java's `split`: an empty match at the start parts nothing off, and trailing
+            // empty parts are dropped (all of them, unless the text is empty).
+            let mut parts: Vec<&str> = Vec::new();
+            let mut last = 0;
+            for captures in regex.java_captures(&text) {
+                let whole = captures.get(0).expect("group 0 is the whole match");
+                if whole.end() == 0 {
+                    continue;
+                }
+                parts.push(&text[last..whole.start()]);
+                last = whole.end();
+            }
+            parts.push(&text[last..]);
             while !text.is_empty() && parts.last().is_some_and(|part| part.is_empty()) {
                 parts.pop();
             }
@@ -501,10 +511,10 @@ fn call_regex(name: &str, subject: &Value, regex: &JavaRegex) -> Result<Value, S
         }
         // `match` wants the whole text to match, as `matches` does; it then gives the groups.
         "match" => full_match(regex, &text).unwrap_or_else(|| Value::array([])),
-        "scan" => Value::array(regex.captures_iter(&text).map(|c| captures_value(&c))),
+        "scan" => Value::array(regex.java_captures(&text).iter().map(captures_value)),
         // Where each match starts, then where each group starts (-1 for a group that did
         // not take part), in characters.
-        "find" => Value::array(regex.captures_iter(&text).map(|captures| {
+        "find" => Value::array(regex.java_captures(&text).into_iter().map(|captures| {
             Value::array(captures.iter().map(|group| {
                 group.map_or(Value::Number(BigDecimal::from(-1)), |m| char_idx(m.start()))
             }))
@@ -1416,7 +1426,13 @@ fn index_of(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
         _ => {
             let combinations = ["(Array, Any)", "(String, String)"];
             let (text, part) = text_and_part(name, lhs, rhs, &combinations)?;
-            let byte_idx = if last { text.rfind(&part) } else { text.find(&part) };
+            // The last of the occurrences found from the left, which do not overlap, as the
+            // reference engine finds it (`"aaa" lastIndexOf "aa"` is 0).
+            let byte_idx = match last {
+                true if !part.is_empty() => text.match_indices(&part).last().map(|(idx, _)| idx),
+                true => text.rfind(&part),
+                false => text.find(&part),
+            };
             // Only positions of characters count: an empty part is found at 0 and at the
             // last code unit, and never in an empty text (as the reference engine does).
             let n_units = utf16::len(&text);
@@ -1486,7 +1502,10 @@ fn write(value: &Value, mime: Option<&Value>, config: Option<&Value>) -> EResult
             writers::csv(value, &writers::CsvOptions::from_props(&props))
         }
         "application/x-www-form-urlencoded" => writers::urlencoded(value),
-        "application/dw" => writers::dw(value),
+        "application/dw" => {
+            let indent = props.iter().rev().find(|(name, _)| name == "indent");
+            writers::dw_indented(value, indent.map_or(writers::DW_INDENT, |(_, text)| text))
+        }
         other if other.ends_with("+json") => {
             let options = json::WriterOptions::from_props(&props);
             let written = json::write_limited(value, options, modules::MAX_TEXT);

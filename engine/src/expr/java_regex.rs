@@ -40,6 +40,26 @@ impl Regex {
         &self.source
     }
 
+    /// The matches one after another, as Java's `Matcher.find` gives them: like the `regex`
+    /// crate's, except that an empty match right where a non-empty one ends is found too
+    /// (`"abc" scan /b*/` finds `""`, `"b"`, `""` and `""`), as `scan`, `find`, `replace` and
+    /// `splitBy` find them in DataWeave.
+    pub(crate) fn java_captures<'t>(&self, text: &'t str) -> Vec<regex::Captures<'t>> {
+        let mut out = Vec::new();
+        let mut from = 0;
+        while from <= text.len() {
+            let Some(captures) = self.compiled.captures_at(text, from) else { break };
+            let whole = captures.get(0).expect("group 0 is the whole match");
+            from = match whole.is_empty() {
+                // After an empty match the search goes on one character further.
+                true => whole.end() + text[whole.end()..].chars().next().map_or(1, char::len_utf8),
+                false => whole.end(),
+            };
+            out.push(captures);
+        }
+        out
+    }
+
     /// A regular expression that finds `text` literally.
     pub(crate) fn literal(text: &str) -> Regex {
         let compiled = regex::Regex::new(&regex::escape(text)).expect("escaped text is valid");

@@ -81,8 +81,11 @@ impl WriterOptions {
         let mut options = WriterOptions::indented(true);
         for (name, value) in props {
             match (name.as_str(), value.as_str()) {
-                ("indent", value) => options.indent = value != "false",
-                ("duplicateKeyAsArray", value) => options.duplicate_key_as_array = value == "true",
+                // Read as Java's `Boolean.parseBoolean`: `true` in any case, else false.
+                ("indent", value) => options.indent = value.eq_ignore_ascii_case("true"),
+                ("duplicateKeyAsArray", value) => {
+                    options.duplicate_key_as_array = value.eq_ignore_ascii_case("true");
+                }
                 ("skipNullOn", "objects") => options.skip_null_in_objects = true,
                 ("skipNullOn", "arrays") => options.skip_null_in_arrays = true,
                 ("skipNullOn", "everywhere") => {
@@ -716,7 +719,7 @@ mod tests {
     #[test]
     fn escapes_control_characters() {
         let mut out = String::new();
-        write_string(&mut out, "a\"\u{1}\u{7f}é/");
-        assert_eq!(out, r#""a\"\u0001\u007fé/""#);
+        write_string(&mut out, "a\"\u{1}\u{7f}é/\u{85}\u{feff}\u{fffd}\u{2028}");
+        assert_eq!(out, "\"a\\\"\\u0001\\u007fé/\\u0085\\ufeff\\ufffd\u{2028}\"");
     }
 }

@@ -448,7 +448,9 @@ impl Lexer<'_> {
             'r' => text.push('\r'),
             'b' => text.push('\u{8}'),
             'f' => text.push('\u{c}'),
-            '"' | '\'' | '`' | '\\' | '$' | '/' => text.push(c),
+            // A quote is escaped only inside its own kind of string (`'\"'` is `\"`).
+            '\\' | '$' | '/' => text.push(c),
+            c if c == quote => text.push(c),
             'u' => {
                 // One to four hexadecimal digits, as DataWeave reads them: `"\u12"` is
                 // U+0012, and fewer digits than four end only at the end of the text.
@@ -470,8 +472,6 @@ impl Lexer<'_> {
         true
     }
 
-    /// The up to four characters after `\u` that belong to the same text: before the
-    /// closing quote or an interpolation.
     /// The character of a `\u` escape's `code`. A high surrogate followed by the escape of
     /// a low one is one character (the second escape is consumed); a lone half of a pair is
     /// `None`, which DataWeave writes as `?` (see `utf16.rs`).
@@ -485,6 +485,8 @@ impl Lexer<'_> {
         char::from_u32(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
     }
 
+    /// The up to four characters after `\u` that belong to the same text: before the
+    /// closing quote or an interpolation.
     fn unicode_escape_len(&self, quote: char) -> usize {
         self.rest()
             .char_indices()

@@ -293,8 +293,8 @@ enum OutputFormat {
     Csv(writers::CsvOptions),
     /// `application/x-www-form-urlencoded`.
     UrlEncoded,
-    /// `application/dw`.
-    Dw,
+    /// `application/dw`, with the text each level is indented by.
+    Dw { indent: String },
 }
 
 impl Expr {
@@ -333,6 +333,7 @@ impl Expr {
         resolve::check(&script, options.inputs, !options.standalone).map_err(to_diagnostic)?;
         let default_output = options.default_output.map(|mime| ast::Output {
             mime: mime.to_owned(),
+            declared: None,
             props: Vec::new(),
             loc: Loc { start: 0, end: 0 },
             mime_loc: Loc { start: 0, end: 0 },
@@ -390,8 +391,9 @@ impl Expr {
                 let media_type = MediaType::new("application", "csv");
                 self.written(&value, writers::csv(&value, options), media_type)
             }
-            OutputFormat::Dw => {
-                self.written(&value, writers::dw(&value), MediaType::new("application", "dw"))
+            OutputFormat::Dw { indent } => {
+                let written = writers::dw_indented(&value, indent);
+                self.written(&value, written, MediaType::new("application", "dw"))
             }
             OutputFormat::UrlEncoded => {
                 let media_type = MediaType::new("application", "x-www-form-urlencoded");
@@ -601,6 +603,9 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
     }
     if media_type.is_json() {
         let options = json::WriterOptions::from_props(&output.props);
+        // The result carries the media type declared before `with`, as Mule labels it.
+        let declared = output.declared.as_deref().and_then(MediaType::parse);
+        let media_type = declared.unwrap_or(media_type);
         return Ok(OutputFormat::Json { options, media_type: media_type.with_charset("UTF-8") });
     }
     if media_type.is_text() && &*media_type.sub == "plain" {
@@ -611,7 +616,11 @@ fn output_format(output: Option<&Output>) -> Result<OutputFormat, ParseError> {
             return Ok(OutputFormat::Csv(writers::CsvOptions::from_props(&output.props)));
         }
         "application/x-www-form-urlencoded" => return Ok(OutputFormat::UrlEncoded),
-        "application/dw" => return Ok(OutputFormat::Dw),
+        "application/dw" => {
+            let indent = output.props.iter().rev().find(|(name, _)| name == "indent");
+            let indent = indent.map_or(writers::DW_INDENT, |(_, text)| text.as_str());
+            return Ok(OutputFormat::Dw { indent: indent.to_owned() });
+        }
         _ => {}
     }
     Err(unsupported())

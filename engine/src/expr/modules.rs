@@ -233,7 +233,7 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: &[Arg]) -> Option<ERes
         return Some(match subject {
             Value::Null => Ok(Value::Null),
             other => coerce_string(other)
-                .map(|text| index(regex.find_iter(&text).count()))
+                .map(|text| index(regex.java_captures(&text).len()))
                 .ok_or_else(|| Fail::unplaced(cannot_coerce(other, "String"))),
         });
     }
@@ -277,6 +277,16 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
     }
     if let Some(result) = period::module_call(name, args) {
         return result;
+    }
+    if let Some(Value::Null) = args.first()
+        && let Some((_, signature)) = NO_NULL_OVERLOAD.iter().find(|(n, _)| *n == name)
+    {
+        return Err(match signature {
+            Signature::Types(types) => typed_call_error(name, args, types),
+            Signature::OneOf(combinations) => {
+                call_error(name, &args.iter().map(describe).collect::<Vec<_>>(), combinations)
+            }
+        });
     }
     check_signature(name, args)?;
     if let Some(Value::Null) = args.first() {
@@ -358,7 +368,7 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             coerce::coerce_as(value.clone(), &name[2..], props.as_ref())
         }
         ("toHex", [value]) => {
-            let bytes = binary_arg(value)?;
+            let bytes = binary_arg(name, value)?;
             Ok(Value::string(bytes.iter().map(|b| format!("{b:02X}")).collect::<String>()))
         }
         ("fromHex", [value]) => {
@@ -375,28 +385,11 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
                 })?;
             Ok(Value::Binary(bytes.into()))
         }
-        ("toBase64", [value]) => {
-            let bytes = match value {
-                Value::Binary(bytes) => bytes.to_vec(),
-                other => {
-                    coerce_string(other).ok_or_else(|| cannot_coerce(other, "Binary"))?.into_bytes()
-                }
-            };
-            Ok(Value::string(to_base64(&bytes)))
-        }
+        ("toBase64", [value]) => Ok(Value::string(to_base64(&binary_arg(name, value)?))),
         ("fromBase64", [value]) => {
             let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
-            let bytes = from_base64(&text).ok_or_else(|| {
-                // Java's decoder names the first character it cannot read, in hex.
-                let bad = text
-                    .chars()
-                    .find(|c| {
-                        !c.is_ascii_alphanumeric()
-                            && !matches!(c, '+' | '/' | '=')
-                            && !c.is_whitespace()
-                    })
-                    .map_or(String::new(), |c| format!("Illegal base64 character {:x}", c as u32));
-                format!("Unable to transform String to Base 64 Binary. Reason : `{bad}`")
+            let bytes = from_base64(&text).map_err(|reason| {
+                format!("Unable to transform String to Base 64 Binary. Reason : `{reason}`")
             })?;
             Ok(Value::Binary(bytes.into()))
         }
@@ -549,14 +542,69 @@ fn merge_with(source: &Value, target: &Value) -> Option<Value> {
 /// Reads text written with a Java `DecimalFormat` pattern (`"1,234.5"` with `"#,##0.0"`):
 /// the pattern's literal prefix and suffix are dropped, grouping commas ignored, and a
 /// percent divided by 100. `None` when what is left is not a number.
-fn binary_arg(value: &Value) -> Result<Vec<u8>, String> {
-    match value {
-        Value::Binary(bytes) => Ok(bytes.to_vec()),
-        other => {
-            Ok(coerce_string(other).ok_or_else(|| cannot_coerce(other, "Binary"))?.into_bytes())
-        }
+/// The Binary parameter of `name`: a Binary, or what `as Binary` makes of text (its UTF-8
+/// bytes) or of a number (one byte, `toBase64(1)` is `AQ==`), as DataWeave coerces it.
+fn binary_arg(name: &str, value: &Value) -> Result<Vec<u8>, String> {
+    match coerce::coerce_as(value.clone(), "Binary", None) {
+        Ok(Value::Binary(bytes)) => Ok(bytes.to_vec()),
+        _ => Err(typed_call_error(name, std::slice::from_ref(value), &["Binary"])),
     }
 }
+
+/// How DataWeave lists the parameters of a function when a call does not fit.
+enum Signature {
+    /// Its only signature: `But it expects arguments of these types:`.
+    Types(&'static [&'static str]),
+    /// Its overloads: `But it expects one of these combinations:`.
+    OneOf(&'static [&'static str]),
+}
+
+/// Module functions with no Null overload: a null first argument is their call error (which
+/// `default` catches), where the others give null back.
+const NO_NULL_OVERLOAD: &[(&str, Signature)] = &[
+    ("toBase64", Signature::Types(&["Binary"])),
+    ("toHex", Signature::Types(&["Binary"])),
+    ("fromBase64", Signature::Types(&["String"])),
+    ("fromHex", Signature::Types(&["String"])),
+    ("toArray", Signature::Types(&["String"])),
+    ("toBoolean", Signature::Types(&["String"])),
+    ("toRegex", Signature::Types(&["String"])),
+    ("toBinary", Signature::Types(&["String", "String"])),
+    (
+        "toString",
+        Signature::OneOf(&[
+            "(Array)",
+            "(Binary, String)",
+            "(Date | DateTime | LocalDateTime | LocalTime | Time, String | Null, String | Null)",
+            "(Number, String | Null, String | Null, RoundingMode | Null)",
+            "(TimeZone | Uri | Boolean | Period | Regex | Key)",
+        ]),
+    ),
+    (
+        "toNumber",
+        Signature::OneOf(&[
+            "(DateTime, MillisOrSecs | Null)",
+            "(Period, PeriodUnits | Null)",
+            "(String, Array)",
+            "(String | Key, String | Null, String | Null)",
+        ]),
+    ),
+    (
+        "toDateTime",
+        Signature::OneOf(&[
+            "(Number, MillisOrSecs | Null)",
+            "(String, Array)",
+            "(String, String | Null, String | Null)",
+        ]),
+    ),
+    ("toDate", Signature::OneOf(DATE_PARSERS)),
+    ("toLocalDateTime", Signature::OneOf(DATE_PARSERS)),
+    ("toTime", Signature::OneOf(DATE_PARSERS)),
+    ("toLocalTime", Signature::OneOf(DATE_PARSERS)),
+];
+
+/// The overloads of `toDate` and the other functions that read a date or time from text.
+const DATE_PARSERS: &[&str] = &["(String, Array)", "(String, String | Null, String | Null)"];
 
 fn count_arg(value: &Value) -> Result<usize, String> {
     Ok(usize::try_from(int_arg(value)?.max(0)).unwrap_or(usize::MAX))
@@ -981,20 +1029,58 @@ pub(crate) fn to_base64(bytes: &[u8]) -> String {
     out
 }
 
-fn from_base64(text: &str) -> Option<Vec<u8>> {
-    let digits: Vec<u32> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-        .map(|b| BASE64_ALPHABET.iter().position(|&a| a == b).map(|p| p as u32))
-        .collect::<Option<_>>()?;
-    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
-    for chunk in digits.chunks(4) {
-        let n = chunk.iter().enumerate().fold(0u32, |acc, (i, d)| acc | (d << (18 - 6 * i)));
-        for i in 0..chunk.len().saturating_sub(1) {
-            out.push((n >> (16 - 8 * i)) as u8);
+/// Decodes base 64 text as Java's `Base64.getDecoder()` does, whitespace aside; `Err` is
+/// its reason (`Last unit does not have enough valid bits`), which DataWeave quotes.
+fn from_base64(text: &str) -> Result<Vec<u8>, String> {
+    // One byte a character, as Java's ISO-8859-1 encoder gives them (`?` beyond it).
+    let src: Vec<u8> = text
+        .chars()
+        .map(|c| u8::try_from(c).unwrap_or(b'?'))
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    if src.len() == 1 {
+        return Err("Input byte[] should at least have 2 bytes for base64 bytes".into());
+    }
+    let mut out = Vec::with_capacity(src.len() * 3 / 4);
+    let (mut bits, mut shift, mut pos) = (0u32, 18i32, 0usize);
+    while pos < src.len() {
+        let byte = src[pos];
+        pos += 1;
+        if byte == b'=' {
+            // Padding ends the text's digits: after two of a unit as `==`, after three as
+            // `=`; after one the unit is short of bits (below), after four it is wrong.
+            let two_padded = shift == 6 && src.get(pos) == Some(&b'=');
+            if shift == 18 || (shift == 6 && !two_padded) {
+                return Err("Input byte array has wrong 4-byte ending unit".into());
+            }
+            if two_padded {
+                pos += 1;
+            }
+            break;
+        }
+        let Some(digit) = BASE64_ALPHABET.iter().position(|&a| a == byte) else {
+            // Java prints the byte signed, in hex (`-60` for 0xA0).
+            let signed = i32::from(byte as i8);
+            let sign = if signed < 0 { "-" } else { "" };
+            return Err(format!("Illegal base64 character {sign}{:x}", signed.unsigned_abs()));
+        };
+        bits |= (digit as u32) << shift;
+        shift -= 6;
+        if shift < 0 {
+            out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8, bits as u8]);
+            (bits, shift) = (0, 18);
         }
     }
-    Some(out)
+    match shift {
+        6 => out.push((bits >> 16) as u8),
+        0 => out.extend_from_slice(&[(bits >> 16) as u8, (bits >> 8) as u8]),
+        12 => return Err("Last unit does not have enough valid bits".into()),
+        _ => {}
+    }
+    if pos < src.len() {
+        return Err(format!("Input byte array has incorrect ending byte at {pos}"));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -1005,7 +1091,7 @@ mod tests {
     fn base64_round_trips() {
         for text in ["", "h", "he", "hel", "hello", "héllo wörld"] {
             let encoded = to_base64(text.as_bytes());
-            assert_eq!(from_base64(&encoded).as_deref(), Some(text.as_bytes()), "{encoded}");
+            assert_eq!(from_base64(&encoded).as_deref(), Ok(text.as_bytes()), "{encoded}");
         }
         assert_eq!(to_base64(b"hello"), "aGVsbG8=");
     }

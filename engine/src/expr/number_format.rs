@@ -155,12 +155,13 @@ impl Pattern {
     fn parse(pattern: &str) -> Result<Pattern, String> {
         let malformed = || format!("Malformed pattern \"{pattern}\"");
         if pattern.is_empty() {
+            // Java's defaults, grouping by three included (`1234.5` is "1,234.5").
             return Ok(Pattern {
                 positive_prefix: String::new(),
                 positive_suffix: String::new(),
                 negative: None,
                 multiplier: 1,
-                grouping: 0,
+                grouping: 3,
                 min_int: 0,
                 max_int: usize::MAX,
                 min_frac: 0,
@@ -240,7 +241,11 @@ impl Pattern {
     /// The number without exponent: `max_frac` digits at most, rounded half-up.
     fn fixed(&self, number: &BigDecimal, symbols: &Symbols) -> String {
         let max_frac = i64::try_from(self.max_frac).unwrap_or(i64::MAX);
-        let rounded = number.with_scale_round(max_frac, RoundingMode::HalfUp);
+        let rounded = if tie_before_first_digit(number, max_frac) {
+            BigDecimal::zero().with_scale(max_frac)
+        } else {
+            number.with_scale_round(max_frac, RoundingMode::HalfUp)
+        };
         let (digits, scale) = rounded.as_bigint_and_exponent();
         let digits = digits.to_string();
         let n_frac = usize::try_from(scale.max(0)).unwrap_or(0);
@@ -488,6 +493,18 @@ fn expand(affix: &str, symbols: &Symbols) -> String {
         }
     }
     out
+}
+
+/// Whether Java's `DigitList` rounds `number` down to zero at `max_frac` places where half-up
+/// would round it up: when the place cut off is its first significant digit, a 5 followed
+/// only by zeros its scale keeps (`0.50` in `0` is `0`, `0.005` in `#%`, 0.500 percent, is
+/// `0%`, where `0.5` in `0` is `1`), as the reference engine writes them.
+fn tie_before_first_digit(number: &BigDecimal, max_frac: i64) -> bool {
+    let (digits, scale) = number.as_bigint_and_exponent();
+    let digits = digits.magnitude().to_string();
+    let decimal_at = i64::try_from(digits.len()).unwrap_or(i64::MAX) - scale;
+    let (first, rest) = digits.split_at(1);
+    -decimal_at == max_frac && first == "5" && !rest.is_empty() && rest.bytes().all(|d| d == b'0')
 }
 
 /// `number` rounded half-up to `max_digits` significant digits: the digits without trailing

@@ -401,8 +401,10 @@ impl Parser<'_> {
                 !is_reserved(word)
                     || ["true", "false", "null", "if", "do", "using", "not"]
                         .contains(&word.as_str())
+                    || (word == "match" && self.peek_at(1) == &Tok::Punct("("))
             }
             Tok::Num(_) | Tok::Str(_) | Tok::Temporal(_) | Tok::Regex(_) | Tok::Dollar(_) => true,
+            Tok::Punct("++" | "--") => self.peek_at(1) == &Tok::Punct("("),
             Tok::Punct(p) => ["(", "[", "{", "-", "!"].contains(p),
             Tok::Eof => false,
         }
@@ -631,8 +633,16 @@ impl Parser<'_> {
         Ok(true)
     }
 
+    /// At the prefix operator `not`: a `not` right before `(`, without a space, is instead a
+    /// call of a function named `not`, as DataWeave reads it (`not(true)` is an unknown name).
+    fn at_not(&self) -> bool {
+        self.at_word("not")
+            && !matches!(self.tokens.get(self.pos + 1),
+                Some(next) if next.tok == Tok::Punct("(") && next.start == self.peek().end)
+    }
+
     fn not_expr(&mut self) -> PResult<Node> {
-        if !self.at_word("not") {
+        if !self.at_not() {
             return self.binary(0);
         }
         let start = self.bump().start;
@@ -678,7 +688,7 @@ impl Parser<'_> {
     /// stack frame stays small.
     #[inline(never)]
     fn right_operand(&mut self, level: usize) -> PResult<Node> {
-        if self.at_word("not") { self.not_expr() } else { self.binary(level) }
+        if self.at_not() { self.not_expr() } else { self.binary(level) }
     }
 
     fn as_expr(&mut self) -> PResult<Node> {
@@ -970,6 +980,12 @@ impl Parser<'_> {
             }
             Tok::Punct("[") => return self.array(),
             Tok::Punct("{") => return self.object(),
+            // `++(a, b)`: the prefix form of an infix function written as an operator.
+            Tok::Punct(op @ ("++" | "--")) if self.peek_at(1) == &Tok::Punct("(") => {
+                let name = (*op).to_owned();
+                self.bump();
+                return self.call(name, loc);
+            }
             // `(1 +` or `(1 + }`: DataWeave names the bracket that is left open.
             Tok::Eof | Tok::Punct(")" | "]" | "}") if !self.at_closer() => {
                 let expected = self.closer_expected().unwrap_or("an expression");
@@ -1024,6 +1040,7 @@ impl Parser<'_> {
             "if" => return self.if_expr(loc.start),
             "do" => return self.do_block(loc.start),
             "using" => return self.using(loc.start),
+            "not" | "match" if self.at_punct("(") => return self.call(word, loc),
             _ if is_reserved(&word) => {
                 self.pos -= 1;
                 return Err(self.unexpected("an expression"));
@@ -1440,15 +1457,16 @@ impl Parser<'_> {
         Ok(members)
     }
 
-    /// `(k: v, ...)`, `(expr): v` or `(expr)` inside an object, each optionally `if cond`.
+    /// `(k: v)`, `(expr): v` or `(expr)` inside an object, each optionally `if cond`; one
+    /// pair only, as DataWeave reads it (`{(a: 1, b: 2)}` is a syntax error there).
     fn paren_member(&mut self) -> PResult<Member> {
         let start = self.bump().start;
-        let pairs_inside = matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_))
+        let pair_inside = matches!(self.peek().tok, Tok::Ident(_) | Tok::Str(_))
             && self.peek_at(1) == &Tok::Punct(":");
-        let member = if pairs_inside {
-            let members = self.members(")")?;
-            self.expect_punct(")", "to close the pairs")?;
-            Member::Spread(Node::new(NodeKind::Object(members), self.loc_from(start)))
+        let member = if pair_inside {
+            let pair = self.pair()?;
+            self.expect_punct(")", "for object expression.")?;
+            Member::Spread(Node::new(NodeKind::Object(vec![pair]), self.loc_from(start)))
         } else {
             let inner = self.expr()?;
             self.expect_punct(")", "for the enclosed expression.")?;

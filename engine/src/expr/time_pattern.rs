@@ -54,36 +54,21 @@ impl Mode {
     }
 }
 
-/// One piece of a pattern: a run of one letter, literal text, or the start or end of an
-/// optional section (`[.SSS]`), which is left out where it does not apply.
+/// One piece of a pattern: a run of one letter, literal text, or an optional section
+/// (`[.SSS]`), which is left out where its fields are not there.
 #[derive(Debug, PartialEq)]
 enum Piece {
     Field(char, usize),
     Literal(String),
-    OptionalStart,
-    OptionalEnd,
-}
-
-/// The index of the piece that ends the optional section open at `idx`, or the end of the
-/// pattern for a section never closed (Java closes those there).
-fn section_end(pieces: &[Piece], idx: usize) -> usize {
-    let mut depth = 0;
-    for (at, piece) in pieces.iter().enumerate().skip(idx + 1) {
-        match piece {
-            Piece::OptionalStart => depth += 1,
-            Piece::OptionalEnd if depth == 0 => return at,
-            Piece::OptionalEnd => depth -= 1,
-            _ => {}
-        }
-    }
-    pieces.len()
+    Optional(Vec<Piece>),
 }
 
 fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
-    let mut out = Vec::new();
-    let mut depth = 0;
+    // The sections open so far, outermost first; a `[` that is never closed runs to the end.
+    let mut sections: Vec<Vec<Piece>> = vec![Vec::new()];
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
+        let out = sections.last_mut().expect("the pattern's own section stays");
         if c == '\'' {
             let mut text = String::new();
             loop {
@@ -103,14 +88,13 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
             }
             out.push(Piece::Literal(if text.is_empty() { "'".into() } else { text }));
         } else if c == '[' {
-            depth += 1;
-            out.push(Piece::OptionalStart);
+            sections.push(Vec::new());
         } else if c == ']' {
-            if depth == 0 {
+            if sections.len() == 1 {
                 return Err("Pattern invalid as it contains ] without previous [".into());
             }
-            depth -= 1;
-            out.push(Piece::OptionalEnd);
+            let section = sections.pop().expect("more than one section");
+            sections.last_mut().expect("an outer section").push(Piece::Optional(section));
         } else if "#{}".contains(c) {
             return Err(format!("Pattern includes reserved character: '{c}'"));
         } else if c.is_ascii_alphabetic() {
@@ -122,12 +106,47 @@ fn pieces(pattern: &str) -> Result<Vec<Piece>, String> {
                 chars.next();
                 count += 1;
             }
+            check_count(c, count)?;
             out.push(Piece::Field(c, count));
         } else {
             out.push(Piece::Literal(c.to_string()));
         }
     }
-    Ok(out)
+    while sections.len() > 1 {
+        let section = sections.pop().expect("more than one section");
+        sections.last_mut().expect("an outer section").push(Piece::Optional(section));
+    }
+    Ok(sections.pop().unwrap_or_default())
+}
+
+/// Rejects a run of a letter longer (or, for a few letters, of another length) than
+/// `java.time` allows, with its `IllegalArgumentException`'s message: `ddd` is
+/// `Too many pattern letters: d`, as Java checks when it reads the pattern.
+fn check_count(letter: char, count: usize) -> Result<(), String> {
+    let too_many = || Err(format!("Too many pattern letters: {letter}"));
+    match letter {
+        'd' | 'h' | 'H' | 'k' | 'K' | 'm' | 's' | 'w' if count > 2 => too_many(),
+        'D' if count > 3 => too_many(),
+        'M' | 'L' | 'Q' | 'q' | 'E' | 'e' | 'G' | 'X' | 'x' | 'Z' if count > 5 => too_many(),
+        'c' if count > 5 => too_many(),
+        'c' if count == 2 => Err("Invalid pattern \"cc\"".into()),
+        'z' if count > 4 => too_many(),
+        'a' | 'F' | 'W' if count > 1 => too_many(),
+        'O' if count != 1 && count != 4 => {
+            Err(format!("Pattern letter count must be 1 or 4: {letter}"))
+        }
+        'V' if count != 2 => Err(format!("Pattern letter count must be 2: {letter}")),
+        'v' if count != 1 && count != 4 => {
+            Err(format!("Wrong number of pattern letters: {letter}"))
+        }
+        'S' if count > 9 => {
+            Err(format!("Minimum width must be from 0 to 9 inclusive but was {count}"))
+        }
+        'y' | 'u' | 'n' | 'N' | 'A' if count > 19 => {
+            Err(format!("The minimum width must be from 1 to 19 inclusive but was {count}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Java's name for the field a letter reads, as `Unsupported field: ...` prints it.
@@ -165,39 +184,36 @@ pub(crate) fn format_in(
 ) -> Result<String, String> {
     let names = locale.and_then(locale_names);
     let mut out = String::new();
-    let pieces = pieces(pattern)?;
-    // Where each open optional section started in `out`: a field the value does not have
-    // leaves its section out, as in Java.
-    let mut sections = Vec::new();
-    let mut idx = 0;
-    while let Some(piece) = pieces.get(idx) {
-        idx += 1;
+    format_pieces(value, &pieces(pattern)?, names, &mut out)?;
+    Ok(out)
+}
+
+fn format_pieces(
+    value: &Temporal,
+    pieces: &[Piece],
+    names: Option<&LocaleNames>,
+    out: &mut String,
+) -> Result<(), String> {
+    for piece in pieces {
         match piece {
             Piece::Literal(text) => out.push_str(text),
-            Piece::OptionalStart => sections.push((out.len(), idx - 1)),
-            Piece::OptionalEnd => {
-                sections.pop();
-            }
             Piece::Field(letter, count) => {
-                let field = match names.and_then(|n| named(value, n, *letter, *count)) {
-                    Some(text) => Ok(text),
-                    None => format_field(value, *letter, *count),
-                };
-                match (field, sections.pop()) {
-                    (Ok(text), section) => {
-                        out.push_str(&text);
-                        sections.extend(section);
-                    }
-                    (Err(_), Some((len, start))) => {
-                        out.truncate(len);
-                        idx = section_end(&pieces, start) + 1;
-                    }
-                    (Err(reason), None) => return Err(reason),
+                match names.and_then(|n| named(value, n, *letter, *count)) {
+                    Some(text) => out.push_str(&text),
+                    None => out.push_str(&format_field(value, *letter, *count)?),
+                }
+            }
+            // Written whole, or not at all where a field is not there (`[XXX]` of a
+            // LocalDateTime).
+            Piece::Optional(section) => {
+                let mut text = String::new();
+                if format_pieces(value, section, names, &mut text).is_ok() {
+                    out.push_str(&text);
                 }
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The names a locale gives months, days and half-days, as Java's CLDR data (the reference
@@ -503,8 +519,9 @@ fn format_field(value: &Temporal, letter: char, count: usize) -> Result<String, 
             // `X` and `x` leave out minutes that are zero: `+05`, `+0530`.
             short.strip_suffix("00").filter(|_| short.len() == 5).unwrap_or(&short).to_owned()
         }
-        'X' => offset_text(value.offset_seconds, true, count >= 3),
-        'x' => offset_text(value.offset_seconds, false, count >= 3),
+        // `XX` and `XXXX` are `+0530`, `XXX` and `XXXXX` `+05:30` (seconds left out).
+        'X' => offset_text(value.offset_seconds, true, count % 2 == 1),
+        'x' => offset_text(value.offset_seconds, false, count % 2 == 1),
         'O' => localized_offset(value.offset_seconds, count >= 4),
         'V' | 'v' | 'z' => match value.format.as_ref().and_then(|format| format.zone.as_deref()) {
             Some(zone) => zone.to_owned(),
@@ -595,43 +612,9 @@ pub(crate) fn parse_in(
 ) -> Result<Temporal, String> {
     let pieces = pieces(pattern)?;
     let mut fields = Fields { names: locale.and_then(locale_names), ..Fields::default() };
-    let mut pos = 0;
-    // For each open optional section: where it started, in the text and the pattern, and
-    // the fields read before it, all restored when the section does not match.
-    let mut sections: Vec<(usize, usize, Fields)> = Vec::new();
-    let mut idx = 0;
-    while let Some(piece) = pieces.get(idx) {
-        let read = match piece {
-            Piece::OptionalStart => {
-                sections.push((pos, idx, fields.clone()));
-                Some(0)
-            }
-            // Closed below.
-            Piece::OptionalEnd => Some(0),
-            Piece::Literal(lit) => text[pos..].starts_with(lit.as_str()).then_some(lit.len()),
-            Piece::Field(letter, count) => {
-                let reserved = reserved_digits(&pieces[idx + 1..]);
-                fields.read(*letter, *count, &text[pos..], reserved)
-            }
-        };
-        match (read, sections.pop()) {
-            (Some(n_read), section) => {
-                pos += n_read;
-                idx += 1;
-                // The section is still open unless this piece closed it.
-                if !matches!(piece, Piece::OptionalEnd) {
-                    sections.extend(section);
-                }
-            }
-            (None, Some((start_pos, start_idx, before))) => {
-                (pos, fields) = (start_pos, before);
-                idx = section_end(&pieces, start_idx) + 1;
-            }
-            (None, None) => {
-                return Err(format!("Text '{text}' could not be parsed at index {pos}"));
-            }
-        }
-    }
+    let pos = fields
+        .read_pieces(&pieces, text, 0)
+        .map_err(|pos| format!("Text '{text}' could not be parsed at index {pos}"))?;
     if pos < text.len() {
         return Err(format!(
             "Text '{text}' could not be parsed, unparsed text found at index {pos}"
@@ -644,6 +627,44 @@ pub(crate) fn parse_in(
     let locale = locale.map(str::to_owned);
     value.format = Some(Arc::new(TemporalFormat { pattern: pattern.to_owned(), zone, locale }));
     Ok(value)
+}
+
+impl Fields {
+    /// Reads `pieces` from `text` at `pos`; the position after them, or where one failed.
+    /// An optional section that does not fit is skipped, its fields unread.
+    fn read_pieces(
+        &mut self,
+        pieces: &[Piece],
+        text: &str,
+        mut pos: usize,
+    ) -> Result<usize, usize> {
+        for (idx, piece) in pieces.iter().enumerate() {
+            pos = match piece {
+                Piece::Literal(lit) => match text[pos..].strip_prefix(lit.as_str()) {
+                    Some(_) => pos + lit.len(),
+                    None => return Err(pos),
+                },
+                Piece::Field(letter, count) => {
+                    let reserved = reserved_digits(&pieces[idx + 1..]);
+                    match self.read(*letter, *count, &text[pos..], reserved) {
+                        Some(n_read) => pos + n_read,
+                        None => return Err(pos),
+                    }
+                }
+                Piece::Optional(section) => {
+                    let before = self.clone();
+                    match self.read_pieces(section, text, pos) {
+                        Ok(after) => after,
+                        Err(_) => {
+                            *self = before;
+                            pos
+                        }
+                    }
+                }
+            };
+        }
+        Ok(pos)
+    }
 }
 
 /// How many digits the fixed-width numeric fields right after a variable-width one need,
@@ -683,6 +704,9 @@ struct Fields {
     second: Option<i64>,
     nanos: Option<i64>,
     pm: Option<bool>,
+    /// The day of the week named or numbered, Monday 1 to Sunday 7, checked against the
+    /// date as Java does.
+    day_of_week: Option<i64>,
     has_era: bool,
     offset: Option<i32>,
     zone: Option<String>,
@@ -735,8 +759,10 @@ impl Fields {
                     }
                     _ => names.short_days.to_vec(),
                 };
-                // The day of the week is read but, as in SMART mode, not cross-checked.
-                longest_name(list.into_iter(), text).map(|(_, len)| len)
+                longest_name(list.into_iter(), text).map(|(idx, len)| {
+                    self.day_of_week = Some(iso_weekday(idx));
+                    len
+                })
             }
             ('a', _) => longest_name(names.am_pm.into_iter(), text).map(|(idx, len)| {
                 self.pm = Some(idx == 1);
@@ -763,11 +789,11 @@ impl Fields {
             return Some(if count == 3 { 3 } else { name.len() });
         }
         if matches!(letter, 'E' | 'e' | 'c') && (letter == 'E' || count >= 3) {
-            // The day of the week is read but, as in SMART mode, not cross-checked.
-            let name = WEEKDAYS.iter().find(|name| {
+            let (idx, name) = WEEKDAYS.iter().enumerate().find(|(_, name)| {
                 let name = if count >= 4 { name } else { &name[..3] };
                 lower.starts_with(&name.to_ascii_lowercase())
             })?;
+            self.day_of_week = Some(iso_weekday(idx));
             return Some(if count >= 4 { name.len() } else { 3 });
         }
         if letter == 'a' {
@@ -790,7 +816,12 @@ impl Fields {
             self.zone = Some((*zone).to_owned());
             return Some(zone.len());
         }
-        if matches!(letter, 'Z' | 'X' | 'x' | 'O' | 'V' | 'v' | 'z') {
+        if matches!(letter, 'Z' | 'X' | 'x' | 'O') {
+            let (offset, n_read) = read_offset_as(letter, count, text)?;
+            self.offset = Some(offset);
+            return Some(n_read);
+        }
+        if matches!(letter, 'V' | 'v' | 'z') {
             let (offset, n_read) = read_offset(text)?;
             self.offset = Some(offset);
             return Some(n_read);
@@ -803,8 +834,14 @@ impl Fields {
             _ => (count, count),
         };
         let n_digits = text.bytes().take_while(u8::is_ascii_digit).count();
-        let n_take = n_digits.saturating_sub(reserved).min(max);
-        if n_take < min {
+        if n_digits < min {
+            return None;
+        }
+        // As Java's adjacent value parsing: the reserved digits are left to the fields that
+        // follow, but never below this field's own width (`uuuuMMdd` reads `1608` as a year).
+        let n_take = n_digits.saturating_sub(reserved).max(min).min(max);
+        if matches!(letter, 'y' | 'u') && count >= 4 && n_take > count {
+            // Java wants a sign before a year wider than its pattern (`+20230`).
             return None;
         }
         let digits = &text[..n_take];
@@ -833,7 +870,12 @@ impl Fields {
             'm' => &mut self.minute,
             's' => &mut self.second,
             'n' => &mut self.nanos,
-            // Other numeric fields (weeks, quarters, days of the week) are read and ignored.
+            // A day of the week by number counts from Sunday, as in the US.
+            'e' | 'c' => {
+                self.day_of_week = Some(iso_weekday(usize::try_from(number - 1).ok()? % 7));
+                return Some(n_take);
+            }
+            // Other numeric fields (weeks, quarters) are read and ignored.
             _ => return Some(n_take),
         };
         *slot = Some(number);
@@ -857,6 +899,15 @@ impl Fields {
             return Err(missing_zone(&resolved.unwrap_or_default(), kind));
         }
 
+        if kind == TemporalKind::LocalDateTime && (fields.hour.is_none() != fields.year.is_none()) {
+            // Java resolves the half it has, then cannot make a LocalDateTime of it.
+            let half =
+                if fields.hour.is_none() { TemporalKind::Date } else { TemporalKind::LocalTime };
+            let resolved = self.build(half, mode, text).map(|half| java_text(&half))?;
+            return Err(format!(
+                "Unable to obtain LocalDateTime from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
+            ));
+        }
         let mut value = Temporal { kind, days: 0, nanos: 0, offset_seconds: 0, format: None };
         let mut extra_days = 0;
         if value.has_time() {
@@ -884,9 +935,27 @@ impl Fields {
             let year = fields.year.ok_or_else(cannot_convert)?;
             value.days = match (fields.month, fields.day, self.day_of_year) {
                 (Some(month), Some(day), _) => resolve_date(year, month, day, mode)?,
+                (_, _, Some(366))
+                    if mode != Mode::Lenient && time::days_in_month(year, 2) == 28 =>
+                {
+                    return Err(match mode {
+                        Mode::Strict => cannot_convert(),
+                        _ => format!("Invalid date 'DayOfYear 366' as '{year}' is not a leap year"),
+                    });
+                }
                 (_, _, Some(day_of_year)) => time::days_from_civil(year, 1, 1) + day_of_year - 1,
                 _ => return Err(cannot_convert()),
-            } + extra_days;
+            };
+            // A day of the week that the date does not fall on is a conflict, in any mode.
+            let actual = (value.days + 3).rem_euclid(7) + 1;
+            if let Some(named) = self.day_of_week.filter(|named| *named != actual) {
+                let date = Temporal { kind: TemporalKind::Date, ..value.clone() };
+                return Err(format!(
+                    "Conflict found: Field DayOfWeek {actual} differs from DayOfWeek {named} derived from {}",
+                    time::to_iso(&date)
+                ));
+            }
+            value.days += extra_days;
         }
         if has_offset {
             value.offset_seconds = self.offset.unwrap_or(0);
@@ -910,7 +979,12 @@ impl Fields {
         let month = check(self.month, "MonthOfYear", 1, 12, "1 - 12")?;
         let day = check(self.day, "DayOfMonth", 1, 31, "1 - 28/31")?;
         check(self.day_of_year, "DayOfYear", 1, 366, "1 - 365/366")?;
-        let hour = check(self.hour, "HourOfDay", 0, 23, "0 - 23")?;
+        // SMART takes `24:00` (to the second and nanosecond) as midnight of the next day.
+        let end_of_day = mode == Mode::Smart
+            && self.hour == Some(24)
+            && [self.minute, self.second, self.nanos].iter().all(|v| v.unwrap_or(0) == 0);
+        let hour =
+            if end_of_day { self.hour } else { check(self.hour, "HourOfDay", 0, 23, "0 - 23")? };
         let clock_hour = check(self.clock_hour_of_am_pm, "ClockHourOfAmPm", 1, 12, "1 - 12")?;
         let hour_of_am_pm = check(self.hour_of_am_pm, "HourOfAmPm", 0, 11, "0 - 11")?;
         let minute = check(self.minute, "MinuteOfHour", 0, 59, "0 - 59")?;
@@ -978,12 +1052,108 @@ fn resolve_date(year: i64, month: i64, day: i64, mode: Mode) -> Result<i64, Stri
     Err(format!("Invalid date '{} {day}'", name.to_ascii_uppercase()))
 }
 
+/// Monday 1 to Sunday 7, for the `idx`th day of a week that starts on Sunday.
+fn iso_weekday(idx: usize) -> i64 {
+    if idx == 0 { 7 } else { idx as i64 }
+}
+
 /// Java's message when text read as a DateTime or Time names no offset.
 fn missing_zone(resolved: &str, kind: TemporalKind) -> String {
     let target = if kind == TemporalKind::Time { "OffsetTime" } else { "ZonedDateTime" };
     format!(
         "Unable to obtain {target} from TemporalAccessor: {{}},ISO resolved to {resolved} of type java.time.format.Parsed"
     )
+}
+
+/// An offset at the start of `text` in the form pattern letter `letter` (`count` times)
+/// reads, as Java's strict parser does: `Z` reads `+0100` and `+0000` only, `X` also `Z`,
+/// `XXX` `+01:00`, `X` `+01` or `+0100`, `O` `GMT+1`; with the bytes read.
+fn read_offset_as(letter: char, count: usize, text: &str) -> Option<(i32, usize)> {
+    if letter == 'O' || (letter == 'Z' && count == 4) {
+        return read_gmt_offset(text, letter == 'O' && count == 1);
+    }
+    // The text a zero offset is written as, read before any number.
+    let zero = match (letter, count) {
+        ('X', _) | ('Z', 5) => "Z",
+        ('x', 1) => "+00",
+        ('x', 2 | 4) | ('Z', _) => "+0000",
+        _ => "+00:00",
+    };
+    if text.starts_with(zero) {
+        return Some((0, zero.len()));
+    }
+    // Whether minutes and seconds are parted by colons, minutes required, seconds allowed.
+    let (colons, need_minutes, seconds) = match (letter, count) {
+        ('Z', 1..=3) | ('X' | 'x', 2) => (false, true, false),
+        (_, 1) => (false, false, false),
+        (_, 3) => (true, true, false),
+        (_, 4) => (false, true, true),
+        _ => (true, true, true),
+    };
+    let bytes = text.as_bytes();
+    let sign = match bytes.first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return None,
+    };
+    let two = |at: usize| -> Option<i32> {
+        let digits = text.get(at..at + 2)?;
+        digits.bytes().all(|b| b.is_ascii_digit()).then(|| digits.parse().ok())?
+    };
+    let hours = two(1)?;
+    let mut n_read = 3;
+    // The next two digits, after a colon where the form has them.
+    let part = |n_read: &mut usize| -> Option<i32> {
+        let at = if colons {
+            (bytes.get(*n_read) == Some(&b':')).then_some(*n_read + 1)?
+        } else {
+            *n_read
+        };
+        let value = two(at)?;
+        *n_read = at + 2;
+        Some(value)
+    };
+    let minutes = match part(&mut n_read) {
+        Some(minutes) => minutes,
+        None if need_minutes => return None,
+        None => 0,
+    };
+    let seconds = if seconds { part(&mut n_read).unwrap_or(0) } else { 0 };
+    Some((sign * (hours * 3600 + minutes * 60 + seconds), n_read))
+}
+
+/// `GMT`, `GMT+1`, `GMT+01:00` (`short`: the hour may have one digit, the minutes may be
+/// left out), as Java reads localized offsets (`O`, `OOOO`, `ZZZZ`).
+fn read_gmt_offset(text: &str, short: bool) -> Option<(i32, usize)> {
+    let rest = text.strip_prefix("GMT")?;
+    let sign = match rest.as_bytes().first() {
+        Some(b'+') => 1,
+        Some(b'-') => -1,
+        _ => return Some((0, 3)),
+    };
+    let digits = |from: usize, max: usize| {
+        let run = rest.get(from..)?.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        Some((rest.get(from..from + run)?.parse::<i32>().ok()?, run))
+    };
+    let (hours, n_hour) = digits(1, 2)?;
+    if n_hour == 0 || (!short && n_hour != 2) {
+        return None;
+    }
+    let mut n_read = 1 + n_hour;
+    let mut minutes = 0;
+    match rest.as_bytes().get(n_read) {
+        Some(b':') => {
+            let (value, n_minute) = digits(n_read + 1, 2)?;
+            if n_minute != 2 {
+                return None;
+            }
+            minutes = value;
+            n_read += 3;
+        }
+        _ if !short => return None,
+        _ => {}
+    }
+    Some((sign * (hours * 3600 + minutes * 60), 3 + n_read))
 }
 
 /// An offset at the start of `text`: `Z`, `+01`, `+0100` or `+01:00`; with the bytes read.

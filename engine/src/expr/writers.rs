@@ -64,17 +64,28 @@ pub(crate) fn text(value: &Value) -> Result<String, WriteError> {
 ///
 /// A range too long to write.
 pub(crate) fn dw(value: &Value) -> Result<String, WriteError> {
+    dw_indented(value, DW_INDENT)
+}
+
+/// The `application/dw` writer's default `indent`.
+pub(crate) const DW_INDENT: &str = "  ";
+
+/// `application/dw` with the writer property `indent`: the text each level is indented by;
+/// an empty one writes everything on one line (`{a: 1,b: [1, 2]}`), as DataWeave does.
+pub(crate) fn dw_indented(value: &Value, indent: &str) -> Result<String, WriteError> {
     let mut out = String::new();
-    match write_dw(&mut out, value, 0) {
+    match write_dw(&mut out, value, 0, indent) {
         Ok(()) => Ok(out),
         Err(message) => Err(WriteError::whole(message, "DataWeave")),
     }
 }
 
-fn write_dw(out: &mut String, value: &Value, depth: usize) -> Result<(), String> {
+fn write_dw(out: &mut String, value: &Value, depth: usize, unit: &str) -> Result<(), String> {
     let indent = |out: &mut String, depth: usize| {
-        out.push('\n');
-        out.push_str(&"  ".repeat(depth));
+        if !unit.is_empty() {
+            out.push('\n');
+            out.push_str(&unit.repeat(depth));
+        }
     };
     match value {
         Value::Array(items) if items.is_empty() => out.push_str("[]"),
@@ -85,12 +96,12 @@ fn write_dw(out: &mut String, value: &Value, depth: usize) -> Result<(), String>
                 // DataWeave leaves a space after the comma of an array element.
                 out.push_str(if idx > 0 { ", " } else { "" });
                 indent(out, depth + 1);
-                write_dw(out, item, depth + 1)?;
+                write_dw(out, item, depth + 1, unit)?;
             }
             indent(out, depth);
             out.push(']');
         }
-        Value::Range(r) => write_dw(out, &range::to_array(r)?, depth)?,
+        Value::Range(r) => write_dw(out, &range::to_array(r)?, depth, unit)?,
         Value::Object(pairs) => {
             out.push('{');
             for (idx, (key, item)) in pairs.iter().enumerate() {
@@ -98,7 +109,7 @@ fn write_dw(out: &mut String, value: &Value, depth: usize) -> Result<(), String>
                 indent(out, depth + 1);
                 out.push_str(&dw_key(key));
                 out.push_str(": ");
-                write_dw(out, item, depth + 1)?;
+                write_dw(out, item, depth + 1, unit)?;
             }
             indent(out, depth);
             out.push('}');

@@ -417,12 +417,51 @@ impl Parser<'_> {
             let loc = Loc { start: from, end: mime_start };
             return Err(ParseError { message: message.to_owned(), loc });
         }
-        let mime_loc = Loc { start: mime_start, end: mime_end };
+        let mut mime_loc = Loc { start: mime_start, end: mime_end };
         if let Some(err) = wildcard_media_type(&self.src[mime_start..mime_end], mime_start) {
             return Err(err);
         }
-        let mime = expand_format_id(&self.src[mime_start..mime_end]);
-        let (props, end) = directive_properties(self.src, mime_end, sep_start, reader)?;
+        let mut mime = expand_format_id(&self.src[mime_start..mime_end]);
+        let mut declared = None;
+        let mut props_from = mime_end;
+        // `output application/problem+json with json`: a media type of its own written by
+        // the writer of a format id.
+        let after = skip_trivia(self.src, mime_end);
+        if after < sep_start
+            && self.src[after..].starts_with("with")
+            && self.src[after + 4..].starts_with(char::is_whitespace)
+        {
+            let id_start = skip_trivia(self.src, after + 4);
+            let id_end = if id_start < sep_start {
+                run_end(self.src, id_start, sep_start)
+            } else {
+                id_start
+            };
+            let id = &self.src[id_start..id_end];
+            if id.is_empty() {
+                let at = after + 4;
+                let message =
+                    "Missing output definition i.e. output application/csv with octet-stream";
+                return Err(ParseError {
+                    message: message.into(),
+                    loc: Loc { start: at, end: at },
+                });
+            }
+            let id_len = id.len() - id.trim_start_matches(char::is_alphanumeric).len();
+            if id_len < id.len() {
+                let at = id_start + id_len;
+                let message =
+                    "Invalid input, expected a data format id such as `json` after `with`";
+                return Err(ParseError {
+                    message: message.into(),
+                    loc: Loc { start: at, end: at + 1 },
+                });
+            }
+            mime_loc = Loc { start: id_start, end: id_end };
+            declared = Some(std::mem::replace(&mut mime, expand_format_id(id)));
+            props_from = id_end;
+        }
+        let (props, end) = directive_properties(self.src, props_from, sep_start, reader)?;
         let valid = if reader { reader_options(&mime) } else { writers::writer_options(&mime) };
         if let Some(valid) = valid {
             for prop in &props {
@@ -444,9 +483,9 @@ impl Parser<'_> {
                 }
             }
         }
-        self.skip_to(end.max(mime_end));
+        self.skip_to(end.max(props_from));
         let props = props.into_iter().map(|prop| (prop.name, prop.value)).collect();
-        Ok(Output { mime, props, loc: Loc { start, end: end.max(mime_end) }, mime_loc })
+        Ok(Output { mime, declared, props, loc: Loc { start, end: end.max(props_from) }, mime_loc })
     }
 
     /// `import * from m`, `import a, b from m` or `import m`, read from its tokens (a
