@@ -723,7 +723,11 @@ impl Parser<'_> {
             return Err(self.spaced_minus());
         }
         if self.eat_punct("-") {
-            let operand = self.nested(Parser::unary)?;
+            // Before anything but a number's digits, DataWeave's minus negates the whole
+            // operator expression to its right, as `not` does: `-x + 1` is `-(x + 1)` and
+            // `-x > 0` negates a Boolean. An infix function ends it: `-x ++ "a"` is
+            // `(-x) ++ "a"`.
+            let operand = self.nested(Parser::not_expr)?;
             let loc = self.loc_from(start);
             if let NodeKind::Number(n) = &*operand.kind {
                 return Ok(Node::new(NodeKind::Number(-n), loc));
