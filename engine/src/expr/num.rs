@@ -223,9 +223,20 @@ pub(crate) fn from_double(x: f64) -> Result<BigDecimal, String> {
             if mantissa.contains('.') { mantissa.to_owned() } else { format!("{mantissa}.0") };
         format!("{mantissa}E{exponent}")
     } else {
-        shortest
+        // In plain notation with at least one fraction digit, as Java writes `10.0`.
+        let plain = format!("{x}");
+        if plain.contains('.') { plain } else { format!("{plain}.0") }
     };
-    text.parse::<BigDecimal>().map_err(|err| err.to_string())
+    let number = text.parse::<BigDecimal>().map_err(|err| err.to_string())?;
+    // DataWeave then drops the zeros after the decimal point (`sqrt(100)` is 10, `sqrt(1e-10)`
+    // is 0.00001) but not those before it (`sqrt(1e14)` stays 1.0E+7).
+    let (mut digits, mut scale) = number.into_bigint_and_exponent();
+    let ten = BigInt::from(10);
+    while scale > 0 && (&digits % &ten).is_zero() {
+        digits /= &ten;
+        scale -= 1;
+    }
+    Ok(BigDecimal::new(digits, scale))
 }
 
 /// Parses a number the way DataWeave coerces a String to a Number.
