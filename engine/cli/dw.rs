@@ -80,7 +80,7 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         match input_name.as_str() {
             "payload" => payload = value,
             // Mule's own names, which the script reads as it would in a flow.
-            "attributes" => attributes = value,
+            "attributes" => attributes = attributes_of(value),
             "vars" => match vars_of(&value, file) {
                 Ok(given) => vars = given,
                 Err(message) => return usage_error(&message),
@@ -111,6 +111,22 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
         Ok(result) => write_result(&result),
         Err(err) => script_error(&err.message),
     }
+}
+
+/// The attributes of `-i attributes=FILE`, with the header names in lowercase, as Mule's
+/// listener gives them, so that `attributes.headers."Content-Type"`, which ignores case,
+/// finds them. A file that does not read as an object is left for the script to read, and
+/// to fail on.
+fn attributes_of(input: TypedValue) -> TypedValue {
+    let Ok(Value::Object(pairs)) = read_value(&input) else { return input };
+    let pairs = pairs.iter().map(|(key, value)| match value {
+        Value::Object(headers) if &**key == "headers" => {
+            let headers = headers.iter().map(|(name, value)| (name.to_lowercase(), value.clone()));
+            (key.to_string(), Value::object(headers))
+        }
+        other => (key.to_string(), other.clone()),
+    });
+    TypedValue::java(Value::object(pairs))
 }
 
 /// The variables of `-i vars=FILE`: the keys of the object the file holds, each a variable.

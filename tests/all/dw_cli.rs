@@ -317,3 +317,16 @@ fn input_directives_choose_the_reader() {
     let script = "%dw 2.0\ninput rows application/csv separator=\"|\"\n---\nrows[0].name";
     assert_eq!(stdout_of(&dw(&dir, &["-i", "rows=rows.txt", script])), "\"ann\"\n");
 }
+
+#[test]
+fn attribute_headers_are_found_whatever_their_case() {
+    // As in a flow, where the listener gives header names in lowercase: a file written
+    // with `Content-Type` is read as the listener would have given it.
+    let dir = inputs("dw-attribute-headers");
+    let attrs =
+        r#"{"headers": {"Content-Type": "application/json", "X-Id": "9"}, "method": "POST"}"#;
+    std::fs::write(dir.0.join("attrs.json"), attrs).expect("write attrs.json");
+    let script = r#"output application/json indent=false --- [attributes.headers."Content-Type", attributes.headers["x-id"], attributes.method]"#;
+    let output = dw(&dir, &["-i", "attributes=attrs.json", script]);
+    assert_eq!(stdout_of(&output), "[\"application/json\",\"9\",\"POST\"]\n");
+}
