@@ -160,7 +160,7 @@ fn head_matches(expected_head: &str, got: &str) -> bool {
 fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.encode_utf16().count()) + 1;
     (line, column)
 }
 

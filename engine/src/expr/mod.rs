@@ -557,10 +557,11 @@ fn excerpt(source: &str, loc: Loc) -> (usize, usize, String) {
     let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
     let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
     let line = source[..start].matches('\n').count() + 1;
-    let column = source[line_start..start].chars().count() + 1;
+    // Columns count UTF-16 units, as DataWeave's do (an emoji is two).
+    let column = source[line_start..start].encode_utf16().count() + 1;
     let end = loc.end.clamp(start, line_end);
     // A script with Windows line ends shows its lines without their `\r`.
-    let n_carets = source[start..end].trim_end_matches('\r').chars().count().max(1);
+    let n_carets = source[start..end].trim_end_matches('\r').encode_utf16().count().max(1);
     let prefix = format!("{line}| ");
     let pad = " ".repeat(prefix.len() + column - 1);
     let shown = source[line_start..line_end].trim_end_matches('\r');
