@@ -244,7 +244,10 @@ fn compile_message(diag: &Diagnostic, source: &str, name: &str) -> String {
     let syntax = message.starts_with("Invalid input") || message.starts_with("Unexpected end");
     if syntax {
         message.push_str(&format!(" (line {line}, column {column}):\n"));
-    } else if !dataweave_words && !message.ends_with(['.', '?', '!']) {
+    } else if !dataweave_words
+        && !message.ends_with(['.', '?', '!'])
+        && !message.contains("Possible solution wrap")
+    {
         message.push('.');
     }
     // A place that runs onto later lines (a header directive missing its value, up to the

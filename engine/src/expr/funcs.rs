@@ -1556,7 +1556,9 @@ fn read(text: &Value, mime: &Value, config: Option<&Value>) -> EResult<Value> {
 /// its own, with no inputs.
 fn read_dw(text: &str) -> EResult<Value> {
     let span = crate::diag::Span::new(crate::diag::FileId(0), 0, 0);
-    let expr = crate::expr::Expr::compile(text, span).map_err(|diag| {
+    let options = crate::expr::ScriptOptions { standalone: true, ..Default::default() };
+    let expr = crate::expr::Expr::compile_with(text, span, options).map_err(|diag| {
+        // DataWeave's own wording, capital letter and all.
         let message = diag.message;
         Fail::traced(format!(
             "Exception while reading '{text}' as 'application/dw' cause by:\n{message}"
