@@ -330,3 +330,15 @@ fn attribute_headers_are_found_whatever_their_case() {
     let output = dw(&dir, &["-i", "attributes=attrs.json", script]);
     assert_eq!(stdout_of(&output), "[\"application/json\",\"9\",\"POST\"]\n");
 }
+
+#[test]
+fn a_reserved_word_key_is_reported_in_dataweave_words() {
+    let dir = inputs("dw-reserved-key");
+    let output = dw(&dir, &["output application/json --- { if: 1 }"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Possible solution wrap `if` into quotes e.g payload.'if'\n\n1| output"),
+        "{stderr}"
+    );
+}
