@@ -48,8 +48,17 @@ pub(crate) fn coerce_as(
         }
         ("String", Value::Number(n)) if format.is_some() => {
             let locale = props.and_then(|p| p.get("locale")).and_then(Value::as_str);
-            let formatted = number_format::format(n, format.unwrap_or_default(), locale);
+            // A `roundMode` that names no Java `RoundingMode` is ignored, as DataWeave does.
+            let rounding = props
+                .and_then(|p| p.get("roundMode"))
+                .and_then(Value::as_str)
+                .and_then(number_format::Rounding::named);
+            let rounding = rounding.unwrap_or(number_format::Rounding::DEFAULT);
+            let formatted = number_format::format(n, format.unwrap_or_default(), locale, rounding);
             let caused_by = |reason: String| {
+                if rounding == number_format::Rounding::Unnecessary {
+                    return reason;
+                }
                 format!("{}, caused by: {reason}", cannot_coerce(&value, "String"))
             };
             Some(Value::string(formatted.map_err(caused_by)?))

@@ -11,9 +11,9 @@ use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive};
 
 use crate::expr::eval::{
     Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number, coerce_string,
-    describe, text_boolean, typed_call_error,
+    describe, dw_repr, text_boolean, typed_call_error,
 };
-use crate::expr::{arrays, coerce, funcs, inflection, period, utf16};
+use crate::expr::{arrays, coerce, funcs, inflection, number_format, period, utf16};
 use crate::value::Value;
 
 /// Each supported module and the functions flowrun implements from it.
@@ -328,6 +328,17 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
             if let Some(locale) = rest.first() {
                 props.push(("locale", locale.clone()));
             }
+            // `roundMode` is typed `RoundingMode | Null`, Java's modes but `UNNECESSARY`.
+            if let Some(mode) = rest.get(1).filter(|mode| !matches!(mode, Value::Null)) {
+                let name = mode.as_str().filter(|name| {
+                    number_format::Rounding::named(name)
+                        .is_some_and(|r| r != number_format::Rounding::Unnecessary)
+                });
+                if name.is_none() {
+                    return Err(rounding_mode_mismatch(mode));
+                }
+                props.push(("roundMode", mode.clone()));
+            }
             coerce::coerce_as(value.clone(), target, Some(&Value::object(props)))
         }
         ("substringEvery", [text, count]) => {
@@ -605,6 +616,20 @@ const NO_NULL_OVERLOAD: &[(&str, Signature)] = &[
 
 /// The overloads of `toDate` and the other functions that read a date or time from text.
 const DATE_PARSERS: &[&str] = &["(String, Array)", "(String, String | Null, String | Null)"];
+
+/// DataWeave's error for a `roundMode` of `dw::util::Coercions` outside `RoundingMode | Null`:
+/// one mismatch per name the union allows.
+fn rounding_mode_mismatch(mode: &Value) -> String {
+    const NAMES: &[&str] = &["UP", "DOWN", "CEILING", "FLOOR", "HALF_UP", "HALF_DOWN", "HALF_EVEN"];
+    let got = dw_repr(mode);
+    let lines = NAMES.iter().map(|name| {
+        format!(
+            "- Expecting Type: `\"{name}\"`, but got: `{got}`.\n\t|-- From: `\"{name}\"`\n\t\
+             |---- From: `RoundingMode`\n\t|------ From: `RoundingMode | Null`"
+        )
+    });
+    lines.collect::<Vec<_>>().join("\n")
+}
 
 fn count_arg(value: &Value) -> Result<usize, String> {
     Ok(usize::try_from(int_arg(value)?.max(0)).unwrap_or(usize::MAX))

@@ -6,25 +6,79 @@
 //! `E0` exponent (with engineering notation when the integer part has `#`s), `%` and `‰`,
 //! quoted literal text (`'#'0`), a negative subpattern (`#;(#)`), and the separators and
 //! minus sign of the locale, given as a language tag (`de`, `de-CH`). Rounding is half-up,
-//! as the reference engine sets it.
+//! as the reference engine sets it, unless a `roundMode` names one of Java's `RoundingMode`s.
 
 use std::num::NonZeroU64;
 
 use bigdecimal::{BigDecimal, RoundingMode, Signed, Zero};
 
-/// Writes `number` in `pattern`; `Err` is Java's reason for rejecting the pattern.
+/// How [`format`] rounds: one of Java's `RoundingMode`s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Rounding {
+    /// Rounds as `bigdecimal` does; `HalfUp` keeps the tie rule of Java's `DigitList`.
+    Mode(RoundingMode),
+    /// Fails when digits would be lost.
+    Unnecessary,
+}
+
+impl Rounding {
+    /// The reference engine's default.
+    pub(crate) const DEFAULT: Rounding = Rounding::Mode(RoundingMode::HalfUp);
+
+    /// The mode Java's `RoundingMode.valueOf` names (upper case, as Java spells them).
+    pub(crate) fn named(name: &str) -> Option<Rounding> {
+        let mode = match name {
+            "UP" => RoundingMode::Up,
+            "DOWN" => RoundingMode::Down,
+            "CEILING" => RoundingMode::Ceiling,
+            "FLOOR" => RoundingMode::Floor,
+            "HALF_UP" => RoundingMode::HalfUp,
+            "HALF_DOWN" => RoundingMode::HalfDown,
+            "HALF_EVEN" => RoundingMode::HalfEven,
+            "UNNECESSARY" => return Some(Rounding::Unnecessary),
+            _ => return None,
+        };
+        Some(Rounding::Mode(mode))
+    }
+}
+
+/// Writes `number` in `pattern`, rounded as `rounding` says; `Err` is Java's reason for
+/// rejecting the pattern, or for `UNNECESSARY` when digits would be lost.
 pub(crate) fn format(
     number: &BigDecimal,
     pattern: &str,
     locale: Option<&str>,
+    rounding: Rounding,
 ) -> Result<String, String> {
     let pattern = Pattern::parse(pattern)?;
     let symbols = symbols(locale);
     let negative = number.is_negative();
     let scaled = number.abs() * BigDecimal::from(pattern.multiplier);
-    let body = match pattern.min_exponent_digits {
-        Some(min_digits) => pattern.scientific(&scaled, min_digits, &symbols),
-        None => pattern.fixed(&scaled, &symbols),
+    let body = |mode: RoundingMode| {
+        // The digits are those of the magnitude, so a mode toward an infinity turns around
+        // for a negative number.
+        let mode = match (negative, mode) {
+            (true, RoundingMode::Ceiling) => RoundingMode::Floor,
+            (true, RoundingMode::Floor) => RoundingMode::Ceiling,
+            _ => mode,
+        };
+        match pattern.min_exponent_digits {
+            Some(min_digits) => pattern.scientific(&scaled, min_digits, &symbols, mode),
+            None => pattern.fixed(&scaled, &symbols, mode),
+        }
+    };
+    let body = match rounding {
+        Rounding::Mode(mode) => body(mode),
+        Rounding::Unnecessary => {
+            let down = body(RoundingMode::Down);
+            if down != body(RoundingMode::Up) {
+                return Err(
+                    "Rounding needed with the rounding mode being set to RoundingMode.UNNECESSARY"
+                        .to_owned(),
+                );
+            }
+            down
+        }
     };
     let (prefix, suffix) = pattern.affixes(negative, &symbols);
     Ok(format!("{prefix}{body}{suffix}"))
@@ -238,13 +292,13 @@ impl Pattern {
         }
     }
 
-    /// The number without exponent: `max_frac` digits at most, rounded half-up.
-    fn fixed(&self, number: &BigDecimal, symbols: &Symbols) -> String {
+    /// The number without exponent: `max_frac` digits at most, rounded in `mode`.
+    fn fixed(&self, number: &BigDecimal, symbols: &Symbols, mode: RoundingMode) -> String {
         let max_frac = i64::try_from(self.max_frac).unwrap_or(i64::MAX);
-        let rounded = if tie_before_first_digit(number, max_frac) {
+        let rounded = if mode == RoundingMode::HalfUp && tie_before_first_digit(number, max_frac) {
             BigDecimal::zero().with_scale(max_frac)
         } else {
-            number.with_scale_round(max_frac, RoundingMode::HalfUp)
+            number.with_scale_round(max_frac, mode)
         };
         let (digits, scale) = rounded.as_bigint_and_exponent();
         let digits = digits.to_string();
@@ -274,9 +328,10 @@ impl Pattern {
         number: &BigDecimal,
         min_exponent_digits: usize,
         symbols: &Symbols,
+        mode: RoundingMode,
     ) -> String {
         let max_digits = u64::try_from(self.max_int.saturating_add(self.max_frac)).unwrap_or(1);
-        let (digits, decimal_at) = significant_digits(number, max_digits);
+        let (digits, decimal_at) = significant_digits(number, max_digits, mode);
         let repeat = i64::try_from(self.max_int).unwrap_or(1);
         let min_int = i64::try_from(self.min_int).unwrap_or(0);
         let (mut exponent, min_int_digits) = if repeat > 1 && repeat > min_int {
@@ -507,14 +562,14 @@ fn tie_before_first_digit(number: &BigDecimal, max_frac: i64) -> bool {
     -decimal_at == max_frac && first == "5" && !rest.is_empty() && rest.bytes().all(|d| d == b'0')
 }
 
-/// `number` rounded half-up to `max_digits` significant digits: the digits without trailing
+/// `number` rounded in `mode` to `max_digits` significant digits: the digits without trailing
 /// zeros, and where the point goes (`0.d1d2... × 10^decimal_at`); no digits for zero.
-fn significant_digits(number: &BigDecimal, max_digits: u64) -> (String, i64) {
+fn significant_digits(number: &BigDecimal, max_digits: u64, mode: RoundingMode) -> (String, i64) {
     if number.is_zero() {
         return (String::new(), 0);
     }
     let max_digits = NonZeroU64::new(max_digits).unwrap_or(NonZeroU64::MIN);
-    let rounded = number.with_precision_round(max_digits, RoundingMode::HalfUp);
+    let rounded = number.with_precision_round(max_digits, mode);
     let (digits, scale) = rounded.as_bigint_and_exponent();
     let digits = digits.to_string();
     let n_digits = i64::try_from(digits.len()).unwrap_or(0);
@@ -541,7 +596,25 @@ mod tests {
     use super::*;
 
     fn format_in(number: &str, pattern: &str, locale: Option<&str>) -> String {
-        format(&number.parse().expect("number"), pattern, locale).expect("valid pattern")
+        format(&number.parse().expect("number"), pattern, locale, Rounding::DEFAULT)
+            .expect("valid pattern")
+    }
+
+    #[test]
+    fn rounding_modes() {
+        let round = |number: &str, pattern: &str, mode: &str| {
+            let rounding = Rounding::named(mode).expect("a mode");
+            format(&number.parse().expect("number"), pattern, None, rounding)
+        };
+        assert_eq!(round("2.345", "0.00", "HALF_EVEN").as_deref(), Ok("2.34"));
+        assert_eq!(round("2.5", "0", "HALF_EVEN").as_deref(), Ok("2"));
+        assert_eq!(round("-0.001", "0.00", "FLOOR").as_deref(), Ok("-0.01"));
+        assert_eq!(round("-0.001", "0.00", "CEILING").as_deref(), Ok("-0.00"));
+        assert_eq!(round("0.50", "0", "UP").as_deref(), Ok("1"));
+        assert_eq!(round("12355", "0.00E0", "DOWN").as_deref(), Ok("1.23E4"));
+        assert_eq!(round("2.34", "0.00", "UNNECESSARY").as_deref(), Ok("2.34"));
+        assert!(round("2.345", "0.00", "UNNECESSARY").is_err());
+        assert_eq!(Rounding::named("half_even"), None);
     }
 
     fn fmt(number: &str, pattern: &str) -> String {
@@ -603,7 +676,9 @@ mod tests {
 
     #[test]
     fn malformed_patterns_fail_as_in_java() {
-        let fails = |pattern: &str| format(&BigDecimal::from(5), pattern, None).unwrap_err();
+        let fails = |pattern: &str| {
+            format(&BigDecimal::from(5), pattern, None, Rounding::DEFAULT).unwrap_err()
+        };
         assert_eq!(fails("0#"), "Malformed pattern \"0#\"");
         assert_eq!(fails("'''0"), "Malformed pattern \"'''0\"");
         assert_eq!(fails("0.0.0"), "Multiple decimal separators in pattern \"0.0.0\"");

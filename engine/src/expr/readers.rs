@@ -72,24 +72,25 @@ impl CsvReadOptions {
     }
 }
 
-/// `application/csv`: one object per non-empty line, keyed by the header line.
+/// `application/csv`: one object per record, keyed by the header record.
 ///
-/// As in the reference engine, a field may be quoted (`"x,y"`), a backslash escapes the next
-/// character, a short line gives a short object, and a field beyond the header is named
-/// `column_N` after its position.
+/// As in the reference engine, a field may be quoted (`"x,y"`, where a line break is part of
+/// the field), an escape makes the next character plain text, a line ends at `\n`, `\r\n` or
+/// a lone `\r`, a short record gives a short object, and a field beyond the header is named
+/// `column_N` after its position. `headerLineNumber` and `bodyStartLineNumber` count physical
+/// lines, so a line inside a quoted field counts, and a line they start on is read as the
+/// start of a record even when it was inside one.
 pub(crate) fn csv(text: &str, options: &CsvReadOptions) -> Value {
-    let lines: Vec<&str> =
-        text.lines().filter(|line| !options.ignore_empty_lines || !line.is_empty()).collect();
-    let (header, body_from) = if options.header {
-        let at = options.header_line.max(1) - 1;
-        let header = lines.get(at).map(|line| csv_fields(line, options));
-        (header, at + 1)
+    let mut reader = CsvReader { text, pos: 0, line: 1, options };
+    let header = if options.header {
+        reader.skip_to_line(options.header_line.max(1));
+        reader.next_record()
     } else {
-        (None, 0)
+        None
     };
-    let body_from = body_from.max(options.body_line.saturating_sub(1));
-    let rows = lines.iter().skip(body_from).map(|line| {
-        let fields = csv_fields(line, options);
+    reader.skip_to_line(options.body_line);
+    let mut rows = Vec::new();
+    while let Some(fields) = reader.next_record() {
         let pairs = fields.into_iter().enumerate().map(|(idx, field)| {
             let name = header
                 .as_ref()
@@ -97,45 +98,147 @@ pub(crate) fn csv(text: &str, options: &CsvReadOptions) -> Value {
                 .unwrap_or_else(|| format!("column_{idx}"));
             (Arc::<str>::from(name), Value::string(field))
         });
-        Value::Object(Arc::new(pairs.collect()))
-    });
-    Value::array(rows.collect::<Vec<_>>())
+        rows.push(Value::Object(Arc::new(pairs.collect())));
+    }
+    Value::array(rows)
 }
 
-/// The fields of one CSV line. Text after a closing quote, up to the next separator, is
-/// dropped, as the reference engine drops it.
-fn csv_fields(line: &str, options: &CsvReadOptions) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut chars = line.chars();
-    let mut quoted = false;
-    let mut after_quote = false;
-    while let Some(c) = chars.next() {
-        match c {
-            // An escape makes a separator, quote or escape that follows it plain text, and
-            // stays itself before anything else (`1\x2` is `1\x2`), as DataWeave reads it.
-            c if c == options.escape => match chars.clone().next() {
-                Some(next) if next == options.separator || next == options.quote || next == c => {
-                    field.push(next);
-                    chars.next();
-                }
-                _ => field.push(c),
-            },
-            c if c == options.quote && quoted => {
-                quoted = false;
-                after_quote = true;
+/// A cursor over CSV text that reads it record by record.
+struct CsvReader<'a> {
+    text: &'a str,
+    /// Byte offset of the next character to read.
+    pos: usize,
+    /// The physical line `pos` is on, from 1.
+    line: usize,
+    options: &'a CsvReadOptions,
+}
+
+impl CsvReader<'_> {
+    fn peek(&self) -> Option<char> {
+        self.text[self.pos..].chars().next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        if c == '\n' || (c == '\r' && self.peek() != Some('\n')) {
+            self.line += 1;
+        }
+        Some(c)
+    }
+
+    /// Moves on to the start of physical line `line`, if it is ahead.
+    fn skip_to_line(&mut self, line: usize) {
+        while self.line < line && self.bump().is_some() {}
+    }
+
+    /// The next record's fields, skipping empty records (no text, or one blank or `""`
+    /// field) unless `ignoreEmptyLine` is false; None at the end of the text.
+    fn next_record(&mut self) -> Option<Vec<String>> {
+        loop {
+            if self.pos >= self.text.len() {
+                return None;
             }
-            c if c == options.quote && field.is_empty() && !after_quote => quoted = true,
-            c if c == options.separator && !quoted => {
-                fields.push(std::mem::take(&mut field));
-                after_quote = false;
+            let fields = self.record();
+            let empty = fields.len() == 1 && fields[0].trim().is_empty();
+            if !empty || !self.options.ignore_empty_lines {
+                return Some(fields);
             }
-            _ if after_quote => {}
-            c => field.push(c),
         }
     }
-    fields.push(field);
-    fields
+
+    /// Reads one record up to an unquoted line break (consumed) or the end of the text.
+    fn record(&mut self) -> Vec<String> {
+        let mut fields = Vec::new();
+        loop {
+            let (field, more) = self.field();
+            fields.push(field);
+            if !more {
+                return fields;
+            }
+        }
+    }
+
+    /// Reads one field; true when a separator follows it, false at the record's end.
+    fn field(&mut self) -> (String, bool) {
+        let opts = self.options;
+        let mut field = String::new();
+        // Blanks before an opening quote are dropped; elsewhere they are text.
+        let blanks = self.text[self.pos..].find(|c: char| c != ' ' && c != '\t').unwrap_or(0);
+        if self.text[self.pos + blanks..].starts_with(opts.quote) {
+            self.pos += blanks;
+            self.bump();
+            // Inside quotes an escape makes only a quote or an escape plain text, and line
+            // breaks are text; text after the closing quote, up to the separator, is dropped.
+            while let Some(c) = self.bump() {
+                if c == opts.escape
+                    && matches!(self.peek(), Some(next) if next == opts.quote || next == c)
+                {
+                    field.extend(self.bump());
+                } else if c == opts.quote {
+                    break;
+                } else {
+                    field.push(c);
+                }
+            }
+            loop {
+                match self.peek() {
+                    None => return (field, false),
+                    Some(c) if c == opts.separator => {
+                        self.bump();
+                        return (field, true);
+                    }
+                    Some('\n' | '\r') => {
+                        self.line_break();
+                        return (field, false);
+                    }
+                    Some(_) => {
+                        self.bump();
+                    }
+                }
+            }
+        }
+        loop {
+            match self.peek() {
+                None => return (field, false),
+                Some(c) if c == opts.separator => {
+                    self.bump();
+                    return (field, true);
+                }
+                Some('\n' | '\r') => {
+                    self.line_break();
+                    return (field, false);
+                }
+                Some(c) => {
+                    self.bump();
+                    // An escape makes a separator, quote, escape or line break character that
+                    // follows it plain text (of `\r\n` only the `\r`), and stays itself before
+                    // anything else (`1\x2` is `1\x2`), as DataWeave reads it.
+                    let escaped = self.peek().filter(|&next| {
+                        next == opts.separator
+                            || next == opts.quote
+                            || next == c
+                            || next == '\n'
+                            || next == '\r'
+                    });
+                    match escaped {
+                        Some(next) if c == opts.escape => {
+                            self.bump();
+                            field.push(next);
+                        }
+                        _ => field.push(c),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Consumes a line break: `\n`, `\r\n` or a lone `\r`.
+    fn line_break(&mut self) {
+        if self.bump() == Some('\r') && self.peek() == Some('\n') {
+            self.bump();
+        }
+    }
 }
 
 /// `application/x-www-form-urlencoded`: `a=1&b=x+y` as `{a: "1", b: "x y"}`; a key without
@@ -180,9 +283,11 @@ mod tests {
     #[test]
     fn csv_fields_handle_quotes_and_escapes() {
         let options = CsvReadOptions::from_props(&[]);
-        assert_eq!(csv_fields(r#""x,y",a\,b,"q"z"#, &options), ["x,y", "a,b", "q"]);
-        assert_eq!(csv_fields("1,", &options), ["1", ""]);
-        assert_eq!(csv_fields(r"1\x2", &options), [r"1\x2"]);
+        let fields = |text: &str| CsvReader { text, pos: 0, line: 1, options: &options }.record();
+        assert_eq!(fields(r#""x,y",a\,b,"q"z"#), ["x,y", "a,b", "q"]);
+        assert_eq!(fields("1,"), ["1", ""]);
+        assert_eq!(fields(r"1\x2"), [r"1\x2"]);
+        assert_eq!(fields("\"a\r\nb\" ,c\\\r\nd"), ["a\r\nb", "c\r"]);
     }
 
     #[test]
