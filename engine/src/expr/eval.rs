@@ -2765,9 +2765,15 @@ pub(crate) fn call_error(function: &str, args: &[String], combinations: &[&str])
 
 /// The call error of a function with a single signature: `But it expects arguments of these types: ...`.
 pub(crate) fn typed_call_error(function: &str, args: &[Value], types: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(describe).collect();
+    described_call_error(function, &args, types)
+}
+
+/// [`typed_call_error`] with the arguments already described (`Regex (/a/)` is no value).
+pub(crate) fn described_call_error(function: &str, args: &[String], types: &[&str]) -> String {
     let mut out = format!("You called the function '{function}' with these arguments: \n");
     for (idx, arg) in args.iter().enumerate() {
-        out.push_str(&format!("  {}: {}\n", idx + 1, describe(arg)));
+        out.push_str(&format!("  {}: {arg}\n", idx + 1));
     }
     out.push_str("\nBut it expects arguments of these types:\n");
     for (idx, ty) in types.iter().enumerate() {

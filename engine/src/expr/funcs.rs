@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 use crate::expr::ast::{self, BinOp, Lambda, Loc};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, similar, type_name, typed_call_error,
+    coerce_string, describe, described_call_error, dw_equal, similar, type_name, typed_call_error,
 };
 use crate::expr::java_regex::Regex as JavaRegex;
 use crate::expr::{coerce, json, modules, num, range, readers, time, utf16, writers};
@@ -209,6 +209,20 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
+    if let [Arg::Value(subject), pattern] = args.as_slice()
+        && matches!(name, "match" | "matches" | "scan")
+        && !matches!(subject, Value::Null)
+        && coerce_string(subject).is_none()
+    {
+        // Their only overload besides null's takes a String.
+        let pattern = match pattern {
+            Arg::Regex(regex) => format!("Regex (/{}/)", regex.as_str()),
+            Arg::Value(value) => describe(value),
+            Arg::Fun(closure) => describe(&eval.function_value(closure)),
+        };
+        let message = described_call_error(name, &[describe(subject), pattern], &["String", "Regex"]);
+        return Err(Fail::unplaced(message));
+    }
     if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
         return call_regex(name, subject, regex).map_err(Fail::unplaced);
     }
@@ -387,6 +401,13 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),
+        // A pattern that is neither a String nor a regular expression (those are taken
+        // above): null text still gives its null overload's result.
+        "matches" if matches!(lhs, Value::Null) => Ok(Value::Bool(false)),
+        "match" | "scan" if matches!(lhs, Value::Null) => Ok(Value::Null),
+        "match" | "matches" | "scan" => {
+            Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["String", "Regex"]))
+        }
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
 }
