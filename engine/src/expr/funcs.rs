@@ -331,12 +331,18 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
         },
         // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
-        "isLeapYear" => match value {
-            Value::Temporal(t) if t.has_date() => {
+        // Its overloads take a Date, a DateTime or a LocalDateTime, and anything that
+        // coerces to one (`"2024-01-15"`, a Number of seconds as a DateTime).
+        "isLeapYear" => match temporal_argument(value) {
+            Some(t) if t.has_date() => {
                 let (year, _, _) = time::civil_from_days(t.days);
                 Ok(Value::Bool((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
             }
-            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
+            _ => Err(call_error(
+                name,
+                &[describe(value)],
+                &["(Date)", "(DateTime)", "(LocalDateTime)"],
+            )),
         },
         "randomInt" => {
             // `floor(random() * n)`, as DataWeave computes it: 0 for 0, down to `n` for a
@@ -1200,6 +1206,21 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
 
 /// A date argument: a date or time, or text that reads as a Date or a DateTime
 /// (`daysBetween("2024-01-01", "2024-02-01")`).
+/// A date, or a value that coerces to a Date, DateTime or LocalDateTime as `as` would
+/// (`"2024-01-15"`, a Number of seconds since the epoch), tried in that order.
+fn temporal_argument(value: &Value) -> Option<std::borrow::Cow<'_, Temporal>> {
+    match value {
+        Value::Temporal(t) => Some(std::borrow::Cow::Borrowed(t)),
+        Value::Null => None,
+        _ => ["Date", "DateTime", "LocalDateTime"].into_iter().find_map(|kind| {
+            match coerce::coerce_as(value.clone(), kind, None) {
+                Ok(Value::Temporal(t)) => Some(std::borrow::Cow::Owned(t)),
+                _ => None,
+            }
+        }),
+    }
+}
+
 fn date_argument(value: &Value) -> Option<std::borrow::Cow<'_, Temporal>> {
     match value {
         Value::Temporal(t) => Some(std::borrow::Cow::Borrowed(t)),
