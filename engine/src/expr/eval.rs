@@ -211,7 +211,9 @@ impl Missing {
 
 /// DataWeave's message for an index that a `!` requires and `len` items do not reach.
 fn out_of_bounds(index: impl std::fmt::Display, last: impl std::fmt::Display) -> Missing {
-    Missing::Other(format!("Index {index} is out of bounds. Boundary is defined as [0 to {last}].").into())
+    Missing::Other(
+        format!("Index {index} is out of bounds. Boundary is defined as [0 to {last}].").into(),
+    )
 }
 
 impl Found {

@@ -220,7 +220,8 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
             Arg::Value(value) => describe(value),
             Arg::Fun(closure) => describe(&eval.function_value(closure)),
         };
-        let message = described_call_error(name, &[describe(subject), pattern], &["String", "Regex"]);
+        let message =
+            described_call_error(name, &[describe(subject), pattern], &["String", "Regex"]);
         return Err(Fail::unplaced(message));
     }
     if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {

@@ -1601,8 +1601,7 @@ fn uses_dollar(node: &Node) -> bool {
             members.iter().any(member_uses_dollar)
         }
         NodeKind::Select { target, selector, .. } => {
-            uses_dollar(target)
-                || selector.index_node().is_some_and(uses_dollar)
+            uses_dollar(target) || selector.index_node().is_some_and(uses_dollar)
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),

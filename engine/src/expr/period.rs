@@ -430,7 +430,9 @@ pub(crate) fn module_call(name: &str, args: &[Value]) -> Option<Result<Value, St
             Err(crate::expr::eval::typed_call_error(name, args, &["Object"]))
         }
         // Its parameters are Dates, which a String that reads as one coerces to.
-        ("between", [end, start]) if let (Some(end), Some(start)) = (as_date(end), as_date(start)) => {
+        ("between", [end, start])
+            if let (Some(end), Some(start)) = (as_date(end), as_date(start)) =>
+        {
             Ok(between(start.days, end.days))
         }
         ("between", [_, _]) => {
