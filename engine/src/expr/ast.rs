@@ -252,10 +252,8 @@ impl Node {
             NodeKind::Select { target, selector, .. } => {
                 target.may_read(name)
                     || match selector {
-                        Selector::DynamicMulti(node)
-                        | Selector::DynamicKeyValue(node)
-                        | Selector::Dynamic(node) => node.may_read(name),
-                        _ => false,
+                        Selector::Interpolated { .. } => false,
+                        selector => selector.index_node().is_some_and(|node| node.may_read(name)),
                     }
             }
             NodeKind::Binary { lhs, rhs, .. } => lhs.may_read(name) || rhs.may_read(name),
@@ -494,6 +492,9 @@ pub(crate) enum Selector {
     Exists(Arc<str>),
     /// `name!`: the key's value; its absence is an error.
     Required(Arc<str>),
+    /// Any other selector followed by `!` (`[1]!`, `["k"]!`, `.*k!`, `[0 to 1]!`): what it
+    /// finds, where finding nothing is an error, as is selecting from null.
+    Strict(Box<Selector>),
     /// `.^name`: metadata of an input (`payload.^mediaType`) or the format a value was
     /// read with (`.^format`); `.^` alone gives all of it as an object.
     Metadata(Option<Arc<str>>),
@@ -509,6 +510,18 @@ pub(crate) enum Selector {
 }
 
 impl Selector {
+    /// The expression a selector computes its index, key or name from, if any.
+    pub(crate) fn index_node(&self) -> Option<&Node> {
+        match self {
+            Selector::Dynamic(node)
+            | Selector::DynamicMulti(node)
+            | Selector::DynamicKeyValue(node)
+            | Selector::Interpolated { name: node, .. } => Some(node),
+            Selector::Strict(inner) => inner.index_node(),
+            _ => None,
+        }
+    }
+
     /// This name selector with `key` as its name; other selectors stay as they are.
     pub(crate) fn named(&self, key: Arc<str>) -> Selector {
         match self {
@@ -521,6 +534,7 @@ impl Selector {
             Selector::Exists(_) => Selector::Exists(key),
             Selector::Required(_) => Selector::Required(key),
             Selector::Metadata(_) => Selector::Metadata(Some(key)),
+            Selector::Strict(inner) => Selector::Strict(Box::new(inner.named(key))),
             other => other.clone(),
         }
     }

@@ -181,7 +181,39 @@ enum Found {
     /// A value.
     Value(Value),
     /// Nothing, looking for this key or index; a later `!` quotes this place.
-    Nothing(Arc<str>, Loc),
+    Nothing(Missing, Loc),
+}
+
+/// What a selector that found nothing was looking for.
+#[derive(Clone, Debug)]
+enum Missing {
+    /// A key.
+    Key(Arc<str>),
+    /// Anything else, with the message a `!` gives for it.
+    Other(Arc<str>),
+}
+
+impl From<&str> for Missing {
+    fn from(key: &str) -> Missing {
+        Missing::Key(key.into())
+    }
+}
+
+impl Missing {
+    /// What a `!` after the selector reports.
+    fn message(&self) -> String {
+        match self {
+            Missing::Key(key) => format!("There is no key named '{key}'"),
+            Missing::Other(message) => message.to_string(),
+        }
+    }
+}
+
+/// DataWeave's message for an index that a `!` requires and `len` items do not reach.
+fn out_of_bounds(index: impl std::fmt::Display, last: impl std::fmt::Display) -> Missing {
+    Missing::Other(
+        format!("Index {index} is out of bounds. Boundary is defined as [0 to {last}].").into(),
+    )
 }
 
 impl Found {
@@ -1196,7 +1228,7 @@ impl Eval<'_> {
                     let value = read_input(typed, key).map_err(|fail| fail.read_at(loc))?;
                     Ok(Found::Value(value))
                 }
-                None => Ok(Found::Nothing(key.clone(), target.loc.to(loc))),
+                None => Ok(Found::Nothing(Missing::Key(key.clone()), target.loc.to(loc))),
             };
         }
         if let Selector::Metadata(name) = selector {
@@ -1209,8 +1241,10 @@ impl Eval<'_> {
                 let found = self.select_found(inner, previous, *inner_chained, target.loc);
                 match found.map_err(Fail::forced)? {
                     Found::Value(value) => value,
-                    Found::Nothing(missing, at) if matches!(selector, Selector::Required(_)) => {
-                        return Err(Fail::at(at, format!("There is no key named '{missing}'")));
+                    Found::Nothing(missing, at)
+                        if matches!(selector, Selector::Required(_) | Selector::Strict(_)) =>
+                    {
+                        return Err(Fail::at(at, missing.message()));
                     }
                     Found::Nothing(..) if matches!(selector, Selector::Exists(_)) => {
                         return Ok(Found::Value(Value::Bool(false)));
@@ -1219,6 +1253,13 @@ impl Eval<'_> {
                 }
             }
             _ => self.read(target)?,
+        };
+        let (selector, strict) = match selector {
+            Selector::Strict(_) if matches!(value, Value::Null) => {
+                return Err(Fail::at(loc, "Strict selection over null value."));
+            }
+            Selector::Strict(inner) => (&**inner, true),
+            selector => (selector, false),
         };
         if let Selector::Dynamic(index) = selector
             && let NodeKind::Call { name, args, name_loc } = &*index.kind
@@ -1231,7 +1272,10 @@ impl Eval<'_> {
                 let message = typed_call_error("to", &[from, to], &["Number", "Number"]);
                 return Err(Fail::at(*name_loc, message));
             };
-            return select_range(&value, from, to).map(|f| f.at(loc)).map_err(|m| Fail::at(loc, m));
+            return match select_range(&value, from, to) {
+                Ok(Found::Nothing(missing, _)) if strict => Err(Fail::at(loc, missing.message())),
+                found => found.map(|f| f.at(loc)).map_err(|m| Fail::at(loc, m)),
+            };
         }
         // An index reads a range's element from its bounds, and a key finds nothing in its
         // numbers; other selectors read the range as the array it is.
@@ -1277,6 +1321,8 @@ impl Eval<'_> {
             Selector::Exists(key) => Ok(Found::Value(Value::Bool(has_key(&value, key)))),
             // An interpolated name was read above, and metadata of a selected part is null.
             Selector::Metadata(_) | Selector::Interpolated { .. } => Ok(Found::Value(Value::Null)),
+            // `!` of `!` cannot be written.
+            Selector::Strict(_) => Ok(Found::Value(Value::Null)),
             Selector::Dynamic(index) => match self.read(index)? {
                 // DataWeave lists only the forms that take the index it was given.
                 Value::Number(n) if matches!(value, Value::Function(_)) => Err(call_error(
@@ -1296,7 +1342,10 @@ impl Eval<'_> {
                     let whole = |n: &BigDecimal| n.with_scale(0).to_i64();
                     match (whole(&r.start), whole(&r.end)) {
                         (Some(from), Some(to)) => select_range(&value, from, to),
-                        _ => Ok(Found::Nothing(dw_repr(&Value::Range(r)).into(), Loc::default())),
+                        _ => Ok(Found::Nothing(
+                            dw_repr(&Value::Range(r)).as_str().into(),
+                            Loc::default(),
+                        )),
                     }
                 }
                 // A Boolean names a key of an object (or of the objects of an array).
@@ -1310,7 +1359,10 @@ impl Eval<'_> {
                 )),
             },
         };
-        found.map(|found| found.at(loc)).map_err(|message| Fail::at(loc, message))
+        match found {
+            Ok(Found::Nothing(missing, _)) if strict => Err(Fail::at(loc, missing.message())),
+            found => found.map(|found| found.at(loc)).map_err(|message| Fail::at(loc, message)),
+        }
     }
 
     /// `target.^name`: an input's metadata, the format a value was read with, or null.
@@ -2120,7 +2172,15 @@ fn select_key_value(value: &Value, key: &str) -> Result<Found, String> {
 /// `[n]`: an element, a character, or the n-th value of an object; negative counts from
 /// the end; out of range is nothing.
 fn select_index(value: &Value, index: &BigDecimal) -> Found {
-    let nothing = || Found::Nothing(num::to_dw_string(index).into(), Loc::default());
+    let nothing = || {
+        let len = match value {
+            Value::Array(items) => items.len(),
+            Value::Range(r) => usize::try_from(range::len_u64(r)).unwrap_or(usize::MAX),
+            Value::Object(pairs) => pairs.len(),
+            other => coerce_string(other).map_or(0, |text| utf16::units(&text).len()),
+        };
+        Found::Nothing(out_of_bounds(num::to_dw_string(index), len), Loc::default())
+    };
     let index = index.with_scale(0).to_string().parse::<i64>().unwrap_or(i64::MAX);
     let pick = |len: usize| -> Option<usize> {
         let len = i64::try_from(len).ok()?;
@@ -2152,7 +2212,20 @@ fn select_index(value: &Value, index: &BigDecimal) -> Found {
 
 /// `[a to b]` on an array or string; `a > b` reverses; out of range is nothing.
 fn select_range(value: &Value, from: i64, to: i64) -> Result<Found, String> {
-    let nothing = || Found::Nothing(format!("{from} to {to}").into(), Loc::default());
+    // A `!` reports the end if it is out of range, else the start, from the end when
+    // negative, with the last index as the boundary, as DataWeave does.
+    let nothing = || {
+        let len = match value {
+            Value::Array(items) => items.len(),
+            Value::Range(r) => usize::try_from(range::len_u64(r)).unwrap_or(usize::MAX),
+            other => coerce_string(other).map_or(0, |text| utf16::units(&text).len()),
+        };
+        let len = i64::try_from(len).unwrap_or(i64::MAX);
+        let norm = |i: i64| if i < 0 { len + i } else { i };
+        let (a, b) = (norm(from), norm(to));
+        let bad = if (0..len).contains(&b) { a } else { b };
+        Found::Nothing(out_of_bounds(bad, len - 1), Loc::default())
+    };
     let slice = |len: usize| -> Option<(usize, usize, bool)> {
         let len = i64::try_from(len).ok()?;
         let norm = |i: i64| if i < 0 { len + i } else { i };
@@ -2694,9 +2767,15 @@ pub(crate) fn call_error(function: &str, args: &[String], combinations: &[&str])
 
 /// The call error of a function with a single signature: `But it expects arguments of these types: ...`.
 pub(crate) fn typed_call_error(function: &str, args: &[Value], types: &[&str]) -> String {
+    let args: Vec<String> = args.iter().map(describe).collect();
+    described_call_error(function, &args, types)
+}
+
+/// [`typed_call_error`] with the arguments already described (`Regex (/a/)` is no value).
+pub(crate) fn described_call_error(function: &str, args: &[String], types: &[&str]) -> String {
     let mut out = format!("You called the function '{function}' with these arguments: \n");
     for (idx, arg) in args.iter().enumerate() {
-        out.push_str(&format!("  {}: {}\n", idx + 1, describe(arg)));
+        out.push_str(&format!("  {}: {arg}\n", idx + 1));
     }
     out.push_str("\nBut it expects arguments of these types:\n");
     for (idx, ty) in types.iter().enumerate() {

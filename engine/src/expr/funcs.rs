@@ -12,7 +12,7 @@ use bigdecimal::{BigDecimal, RoundingMode, ToPrimitive, Zero};
 use crate::expr::ast::{self, BinOp, Lambda, Loc};
 use crate::expr::eval::{
     self, Arg, Closure, EResult, Eval, Fail, call_error, cannot_coerce, coerce_number,
-    coerce_string, describe, dw_equal, similar, type_name, typed_call_error,
+    coerce_string, describe, described_call_error, dw_equal, similar, type_name, typed_call_error,
 };
 use crate::expr::java_regex::Regex as JavaRegex;
 use crate::expr::{coerce, json, modules, num, range, readers, time, utf16, writers};
@@ -209,6 +209,21 @@ pub(crate) fn call(eval: &mut Eval<'_>, name: &str, args: Vec<Arg>) -> EResult<V
     if let Some(result) = call_higher_order(eval, name, &args)? {
         return Ok(result);
     }
+    if let [Arg::Value(subject), pattern] = args.as_slice()
+        && matches!(name, "match" | "matches" | "scan")
+        && !matches!(subject, Value::Null)
+        && coerce_string(subject).is_none()
+    {
+        // Their only overload besides null's takes a String.
+        let pattern = match pattern {
+            Arg::Regex(regex) => format!("Regex (/{}/)", regex.as_str()),
+            Arg::Value(value) => describe(value),
+            Arg::Fun(closure) => describe(&eval.function_value(closure)),
+        };
+        let message =
+            described_call_error(name, &[describe(subject), pattern], &["String", "Regex"]);
+        return Err(Fail::unplaced(message));
+    }
     if let (Some(Arg::Value(subject)), Some(Arg::Regex(regex))) = (args.first(), args.get(1)) {
         return call_regex(name, subject, regex).map_err(Fail::unplaced);
     }
@@ -317,12 +332,18 @@ fn call_unary(name: &str, value: &Value) -> Result<Value, String> {
             None => Err(typed_call_error(name, std::slice::from_ref(value), &["Number"])),
         },
         // DataWeave takes square roots in Java `double`s: `sqrt(2)` has 17 digits.
-        "isLeapYear" => match value {
-            Value::Temporal(t) if t.has_date() => {
+        // Its overloads take a Date, a DateTime or a LocalDateTime, and anything that
+        // coerces to one (`"2024-01-15"`, a Number of seconds as a DateTime).
+        "isLeapYear" => match temporal_argument(value) {
+            Some(t) if t.has_date() => {
                 let (year, _, _) = time::civil_from_days(t.days);
                 Ok(Value::Bool((year % 4 == 0 && year % 100 != 0) || year % 400 == 0))
             }
-            other => Err(typed_call_error(name, std::slice::from_ref(other), &["Date"])),
+            _ => Err(call_error(
+                name,
+                &[describe(value)],
+                &["(Date)", "(DateTime)", "(LocalDateTime)"],
+            )),
         },
         "randomInt" => {
             // `floor(random() * n)`, as DataWeave computes it: 0 for 0, down to `n` for a
@@ -387,6 +408,13 @@ fn call_binary(name: &str, lhs: &Value, rhs: &Value) -> Result<Value, String> {
             _ => Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["Number", "Number"])),
         },
         "log" => Ok(log(Some(lhs), rhs)),
+        // A pattern that is neither a String nor a regular expression (those are taken
+        // above): null text still gives its null overload's result.
+        "matches" if matches!(lhs, Value::Null) => Ok(Value::Bool(false)),
+        "match" | "scan" if matches!(lhs, Value::Null) => Ok(Value::Null),
+        "match" | "matches" | "scan" => {
+            Err(typed_call_error(name, &[lhs.clone(), rhs.clone()], &["String", "Regex"]))
+        }
         _ => Err(format!("Function `{name}` does not take 2 arguments")),
     }
 }
@@ -1179,6 +1207,21 @@ fn concat(lhs: &Value, rhs: &Value) -> Result<Value, String> {
 
 /// A date argument: a date or time, or text that reads as a Date or a DateTime
 /// (`daysBetween("2024-01-01", "2024-02-01")`).
+/// A date, or a value that coerces to a Date, DateTime or LocalDateTime as `as` would
+/// (`"2024-01-15"`, a Number of seconds since the epoch), tried in that order.
+fn temporal_argument(value: &Value) -> Option<std::borrow::Cow<'_, Temporal>> {
+    match value {
+        Value::Temporal(t) => Some(std::borrow::Cow::Borrowed(t)),
+        Value::Null => None,
+        _ => ["Date", "DateTime", "LocalDateTime"].into_iter().find_map(|kind| {
+            match coerce::coerce_as(value.clone(), kind, None) {
+                Ok(Value::Temporal(t)) => Some(std::borrow::Cow::Owned(t)),
+                _ => None,
+            }
+        }),
+    }
+}
+
 fn date_argument(value: &Value) -> Option<std::borrow::Cow<'_, Temporal>> {
     match value {
         Value::Temporal(t) => Some(std::borrow::Cow::Borrowed(t)),

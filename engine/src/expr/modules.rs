@@ -919,19 +919,21 @@ fn levenshtein(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// `dasherize` and `underscore`: words split at case changes (`XMLHttp` is `xml-http`),
-/// each space, `-` or `_` replaced by `separator`, all in lower case. Separators are not
-/// merged: `"a  b"` is `a--b`, as in the reference engine.
+/// `dasherize` and `underscore`: words split at case changes of ASCII letters (`XMLHttp` is
+/// `xml-http`), each space, `-` or `_` replaced by `separator`, all in lower case. Separators
+/// are not merged: `"a  b"` is `a--b`, as in the reference engine.
 fn separate_words(text: &str, separator: char) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
     for (idx, &c) in chars.iter().enumerate() {
         let prev = idx.checked_sub(1).map(|p| chars[p]);
         let next = chars.get(idx + 1);
-        let after_word = prev.is_some_and(|p| p.is_lowercase() || p.is_ascii_digit());
-        let acronym_end =
-            prev.is_some_and(char::is_uppercase) && next.is_some_and(|n| n.is_lowercase());
-        if c.is_uppercase() && (after_word || acronym_end) {
+        // DataWeave splits with `[A-Z]`, `[a-z]` and `\d`: ASCII letters and digits only, so
+        // `fooÉtat` and `ÄÖü` are one word each.
+        let after_word = prev.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+        let acronym_end = prev.is_some_and(|p| p.is_ascii_uppercase())
+            && next.is_some_and(char::is_ascii_lowercase);
+        if c.is_ascii_uppercase() && (after_word || acronym_end) {
             out.push(separator);
         }
         if c == '-' || c == '_' || is_regex_space(c) {

@@ -215,14 +215,14 @@ struct Parser<'a> {
 }
 
 /// `selector` as `form` (`Selector::Exists` for `k?`, `Selector::Required` for `k!`) when it
-/// is a name selector `.k`, interpolated or not.
-fn strict_form(selector: Selector, form: fn(Arc<str>) -> Selector) -> Option<Selector> {
+/// is a name selector `.k`, interpolated or not; the selector itself otherwise.
+fn strict_form(selector: Selector, form: fn(Arc<str>) -> Selector) -> Result<Selector, Selector> {
     match selector {
-        Selector::Key(key) => Some(form(key)),
+        Selector::Key(key) => Ok(form(key)),
         Selector::Interpolated { name, form: inner } if matches!(*inner, Selector::Key(_)) => {
-            Some(Selector::Interpolated { name, form: Box::new(form("".into())) })
+            Ok(Selector::Interpolated { name, form: Box::new(form("".into())) })
         }
-        _ => None,
+        other => Err(other),
     }
 }
 
@@ -793,8 +793,17 @@ impl Parser<'_> {
                 let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
                     return Err(self.unexpected("a key selector before '!'"));
                 };
-                let Some(selector) = strict_form(selector, Selector::Required) else {
-                    return Err(self.unexpected("a key selector before '!'"));
+                let selector = match selector {
+                    Selector::Metadata(_) | Selector::Exists(_) | Selector::Required(_) => {
+                        return Err(self.unexpected("a selector before '!'"));
+                    }
+                    Selector::Interpolated { name, form } if !matches!(*form, Selector::Key(_)) => {
+                        Selector::Interpolated { name, form: Box::new(Selector::Strict(form)) }
+                    }
+                    selector => match strict_form(selector, Selector::Required) {
+                        Ok(selector) => selector,
+                        Err(selector) => Selector::Strict(Box::new(selector)),
+                    },
                 };
                 self.bump();
                 let kind = NodeKind::Select { target: inner, selector, chained };
@@ -805,7 +814,7 @@ impl Parser<'_> {
                 let NodeKind::Select { target: inner, selector, chained } = *target.kind else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
-                let Some(selector) = strict_form(selector, Selector::Exists) else {
+                let Ok(selector) = strict_form(selector, Selector::Exists) else {
                     return Err(self.unexpected("a key selector before '?'"));
                 };
                 self.bump();
@@ -1592,10 +1601,7 @@ fn uses_dollar(node: &Node) -> bool {
             members.iter().any(member_uses_dollar)
         }
         NodeKind::Select { target, selector, .. } => {
-            uses_dollar(target)
-                || matches!(selector, Selector::Dynamic(index) | Selector::DynamicMulti(index)
-                    | Selector::DynamicKeyValue(index)
-                    | Selector::Interpolated { name: index, .. } if uses_dollar(index))
+            uses_dollar(target) || selector.index_node().is_some_and(uses_dollar)
         }
         NodeKind::Binary { lhs, rhs, .. } => uses_dollar(lhs) || uses_dollar(rhs),
         NodeKind::Neg(inner) | NodeKind::Not(inner) => uses_dollar(inner),

@@ -429,8 +429,9 @@ pub(crate) fn module_call(name: &str, args: &[Value]) -> Option<Result<Value, St
         ("duration" | "period", [_]) => {
             Err(crate::expr::eval::typed_call_error(name, args, &["Object"]))
         }
-        ("between", [Value::Temporal(end), Value::Temporal(start)])
-            if end.has_date() && start.has_date() =>
+        // Its parameters are Dates, which a String that reads as one coerces to.
+        ("between", [end, start])
+            if let (Some(end), Some(start)) = (as_date(end), as_date(start)) =>
         {
             Ok(between(start.days, end.days))
         }
@@ -440,6 +441,18 @@ pub(crate) fn module_call(name: &str, args: &[Value]) -> Option<Result<Value, St
         _ => return None,
     };
     Some(result.map(Value::Period))
+}
+
+/// A value with a date, or a String that coerces to a Date as `as` would.
+fn as_date(value: &Value) -> Option<std::borrow::Cow<'_, crate::value::Temporal>> {
+    match value {
+        Value::Temporal(t) if t.has_date() => Some(std::borrow::Cow::Borrowed(t)),
+        Value::String(_) => match crate::expr::coerce::coerce_as(value.clone(), "Date", None) {
+            Ok(Value::Temporal(t)) => Some(std::borrow::Cow::Owned(t)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn number_arg(name: &str, args: &[Value], n: &Value) -> Result<BigDecimal, String> {

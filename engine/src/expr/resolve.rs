@@ -7,7 +7,6 @@
 use crate::expr::arity::{self, Arity};
 use crate::expr::ast::{
     Case, Decl, Decls, Import, ImportNames, Lambda, Loc, Member, Node, NodeKind, Pattern, Script,
-    Selector,
 };
 use crate::expr::parse::ParseError;
 use crate::expr::{funcs, modules};
@@ -347,12 +346,9 @@ impl<'a> Resolver<'a> {
             }
             NodeKind::Select { target, selector, .. } => {
                 self.node(target)?;
-                match selector {
-                    Selector::Dynamic(index)
-                    | Selector::DynamicMulti(index)
-                    | Selector::DynamicKeyValue(index)
-                    | Selector::Interpolated { name: index, .. } => self.node(index),
-                    _ => Ok(()),
+                match selector.index_node() {
+                    Some(index) => self.node(index),
+                    None => Ok(()),
                 }
             }
             NodeKind::Binary { lhs, rhs, .. } => {
