@@ -202,38 +202,49 @@ output application/json
     assert_eq!(printed["payload"], serde_json::json!({"id": 7}));
 }
 
-#[test]
-fn a_failing_transform_reports_one_trace_to_an_http_caller() {
-    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
+/// Starts an app whose flow `path` has a listener followed by one `ee:set-payload` of
+/// `script`, POSTs `body` to it as JSON, and gives the status and the answer's text.
+fn post_through_transform(tag: &str, script: &str, body: String) -> (u16, String) {
+    let app = format!(
+        r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
       xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core"
       xmlns:http="http://www.mulesoft.org/schema/mule/http">
   <http:listener-config name="in">
-    <http:listener-connection host="127.0.0.1" port="${http.port}"/>
+    <http:listener-connection host="127.0.0.1" port="${{http.port}}"/>
   </http:listener-config>
-  <flow name="add">
-    <http:listener config-ref="in" path="/add"/>
+  <flow name="post">
+    <http:listener config-ref="in" path="/post"/>
     <ee:transform>
       <ee:message>
-        <ee:set-payload><![CDATA[output application/json --- payload.a + 1]]></ee:set-payload>
+        <ee:set-payload><![CDATA[{script}]]></ee:set-payload>
       </ee:message>
     </ee:transform>
   </flow>
 </mule>
-"##;
-    let dir = TempDir::new("transform-trace");
-    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
+"##
+    );
+    let dir = TempDir::new(tag);
+    std::fs::write(dir.0.join("app.xml"), app).expect("write the app");
     let port = crate::support::free_port();
     let define = format!("-Dhttp.port={port}");
     let mut server = Server::start(&dir.0, &["app.xml", &define], port);
     let response = reqwest::blocking::Client::new()
-        .post(format!("http://127.0.0.1:{port}/add"))
+        .post(format!("http://127.0.0.1:{port}/post"))
         .header("content-type", "application/json")
-        .body(r#"{"a": "x"}"#)
+        .body(body)
         .send()
         .expect("the app answers");
-    assert_eq!(response.status().as_u16(), 500);
-    let body = response.text().expect("a text body");
+    let status = response.status().as_u16();
+    let text = response.text().expect("a text body");
     server.stop();
+    (status, text)
+}
+
+#[test]
+fn a_failing_transform_reports_one_trace_to_an_http_caller() {
+    let script = "output application/json --- payload.a + 1";
+    let (status, body) = post_through_transform("transform-trace", script, r#"{"a": "x"}"#.into());
+    assert_eq!(status, 500);
     // DataWeave's message with its excerpt and its one trace, quoted, then the script.
     let expected_end = "\n\n1| output application/json --- payload.a + 1\n                               ^^^^^^^^^^^^^\nTrace:\n  at main (line: 1, column: 29)\" evaluating expression: \"output application/json --- payload.a + 1\".";
     assert!(body.starts_with("\"You called the function '+' with these arguments: \n  1: String (\"x\")\n  2: Number (1)\n"), "{body}");
@@ -243,39 +254,12 @@ fn a_failing_transform_reports_one_trace_to_an_http_caller() {
 
 #[test]
 fn a_body_that_is_not_json_is_not_echoed_back() {
-    const APP: &str = r##"<mule xmlns="http://www.mulesoft.org/schema/mule/core"
-      xmlns:ee="http://www.mulesoft.org/schema/mule/ee/core"
-      xmlns:http="http://www.mulesoft.org/schema/mule/http">
-  <http:listener-config name="in">
-    <http:listener-connection host="127.0.0.1" port="${http.port}"/>
-  </http:listener-config>
-  <flow name="echo">
-    <http:listener config-ref="in" path="/echo"/>
-    <ee:transform>
-      <ee:message>
-        <ee:set-payload><![CDATA[output application/json --- payload.a]]></ee:set-payload>
-      </ee:message>
-    </ee:transform>
-  </flow>
-</mule>
-"##;
-    let dir = TempDir::new("transform-bad-body");
-    std::fs::write(dir.0.join("app.xml"), APP).expect("write the app");
-    let port = crate::support::free_port();
-    let define = format!("-Dhttp.port={port}");
-    let mut server = Server::start(&dir.0, &["app.xml", &define], port);
     // A minified body of about 200 KB that holds a secret, broken at its end.
     let filler = "x".repeat(200_000);
     let body = format!(r#"{{"password": "hunter2-secret", "a": "{filler}" x}}"#);
-    let response = reqwest::blocking::Client::new()
-        .post(format!("http://127.0.0.1:{port}/echo"))
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .expect("the app answers");
-    assert_eq!(response.status().as_u16(), 500);
-    let text = response.text().expect("a text body");
-    server.stop();
+    let script = "output application/json --- payload.a";
+    let (status, text) = post_through_transform("transform-bad-body", script, body);
+    assert_eq!(status, 500);
     // What and where, but none of the body: DataWeave would quote the whole line.
     assert!(
         text.starts_with("\"Unexpected character 'x' at payload@[1:200040] (line:column), expected '}', while reading `payload` as Json.\n"),

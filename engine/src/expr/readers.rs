@@ -182,54 +182,52 @@ impl CsvReader<'_> {
                 }
             }
             loop {
-                match self.peek() {
-                    None => return (field, false),
-                    Some(c) if c == opts.separator => {
-                        self.bump();
-                        return (field, true);
-                    }
-                    Some('\n' | '\r') => {
-                        self.line_break();
-                        return (field, false);
-                    }
-                    Some(_) => {
-                        self.bump();
-                    }
+                if let Some(more) = self.field_end() {
+                    return (field, more);
                 }
+                self.bump();
             }
         }
         loop {
-            match self.peek() {
-                None => return (field, false),
-                Some(c) if c == opts.separator => {
-                    self.bump();
-                    return (field, true);
-                }
-                Some('\n' | '\r') => {
-                    self.line_break();
-                    return (field, false);
-                }
-                Some(c) => {
-                    self.bump();
-                    // An escape makes a separator, quote, escape or line break character that
-                    // follows it plain text (of `\r\n` only the `\r`), and stays itself before
-                    // anything else (`1\x2` is `1\x2`), as DataWeave reads it.
-                    let escaped = self.peek().filter(|&next| {
-                        next == opts.separator
-                            || next == opts.quote
-                            || next == c
-                            || next == '\n'
-                            || next == '\r'
-                    });
-                    match escaped {
-                        Some(next) if c == opts.escape => {
-                            self.bump();
-                            field.push(next);
-                        }
-                        _ => field.push(c),
-                    }
-                }
+            if let Some(more) = self.field_end() {
+                return (field, more);
             }
+            let Some(c) = self.bump() else { return (field, false) };
+            // An escape makes a separator, quote, escape or line break character that follows
+            // it plain text (of `\r\n` only the `\r`), and stays itself before anything else
+            // (`1\x2` is `1\x2`), as DataWeave reads it.
+            let escaped = self.peek().filter(|&next| {
+                next == opts.separator
+                    || next == opts.quote
+                    || next == c
+                    || next == '\n'
+                    || next == '\r'
+            });
+            match escaped {
+                Some(next) if c == opts.escape => {
+                    self.bump();
+                    field.push(next);
+                }
+                _ => field.push(c),
+            }
+        }
+    }
+
+    /// At the end of a field (a separator, a line break or the end of the text): consumes
+    /// the separator or line break and tells whether another field of the record follows.
+    /// `None` anywhere else.
+    fn field_end(&mut self) -> Option<bool> {
+        match self.peek() {
+            None => Some(false),
+            Some(c) if c == self.options.separator => {
+                self.bump();
+                Some(true)
+            }
+            Some('\n' | '\r') => {
+                self.line_break();
+                Some(false)
+            }
+            Some(_) => None,
         }
     }
 
