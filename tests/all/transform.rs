@@ -202,7 +202,7 @@ output application/json
     assert_eq!(printed["payload"], serde_json::json!({"id": 7}));
 }
 
-/// Starts an app whose flow `path` has a listener followed by one `ee:set-payload` of
+/// Starts an app whose one flow has a listener on `/post` followed by an `ee:set-payload` of
 /// `script`, POSTs `body` to it as JSON, and gives the status and the answer's text.
 fn post_through_transform(tag: &str, script: &str, body: String) -> (u16, String) {
     let app = format!(
