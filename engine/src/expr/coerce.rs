@@ -7,7 +7,7 @@ use bigdecimal::BigDecimal;
 
 use crate::expr::eval::{self, cannot_coerce, coerce_number, coerce_string, dw_repr};
 use crate::expr::time_pattern::{self, Mode};
-use crate::expr::{number_format, period, range, time, zone};
+use crate::expr::{modules, number_format, period, range, time, zone};
 use crate::value::{TemporalFormat, TemporalKind, Value};
 
 /// `value as Type {props}`.
@@ -25,6 +25,17 @@ pub(crate) fn coerce_as(
         (_, Value::Key(text)) => Value::String(text),
         (_, other) => other,
     };
+    // Text that writes bytes in base 64 or 16, and back (`"aGk=" as Binary {base: "64"}`).
+    let base = props.and_then(|p| p.get("base")).and_then(coerce_string);
+    match (type_name, &value, base) {
+        ("Binary", Value::String(text), Some(base)) => {
+            return modules::binary_from_text(text, &base).map(|bytes| Value::Binary(bytes.into()));
+        }
+        ("String", Value::Binary(bytes), Some(base)) => {
+            return modules::binary_to_text(bytes, &base).map(Value::string);
+        }
+        _ => {}
+    }
     let format = props.and_then(|p| p.get("format")).and_then(Value::as_str);
     let unit = props.and_then(|p| p.get("unit")).and_then(Value::as_str);
     if let Some(kind) = time::kind_named(type_name)

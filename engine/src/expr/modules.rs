@@ -384,25 +384,12 @@ fn call_values(name: &str, args: &[Value]) -> Result<Value, String> {
         }
         ("fromHex", [value]) => {
             let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
-            let digits: Option<Vec<u8>> = text
-                .as_bytes()
-                .chunks(2)
-                .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
-                .collect();
-            let bytes = digits
-                .filter(|_| text.len() % 2 == 0)
-                .ok_or_else(|| {
-                    format!("Unable to transform String to hex binary. Reason : `contains illegal character for hexBinary: {text}`")
-                })?;
-            Ok(Value::Binary(bytes.into()))
+            Ok(Value::Binary(binary_from_text(&text, "16")?.into()))
         }
         ("toBase64", [value]) => Ok(Value::string(to_base64(&binary_arg(name, value)?))),
         ("fromBase64", [value]) => {
             let text = coerce_string(value).ok_or_else(|| cannot_coerce(value, "String"))?;
-            let bytes = from_base64(&text).map_err(|reason| {
-                format!("Unable to transform String to Base 64 Binary. Reason : `{reason}`")
-            })?;
-            Ok(Value::Binary(bytes.into()))
+            Ok(Value::Binary(binary_from_text(&text, "64")?.into()))
         }
         ("slice", [Value::Array(items), from, until]) => {
             let from = usize::try_from(int_arg(from)?.max(0)).unwrap_or(usize::MAX);
@@ -1054,6 +1041,46 @@ pub(crate) fn to_base64(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// The bytes `text` writes in `base` (`"64"` or `"16"`), as `fromBase64`, `fromHex` and
+/// `as Binary {base: ...}` read them; `Err` is DataWeave's message.
+pub(crate) fn binary_from_text(text: &str, base: &str) -> Result<Vec<u8>, String> {
+    match base {
+        "64" => from_base64(text).map_err(|reason| {
+            format!("Unable to transform String to Base 64 Binary. Reason : `{reason}`")
+        }),
+        "16" => {
+            let fail = |reason: &str| {
+                format!("Unable to transform String to hex binary. Reason : `{reason}: {text}`")
+            };
+            if !text.len().is_multiple_of(2) {
+                return Err(fail("hexBinary needs to be even-length"));
+            }
+            let digits: Option<Vec<u8>> = text
+                .as_bytes()
+                .chunks(2)
+                .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
+                .collect();
+            digits.ok_or_else(|| fail("contains illegal character for hexBinary"))
+        }
+        other => Err(invalid_base(other)),
+    }
+}
+
+/// `bytes` written in `base` (`"64"` or `"16"`), as `as String {base: ...}` writes them.
+pub(crate) fn binary_to_text(bytes: &[u8], base: &str) -> Result<String, String> {
+    match base {
+        "64" => Ok(to_base64(bytes)),
+        "16" => Ok(bytes.iter().map(|b| format!("{b:02X}")).collect()),
+        other => Err(invalid_base(other)),
+    }
+}
+
+fn invalid_base(base: &str) -> String {
+    format!(
+        "Cannot coerce Binary to String because the specified base '{base}' is not valid (options are 64 or 16)."
+    )
 }
 
 /// Decodes base 64 text as Java's `Base64.getDecoder()` does, whitespace aside; `Err` is
