@@ -466,8 +466,21 @@ impl Expr {
         }
         let loc = match self.value_origin(&[]) {
             Origin::Script(loc) => loc,
-            // DataWeave gives the input's offset instead; flowrun quotes the body.
-            Origin::Input => self.script.body.loc,
+            // A value of an input is not quoted: DataWeave names the input when the body is
+            // nothing but its name, and nothing else.
+            // A built-in function named as the body is no input.
+            Origin::Input if matches!(&*self.script.body.kind, NodeKind::Name(name) if funcs::is_builtin(name)) => {
+                self.script.body.loc
+            }
+            Origin::Input => {
+                let message = match &*self.script.body.kind {
+                    NodeKind::Name(name) => {
+                        format!("{}, while writing {} at {name}.", err.message, err.writer)
+                    }
+                    _ => format!("{}, while writing {}.", err.message, err.writer),
+                };
+                return Err(EvalError { message });
+            }
         };
         let (line, column, excerpt) = excerpt(&self.source, loc);
         let trace = format!("\n\n{excerpt}\nTrace:\n  at main (line: {line}, column: {column})");
