@@ -25,14 +25,7 @@ pub(crate) async fn call(args: &CallArgs) -> ExitCode {
     };
     let attributes = Value::object(args.attributes.iter().map(|(key, text)| {
         let value = Value::from_argument(text);
-        // Header names are lowercase, as Mule's listener gives them, so that lookups through
-        // `attributes.headers`, which ignore case, find them.
-        let value = match value {
-            Value::Object(pairs) if key == "headers" => Value::object(
-                pairs.iter().map(|(name, value)| (name.to_lowercase(), value.clone())),
-            ),
-            other => other,
-        };
+        let value = if key == "headers" { lowercase_header_names(value) } else { value };
         (key.as_str(), value)
     }));
     let message = Message { payload, attributes: TypedValue::java(attributes) };
@@ -81,6 +74,17 @@ fn read_payload(arg: Option<&str>) -> Result<TypedValue, String> {
     serde_json::from_str::<serde_json::Value>(&text)
         .map_err(|err| format!("--payload is not valid JSON: {err}"))?;
     Ok(TypedValue::new(Value::Binary(text.into_bytes().into()), MediaType::json()))
+}
+
+/// A headers object with its names in lowercase, as Mule's listener gives them, so that
+/// lookups through `attributes.headers`, which ignore case, find them; anything else as it is.
+pub(crate) fn lowercase_header_names(headers: Value) -> Value {
+    match headers {
+        Value::Object(pairs) => {
+            Value::object(pairs.iter().map(|(name, value)| (name.to_lowercase(), value.clone())))
+        }
+        other => other,
+    }
 }
 
 mod json {

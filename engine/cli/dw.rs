@@ -119,12 +119,9 @@ pub(crate) fn dw(args: &DwArgs) -> ExitCode {
 /// to fail on.
 fn attributes_of(input: TypedValue) -> TypedValue {
     let Ok(Value::Object(pairs)) = read_value(&input) else { return input };
-    let pairs = pairs.iter().map(|(key, value)| match value {
-        Value::Object(headers) if &**key == "headers" => {
-            let headers = headers.iter().map(|(name, value)| (name.to_lowercase(), value.clone()));
-            (key.to_string(), Value::object(headers))
-        }
-        other => (key.to_string(), other.clone()),
+    let pairs = pairs.iter().map(|(key, value)| match &**key {
+        "headers" => (key.clone(), crate::call::lowercase_header_names(value.clone())),
+        _ => (key.clone(), value.clone()),
     });
     TypedValue::java(Value::object(pairs))
 }

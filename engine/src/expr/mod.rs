@@ -421,10 +421,10 @@ impl Expr {
     fn trace(&self, loc: ast::Loc, fail: &eval::Fail) -> String {
         let calls = fail.calls.as_deref().map_or(&[][..], Vec::as_slice);
         let name_of = |idx: usize| calls.get(idx).map_or("main", |(name, _)| &**name);
-        let (line, column, _) = excerpt(&self.source, loc);
+        let (line, column) = line_column(&self.source, loc);
         let mut trace = format!("Trace:\n  at {} (line: {line}, column: {column})", name_of(0));
         for (idx, (_, call)) in calls.iter().enumerate().take(14) {
-            let (line, column, _) = excerpt(&self.source, *call);
+            let (line, column) = line_column(&self.source, *call);
             trace
                 .push_str(&format!("\n  at {} (line: {line}, column: {column})", name_of(idx + 1)));
         }
@@ -569,9 +569,7 @@ fn excerpt(source: &str, loc: Loc) -> (usize, usize, String) {
     let start = loc.start.min(source.len());
     let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
     let line_end = source[start..].find('\n').map_or(source.len(), |idx| start + idx);
-    let line = source[..start].matches('\n').count() + 1;
-    // Columns count UTF-16 units, as DataWeave's do (an emoji is two).
-    let column = source[line_start..start].encode_utf16().count() + 1;
+    let (line, column) = line_column(source, loc);
     let end = loc.end.clamp(start, line_end);
     // A script with Windows line ends shows its lines without their `\r`.
     let n_carets = source[start..end].trim_end_matches('\r').encode_utf16().count().max(1);
@@ -580,6 +578,15 @@ fn excerpt(source: &str, loc: Loc) -> (usize, usize, String) {
     let shown = source[line_start..line_end].trim_end_matches('\r');
     let text = format!("{prefix}{shown}\n{pad}{}", "^".repeat(n_carets));
     (line, column, text)
+}
+
+/// The line and column where `loc` starts, as DataWeave counts them: columns in UTF-16
+/// units (an emoji is two).
+fn line_column(source: &str, loc: Loc) -> (usize, usize) {
+    let start = loc.start.min(source.len());
+    let line_start = source[..start].rfind('\n').map_or(0, |idx| idx + 1);
+    let line = source[..start].matches('\n').count() + 1;
+    (line, source[line_start..start].encode_utf16().count() + 1)
 }
 
 fn lowercase_first(text: &str) -> String {

@@ -72,10 +72,11 @@ fn directive_starts(src: &str, at: usize) -> bool {
 }
 
 /// The end of the word-like run starting at `at` (a media type, a bare property value):
-/// up to white space, a comma, a comment or `limit`.
+/// up to white space, a comma, a comment or `limit`; `at` itself when it is at or past
+/// `limit`.
 fn run_end(src: &str, at: usize, limit: usize) -> usize {
     let mut end = at;
-    for (offset, c) in src[at..limit].char_indices() {
+    for (offset, c) in src[at..limit.max(at)].char_indices() {
         let rest = &src[at + offset..];
         if c.is_whitespace() || c == ',' || rest.starts_with("//") || rest.starts_with("/*") {
             break;
@@ -371,11 +372,7 @@ impl Parser<'_> {
     /// must be one it has a reader for.
     fn input_directive(&mut self, keyword: &Token, sep_start: usize) -> PResult<InputDirective> {
         let name_start = skip_trivia(self.src, keyword.end);
-        let name_end = if name_start < sep_start {
-            run_end(self.src, name_start, sep_start)
-        } else {
-            name_start
-        };
+        let name_end = run_end(self.src, name_start, sep_start);
         let name = &self.src[name_start..name_end];
         if name.is_empty() {
             self.bump();
@@ -407,11 +404,7 @@ impl Parser<'_> {
         reader: bool,
     ) -> PResult<Output> {
         let mime_start = skip_trivia(self.src, from);
-        let mime_end = if mime_start < sep_start {
-            run_end(self.src, mime_start, sep_start)
-        } else {
-            mime_start
-        };
+        let mime_end = run_end(self.src, mime_start, sep_start);
         if mime_start == mime_end {
             let message = "Missing output definition i.e. output application/json or output json";
             let loc = Loc { start: from, end: mime_start };
@@ -432,11 +425,7 @@ impl Parser<'_> {
             && self.src[after + 4..].starts_with(char::is_whitespace)
         {
             let id_start = skip_trivia(self.src, after + 4);
-            let id_end = if id_start < sep_start {
-                run_end(self.src, id_start, sep_start)
-            } else {
-                id_start
-            };
+            let id_end = run_end(self.src, id_start, sep_start);
             let id = &self.src[id_start..id_end];
             if id.is_empty() {
                 let at = after + 4;
